@@ -1,0 +1,100 @@
+package dev.optin.engine;
+
+/** Element-wise and row-wise operations of a transformer layer, with the backward passes needed for mask gradients. */
+public final class Ops {
+    private Ops() {}
+
+    /**
+     * Row-wise layer norm: y = (x - mean) / sqrt(var + eps) * gamma + beta over rows of width d.
+     * When invStd is not null it receives 1/sqrt(var+eps) per row (for the backward pass);
+     * statistics are accumulated in double so results match reference runtimes closely.
+     */
+    public static void layerNorm(float[] x, float[] y, int rows, int d, float[] gamma, float[] beta, float eps, float[] invStd) {
+        Parallel.forEach((rows + 63) / 64, blk -> {
+            int r1 = Math.min(rows, blk * 64 + 64);
+            for (int r = blk * 64; r < r1; r++) {
+                int o = r * d;
+                double sum = 0;
+                for (int j = 0; j < d; j++) sum += x[o + j];
+                double mean = sum / d;
+                double var = 0;
+                for (int j = 0; j < d; j++) { double t = x[o + j] - mean; var += t * t; }
+                var /= d;
+                float inv = (float) (1.0 / Math.sqrt(var + eps));
+                float mu = (float) mean;
+                if (invStd != null) invStd[r] = inv;
+                for (int j = 0; j < d; j++) y[o + j] = (x[o + j] - mu) * inv * gamma[j] + beta[j];
+            }
+        });
+    }
+
+    /**
+     * Backward of layer norm given its output y (so x-hat = (y - beta)/gamma need not be stored):
+     * dx = inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma.
+     */
+    public static void layerNormBackward(float[] dy, float[] y, int rows, int d, float[] gamma, float[] beta, float[] invStd, float[] dx) {
+        Parallel.forEach((rows + 63) / 64, blk -> {
+            int r1 = Math.min(rows, blk * 64 + 64);
+            float[] xhat = new float[d];
+            for (int r = blk * 64; r < r1; r++) {
+                int o = r * d;
+                double sg = 0, sgx = 0;
+                for (int j = 0; j < d; j++) {
+                    float g = dy[o + j] * gamma[j];
+                    float xh = gamma[j] != 0f ? (y[o + j] - beta[j]) / gamma[j] : 0f;
+                    xhat[j] = xh;
+                    sg += g; sgx += g * xh;
+                }
+                float mg = (float) (sg / d), mgx = (float) (sgx / d), inv = invStd[r];
+                for (int j = 0; j < d; j++) dx[o + j] = inv * (dy[o + j] * gamma[j] - mg - xhat[j] * mgx);
+            }
+        });
+    }
+
+    /** Exact GELU, x·Φ(x), as BERT's "gelu". */
+    public static float gelu(float x) { return (float) (0.5 * x * (1.0 + erf(x / Math.sqrt(2.0)))); }
+
+    /** d/dx of exact GELU: Φ(x) + x·φ(x). */
+    public static float geluGrad(float x) {
+        double cdf = 0.5 * (1.0 + erf(x / Math.sqrt(2.0)));
+        double pdf = Math.exp(-0.5 * (double) x * x) / Math.sqrt(2 * Math.PI);
+        return (float) (cdf + x * pdf);
+    }
+
+    /** Tanh approximation ("gelu_new", "gelu_pytorch_tanh"). */
+    public static float geluTanh(float x) {
+        double u = Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x);
+        return (float) (0.5 * x * (1 + Math.tanh(u)));
+    }
+
+    public static float geluTanhGrad(float x) {
+        double c = Math.sqrt(2 / Math.PI);
+        double u = c * (x + 0.044715 * x * x * x);
+        double t = Math.tanh(u);
+        return (float) (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x));
+    }
+
+    /**
+     * erf in double precision (W. J. Cody's rational approximations as in many libms are
+     * long; this uses the complementary-error-function series of Numerical Recipes with
+     * fractional error below 1.2e-7, ample for float activations).
+     */
+    public static double erf(double x) {
+        double z = Math.abs(x);
+        double t = 1.0 / (1.0 + 0.5 * z);
+        double ans = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+                + t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? 1.0 - ans : ans - 1.0;
+    }
+
+    /** In-place softmax over each row of width n (rows of length n starting at off + r*n). */
+    public static void softmaxRow(float[] s, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) max = Math.max(max, s[off + j]);
+        float sum = 0f;
+        for (int j = 0; j < n; j++) { float e = (float) Math.exp(s[off + j] - max); s[off + j] = e; sum += e; }
+        float inv = 1f / sum;
+        for (int j = 0; j < n; j++) s[off + j] *= inv;
+    }
+}

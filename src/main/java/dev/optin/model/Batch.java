@@ -1,0 +1,51 @@
+package dev.optin.model;
+
+/**
+ * A ragged batch: sequences of different lengths stored back to back, without padding.
+ * Token t of sequence s is row offsets[s] + t of every [tokens × width] activation, so
+ * dense layers never compute on padding and every statistic excludes it by construction.
+ */
+public final class Batch {
+    public final int[][] ids;
+    public final int[][] typeIds;
+    public final int[] offsets;
+    public final int tokens;
+
+    public Batch(int[][] ids, int[][] typeIds) {
+        if (ids.length == 0) throw new IllegalArgumentException("empty batch");
+        this.ids = ids;
+        this.typeIds = typeIds;
+        this.offsets = new int[ids.length + 1];
+        for (int s = 0; s < ids.length; s++) {
+            if (ids[s].length == 0) throw new IllegalArgumentException("sequence " + s + " is empty");
+            if (typeIds != null && typeIds[s].length != ids[s].length)
+                throw new IllegalArgumentException("sequence " + s + ": token types and ids differ in length");
+            offsets[s + 1] = offsets[s] + ids[s].length;
+        }
+        this.tokens = offsets[ids.length];
+    }
+
+    public int size() { return ids.length; }
+    public int length(int s) { return offsets[s + 1] - offsets[s]; }
+    public int maxLength() { int m = 0; for (int s = 0; s < size(); s++) m = Math.max(m, length(s)); return m; }
+
+    /** Row index of the first token of every sequence (CLS). */
+    public int firstRow(int s) { return offsets[s]; }
+
+    public Batch slice(int from, int to) {
+        int[][] i = java.util.Arrays.copyOfRange(ids, from, to);
+        int[][] t = typeIds == null ? null : java.util.Arrays.copyOfRange(typeIds, from, to);
+        return new Batch(i, t);
+    }
+
+    /** The same sequences repeated `times` times (used to score several mask variants in one pass). */
+    public Batch repeat(int times) {
+        int[][] i = new int[size() * times][], t = typeIds == null ? null : new int[size() * times][];
+        for (int r = 0; r < times; r++)
+            for (int s = 0; s < size(); s++) {
+                i[r * size() + s] = ids[s];
+                if (t != null) t[r * size() + s] = typeIds[s];
+            }
+        return new Batch(i, t);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.optin.model;
+
+import dev.optin.engine.Gemm;
+import dev.optin.engine.Ops;
+import dev.optin.engine.Parallel;
+
+import java.util.Arrays;
+
+/**
+ * Runs a post-LN (BERT-family) encoder on ragged batches, with head and neuron masks,
+ * feature capture, partial passes from a cached layer input, and a saved trace for
+ * {@link MaskGradients}. Masks may differ per sequence, so several masked variants of the
+ * model can share one pass (the products stay large).
+ */
+public final class Encoder {
+    private final EncoderWeights weights;
+    private final EncoderConfig config;
+
+    public Encoder(EncoderWeights weights) {
+        this.weights = weights;
+        this.config = weights.config();
+    }
+
+    public EncoderWeights weights() { return weights; }
+    public EncoderConfig config() { return config; }
+
+    public ForwardResult forward(Batch batch, Masks masks) {
+        return run(batch, same(masks, batch.size()), 0, null, Capture.NONE);
+    }
+
+    public ForwardResult forward(Batch batch, Masks masks, Capture capture) {
+        return run(batch, same(masks, batch.size()), 0, null, capture);
+    }
+
+    static Masks[] same(Masks m, int n) {
+        Masks[] r = new Masks[n];
+        Arrays.fill(r, m);
+        return r;
+    }
+
+    /** Embedding output [tokens×hidden] (the input of layer 0). */
+    public float[] embed(Batch batch) {
+        int d = config.hidden();
+        Embeddings e = weights.embeddings();
+        int vocab = e.word().length / d, positions = e.position().length / d;
+        int types = e.tokenType() == null ? 0 : e.tokenType().length / d;
+        float[] x = new float[batch.tokens * d];
+        for (int s = 0; s < batch.size(); s++) {
+            int[] ids = batch.ids[s];
+            for (int t = 0; t < ids.length; t++) {
+                int row = (batch.offsets[s] + t) * d;
+                int id = ids[t], pos = t + config.positionOffset();
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " outside the vocabulary (" + vocab + ")");
+                if (pos >= positions) throw new IllegalArgumentException("sequence of " + ids.length + " tokens exceeds the " + (positions - config.positionOffset()) + " positions of the model");
+                for (int j = 0; j < d; j++) x[row + j] = e.word()[id * d + j] + e.position()[pos * d + j];
+                if (types > 0) {
+                    int type = batch.typeIds == null ? 0 : batch.typeIds[s][t];
+                    if (type < 0 || type >= types) throw new IllegalArgumentException("token type " + type + " outside [0, " + types + ")");
+                    for (int j = 0; j < d; j++) x[row + j] += e.tokenType()[type * d + j];
+                }
+            }
+        }
+        Ops.layerNorm(x, x, batch.tokens, d, e.norm().gamma(), e.norm().beta(), config.layerNormEps(), null);
+        return x;
+    }
+
+    /**
+     * Runs layers startLayer..L-1 and the head. input is layer startLayer's input (null: embed
+     * the batch). masksBySeq[s] gates sequence s.
+     */
+    public ForwardResult run(Batch batch, Masks[] masksBySeq, int startLayer, float[] input, Capture capture) {
+        if (masksBySeq.length != batch.size()) throw new IllegalArgumentException("one mask set per sequence expected");
+        int L = config.layers();
+        float[] x = input != null ? input : embed(batch);
+        if (input != null && input.length != batch.tokens * config.hidden())
+            throw new IllegalArgumentException("cached input has the wrong size for this batch");
+        float[][] ffnFeatures = capture.ffnFeatures() ? new float[L][] : null;
+        float[][] layerOutputs = capture.layerOutputs() ? new float[L][] : null;
+        LayerTrace[] traces = capture.trace() ? new LayerTrace[L] : null;
+        for (int l = startLayer; l < L; l++) {
+            LayerTrace tr = traces != null ? new LayerTrace() : null;
+            if (tr != null) traces[l] = tr;
+            float[] ffn = capture.ffnFeatures() || tr != null ? new float[batch.tokens * config.hidden()] : null;
+            x = layer(l, x, batch, masksBySeq, ffn, tr);
+            if (ffnFeatures != null) ffnFeatures[l] = ffn;
+            if (layerOutputs != null) layerOutputs[l] = x;
+        }
+        float[] logits = null, dense = null;
+        ClassifierHead head = weights.head();
+        if (head != null) {
+            float[][] out = classify(x, batch);
+            logits = out[0]; dense = out[1];
+        }
+        return new ForwardResult(x, logits, ffnFeatures, layerOutputs, traces, dense);
+    }
+
+    private float[][] classify(float[] hidden, Batch batch) {
+        ClassifierHead head = weights.head();
+        int d = config.hidden(), B = batch.size();
+        float[] cls = new float[B * d];
+        for (int s = 0; s < B; s++) System.arraycopy(hidden, batch.firstRow(s) * d, cls, s * d, d);
+        float[] dense = null, in = cls;
+        if (head.dense() != null) {
+            dense = new float[B * head.dense().out];
+            Gemm.linear(cls, B, d, head.dense().weight, head.dense().bias, head.dense().out, dense);
+            for (int i = 0; i < dense.length; i++)
+                dense[i] = head.activation() == ClassifierHead.DenseActivation.TANH ? (float) Math.tanh(dense[i]) : Math.max(0f, dense[i]);
+            in = dense;
+        }
+        float[] logits = new float[B * head.out().out];
+        Gemm.linear(in, B, head.out().in, head.out().weight, head.out().bias, head.out().out, logits);
+        return new float[][]{logits, dense};
+    }
+
+    private float[] layer(int l, float[] x, Batch batch, Masks[] masksBySeq, float[] ffnOut, LayerTrace tr) {
+        LayerWeights w = weights.layers()[l];
+        int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
+        float eps = config.layerNormEps();
+
+        float[] q = new float[N * A], k = new float[N * A], v = new float[N * A];
+        Gemm.linear(x, N, D, w.query().weight, w.query().bias, A, q);
+        Gemm.linear(x, N, D, w.key().weight, w.key().bias, A, k);
+        Gemm.linear(x, N, D, w.value().weight, w.value().bias, A, v);
+
+        float[] ctx = new float[N * A];
+        float[] ctxMasked = tr != null ? new float[N * A] : ctx;
+        int B = batch.size();
+        int[] probOff = null;
+        float[] probs = null;
+        if (tr != null) {
+            probOff = new int[B * H + 1];
+            for (int s = 0; s < B; s++) for (int h = 0; h < H; h++) {
+                int len = batch.length(s);
+                probOff[s * H + h + 1] = probOff[s * H + h] + len * len;
+            }
+            probs = new float[probOff[B * H]];
+        }
+        final float[] probsF = probs; final int[] probOffF = probOff;
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        Parallel.forEach(B * H, sh -> {
+            int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
+            float[] p = probsF != null ? probsF : new float[len * len];
+            int pOff = probsF != null ? probOffF[sh] : 0;
+            Gemm.gemm(false, true, len, len, dh, q, row0 * A + h * dh, A, k, row0 * A + h * dh, A, p, pOff, len, false);
+            for (int i = 0; i < len; i++) {
+                int o = pOff + i * len;
+                for (int j = 0; j < len; j++) p[o + j] *= scale;
+                Ops.softmaxRow(p, o, len);
+            }
+            Gemm.gemm(false, false, len, dh, len, p, pOff, len, v, row0 * A + h * dh, A, ctx, row0 * A + h * dh, A, false);
+            float m = masksBySeq[s].head[l][h];
+            if (m != 1f || ctxMasked != ctx) {
+                for (int t = 0; t < len; t++) {
+                    int o = (row0 + t) * A + h * dh;
+                    for (int j = 0; j < dh; j++) ctxMasked[o + j] = ctx[o + j] * m;
+                }
+            }
+        });
+
+        float[] h1 = new float[N * D];
+        Gemm.linear(ctxMasked, N, A, w.attnOut().weight, w.attnOut().bias, D, h1);
+        for (int i = 0; i < h1.length; i++) h1[i] += x[i];
+        float[] inv1 = tr != null ? new float[N] : null;
+        Ops.layerNorm(h1, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
+
+        float[] pre = new float[N * I];
+        Gemm.linear(h1, N, D, w.ffnIn().weight, w.ffnIn().bias, I, pre);
+        float[] act = new float[N * I];
+        Activation fn = config.activation();
+        Parallel.forEach((N + 31) / 32, blk -> {
+            int r1 = Math.min(N, blk * 32 + 32);
+            for (int r = blk * 32; r < r1; r++) {
+                float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
+                int o = r * I;
+                for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
+            }
+        });
+        float[] out = new float[N * D];
+        Gemm.linear(act, N, I, w.ffnOut().weight, w.ffnOut().bias, D, out);
+        if (ffnOut != null) System.arraycopy(out, 0, ffnOut, 0, out.length);
+        for (int i = 0; i < out.length; i++) out[i] += h1[i];
+        float[] inv2 = tr != null ? new float[N] : null;
+        Ops.layerNorm(out, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+
+        if (tr != null) {
+            tr.input = x; tr.q = q; tr.k = k; tr.v = v; tr.probs = probs; tr.probOffsets = probOff;
+            tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2;
+        }
+        return out;
+    }
+
+    static int seqOfRow(Batch b, int row) {
+        int s = Arrays.binarySearch(b.offsets, row);
+        if (s >= 0) return Math.min(s, b.size() - 1);
+        return -s - 2;
+    }
+}

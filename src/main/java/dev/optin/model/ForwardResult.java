@@ -1,0 +1,22 @@
+package dev.optin.model;
+
+/**
+ * What a forward pass returns: final hidden states [tokens×hidden], logits [batch×labels]
+ * (null for a bare encoder) and, when asked for, per-layer features.
+ * ffnFeatures[l] is the FFN's second projection output before residual and layer norm;
+ * layerOutputs[l] is layer l's output (= layer l+1's input, so a later pass can start there).
+ * Layers before the start layer of a partial pass have null entries.
+ */
+public final class ForwardResult {
+    public final float[] hidden;
+    public final float[] logits;
+    public final float[][] ffnFeatures;
+    public final float[][] layerOutputs;
+    final LayerTrace[] traces;
+    final float[] headDense;   // head's dense activation output per sequence (null if no dense)
+
+    ForwardResult(float[] hidden, float[] logits, float[][] ffnFeatures, float[][] layerOutputs, LayerTrace[] traces, float[] headDense) {
+        this.hidden = hidden; this.logits = logits; this.ffnFeatures = ffnFeatures; this.layerOutputs = layerOutputs;
+        this.traces = traces; this.headDense = headDense;
+    }
+}

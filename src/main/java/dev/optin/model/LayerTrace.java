@@ -1,0 +1,15 @@
+package dev.optin.model;
+
+/** Activations of one layer saved during a forward pass, for the backward pass of mask gradients. */
+final class LayerTrace {
+    float[] input;      // [N×D] layer input
+    float[] q, k, v;    // [N×A]
+    float[] probs;      // attention probabilities, per sequence and head: len×len blocks
+    int[] probOffsets;  // start of (sequence s, head h) block at probOffsets[s*H + h]
+    float[] ctx;        // [N×A] context before the head mask
+    float[] h1;         // [N×D] attention-block output (after its layer norm)
+    float[] invStd1;
+    float[] pre;        // [N×I] FFN pre-activation
+    float[] out;        // [N×D] layer output
+    float[] invStd2;
+}
