@@ -1,0 +1,128 @@
+package dev.optin.model;
+
+import dev.optin.engine.Gemm;
+import dev.optin.engine.Ops;
+import dev.optin.engine.Parallel;
+
+/**
+ * Gradients of a scalar loss with respect to every head and neuron mask, by a hand-written
+ * backward pass through the encoder (activations only: weight gradients are never formed).
+ * Reductions run in a fixed order, so gradients are identical from run to run.
+ */
+public final class MaskGradients {
+    private MaskGradients() {}
+
+    /** head[l][h] = d loss / d m_head, neuron[l][j] = d loss / d m_neuron, and the loss value. */
+    public record Result(float[][] head, float[][] neuron, double loss, float[] logits) {}
+
+    public static Result compute(Encoder encoder, Batch batch, Masks masks, Loss loss) {
+        EncoderWeights w = encoder.weights();
+        EncoderConfig c = encoder.config();
+        if (w.head() == null) throw new IllegalArgumentException("mask gradients need a model with a classification head");
+        ForwardResult fr = encoder.run(batch, Encoder.same(masks, batch.size()), 0, null, Capture.TRACE);
+        int B = batch.size(), C = w.head().out().out, D = c.hidden();
+        float[] dLogits = new float[B * C];
+        double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
+
+        float[] dHidden = new float[batch.tokens * D];
+        headBackward(w.head(), fr, batch, D, dLogits, dHidden);
+
+        float[][] gHead = new float[c.layers()][], gNeuron = new float[c.layers()][];
+        for (int l = c.layers() - 1; l >= 0; l--) {
+            gHead[l] = new float[c.heads(l)];
+            gNeuron[l] = new float[c.intermediate(l)];
+            dHidden = layerBackward(w.layers()[l], c, fr.traces[l], batch, masks.head[l], masks.neuron[l], dHidden,
+                    gHead[l], gNeuron[l], l > 0);
+        }
+        return new Result(gHead, gNeuron, value, fr.logits);
+    }
+
+    private static void headBackward(ClassifierHead head, ForwardResult fr, Batch batch, int D, float[] dLogits, float[] dHidden) {
+        int B = batch.size(), C = head.out().out;
+        float[] dIn = new float[B * head.out().in];
+        Gemm.gemm(false, false, B, head.out().in, C, dLogits, 0, C, head.out().weight, 0, head.out().in, dIn, 0, head.out().in, false);
+        float[] dCls = dIn;
+        if (head.dense() != null) {
+            for (int i = 0; i < dIn.length; i++) {
+                float y = fr.headDense[i];
+                dIn[i] *= head.activation() == ClassifierHead.DenseActivation.TANH ? 1f - y * y : (y > 0 ? 1f : 0f);
+            }
+            dCls = new float[B * D];
+            Gemm.gemm(false, false, B, D, head.dense().out, dIn, 0, head.dense().out, head.dense().weight, 0, D, dCls, 0, D, false);
+        }
+        for (int s = 0; s < B; s++) System.arraycopy(dCls, s * D, dHidden, batch.firstRow(s) * D, D);
+    }
+
+    /** Back-propagates d loss / d layer-output to d loss / d layer-input (when needInput), accumulating mask gradients. */
+    private static float[] layerBackward(LayerWeights w, EncoderConfig c, LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron,
+                                         float[] dOut, float[] gHead, float[] gNeuron, boolean needInput) {
+        int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh, I = w.intermediate();
+        Activation fn = c.activation();
+
+        float[] dZ2 = new float[N * D];
+        Ops.layerNormBackward(dOut, tr.out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dZ2);
+
+        // FFN: act = f(pre)·m; out = act·W2ᵀ
+        float[] dAct = new float[N * I];
+        Gemm.gemm(false, false, N, I, D, dZ2, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
+        int rowBlocks = (N + 31) / 32;
+        double[][] partialN = new double[rowBlocks][I];
+        Parallel.forEach(rowBlocks, blk -> {
+            int r1 = Math.min(N, blk * 32 + 32);
+            double[] part = partialN[blk];
+            for (int r = blk * 32; r < r1; r++) {
+                int o = r * I;
+                for (int j = 0; j < I; j++) {
+                    float pre = tr.pre[o + j];
+                    part[j] += (double) dAct[o + j] * fn.apply(pre);
+                    dAct[o + j] = dAct[o + j] * mNeuron[j] * fn.grad(pre);
+                }
+            }
+        });
+        for (double[] part : partialN) for (int j = 0; j < I; j++) gNeuron[j] += (float) part[j];
+        float[] dH1 = dZ2; // residual path, then add the FFN input's gradient
+        Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dH1, 0, D, true);
+
+        float[] dZ1 = new float[N * D];
+        Ops.layerNormBackward(dH1, tr.h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dZ1);
+
+        // attention output: h = (ctx·m)·Woᵀ
+        float[] dCtx = new float[N * A];
+        Gemm.gemm(false, false, N, A, D, dZ1, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
+        int B = batch.size();
+        double[] partialH = new double[B * H];
+        Parallel.forEach(B * H, sh -> {
+            int s = sh / H, h = sh % H, row0 = batch.offsets[s], len = batch.length(s);
+            double g = 0;
+            for (int t = 0; t < len; t++) {
+                int o = (row0 + t) * A + h * dh;
+                for (int j = 0; j < dh; j++) { g += (double) dCtx[o + j] * tr.ctx[o + j]; dCtx[o + j] *= mHead[h]; }
+            }
+            partialH[sh] = g;
+        });
+        for (int sh = 0; sh < B * H; sh++) gHead[sh % H] += (float) partialH[sh];
+        if (!needInput) return null;
+
+        float[] dq = new float[N * A], dk = new float[N * A], dv = new float[N * A];
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        Parallel.forEach(B * H, sh -> {
+            int s = sh / H, h = sh % H, row0 = batch.offsets[s], len = batch.length(s);
+            int pOff = tr.probOffsets[sh], cOff = row0 * A + h * dh;
+            float[] dP = new float[len * len];
+            Gemm.gemm(false, true, len, len, dh, dCtx, cOff, A, tr.v, cOff, A, dP, 0, len, false);
+            Gemm.gemm(true, false, len, dh, len, tr.probs, pOff, len, dCtx, cOff, A, dv, cOff, A, false);
+            for (int i = 0; i < len; i++) {
+                float dot = 0f;
+                for (int j = 0; j < len; j++) dot += dP[i * len + j] * tr.probs[pOff + i * len + j];
+                for (int j = 0; j < len; j++) dP[i * len + j] = tr.probs[pOff + i * len + j] * (dP[i * len + j] - dot) * scale;
+            }
+            Gemm.gemm(false, false, len, dh, len, dP, 0, len, tr.k, cOff, A, dq, cOff, A, false);
+            Gemm.gemm(true, false, len, dh, len, dP, 0, len, tr.q, cOff, A, dk, cOff, A, false);
+        });
+        float[] dX = dZ1; // residual path
+        Gemm.gemm(false, false, N, D, A, dq, 0, A, w.query().weight, 0, D, dX, 0, D, true);
+        Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dX, 0, D, true);
+        Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dX, 0, D, true);
+        return dX;
+    }
+}
