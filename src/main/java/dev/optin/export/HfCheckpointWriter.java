@@ -94,7 +94,7 @@ public final class HfCheckpointWriter {
         boolean headsFit = original > 0 && c.maxHeads() <= original;
         int numHeads = headsFit ? original : Math.max(1, c.maxHeads());
         boolean uniformFfn = java.util.Arrays.stream(inter).distinct().count() == 1;
-        int ffn = uniformFfn ? inter[0] : c.maxIntermediate();
+        int ffn = Math.max(1, uniformFfn ? inter[0] : c.maxIntermediate());   // loaders require a positive width
         ObjectNode pruned = JSON.createObjectNode();
         if (headsFit)
             for (int l = 0; l < L; l++) {
@@ -143,7 +143,7 @@ public final class HfCheckpointWriter {
         for (int h : heads) hp.add(h);
         ArrayNode ip = j.putArray("optin_intermediate_per_layer");
         for (int i : inter) ip.add(i);
-        j.put("optin_stock_hf_compatible", headsFit && uniformFfn);
+        j.put("optin_stock_hf_compatible", headsFit && uniformFfn && inter[0] > 0);
         if (classify) {
             int n = w.head().out().out;
             ObjectNode id2label = JSON.createObjectNode(), label2id = JSON.createObjectNode();
