@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.optin.format.SafetensorsWriter;
 import dev.optin.model.*;
 
 import java.io.IOException;
@@ -171,18 +172,18 @@ public final class HfCheckpointWriter {
 
     // ---------------------------------------------------------------- model.safetensors
 
-    static SafetensorsF32Writer tensors(EncoderWeights w) {
+    static SafetensorsWriter tensors(EncoderWeights w) {
         EncoderConfig c = w.config();
         int d = c.hidden();
-        SafetensorsF32Writer st = new SafetensorsF32Writer();
+        SafetensorsWriter st = new SafetensorsWriter().metadata("format", "pt");
         Embeddings e = w.embeddings();
         boolean distil = c.architecture() == Architecture.DISTILBERT;
         String base = switch (c.architecture()) { case BERT -> "bert."; case ROBERTA -> "roberta."; case DISTILBERT -> "distilbert."; };
-        st.put(base + "embeddings.word_embeddings.weight", e.word(), e.word().length / d, d);
-        st.put(base + "embeddings.position_embeddings.weight", e.position(), e.position().length / d, d);
+        st.add(base + "embeddings.word_embeddings.weight", e.word(), e.word().length / d, d);
+        st.add(base + "embeddings.position_embeddings.weight", e.position(), e.position().length / d, d);
         if (e.tokenType() != null) {
             if (distil) throw new IllegalArgumentException("DistilBERT has no token-type embeddings, but the model has them");
-            st.put(base + "embeddings.token_type_embeddings.weight", e.tokenType(), e.tokenType().length / d, d);
+            st.add(base + "embeddings.token_type_embeddings.weight", e.tokenType(), e.tokenType().length / d, d);
         }
         norm(st, base + "embeddings.LayerNorm", e.norm());
         for (int l = 0; l < c.layers(); l++) {
@@ -229,13 +230,13 @@ public final class HfCheckpointWriter {
         return st;
     }
 
-    private static void linear(SafetensorsF32Writer st, String name, Linear lin) {
-        st.put(name + ".weight", lin.weight, lin.out, lin.in);
-        if (lin.bias != null) st.put(name + ".bias", lin.bias, lin.out);
+    private static void linear(SafetensorsWriter st, String name, Linear lin) {
+        st.add(name + ".weight", lin.weight, lin.out, lin.in);
+        if (lin.bias != null) st.add(name + ".bias", lin.bias, lin.out);
     }
 
-    private static void norm(SafetensorsF32Writer st, String name, Norm n) {
-        st.put(name + ".weight", n.gamma(), n.gamma().length);
-        st.put(name + ".bias", n.beta(), n.beta().length);
+    private static void norm(SafetensorsWriter st, String name, Norm n) {
+        st.add(name + ".weight", n.gamma(), n.gamma().length);
+        st.add(name + ".bias", n.beta(), n.beta().length);
     }
 }
