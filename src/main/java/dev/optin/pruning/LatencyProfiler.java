@@ -36,9 +36,13 @@ public final class LatencyProfiler {
 
     /** Loads the cached table for this machine and shape, or measures and caches it. */
     public LatencyTable loadOrMeasure(EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
+        return loadOrMeasure(cacheDir(), c, batch, sequence, neuronGridPoints);
+    }
+
+    public LatencyTable loadOrMeasure(Path dir, EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
         String key = machine() + "_D" + c.hidden() + "_dh" + c.headSize() + "_H" + c.maxHeads() + "_N" + c.maxIntermediate()
                 + "_b" + batch + "_s" + sequence + "_g" + neuronGridPoints + ".json";
-        Path file = cacheDir().resolve(key);
+        Path file = dir.resolve(key);
         ObjectMapper json = new ObjectMapper();
         if (Files.isRegularFile(file)) {
             try {

@@ -18,6 +18,18 @@ public final class LatencySelection {
     public static Masks select(UnitScores scores, UnitCosts costs, double budget) {
         if (!(budget > 0) || Double.isInfinite(budget))
             throw new IllegalArgumentException("pruning budget must be a positive finite cost, got " + budget);
+        // Nearest-bin rounding finds exact fits; if rounding down let the result overrun, redo with costs rounded up.
+        Masks m = select(scores, costs, budget, false);
+        return costs.total(m) <= budget * (1 + 1e-12) ? m : select(scores, costs, budget, true);
+    }
+
+    private static int bins(double cost, double budget, boolean up) {
+        double b = cost / budget * BINS;
+        b = up ? Math.ceil(b - 1e-9) : Math.rint(b);
+        return b > BINS ? Integer.MAX_VALUE : (int) Math.max(0, b);
+    }
+
+    private static Masks select(UnitScores scores, UnitCosts costs, double budget, boolean up) {
         int L = scores.layers(), blocks = 2 * L;
         int[][][] order = new int[blocks][][];
         double[] dp = new double[BINS + 1];          // best value with cost ≤ b bins, over blocks so far
@@ -33,8 +45,7 @@ public final class LatencySelection {
             for (int k = 0; k <= s.length; k++) {
                 if (k > 0) value[k] = value[k - 1] + s[ord[k - 1][1]];
                 double c = attn ? costs.attention(l, k) : costs.ffn(l, k);
-                double b = Math.ceil(c / budget * BINS - 1e-9);
-                bins[k] = b > BINS ? Integer.MAX_VALUE : (int) Math.max(0, b);
+                bins[k] = bins(c, budget, up);
             }
             double[] next = new double[BINS + 1];
             java.util.Arrays.fill(next, Double.NEGATIVE_INFINITY);
@@ -55,7 +66,7 @@ public final class LatencySelection {
         for (int blk = blocks - 1; blk >= 0; blk--) {
             int k = choice[blk][b], l = blk / 2;
             double c = blk % 2 == 0 ? costs.attention(l, k) : costs.ffn(l, k);
-            b -= (int) Math.max(0, Math.ceil(c / budget * BINS - 1e-9));
+            b -= bins(c, budget, up);
             for (int i = 0; i < k; i++) {
                 if (blk % 2 == 0) m.head[l][order[blk][i][1]] = 1f; else m.neuron[l][order[blk][i][1]] = 1f;
             }
