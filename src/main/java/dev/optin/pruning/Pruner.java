@@ -33,13 +33,20 @@ public final class Pruner {
      * @param latency    null for a FLOPs budget; otherwise the measured table to budget latency
      * @param tune       least-squares mask tuning with the [√c, c] schedule
      * @param fastOptin  OPTIN's approximate mode ({@link OptinImportance.Options#fast})
-     * @param labels     Fisher uses the true labels when given (one int[] per batch), else the model's predictions
+     * @param costLength the sequence length T of the MAC cost model (the task's average unpadded
+     *                   length, e.g. of its dev set); 0 = the calibration samples' average length
      */
     public record Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
-                          OptinWeighting weighting, boolean fastOptin) {
+                          OptinWeighting weighting, boolean fastOptin, double costLength) {
         public Options {
             if (!(fraction > 0) || fraction > 1) throw new IllegalArgumentException("budget fraction must be in (0, 1], got " + fraction);
             if (weighting == null) weighting = OptinWeighting.COST_NORMALIZED;
+            if (costLength < 0 || Double.isNaN(costLength)) throw new IllegalArgumentException("cost length must be ≥ 0, got " + costLength);
+        }
+
+        public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
+                       OptinWeighting weighting, boolean fastOptin) {
+            this(method, fraction, latency, tune, seed, weighting, fastOptin, 0);
         }
 
         public static Options flops(Method m, double fraction, boolean tune, long seed) {
@@ -58,7 +65,7 @@ public final class Pruner {
     public static Result prune(Encoder encoder, List<Batch> samples, List<int[]> labels, Options o, Progress progress) {
         if (samples.isEmpty()) throw new IllegalArgumentException("no calibration samples");
         EncoderConfig c = encoder.config();
-        CostModel macs = new CostModel(c, CostModel.averageLength(samples));
+        CostModel macs = new CostModel(c, o.costLength() > 0 ? o.costLength() : CostModel.averageLength(samples));
         UnitCosts costs = o.latency() == null ? macs : PiecewiseLinearLatency.fit(o.latency());
         Masks full = Masks.ones(c);
         double originalCost = costs.total(full);
