@@ -142,11 +142,7 @@ public final class Encoder {
             float[] p = probsF != null ? probsF : new float[len * len];
             int pOff = probsF != null ? probOffF[sh] : 0;
             Gemm.gemm(false, true, len, len, dh, q, row0 * A + h * dh, A, k, row0 * A + h * dh, A, p, pOff, len, false);
-            for (int i = 0; i < len; i++) {
-                int o = pOff + i * len;
-                for (int j = 0; j < len; j++) p[o + j] *= scale;
-                Ops.softmaxRow(p, o, len);
-            }
+            for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
             Gemm.gemm(false, false, len, dh, len, p, pOff, len, v, row0 * A + h * dh, A, ctx, row0 * A + h * dh, A, false);
             float m = masksBySeq[s].head[l][h];
             if (m != 1f || ctxMasked != ctx) {
@@ -172,7 +168,8 @@ public final class Encoder {
             for (int r = blk * 32; r < r1; r++) {
                 float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
                 int o = r * I;
-                for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
+                if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
+                else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
             }
         });
         float[] out = new float[N * D];
