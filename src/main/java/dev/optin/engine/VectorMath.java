@@ -21,18 +21,20 @@ final class VectorMath implements MathKernel {
     private static final int ROUND_BITS = 0x4B400000;
     private static final float INV_SQRT2 = 0.70710678118654752f;
 
+    private static FloatVector bc(float v) { return FloatVector.broadcast(S, v); }
+
     /** e^x for x in float range; clamped to [-87, 88] so the exponent stays normal. */
     static FloatVector exp(FloatVector x) {
         x = x.max(-87f).min(88f);
-        FloatVector t = x.fma(LOG2E, ROUND);
+        FloatVector t = x.fma(bc(LOG2E), bc(ROUND));
         FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(-LN2_HI, x);
-        r = n.fma(-LN2_LO, r);
-        FloatVector p = r.fma(1.9875691500E-4f, 1.3981999507E-3f);
-        p = p.fma(r, 8.3334519073E-3f);
-        p = p.fma(r, 4.1665795894E-2f);
-        p = p.fma(r, 1.6666665459E-1f);
-        p = p.fma(r, 5.0000001201E-1f);
+        FloatVector r = n.fma(bc(-LN2_HI), x);
+        r = n.fma(bc(-LN2_LO), r);
+        FloatVector p = r.fma(bc(1.9875691500E-4f), bc(1.3981999507E-3f));
+        p = p.fma(r, bc(8.3334519073E-3f));
+        p = p.fma(r, bc(4.1665795894E-2f));
+        p = p.fma(r, bc(1.6666665459E-1f));
+        p = p.fma(r, bc(5.0000001201E-1f));
         FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
         IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         return y.mul(bits.reinterpretAsFloats());
@@ -44,17 +46,17 @@ final class VectorMath implements MathKernel {
         for (int end = S.loopBound(n); i < end; i += L) {
             FloatVector x = FloatVector.fromArray(S, src, so + i);
             FloatVector z = x.abs().mul(INV_SQRT2);
-            FloatVector t = z.fma(0.5f, 1f);
+            FloatVector t = z.fma(bc(0.5f), bc(1f));
             t = FloatVector.broadcast(S, 1f).div(t);
-            FloatVector q = t.fma(0.17087277f, -0.82215223f);
-            q = q.fma(t, 1.48851587f);
-            q = q.fma(t, -1.13520398f);
-            q = q.fma(t, 0.27886807f);
-            q = q.fma(t, -0.18628806f);
-            q = q.fma(t, 0.09678418f);
-            q = q.fma(t, 0.37409196f);
-            q = q.fma(t, 1.00002368f);
-            q = q.fma(t, -1.26551223f);
+            FloatVector q = t.fma(bc(0.17087277f), bc(-0.82215223f));
+            q = q.fma(t, bc(1.48851587f));
+            q = q.fma(t, bc(-1.13520398f));
+            q = q.fma(t, bc(0.27886807f));
+            q = q.fma(t, bc(-0.18628806f));
+            q = q.fma(t, bc(0.09678418f));
+            q = q.fma(t, bc(0.37409196f));
+            q = q.fma(t, bc(1.00002368f));
+            q = q.fma(t, bc(-1.26551223f));
             FloatVector half = t.mul(exp(q.sub(z.mul(z)))).mul(0.5f); // erfc(z)/2 = Φ(-|x|)
             VectorMask<Float> pos = x.compare(VectorOperators.GE, 0f);
             FloatVector phi = half.blend(FloatVector.broadcast(S, 1f).sub(half), pos);
@@ -78,7 +80,7 @@ final class VectorMath implements MathKernel {
         float shift = -max * scale;
         FloatVector acc = FloatVector.zero(S);
         for (i = 0; i < end; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, s, off + i).fma(scale, shift));
+            FloatVector e = exp(FloatVector.fromArray(S, s, off + i).fma(bc(scale), bc(shift)));
             e.intoArray(s, off + i);
             acc = acc.add(e);
         }
