@@ -46,8 +46,6 @@ final class VectorGemm implements GemmKernel {
         if (parallel) {
             int target = 4 * Parallel.threads();
             if (rowBlocks < target) colBlocks = Math.min(nPanels, (target + rowBlocks - 1) / rowBlocks);
-        } else {
-            rowBlocks = 1;
         }
         int rb = rowBlocks, cb = colBlocks;
         int mc = roundUp((m + rb - 1) / rb, MR), panelsPerBlock = (nPanels + cb - 1) / cb;
@@ -57,7 +55,7 @@ final class VectorGemm implements GemmKernel {
             if (i0 < i1 && jp0 < jp1)
                 block(transA, i0, i1, jp0, jp1, n, k, kc, nPad, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias);
         };
-        if (rb * cb == 1) task.run(0);
+        if (!parallel) for (int t = 0; t < rb * cb; t++) task.run(t); // serial still walks MC-row blocks: A stays in L2
         else Parallel.forEach(rb * cb, task::run);
     }
 

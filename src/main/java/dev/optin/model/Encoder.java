@@ -77,11 +77,14 @@ public final class Encoder {
         float[][] ffnFeatures = capture.ffnFeatures() ? new float[L][] : null;
         float[][] layerOutputs = capture.layerOutputs() ? new float[L][] : null;
         LayerTrace[] traces = capture.trace() ? new LayerTrace[L] : null;
+        // Without a trace, intermediate activations are dead after each layer: reuse them (fresh
+        // multi-megabyte arrays per layer cost more in zeroing and GC than some of the products).
+        Workspace ws = traces == null ? new Workspace(capture.layerOutputs()) : null;
         for (int l = startLayer; l < L; l++) {
             LayerTrace tr = traces != null ? new LayerTrace() : null;
             if (tr != null) traces[l] = tr;
             float[] ffn = capture.ffnFeatures() || tr != null ? new float[batch.tokens * config.hidden()] : null;
-            x = layer(l, x, batch, masksBySeq, ffn, tr);
+            x = layer(l, x, batch, masksBySeq, ffn, tr, ws);
             if (ffnFeatures != null) ffnFeatures[l] = ffn;
             if (layerOutputs != null) layerOutputs[l] = x;
         }
@@ -112,17 +115,50 @@ public final class Encoder {
         return new float[][]{logits, dense};
     }
 
-    private float[] layer(int l, float[] x, Batch batch, Masks[] masksBySeq, float[] ffnOut, LayerTrace tr) {
+    /** Reusable buffers of one forward pass without a trace (slots: q, k, v, ctx, h1, pre, and two outputs). */
+    private static final class Workspace {
+        private final float[][] slots = new float[8][];
+        private final boolean keepOutputs;
+        private int nextOut;
+
+        Workspace(boolean keepOutputs) { this.keepOutputs = keepOutputs; }
+
+        float[] get(int slot, int size) {
+            float[] a = slots[slot];
+            if (a == null || a.length < size) slots[slot] = a = new float[size];
+            return a;
+        }
+
+        /** A layer output buffer: alternates between two, so the layer input is never overwritten; fresh when outputs are kept. */
+        float[] output(int size) {
+            if (keepOutputs) return new float[size];
+            nextOut ^= 1;
+            return get(6 + nextOut, size);
+        }
+    }
+
+    /** Attention scores of one (sequence, head), per worker thread. */
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scores(int size) {
+        float[] a = SCORES.get();
+        if (a.length < size) SCORES.set(a = new float[size]);
+        return a;
+    }
+
+    private float[] layer(int l, float[] x, Batch batch, Masks[] masksBySeq, float[] ffnOut, LayerTrace tr, Workspace ws) {
         LayerWeights w = weights.layers()[l];
         int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
         float eps = config.layerNormEps();
 
-        float[] q = new float[N * A], k = new float[N * A], v = new float[N * A];
+        float[] q = ws != null ? ws.get(0, N * A) : new float[N * A];
+        float[] k = ws != null ? ws.get(1, N * A) : new float[N * A];
+        float[] v = ws != null ? ws.get(2, N * A) : new float[N * A];
         Gemm.linear(x, N, D, w.query().weight, w.query().bias, A, q);
         Gemm.linear(x, N, D, w.key().weight, w.key().bias, A, k);
         Gemm.linear(x, N, D, w.value().weight, w.value().bias, A, v);
 
-        float[] ctx = new float[N * A];
+        float[] ctx = ws != null ? ws.get(3, N * A) : new float[N * A];
         float[] ctxMasked = tr != null ? new float[N * A] : ctx;
         int B = batch.size();
         int[] probOff = null;
@@ -139,7 +175,7 @@ public final class Encoder {
         float scale = (float) (1.0 / Math.sqrt(dh));
         Parallel.forEach(B * H, sh -> {
             int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
-            float[] p = probsF != null ? probsF : new float[len * len];
+            float[] p = probsF != null ? probsF : scores(len * len);
             int pOff = probsF != null ? probOffF[sh] : 0;
             Gemm.gemm(false, true, len, len, dh, q, row0 * A + h * dh, A, k, row0 * A + h * dh, A, p, pOff, len, false);
             for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
@@ -153,15 +189,15 @@ public final class Encoder {
             }
         });
 
-        float[] h1 = new float[N * D];
+        float[] h1 = ws != null ? ws.get(4, N * D) : new float[N * D];
         Gemm.linear(ctxMasked, N, A, w.attnOut().weight, w.attnOut().bias, D, h1);
         for (int i = 0; i < h1.length; i++) h1[i] += x[i];
         float[] inv1 = tr != null ? new float[N] : null;
         Ops.layerNorm(h1, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
 
-        float[] pre = new float[N * I];
+        float[] pre = ws != null ? ws.get(5, N * I) : new float[N * I];
         Gemm.linear(h1, N, D, w.ffnIn().weight, w.ffnIn().bias, I, pre);
-        float[] act = new float[N * I];
+        float[] act = ws != null ? pre : new float[N * I]; // element-wise, so in place is safe
         Activation fn = config.activation();
         Parallel.forEach((N + 31) / 32, blk -> {
             int r1 = Math.min(N, blk * 32 + 32);
@@ -172,7 +208,7 @@ public final class Encoder {
                 else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
             }
         });
-        float[] out = new float[N * D];
+        float[] out = ws != null ? ws.output(N * D) : new float[N * D];
         Gemm.linear(act, N, I, w.ffnOut().weight, w.ffnOut().bias, D, out);
         if (ffnOut != null) System.arraycopy(out, 0, ffnOut, 0, out.length);
         for (int i = 0; i < out.length; i++) out[i] += h1[i];
