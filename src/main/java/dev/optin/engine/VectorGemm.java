@@ -28,12 +28,40 @@ final class VectorGemm implements GemmKernel {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
-        int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR;
-        int kBlocks = (k + KC - 1) / KC, kc = (k + kBlocks - 1) / kBlocks; // depends on k only
-        float[] bp = buffer(B_PACK, k * nPad);
-        long work = (long) m * n * k;
-        boolean parallel = work >= SERIAL_WORK && Parallel.threads() > 1;
-        if (parallel && (long) k * n >= 1 << 16) {
+        float[] bp = buffer(B_PACK, k * paddedColumns(n));
+        pack(transB, n, k, b, bOff, ldb, bp, isParallel(m, n, k));
+        multiply(transA, m, n, k, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias);
+    }
+
+    @Override
+    public Object prepack(boolean transB, int n, int k, float[] b, int bOff, int ldb) {
+        float[] bp = new float[k * paddedColumns(n)];
+        pack(transB, n, k, b, bOff, ldb, bp, true);
+        return bp;
+    }
+
+    @Override
+    public void gemmPrepacked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, Object packedB,
+                              float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        multiply(transA, m, n, k, a, aOff, lda, (float[]) packedB, c, cOff, ldc, accumulate, bias);
+    }
+
+    private static int paddedColumns(int n) { return (n + NR - 1) / NR * NR; }
+
+    /** k blocks of equal size, at most KC: the block size depends on k only (so does the summation order). */
+    private static int kBlock(int k) {
+        int kBlocks = (k + KC - 1) / KC;
+        return (k + kBlocks - 1) / kBlocks;
+    }
+
+    private static boolean isParallel(int m, int n, int k) {
+        return (long) m * n * k >= SERIAL_WORK && Parallel.threads() > 1;
+    }
+
+    /** Packs all of op(B) into bp (layout of {@link #packB}); the layout depends on n and k only. */
+    private static void pack(boolean transB, int n, int k, float[] b, int bOff, int ldb, float[] bp, boolean parallel) {
+        int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR, kc = kBlock(k);
+        if (parallel && (long) k * n >= 1 << 16 && Parallel.threads() > 1) {
             int groups = Math.min(nPanels, 4 * Parallel.threads());
             Parallel.forEach(groups, g -> {
                 for (int jp = g; jp < nPanels; jp += groups) packB(transB, n, k, kc, nPad, b, bOff, ldb, bp, jp);
@@ -41,7 +69,13 @@ final class VectorGemm implements GemmKernel {
         } else {
             for (int jp = 0; jp < nPanels; jp++) packB(transB, n, k, kc, nPad, b, bOff, ldb, bp, jp);
         }
+    }
 
+    /** C = op(A) · B (+ bias) (+ C) with B already packed. */
+    private static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] bp,
+                                 float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR, kc = kBlock(k);
+        boolean parallel = isParallel(m, n, k);
         int rowBlocks = (m + MC - 1) / MC, colBlocks = 1;
         if (parallel) {
             int target = 4 * Parallel.threads();

@@ -16,9 +16,27 @@ public final class Encoder {
     private final EncoderWeights weights;
     private final EncoderConfig config;
 
+    /** Per layer: query, key, value, attention output, FFN in, FFN out, packed on first use. */
+    private final Gemm.PackedLinear[][] packed;
+
+    /** The weights are packed for the GEMM kernel on first use: do not modify them in place afterwards. */
     public Encoder(EncoderWeights weights) {
         this.weights = weights;
         this.config = weights.config();
+        this.packed = new Gemm.PackedLinear[config.layers()][];
+    }
+
+    private Gemm.PackedLinear[] packed(int l) {
+        synchronized (packed) {
+            if (packed[l] == null) {
+                LayerWeights w = weights.layers()[l];
+                Linear[] ls = {w.query(), w.key(), w.value(), w.attnOut(), w.ffnIn(), w.ffnOut()};
+                Gemm.PackedLinear[] p = new Gemm.PackedLinear[ls.length];
+                for (int i = 0; i < ls.length; i++) p[i] = Gemm.pack(ls[i].weight, ls[i].out, ls[i].in);
+                packed[l] = p;
+            }
+            return packed[l];
+        }
     }
 
     public EncoderWeights weights() { return weights; }
@@ -154,9 +172,10 @@ public final class Encoder {
         float[] q = ws != null ? ws.get(0, N * A) : new float[N * A];
         float[] k = ws != null ? ws.get(1, N * A) : new float[N * A];
         float[] v = ws != null ? ws.get(2, N * A) : new float[N * A];
-        Gemm.linear(x, N, D, w.query().weight, w.query().bias, A, q);
-        Gemm.linear(x, N, D, w.key().weight, w.key().bias, A, k);
-        Gemm.linear(x, N, D, w.value().weight, w.value().bias, A, v);
+        Gemm.PackedLinear[] pw = packed(l);
+        Gemm.linear(x, N, pw[0], w.query().bias, q);
+        Gemm.linear(x, N, pw[1], w.key().bias, k);
+        Gemm.linear(x, N, pw[2], w.value().bias, v);
 
         float[] ctx = ws != null ? ws.get(3, N * A) : new float[N * A];
         float[] ctxMasked = tr != null ? new float[N * A] : ctx;
@@ -190,13 +209,13 @@ public final class Encoder {
         });
 
         float[] h1 = ws != null ? ws.get(4, N * D) : new float[N * D];
-        Gemm.linear(ctxMasked, N, A, w.attnOut().weight, w.attnOut().bias, D, h1);
+        Gemm.linear(ctxMasked, N, pw[3], w.attnOut().bias, h1);
         for (int i = 0; i < h1.length; i++) h1[i] += x[i];
         float[] inv1 = tr != null ? new float[N] : null;
         Ops.layerNorm(h1, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
 
         float[] pre = ws != null ? ws.get(5, N * I) : new float[N * I];
-        Gemm.linear(h1, N, D, w.ffnIn().weight, w.ffnIn().bias, I, pre);
+        Gemm.linear(h1, N, pw[4], w.ffnIn().bias, pre);
         float[] act = ws != null ? pre : new float[N * I]; // element-wise, so in place is safe
         Activation fn = config.activation();
         Parallel.forEach((N + 31) / 32, blk -> {
@@ -209,7 +228,7 @@ public final class Encoder {
             }
         });
         float[] out = ws != null ? ws.output(N * D) : new float[N * D];
-        Gemm.linear(act, N, I, w.ffnOut().weight, w.ffnOut().bias, D, out);
+        Gemm.linear(act, N, pw[5], w.ffnOut().bias, out);
         if (ffnOut != null) System.arraycopy(out, 0, ffnOut, 0, out.length);
         for (int i = 0; i < out.length; i++) out[i] += h1[i];
         float[] inv2 = tr != null ? new float[N] : null;

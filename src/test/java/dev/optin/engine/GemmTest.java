@@ -64,4 +64,17 @@ class GemmTest {
         for (int p = 0; p < in; p++) s += (double) x[9 * in + p] * w[5 * in + p];
         assertThat((double) y1[9 * out + 5]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-3));
     }
+
+    @Test
+    void packedLinearIsBitIdenticalToLinear() {
+        Random r = new Random(5);
+        for (int[] sh : new int[][]{{1, 3, 2}, {5, 40, 17}, {130, 384, 384}, {700, 100, 1536}}) {
+            int m = sh[0], out = sh[1], in = sh[2];
+            float[] x = random(r, m * in), w = random(r, out * in), bias = random(r, out);
+            float[] y1 = new float[m * out], y2 = new float[m * out];
+            Gemm.linear(x, m, in, w, bias, out, y1);
+            Gemm.linear(x, m, Gemm.pack(w, out, in), bias, y2);
+            assertThat(y2).as("%dx%dx%d", m, out, in).containsExactly(y1);
+        }
+    }
 }
