@@ -56,7 +56,21 @@ public final class Gemm {
             linear(x, m, w.in, w.w, bias, w.out, y);
             return;
         }
-        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, 0, w.in, w.packed, y, 0, w.out, false, bias);
+        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, 0, w.in, w.packed, y, 0, w.out, false, bias, false, null);
+    }
+
+    /**
+     * Y[m×out] = gelu(X·Wᵀ + bias) · gate[column] (gate may be null), exact GELU applied to each
+     * output tile while it is in cache instead of in a separate pass over Y.
+     */
+    public static void linearGelu(float[] x, int m, PackedLinear w, float[] bias, float[] gate, float[] y) {
+        long work = (long) m * w.out * w.in;
+        if (w.packed == null || m == 0 || work < VECTOR_MIN_WORK) {
+            linear(x, m, w.in, w.w, bias, w.out, y);
+            for (int r = 0; r < m; r++) Ops.gelu(y, r * w.out, gate, 0, y, r * w.out, w.out);
+            return;
+        }
+        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, 0, w.in, w.packed, y, 0, w.out, false, bias, true, gate);
     }
 
     /** True when the Vector API kernels are in use (the module was added at startup). */

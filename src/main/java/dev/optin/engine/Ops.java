@@ -102,15 +102,20 @@ public final class Ops {
      * Vectorised when the Vector API is present (within 1e-6·max(1,|x|) of {@link #gelu(float)}).
      */
     public static void gelu(float[] src, int so, float[] gate, float[] dst, int dOff, int n) {
-        MATH.gelu(src, so, gate, dst, dOff, n);
+        MATH.gelu(src, so, gate, 0, dst, dOff, n);
+    }
+
+    /** As above with the gate read from gate[gOff..gOff+n). */
+    static void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
+        MATH.gelu(src, so, gate, gOff, dst, dOff, n);
     }
 
     private static final MathKernel MATH = VectorSupport.MATH != null ? VectorSupport.MATH : new PlainMath();
 
     /** Scalar versions, used without the Vector API. */
     static final class PlainMath implements MathKernel {
-        @Override public void gelu(float[] src, int so, float[] gate, float[] dst, int dOff, int n) {
-            for (int i = 0; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[i]);
+        @Override public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
+            for (int i = 0; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
         }
 
         @Override public void softmax(float[] s, int off, int n, float scale) {

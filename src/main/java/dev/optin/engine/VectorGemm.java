@@ -31,7 +31,7 @@ final class VectorGemm implements GemmKernel {
                      float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
         float[] bp = buffer(B_PACK, k * paddedColumns(n));
         pack(transB, n, k, b, bOff, ldb, bp, isParallel(m, n, k));
-        multiply(transA, m, n, k, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias);
+        multiply(transA, m, n, k, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, false, null);
     }
 
     @Override
@@ -43,8 +43,8 @@ final class VectorGemm implements GemmKernel {
 
     @Override
     public void gemmPrepacked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, Object packedB,
-                              float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
-        multiply(transA, m, n, k, a, aOff, lda, (float[]) packedB, c, cOff, ldc, accumulate, bias);
+                              float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
+        multiply(transA, m, n, k, a, aOff, lda, (float[]) packedB, c, cOff, ldc, accumulate, bias, gelu, gate);
     }
 
     private static int paddedColumns(int n) { return (n + NR - 1) / NR * NR; }
@@ -74,7 +74,7 @@ final class VectorGemm implements GemmKernel {
 
     /** C = op(A) · B (+ bias) (+ C) with B already packed. */
     private static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] bp,
-                                 float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+                                 float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
         int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR, kc = kBlock(k);
         boolean parallel = isParallel(m, n, k);
         int rowBlocks = (m + MC - 1) / MC, colBlocks = 1;
@@ -92,7 +92,7 @@ final class VectorGemm implements GemmKernel {
             int i0 = (t / cb) * mc, i1 = Math.min(m, i0 + mc);
             int jp0 = (t % cb) * panelsPerBlock, jp1 = Math.min(nPanels, jp0 + panelsPerBlock);
             if (i0 < i1 && jp0 < jp1)
-                block(transA, i0, i1, jp0, jp1, n, k, kc, nPad, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, sharedA, mPad);
+                block(transA, i0, i1, jp0, jp1, n, k, kc, nPad, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, sharedA, mPad, gelu, gate);
         };
         if (!parallel) for (int t = 0; t < rb * cb; t++) task.run(t); // serial still walks MC-row blocks: A stays in L2
         else Parallel.forEach(rb * cb, task::run);
@@ -167,7 +167,7 @@ final class VectorGemm implements GemmKernel {
 
     private static void block(boolean transA, int i0, int i1, int jp0, int jp1, int n, int k, int kc, int nPad,
                               float[] a, int aOff, int lda, float[] bp, float[] c, int cOff, int ldc,
-                              boolean accumulate, float[] bias, float[] sharedA, int mPad) {
+                              boolean accumulate, float[] bias, float[] sharedA, int mPad, boolean gelu, float[] gate) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         float[] ap = sharedA != null ? sharedA : buffer(A_PACK, strips * MR * Math.min(kc, k));
         float[] tile = new float[MR * NR];
@@ -175,7 +175,7 @@ final class VectorGemm implements GemmKernel {
             int kq = Math.min(kc, k - p0), apOff = 0;
             if (sharedA != null) apOff = p0 * mPad + i0 * kq; // i0 is a multiple of MR
             else packA(transA, i0, i1, p0, kq, a, aOff, lda, ap, 0);
-            boolean load = accumulate || p0 > 0;
+            boolean load = accumulate || p0 > 0, last = p0 + kq >= k;
             float[] bi = !load ? bias : null;
             for (int jp = jp0; jp < jp1; jp++) {
                 int j0 = jp * NR, nr = Math.min(NR, n - j0), bo = p0 * nPad + jp * kq * NR;
@@ -183,6 +183,11 @@ final class VectorGemm implements GemmKernel {
                     int r0 = i0 + ir * MR;
                     kernel(kq, ap, apOff + ir * kq * MR, bp, bo, c, cOff + r0 * ldc + j0, ldc, load, bi, j0,
                             Math.min(MR, i1 - r0), nr, tile);
+                    if (gelu && last) // fused activation: the tile is still in L1
+                        for (int ii = 0, mr = Math.min(MR, i1 - r0); ii < mr; ii++) {
+                            int o = cOff + (r0 + ii) * ldc + j0;
+                            Ops.gelu(c, o, gate, j0, c, o, nr);
+                        }
                 }
             }
         }

@@ -41,7 +41,7 @@ final class VectorMath implements MathKernel {
     }
 
     @Override
-    public void gelu(float[] src, int so, float[] gate, float[] dst, int dOff, int n) {
+    public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
             FloatVector x = FloatVector.fromArray(S, src, so + i);
@@ -61,10 +61,10 @@ final class VectorMath implements MathKernel {
             VectorMask<Float> pos = x.compare(VectorOperators.GE, 0f);
             FloatVector phi = half.blend(FloatVector.broadcast(S, 1f).sub(half), pos);
             FloatVector g = x.mul(phi);
-            if (gate != null) g = g.mul(FloatVector.fromArray(S, gate, i));
+            if (gate != null) g = g.mul(FloatVector.fromArray(S, gate, gOff + i));
             g.intoArray(dst, dOff + i);
         }
-        for (; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[i]);
+        for (; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
     }
 
     @Override

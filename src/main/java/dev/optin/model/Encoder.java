@@ -215,18 +215,24 @@ public final class Encoder {
         Ops.layerNorm(h1, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
 
         float[] pre = ws != null ? ws.get(5, N * I) : new float[N * I];
-        Gemm.linear(h1, N, pw[4], w.ffnIn().bias, pre);
         float[] act = ws != null ? pre : new float[N * I]; // element-wise, so in place is safe
         Activation fn = config.activation();
-        Parallel.forEach((N + 31) / 32, blk -> {
-            int r1 = Math.min(N, blk * 32 + 32);
-            for (int r = blk * 32; r < r1; r++) {
-                float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
-                int o = r * I;
-                if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
-                else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
-            }
-        });
+        float[] sharedGate = sameNeuronMask(masksBySeq, l);
+        if (ws != null && fn == Activation.GELU && sharedGate != null) {
+            // No trace needs the pre-activation: apply GELU and the neuron mask inside the product.
+            Gemm.linearGelu(h1, N, pw[4], w.ffnIn().bias, sharedGate, act);
+        } else {
+            Gemm.linear(h1, N, pw[4], w.ffnIn().bias, pre);
+            Parallel.forEach((N + 31) / 32, blk -> {
+                int r1 = Math.min(N, blk * 32 + 32);
+                for (int r = blk * 32; r < r1; r++) {
+                    float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
+                    int o = r * I;
+                    if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
+                    else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
+                }
+            });
+        }
         float[] out = ws != null ? ws.output(N * D) : new float[N * D];
         Gemm.linear(act, N, pw[5], w.ffnOut().bias, out);
         if (ffnOut != null) System.arraycopy(out, 0, ffnOut, 0, out.length);
@@ -239,6 +245,13 @@ public final class Encoder {
             tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2;
         }
         return out;
+    }
+
+    /** Layer l's neuron mask when every sequence uses the same one, else null. */
+    private static float[] sameNeuronMask(Masks[] masksBySeq, int l) {
+        float[] first = masksBySeq.length == 0 ? null : masksBySeq[0].neuron[l];
+        for (Masks m : masksBySeq) if (m.neuron[l] != first && !Arrays.equals(m.neuron[l], first)) return null;
+        return first;
     }
 
     static int seqOfRow(Batch b, int row) {

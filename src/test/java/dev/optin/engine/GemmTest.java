@@ -77,4 +77,20 @@ class GemmTest {
             assertThat(y2).as("%dx%dx%d", m, out, in).containsExactly(y1);
         }
     }
+
+    @Test
+    void fusedGeluMatchesLinearThenGelu() {
+        Random r = new Random(6);
+        for (int[] sh : new int[][]{{3, 5, 4}, {130, 1536, 384}, {77, 100, 64}}) {
+            int m = sh[0], out = sh[1], in = sh[2];
+            float[] x = random(r, m * in), w = random(r, out * in), bias = random(r, out), gate = random(r, out);
+            float[] ref = new float[m * out], y = new float[m * out];
+            Gemm.linear(x, m, in, w, bias, out, ref);
+            for (int i = 0; i < m; i++) for (int j = 0; j < out; j++) ref[i * out + j] = Ops.gelu(ref[i * out + j]) * gate[j];
+            Gemm.linearGelu(x, m, Gemm.pack(w, out, in), bias, gate, y);
+            for (int i = 0; i < y.length; i++)
+                assertThat(Math.abs(y[i] - ref[i])).as("%dx%dx%d at %d", m, out, in, i)
+                        .isLessThanOrEqualTo(1e-6f * Math.max(1f, Math.abs(ref[i]) + Math.abs(gate[i % out]) * 20));
+        }
+    }
 }

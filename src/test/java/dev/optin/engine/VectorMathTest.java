@@ -37,8 +37,8 @@ class VectorMathTest {
         src[3] = 0f; src[4] = -0f; src[5] = 12f; src[6] = -12f; src[7] = 1e-8f; src[8] = -30f;
         for (int i = 0; i < n; i++) gate[i] = rnd.nextFloat() * 2 - 0.5f;
         for (float[] g : new float[][] {null, gate}) {
-            vec.gelu(src, 3, g, a, 7, n);
-            plain.gelu(src, 3, g, b, 7, n);
+            vec.gelu(src, 3, g, 0, a, 7, n);
+            plain.gelu(src, 3, g, 0, b, 7, n);
             for (int i = 0; i < n; i++) {
                 float x = src[3 + i], scale = Math.max(1f, Math.abs(x)) * (g == null ? 1f : Math.max(1f, Math.abs(g[i])));
                 assertThat(Math.abs(a[7 + i] - b[7 + i])).as("gelu(%s) at %d", x, i).isLessThanOrEqualTo(1e-6f * scale);
