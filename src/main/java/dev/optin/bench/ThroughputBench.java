@@ -19,7 +19,7 @@ import java.util.*;
 public final class ThroughputBench {
     private ThroughputBench() {}
 
-    public static final String ENGINE = "optin", ORT = "onnxruntime";
+    public static final String ENGINE = "engine", ORT = "onnxruntime";
 
     /** A batch shape: batch sequences of seq tokens each. */
     public record Setting(int batch, int seq) {
@@ -59,34 +59,26 @@ public final class ThroughputBench {
     public static List<BenchResult> run(EncoderWeights weights, Path onnx, List<Setting> settings,
                                         int threads, int warmup, int iters) {
         if (weights == null && onnx == null) throw new IllegalArgumentException("nothing to benchmark: give weights and/or an ONNX file");
-        if (threads <= 0 || warmup < 0 || iters <= 0) throw new IllegalArgumentException("threads and iterations must be positive");
+        checkArguments(settings, threads, warmup, iters);
         if (onnx != null && !Files.isRegularFile(onnx)) throw new IllegalArgumentException(onnx + ": no such ONNX file");
+        if (weights != null) checkPositions(weights, settings);
         int previousThreads = Parallel.threads();
         Parallel.setThreads(threads);
         try (OrtRunner ort = onnx != null ? new OrtRunner(onnx, threads) : null) {
             Encoder encoder = weights != null ? new Encoder(weights) : null;
             Masks ones = weights != null ? Masks.ones(weights.config()) : null;
             int vocab = weights != null ? weights.config().vocabSize() : 1000; // ORT alone: ids valid for any BERT vocabulary
-            if (weights != null) {
-                int maxSeq = weights.config().maxPositions() - weights.config().positionOffset();
-                for (Setting s : settings)
-                    if (s.seq() > maxSeq) throw new IllegalArgumentException("setting " + s + ": the model has only " + maxSeq + " positions");
-            }
             List<BenchResult> results = new ArrayList<>();
             for (Setting s : settings) {
                 int[][] ids = randomIds(s, vocab, 42);
                 Batch batch = new Batch(ids, new int[s.batch()][s.seq()]);
-                Runnable eng = encoder == null ? null : () -> encoder.forward(batch, ones);
-                Runnable rt = ort == null ? null : () -> ort.run(ids);
-                for (int i = 0; i < warmup; i++) { if (eng != null) eng.run(); if (rt != null) rt.run(); }
-                double[] te = new double[iters], to = new double[iters];
-                for (int i = 0; i < iters; i++) {
-                    if (eng != null) te[i] = time(eng);
-                    if (rt != null) to[i] = time(rt);
-                }
-                int tokens = s.batch() * s.seq();
-                if (eng != null) results.add(result(ENGINE, s, threads, tokens, te));
-                if (rt != null) results.add(result(ORT, s, threads, tokens, to));
+                List<Runnable> runs = new ArrayList<>();
+                if (encoder != null) runs.add(() -> encoder.forward(batch, ones));
+                if (ort != null) runs.add(() -> ort.run(ids));
+                double[][] t = timeAlternating(runs, warmup, iters);
+                int i = 0;
+                if (encoder != null) results.add(result(ENGINE, s, threads, t[i++]));
+                if (ort != null) results.add(result(ORT, s, threads, t[i]));
             }
             return results;
         } catch (OrtException e) {
@@ -96,15 +88,48 @@ public final class ThroughputBench {
         }
     }
 
-    private static BenchResult result(String runtime, Setting s, int threads, int tokens, double[] times) {
-        double med = Stats.median(times);
-        return new BenchResult(runtime, s.batch(), s.seq(), threads, tokens / med, med, times.length);
+    static void checkArguments(List<Setting> settings, int threads, int warmup, int iters) {
+        if (settings.isEmpty()) throw new IllegalArgumentException("no settings to measure");
+        if (threads <= 0) throw new IllegalArgumentException("threads must be positive: " + threads);
+        if (warmup < 0) throw new IllegalArgumentException("warm-up runs must be zero or more: " + warmup);
+        if (iters <= 0) throw new IllegalArgumentException("timed iterations must be positive: " + iters);
     }
 
+    /** Every setting's sequence length must fit the model's position embeddings. */
+    static void checkPositions(EncoderWeights weights, List<Setting> settings) {
+        int maxSeq = weights.config().maxPositions() - weights.config().positionOffset();
+        for (Setting s : settings)
+            if (s.seq() > maxSeq) throw new IllegalArgumentException("setting " + s + ": the model has only " + maxSeq + " positions");
+    }
+
+    /**
+     * Times each runnable iters times after warmup untimed rounds, round-robin (one run of each
+     * per round), so that load from other processes hits all of them alike. Returns seconds per run.
+     */
+    static double[][] timeAlternating(List<Runnable> runs, int warmup, int iters) {
+        for (int i = 0; i < warmup; i++) for (Runnable r : runs) r.run();
+        double[][] t = new double[runs.size()][iters];
+        for (int i = 0; i < iters; i++)
+            for (int j = 0; j < runs.size(); j++) t[j][i] = time(runs.get(j));
+        return t;
+    }
+
+    static BenchResult result(String runtime, Setting s, int threads, double[] times) {
+        double med = Stats.median(times);
+        return new BenchResult(runtime, s.batch(), s.seq(), threads, s.batch() * s.seq() / med, med, times.length);
+    }
+
+    /**
+     * -Doptin.bench.cpu=true times by process CPU time instead of wall time: on a machine shared
+     * with other load, single-thread runs then measure work per core rather than the share of the
+     * machine obtained (ORT is told not to spin in that mode, so idle waiting is not counted).
+     */
+    static final boolean CPU_TIME = Boolean.getBoolean("optin.bench.cpu");
+
     private static double time(Runnable r) {
-        long t0 = System.nanoTime();
+        long t0 = CPU_TIME ? Stats.processCpuNanos() : System.nanoTime();
         r.run();
-        return (System.nanoTime() - t0) * 1e-9;
+        return ((CPU_TIME ? Stats.processCpuNanos() : System.nanoTime()) - t0) * 1e-9;
     }
 
     /** Token ids in [0, vocab), the first of each sequence 101 ([CLS] in BERT vocabularies) when it exists. */
@@ -118,7 +143,7 @@ public final class ThroughputBench {
         return ids;
     }
 
-    /** The ORT engine's speed relative to ONNX Runtime at the same setting, or NaN. */
+    /** The engine's speed relative to ONNX Runtime at the same setting, or NaN. */
     static double ratio(List<BenchResult> all, BenchResult r) {
         for (BenchResult o : all)
             if (o.runtime().equals(ORT) && o.batch() == r.batch() && o.seq() == r.seq() && o.threads() == r.threads())
@@ -162,6 +187,7 @@ public final class ThroughputBench {
                 o.setInterOpNumThreads(1);
                 o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                if (CPU_TIME) o.addConfigEntry("session.intra_op.allow_spinning", "0");
                 session = env.createSession(onnx.toString(), o);
             }
             inputs = session.getInputNames();

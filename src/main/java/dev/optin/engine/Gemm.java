@@ -26,6 +26,53 @@ public final class Gemm {
         run(false, true, m, out, in, x, 0, in, w, 0, in, y, 0, out, false, bias);
     }
 
+    /**
+     * A weight matrix W [out][in] prepared once for many products Y = X·Wᵀ: packed into the
+     * vector kernel's panel layout, so linear layers skip re-packing their weights on every call.
+     * Results are bit-identical to {@link #linear(float[], int, int, float[], float[], int, float[])}.
+     * W must not be modified afterwards (the packed copy would go stale).
+     */
+    public static final class PackedLinear {
+        final float[] w;
+        final int out, in;
+        final Object packed; // null without the vector kernel
+
+        private PackedLinear(float[] w, int out, int in, Object packed) { this.w = w; this.out = out; this.in = in; this.packed = packed; }
+
+        public int out() { return out; }
+        public int in() { return in; }
+    }
+
+    public static PackedLinear pack(float[] w, int out, int in) {
+        if (w.length < (long) out * in) throw new IllegalArgumentException("weight has " + w.length + " values, expected " + out + "×" + in);
+        Object p = VectorSupport.GEMM != null && out > 0 && in > 0 ? VectorSupport.GEMM.prepack(true, out, in, w, 0, in) : null;
+        return new PackedLinear(w, out, in, p);
+    }
+
+    /** Y[m×out] = X[m×in] · Wᵀ (+ bias) with a packed W. */
+    public static void linear(float[] x, int m, PackedLinear w, float[] bias, float[] y) {
+        long work = (long) m * w.out * w.in;
+        if (w.packed == null || m == 0 || work < VECTOR_MIN_WORK) {
+            linear(x, m, w.in, w.w, bias, w.out, y);
+            return;
+        }
+        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, 0, w.in, w.packed, y, 0, w.out, false, bias, false, null);
+    }
+
+    /**
+     * Y[m×out] = gelu(X·Wᵀ + bias) · gate[column] (gate may be null), exact GELU applied to each
+     * output tile while it is in cache instead of in a separate pass over Y.
+     */
+    public static void linearGelu(float[] x, int m, PackedLinear w, float[] bias, float[] gate, float[] y) {
+        long work = (long) m * w.out * w.in;
+        if (w.packed == null || m == 0 || work < VECTOR_MIN_WORK) {
+            linear(x, m, w.in, w.w, bias, w.out, y);
+            for (int r = 0; r < m; r++) Ops.gelu(y, r * w.out, gate, 0, y, r * w.out, w.out);
+            return;
+        }
+        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, 0, w.in, w.packed, y, 0, w.out, false, bias, true, gate);
+    }
+
     /** True when the Vector API kernels are in use (the module was added at startup). */
     public static boolean vectorized() { return VectorSupport.GEMM != null; }
 

@@ -88,13 +88,43 @@ public final class Ops {
         return x >= 0 ? 1.0 - ans : ans - 1.0;
     }
 
-    /** In-place softmax over each row of width n (rows of length n starting at off + r*n). */
-    public static void softmaxRow(float[] s, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) max = Math.max(max, s[off + j]);
-        float sum = 0f;
-        for (int j = 0; j < n; j++) { float e = (float) Math.exp(s[off + j] - max); s[off + j] = e; sum += e; }
-        float inv = 1f / sum;
-        for (int j = 0; j < n; j++) s[off + j] *= inv;
+    /** In-place softmax of s[off..off+n). */
+    public static void softmaxRow(float[] s, int off, int n) { softmaxRow(s, off, n, 1f); }
+
+    /** In-place softmax of scale·s[off..off+n) (scale > 0; attention folds 1/√d here). */
+    public static void softmaxRow(float[] s, int off, int n, float scale) {
+        if (n <= 0) return;
+        MATH.softmax(s, off, n, scale);
+    }
+
+    /**
+     * Bulk exact GELU: dst[dOff+i] = gelu(src[so+i]) · gate[i] (gate may be null) for i in [0, n).
+     * Vectorised when the Vector API is present (within 1e-6·max(1,|x|) of {@link #gelu(float)}).
+     */
+    public static void gelu(float[] src, int so, float[] gate, float[] dst, int dOff, int n) {
+        MATH.gelu(src, so, gate, 0, dst, dOff, n);
+    }
+
+    /** As above with the gate read from gate[gOff..gOff+n). */
+    static void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
+        MATH.gelu(src, so, gate, gOff, dst, dOff, n);
+    }
+
+    private static final MathKernel MATH = VectorSupport.MATH != null ? VectorSupport.MATH : new PlainMath();
+
+    /** Scalar versions, used without the Vector API. */
+    static final class PlainMath implements MathKernel {
+        @Override public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
+            for (int i = 0; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
+        }
+
+        @Override public void softmax(float[] s, int off, int n, float scale) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) max = Math.max(max, s[off + j]);
+            float shift = -max * scale, sum = 0f;
+            for (int j = 0; j < n; j++) { float e = (float) Math.exp(s[off + j] * scale + shift); s[off + j] = e; sum += e; }
+            float inv = 1f / sum;
+            for (int j = 0; j < n; j++) s[off + j] *= inv;
+        }
     }
 }

@@ -23,17 +23,46 @@ final class VectorGemm implements GemmKernel {
 
     private static final ThreadLocal<float[]> B_PACK = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> A_SHARED = ThreadLocal.withInitial(() -> new float[0]);
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
-        int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR;
-        int kBlocks = (k + KC - 1) / KC, kc = (k + kBlocks - 1) / kBlocks; // depends on k only
-        float[] bp = buffer(B_PACK, k * nPad);
-        long work = (long) m * n * k;
-        boolean parallel = work >= SERIAL_WORK && Parallel.threads() > 1;
-        if (parallel && (long) k * n >= 1 << 16) {
+        float[] bp = buffer(B_PACK, k * paddedColumns(n));
+        pack(transB, n, k, b, bOff, ldb, bp, isParallel(m, n, k));
+        multiply(transA, m, n, k, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, false, null);
+    }
+
+    @Override
+    public Object prepack(boolean transB, int n, int k, float[] b, int bOff, int ldb) {
+        float[] bp = new float[k * paddedColumns(n)];
+        pack(transB, n, k, b, bOff, ldb, bp, true);
+        return bp;
+    }
+
+    @Override
+    public void gemmPrepacked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, Object packedB,
+                              float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
+        multiply(transA, m, n, k, a, aOff, lda, (float[]) packedB, c, cOff, ldc, accumulate, bias, gelu, gate);
+    }
+
+    private static int paddedColumns(int n) { return (n + NR - 1) / NR * NR; }
+
+    /** k blocks of equal size, at most KC: the block size depends on k only (so does the summation order). */
+    private static int kBlock(int k) {
+        int kBlocks = (k + KC - 1) / KC;
+        return (k + kBlocks - 1) / kBlocks;
+    }
+
+    private static boolean isParallel(int m, int n, int k) {
+        return (long) m * n * k >= SERIAL_WORK && Parallel.threads() > 1;
+    }
+
+    /** Packs all of op(B) into bp (layout of {@link #packB}); the layout depends on n and k only. */
+    private static void pack(boolean transB, int n, int k, float[] b, int bOff, int ldb, float[] bp, boolean parallel) {
+        int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR, kc = kBlock(k);
+        if (parallel && (long) k * n >= 1 << 16 && Parallel.threads() > 1) {
             int groups = Math.min(nPanels, 4 * Parallel.threads());
             Parallel.forEach(groups, g -> {
                 for (int jp = g; jp < nPanels; jp += groups) packB(transB, n, k, kc, nPad, b, bOff, ldb, bp, jp);
@@ -41,24 +70,46 @@ final class VectorGemm implements GemmKernel {
         } else {
             for (int jp = 0; jp < nPanels; jp++) packB(transB, n, k, kc, nPad, b, bOff, ldb, bp, jp);
         }
+    }
 
+    /** C = op(A) · B (+ bias) (+ C) with B already packed. */
+    private static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] bp,
+                                 float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
+        int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR, kc = kBlock(k);
+        boolean parallel = isParallel(m, n, k);
         int rowBlocks = (m + MC - 1) / MC, colBlocks = 1;
         if (parallel) {
             int target = 4 * Parallel.threads();
             if (rowBlocks < target) colBlocks = Math.min(nPanels, (target + rowBlocks - 1) / rowBlocks);
-        } else {
-            rowBlocks = 1;
         }
         int rb = rowBlocks, cb = colBlocks;
         int mc = roundUp((m + rb - 1) / rb, MR), panelsPerBlock = (nPanels + cb - 1) / cb;
+        // Several tasks share each row block when rows are few: pack A once for all of them
+        // (else each task would repack the same rows; with 1×128 inputs that was a quarter of the time).
+        int mPad = roundUp(m, MR);
+        float[] sharedA = cb > 1 ? packAllA(transA, m, k, kc, mPad, a, aOff, lda) : null;
         IntTask task = t -> {
             int i0 = (t / cb) * mc, i1 = Math.min(m, i0 + mc);
             int jp0 = (t % cb) * panelsPerBlock, jp1 = Math.min(nPanels, jp0 + panelsPerBlock);
             if (i0 < i1 && jp0 < jp1)
-                block(transA, i0, i1, jp0, jp1, n, k, kc, nPad, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias);
+                block(transA, i0, i1, jp0, jp1, n, k, kc, nPad, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, sharedA, mPad, gelu, gate);
         };
-        if (rb * cb == 1) task.run(0);
+        if (!parallel) for (int t = 0; t < rb * cb; t++) task.run(t); // serial still walks MC-row blocks: A stays in L2
         else Parallel.forEach(rb * cb, task::run);
+    }
+
+    /** All of op(A), packed per k block at p0*mPad in the layout of {@link #packA}; strips packed in parallel. */
+    private static float[] packAllA(boolean transA, int m, int k, int kc, int mPad, float[] a, int aOff, int lda) {
+        float[] ap = buffer(A_SHARED, k * mPad);
+        int strips = mPad / MR, groups = Math.min(strips, 2 * Parallel.threads());
+        Parallel.forEach(groups, g -> {
+            int s0 = g * strips / groups, s1 = (g + 1) * strips / groups;
+            for (int p0 = 0; p0 < k; p0 += kc) {
+                int kq = Math.min(kc, k - p0);
+                packA(transA, s0 * MR, Math.min(m, s1 * MR), p0, kq, a, aOff, lda, ap, p0 * mPad + s0 * MR * kq);
+            }
+        });
+        return ap;
     }
 
     private interface IntTask { void run(int t); }
@@ -94,10 +145,10 @@ final class VectorGemm implements GemmKernel {
     }
 
     /** Packs rows [i0, i1) × [p0, p0+kq) of op(A) into MR-row strips: ap[ir*kq*MR + p*MR + ii]. */
-    private static void packA(boolean transA, int i0, int i1, int p0, int kq, float[] a, int aOff, int lda, float[] ap) {
+    private static void packA(boolean transA, int i0, int i1, int p0, int kq, float[] a, int aOff, int lda, float[] ap, int apOff) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         for (int ir = 0; ir < strips; ir++) {
-            int base = ir * kq * MR, r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
+            int base = apOff + ir * kq * MR, r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
             if (transA) {
                 for (int p = 0; p < kq; p++) {
                     int src = aOff + (p0 + p) * lda + r0, dst = base + p * MR;
@@ -116,21 +167,27 @@ final class VectorGemm implements GemmKernel {
 
     private static void block(boolean transA, int i0, int i1, int jp0, int jp1, int n, int k, int kc, int nPad,
                               float[] a, int aOff, int lda, float[] bp, float[] c, int cOff, int ldc,
-                              boolean accumulate, float[] bias) {
+                              boolean accumulate, float[] bias, float[] sharedA, int mPad, boolean gelu, float[] gate) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
-        float[] ap = buffer(A_PACK, strips * MR * Math.min(kc, k));
+        float[] ap = sharedA != null ? sharedA : buffer(A_PACK, strips * MR * Math.min(kc, k));
         float[] tile = new float[MR * NR];
         for (int p0 = 0; p0 < k; p0 += kc) {
-            int kq = Math.min(kc, k - p0);
-            packA(transA, i0, i1, p0, kq, a, aOff, lda, ap);
-            boolean load = accumulate || p0 > 0;
+            int kq = Math.min(kc, k - p0), apOff = 0;
+            if (sharedA != null) apOff = p0 * mPad + i0 * kq; // i0 is a multiple of MR
+            else packA(transA, i0, i1, p0, kq, a, aOff, lda, ap, 0);
+            boolean load = accumulate || p0 > 0, last = p0 + kq >= k;
             float[] bi = !load ? bias : null;
             for (int jp = jp0; jp < jp1; jp++) {
                 int j0 = jp * NR, nr = Math.min(NR, n - j0), bo = p0 * nPad + jp * kq * NR;
                 for (int ir = 0; ir < strips; ir++) {
                     int r0 = i0 + ir * MR;
-                    kernel(kq, ap, ir * kq * MR, bp, bo, c, cOff + r0 * ldc + j0, ldc, load, bi, j0,
+                    kernel(kq, ap, apOff + ir * kq * MR, bp, bo, c, cOff + r0 * ldc + j0, ldc, load, bi, j0,
                             Math.min(MR, i1 - r0), nr, tile);
+                    if (gelu && last) // fused activation: the tile is still in L1
+                        for (int ii = 0, mr = Math.min(MR, i1 - r0); ii < mr; ii++) {
+                            int o = cOff + (r0 + ii) * ldc + j0;
+                            Ops.gelu(c, o, gate, j0, c, o, nr);
+                        }
                 }
             }
         }

@@ -16,9 +16,27 @@ public final class Encoder {
     private final EncoderWeights weights;
     private final EncoderConfig config;
 
+    /** Per layer: query, key, value, attention output, FFN in, FFN out, packed on first use. */
+    private final Gemm.PackedLinear[][] packed;
+
+    /** The weights are packed for the GEMM kernel on first use: do not modify them in place afterwards. */
     public Encoder(EncoderWeights weights) {
         this.weights = weights;
         this.config = weights.config();
+        this.packed = new Gemm.PackedLinear[config.layers()][];
+    }
+
+    private Gemm.PackedLinear[] packed(int l) {
+        synchronized (packed) {
+            if (packed[l] == null) {
+                LayerWeights w = weights.layers()[l];
+                Linear[] ls = {w.query(), w.key(), w.value(), w.attnOut(), w.ffnIn(), w.ffnOut()};
+                Gemm.PackedLinear[] p = new Gemm.PackedLinear[ls.length];
+                for (int i = 0; i < ls.length; i++) p[i] = Gemm.pack(ls[i].weight, ls[i].out, ls[i].in);
+                packed[l] = p;
+            }
+            return packed[l];
+        }
     }
 
     public EncoderWeights weights() { return weights; }
@@ -77,11 +95,14 @@ public final class Encoder {
         float[][] ffnFeatures = capture.ffnFeatures() ? new float[L][] : null;
         float[][] layerOutputs = capture.layerOutputs() ? new float[L][] : null;
         LayerTrace[] traces = capture.trace() ? new LayerTrace[L] : null;
+        // Without a trace, intermediate activations are dead after each layer: reuse them (fresh
+        // multi-megabyte arrays per layer cost more in zeroing and GC than some of the products).
+        Workspace ws = traces == null ? new Workspace(capture.layerOutputs()) : null;
         for (int l = startLayer; l < L; l++) {
             LayerTrace tr = traces != null ? new LayerTrace() : null;
             if (tr != null) traces[l] = tr;
             float[] ffn = capture.ffnFeatures() || tr != null ? new float[batch.tokens * config.hidden()] : null;
-            x = layer(l, x, batch, masksBySeq, ffn, tr);
+            x = layer(l, x, batch, masksBySeq, ffn, tr, ws);
             if (ffnFeatures != null) ffnFeatures[l] = ffn;
             if (layerOutputs != null) layerOutputs[l] = x;
         }
@@ -112,17 +133,51 @@ public final class Encoder {
         return new float[][]{logits, dense};
     }
 
-    private float[] layer(int l, float[] x, Batch batch, Masks[] masksBySeq, float[] ffnOut, LayerTrace tr) {
+    /** Reusable buffers of one forward pass without a trace (slots: q, k, v, ctx, h1, pre, and two outputs). */
+    private static final class Workspace {
+        private final float[][] slots = new float[8][];
+        private final boolean keepOutputs;
+        private int nextOut;
+
+        Workspace(boolean keepOutputs) { this.keepOutputs = keepOutputs; }
+
+        float[] get(int slot, int size) {
+            float[] a = slots[slot];
+            if (a == null || a.length < size) slots[slot] = a = new float[size];
+            return a;
+        }
+
+        /** A layer output buffer: alternates between two, so the layer input is never overwritten; fresh when outputs are kept. */
+        float[] output(int size) {
+            if (keepOutputs) return new float[size];
+            nextOut ^= 1;
+            return get(6 + nextOut, size);
+        }
+    }
+
+    /** Attention scores of one (sequence, head), per worker thread. */
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scores(int size) {
+        float[] a = SCORES.get();
+        if (a.length < size) SCORES.set(a = new float[size]);
+        return a;
+    }
+
+    private float[] layer(int l, float[] x, Batch batch, Masks[] masksBySeq, float[] ffnOut, LayerTrace tr, Workspace ws) {
         LayerWeights w = weights.layers()[l];
         int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
         float eps = config.layerNormEps();
 
-        float[] q = new float[N * A], k = new float[N * A], v = new float[N * A];
-        Gemm.linear(x, N, D, w.query().weight, w.query().bias, A, q);
-        Gemm.linear(x, N, D, w.key().weight, w.key().bias, A, k);
-        Gemm.linear(x, N, D, w.value().weight, w.value().bias, A, v);
+        float[] q = ws != null ? ws.get(0, N * A) : new float[N * A];
+        float[] k = ws != null ? ws.get(1, N * A) : new float[N * A];
+        float[] v = ws != null ? ws.get(2, N * A) : new float[N * A];
+        Gemm.PackedLinear[] pw = packed(l);
+        Gemm.linear(x, N, pw[0], w.query().bias, q);
+        Gemm.linear(x, N, pw[1], w.key().bias, k);
+        Gemm.linear(x, N, pw[2], w.value().bias, v);
 
-        float[] ctx = new float[N * A];
+        float[] ctx = ws != null ? ws.get(3, N * A) : new float[N * A];
         float[] ctxMasked = tr != null ? new float[N * A] : ctx;
         int B = batch.size();
         int[] probOff = null;
@@ -139,14 +194,10 @@ public final class Encoder {
         float scale = (float) (1.0 / Math.sqrt(dh));
         Parallel.forEach(B * H, sh -> {
             int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
-            float[] p = probsF != null ? probsF : new float[len * len];
+            float[] p = probsF != null ? probsF : scores(len * len);
             int pOff = probsF != null ? probOffF[sh] : 0;
             Gemm.gemm(false, true, len, len, dh, q, row0 * A + h * dh, A, k, row0 * A + h * dh, A, p, pOff, len, false);
-            for (int i = 0; i < len; i++) {
-                int o = pOff + i * len;
-                for (int j = 0; j < len; j++) p[o + j] *= scale;
-                Ops.softmaxRow(p, o, len);
-            }
+            for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
             Gemm.gemm(false, false, len, dh, len, p, pOff, len, v, row0 * A + h * dh, A, ctx, row0 * A + h * dh, A, false);
             float m = masksBySeq[s].head[l][h];
             if (m != 1f || ctxMasked != ctx) {
@@ -157,26 +208,33 @@ public final class Encoder {
             }
         });
 
-        float[] h1 = new float[N * D];
-        Gemm.linear(ctxMasked, N, A, w.attnOut().weight, w.attnOut().bias, D, h1);
+        float[] h1 = ws != null ? ws.get(4, N * D) : new float[N * D];
+        Gemm.linear(ctxMasked, N, pw[3], w.attnOut().bias, h1);
         for (int i = 0; i < h1.length; i++) h1[i] += x[i];
         float[] inv1 = tr != null ? new float[N] : null;
         Ops.layerNorm(h1, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
 
-        float[] pre = new float[N * I];
-        Gemm.linear(h1, N, D, w.ffnIn().weight, w.ffnIn().bias, I, pre);
-        float[] act = new float[N * I];
+        float[] pre = ws != null ? ws.get(5, N * I) : new float[N * I];
+        float[] act = ws != null ? pre : new float[N * I]; // element-wise, so in place is safe
         Activation fn = config.activation();
-        Parallel.forEach((N + 31) / 32, blk -> {
-            int r1 = Math.min(N, blk * 32 + 32);
-            for (int r = blk * 32; r < r1; r++) {
-                float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
-                int o = r * I;
-                for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
-            }
-        });
-        float[] out = new float[N * D];
-        Gemm.linear(act, N, I, w.ffnOut().weight, w.ffnOut().bias, D, out);
+        float[] sharedGate = sameNeuronMask(masksBySeq, l);
+        if (ws != null && fn == Activation.GELU && sharedGate != null) {
+            // No trace needs the pre-activation: apply GELU and the neuron mask inside the product.
+            Gemm.linearGelu(h1, N, pw[4], w.ffnIn().bias, sharedGate, act);
+        } else {
+            Gemm.linear(h1, N, pw[4], w.ffnIn().bias, pre);
+            Parallel.forEach((N + 31) / 32, blk -> {
+                int r1 = Math.min(N, blk * 32 + 32);
+                for (int r = blk * 32; r < r1; r++) {
+                    float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
+                    int o = r * I;
+                    if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
+                    else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
+                }
+            });
+        }
+        float[] out = ws != null ? ws.output(N * D) : new float[N * D];
+        Gemm.linear(act, N, pw[5], w.ffnOut().bias, out);
         if (ffnOut != null) System.arraycopy(out, 0, ffnOut, 0, out.length);
         for (int i = 0; i < out.length; i++) out[i] += h1[i];
         float[] inv2 = tr != null ? new float[N] : null;
@@ -187,6 +245,13 @@ public final class Encoder {
             tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2;
         }
         return out;
+    }
+
+    /** Layer l's neuron mask when every sequence uses the same one, else null. */
+    private static float[] sameNeuronMask(Masks[] masksBySeq, int l) {
+        float[] first = masksBySeq.length == 0 ? null : masksBySeq[0].neuron[l];
+        for (Masks m : masksBySeq) if (m.neuron[l] != first && !Arrays.equals(m.neuron[l], first)) return null;
+        return first;
     }
 
     static int seqOfRow(Batch b, int row) {

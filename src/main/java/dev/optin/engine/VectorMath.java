@@ -1,0 +1,93 @@
+package dev.optin.engine;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vectorised GELU and softmax (loaded only when the Vector API module is present). exp is
+ * Cephes' single-precision expf (range reduction by ln 2, degree-5 polynomial, about 1 ulp);
+ * erf is the same Numerical Recipes erfc formula as {@link Ops#erf}, evaluated in float.
+ * Tails shorter than a vector use the scalar functions.
+ */
+final class VectorMath implements MathKernel {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f; // 1.5·2^23: adding it rounds to an integer kept in the low mantissa bits
+    private static final int ROUND_BITS = 0x4B400000;
+    private static final float INV_SQRT2 = 0.70710678118654752f;
+
+    private static FloatVector bc(float v) { return FloatVector.broadcast(S, v); }
+
+    /** e^x for x in float range; clamped to [-87, 88] so the exponent stays normal. */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87f).min(88f);
+        FloatVector t = x.fma(bc(LOG2E), bc(ROUND));
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(-LN2_HI), x);
+        r = n.fma(bc(-LN2_LO), r);
+        FloatVector p = r.fma(bc(1.9875691500E-4f), bc(1.3981999507E-3f));
+        p = p.fma(r, bc(8.3334519073E-3f));
+        p = p.fma(r, bc(4.1665795894E-2f));
+        p = p.fma(r, bc(1.6666665459E-1f));
+        p = p.fma(r, bc(5.0000001201E-1f));
+        FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(bits.reinterpretAsFloats());
+    }
+
+    @Override
+    public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector x = FloatVector.fromArray(S, src, so + i);
+            FloatVector z = x.abs().mul(INV_SQRT2);
+            FloatVector t = z.fma(bc(0.5f), bc(1f));
+            t = FloatVector.broadcast(S, 1f).div(t);
+            FloatVector q = t.fma(bc(0.17087277f), bc(-0.82215223f));
+            q = q.fma(t, bc(1.48851587f));
+            q = q.fma(t, bc(-1.13520398f));
+            q = q.fma(t, bc(0.27886807f));
+            q = q.fma(t, bc(-0.18628806f));
+            q = q.fma(t, bc(0.09678418f));
+            q = q.fma(t, bc(0.37409196f));
+            q = q.fma(t, bc(1.00002368f));
+            q = q.fma(t, bc(-1.26551223f));
+            FloatVector half = t.mul(exp(q.sub(z.mul(z)))).mul(0.5f); // erfc(z)/2 = Φ(-|x|)
+            VectorMask<Float> pos = x.compare(VectorOperators.GE, 0f);
+            FloatVector phi = half.blend(FloatVector.broadcast(S, 1f).sub(half), pos);
+            FloatVector g = x.mul(phi);
+            if (gate != null) g = g.mul(FloatVector.fromArray(S, gate, gOff + i));
+            g.intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
+    }
+
+    @Override
+    public void softmax(float[] s, int off, int n, float scale) {
+        int end = S.loopBound(n), i = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        if (end > 0) {
+            FloatVector m = FloatVector.fromArray(S, s, off);
+            for (i = L; i < end; i += L) m = m.max(FloatVector.fromArray(S, s, off + i));
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) max = Math.max(max, s[off + i]);
+        float shift = -max * scale;
+        FloatVector acc = FloatVector.zero(S);
+        for (i = 0; i < end; i += L) {
+            FloatVector e = exp(FloatVector.fromArray(S, s, off + i).fma(bc(scale), bc(shift)));
+            e.intoArray(s, off + i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) { float e = (float) Math.exp(s[off + i] * scale + shift); s[off + i] = e; sum += e; }
+        float inv = 1f / sum;
+        for (i = 0; i < end; i += L) FloatVector.fromArray(S, s, off + i).mul(inv).intoArray(s, off + i);
+        for (; i < n; i++) s[off + i] *= inv;
+    }
+}

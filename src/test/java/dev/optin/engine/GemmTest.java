@@ -1,0 +1,96 @@
+package dev.optin.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The packed Vector API GEMM against a double-precision reference, on edge shapes, and its thread-count independence. */
+class GemmTest {
+    private final int threadsBefore = Parallel.threads();
+
+    @AfterEach
+    void restore() { Parallel.setThreads(threadsBefore); }
+
+    private static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+
+    @Test
+    void matchesReferenceOnAllTransposesAndEdgeShapes() {
+        Random r = new Random(3);
+        int[][] shapes = {{1, 1, 1}, {7, 17, 5}, {6, 16, 256}, {13, 33, 257}, {300, 70, 600}, {145, 40, 129}};
+        for (int[] sh : shapes)
+            for (boolean ta : new boolean[]{false, true})
+                for (boolean tb : new boolean[]{false, true})
+                    for (boolean acc : new boolean[]{false, true}) {
+                        int m = sh[0], n = sh[1], k = sh[2], lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+                        float[] a = random(r, (ta ? k : m) * lda + 4), b = random(r, (tb ? n : k) * ldb + 4), c = random(r, m * ldc + 7);
+                        double[] ref = new double[m * n];
+                        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                            double sum = acc ? c[2 + i * ldc + j] : 0;
+                            for (int p = 0; p < k; p++)
+                                sum += (double) a[1 + (ta ? p * lda + i : i * lda + p)] * b[4 - 4 + (tb ? j * ldb + p : p * ldb + j)];
+                            ref[i * n + j] = sum;
+                        }
+                        float[] before = c.clone();
+                        Gemm.gemm(ta, tb, m, n, k, a, 1, lda, b, 0, ldb, c, 2, ldc, acc);
+                        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++)
+                            assertThat((double) c[2 + i * ldc + j]).as("%dx%dx%d ta=%s tb=%s acc=%s at (%d,%d)", m, n, k, ta, tb, acc, i, j)
+                                    .isCloseTo(ref[i * n + j], org.assertj.core.data.Offset.offset(1e-4 * Math.sqrt(k) + 1e-5));
+                        // Outside the m×n window (padding columns, before and after) C is untouched.
+                        for (int i = 0; i < c.length; i++) {
+                            int row = (i - 2) / ldc, col = (i - 2) % ldc;
+                            if (i < 2 || row >= m || col >= n) assertThat(c[i]).isEqualTo(before[i]);
+                        }
+                    }
+    }
+
+    @Test
+    void linearAddsBiasAndResultsDoNotDependOnThreadCount() {
+        Random r = new Random(4);
+        int m = 700, in = 384, out = 200;
+        float[] x = random(r, m * in), w = random(r, out * in), bias = random(r, out);
+        float[] y1 = new float[m * out], y2 = new float[m * out];
+        Parallel.setThreads(1);
+        Gemm.linear(x, m, in, w, bias, out, y1);
+        Parallel.setThreads(3);
+        Gemm.linear(x, m, in, w, bias, out, y2);
+        assertThat(y2).containsExactly(y1);
+        double s = bias[5];
+        for (int p = 0; p < in; p++) s += (double) x[9 * in + p] * w[5 * in + p];
+        assertThat((double) y1[9 * out + 5]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-3));
+    }
+
+    @Test
+    void packedLinearIsBitIdenticalToLinear() {
+        Random r = new Random(5);
+        for (int[] sh : new int[][]{{1, 3, 2}, {5, 40, 17}, {130, 384, 384}, {700, 100, 1536}}) {
+            int m = sh[0], out = sh[1], in = sh[2];
+            float[] x = random(r, m * in), w = random(r, out * in), bias = random(r, out);
+            float[] y1 = new float[m * out], y2 = new float[m * out];
+            Gemm.linear(x, m, in, w, bias, out, y1);
+            Gemm.linear(x, m, Gemm.pack(w, out, in), bias, y2);
+            assertThat(y2).as("%dx%dx%d", m, out, in).containsExactly(y1);
+        }
+    }
+
+    @Test
+    void fusedGeluMatchesLinearThenGelu() {
+        Random r = new Random(6);
+        for (int[] sh : new int[][]{{3, 5, 4}, {130, 1536, 384}, {77, 100, 64}}) {
+            int m = sh[0], out = sh[1], in = sh[2];
+            float[] x = random(r, m * in), w = random(r, out * in), bias = random(r, out), gate = random(r, out);
+            float[] ref = new float[m * out], y = new float[m * out];
+            Gemm.linear(x, m, in, w, bias, out, ref);
+            for (int i = 0; i < m; i++) for (int j = 0; j < out; j++) ref[i * out + j] = Ops.gelu(ref[i * out + j]) * gate[j];
+            Gemm.linearGelu(x, m, Gemm.pack(w, out, in), bias, gate, y);
+            for (int i = 0; i < y.length; i++)
+                assertThat(Math.abs(y[i] - ref[i])).as("%dx%dx%d at %d", m, out, in, i)
+                        .isLessThanOrEqualTo(1e-6f * Math.max(1f, Math.abs(ref[i]) + Math.abs(gate[i % out]) * 20));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.optin.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The vectorised GELU and softmax against the scalar reference versions in {@link Ops}. */
+class VectorMathTest {
+    private final MathKernel vec = new VectorMath();
+    private final MathKernel plain = new Ops.PlainMath();
+
+    @Test
+    void vectorKernelsAreInUseUnderSurefire() {
+        assertThat(VectorSupport.MATH).isInstanceOf(VectorMath.class);
+    }
+
+    @Test
+    void expMatchesMathExpOverFloatRange() {
+        float[] xs = new float[4096];
+        for (int i = 0; i < xs.length; i++) xs[i] = -87f + 175f * i / (xs.length - 1);
+        float[] out = new float[xs.length];
+        for (int i = 0; i + VectorMath.L <= xs.length; i += VectorMath.L)
+            VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, xs, i)).intoArray(out, i);
+        for (int i = 0; i < xs.length; i++) {
+            double ref = Math.exp(xs[i]);
+            assertThat(Math.abs(out[i] - ref) / ref).as("exp(%s)", xs[i]).isLessThan(3e-7);
+        }
+    }
+
+    @Test
+    void geluMatchesScalarIncludingTailsAndGate() {
+        Random rnd = new Random(1);
+        int n = 1000 + 5; // not a multiple of the vector length: exercises the scalar tail
+        float[] src = new float[n + 3], gate = new float[n], a = new float[n + 7], b = new float[n + 7];
+        for (int i = 0; i < src.length; i++) src[i] = (float) (rnd.nextGaussian() * 4);
+        src[3] = 0f; src[4] = -0f; src[5] = 12f; src[6] = -12f; src[7] = 1e-8f; src[8] = -30f;
+        for (int i = 0; i < n; i++) gate[i] = rnd.nextFloat() * 2 - 0.5f;
+        for (float[] g : new float[][] {null, gate}) {
+            vec.gelu(src, 3, g, 0, a, 7, n);
+            plain.gelu(src, 3, g, 0, b, 7, n);
+            for (int i = 0; i < n; i++) {
+                float x = src[3 + i], scale = Math.max(1f, Math.abs(x)) * (g == null ? 1f : Math.max(1f, Math.abs(g[i])));
+                assertThat(Math.abs(a[7 + i] - b[7 + i])).as("gelu(%s) at %d", x, i).isLessThanOrEqualTo(1e-6f * scale);
+            }
+        }
+    }
+
+    @Test
+    void softmaxMatchesScalarAndSumsToOne() {
+        Random rnd = new Random(2);
+        for (int n : new int[] {1, 3, 8, 17, 128, 131}) {
+            float[] a = new float[n + 5], b = new float[n + 5];
+            for (int i = 0; i < a.length; i++) a[i] = b[i] = (float) (rnd.nextGaussian() * 20);
+            a[5] = b[5] = -1e30f; // a masked-out logit
+            vec.softmax(a, 5, n, 0.125f);
+            plain.softmax(b, 5, n, 0.125f);
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += a[5 + i];
+                assertThat(Math.abs(a[5 + i] - b[5 + i])).as("n=%d i=%d", n, i).isLessThanOrEqualTo(2e-7f + 2e-6f * b[5 + i]);
+            }
+            assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+            for (int i = 0; i < 5; i++) assertThat(a[i]).isEqualTo(b[i]); // untouched outside the row
+        }
+    }
+}
