@@ -46,6 +46,17 @@ public final class OptinImportance {
     private OptinImportance() {}
 
     public static UnitScores compute(Encoder encoder, Batch calibration, Options o, Progress progress) {
+        return compute(encoder, calibration, o, progress, (layer, unit) -> true);
+    }
+
+    /** Which units to score: (layer, index) with heads first (0 … H−1), then neurons (H …). */
+    interface UnitFilter { boolean score(int layer, int unit); }
+
+    /**
+     * Scores only the units the filter accepts (the others get 0; the KL scale rule sees only the scored
+     * units): for measuring a mode's ranking and cost on a sample of the units of a large model.
+     */
+    static UnitScores compute(Encoder encoder, Batch calibration, Options o, Progress progress, UnitFilter filter) {
         Batch batch = o.maxSequences() > 0 && o.maxSequences() < calibration.size() ? calibration.slice(0, o.maxSequences()) : calibration;
         EncoderConfig c = encoder.config();
         int L = c.layers(), D = c.hidden(), N = batch.tokens, B = batch.size();
@@ -59,18 +70,23 @@ public final class OptinImportance {
 
         int total = c.totalHeads() + c.totalNeurons();
         double[] md = new double[total], kl = new double[total];
-        progress.start("OPTIN importance", total);
+        boolean[] scored = new boolean[total];
+        long toScore = 0;
+        for (int l = 0; l < L; l++) for (int u = 0; u < c.heads(l) + c.intermediate(l); u++) if (filter.score(l, u)) toScore++;
+        progress.start("OPTIN importance", toScore);
         try {
             int base = 0;
             for (int l = 0; l < L; l++) {
                 float[] input = l == 0 ? embedded : orig.layerOutputs[l - 1];
                 int units = c.heads(l) + c.intermediate(l);
-                for (int u0 = 0; u0 < units; u0 += o.variants()) {
-                    int v = Math.min(o.variants(), units - u0);
+                final int layer = l;
+                int[] chosen = java.util.stream.IntStream.range(0, units).filter(u -> filter.score(layer, u)).toArray();
+                for (int u0 = 0; u0 < chosen.length; u0 += o.variants()) {
+                    int v = Math.min(o.variants(), chosen.length - u0);
                     Masks[] bySeq = new Masks[v * B];
                     for (int r = 0; r < v; r++) {
                         Masks m = ones.copy();
-                        int u = u0 + r;
+                        int u = chosen[u0 + r];
                         if (u < c.heads(l)) m.head[l][u] = 0f; else m.neuron[l][u - c.heads(l)] = 0f;
                         Arrays.fill(bySeq, r * B, (r + 1) * B, m);
                     }
@@ -81,11 +97,12 @@ public final class OptinImportance {
                         double m = 0;
                         for (int k = l == L - 1 ? l : l + 1; k < L; k++)
                             m += TrajectoryLoss.manifoldDistance(gramOrig[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
-                        md[base + u0 + r] = m;
-                        if (classes > 0) kl[base + u0 + r] = TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
+                        md[base + chosen[u0 + r]] = m;
+                        if (classes > 0) kl[base + chosen[u0 + r]] = TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
                         progress.step();
                     }
                 }
+                for (int u = 0; u < units; u++) scored[base + u] = filter.score(l, u);
                 base += units;
             }
         } finally {
@@ -95,8 +112,8 @@ public final class OptinImportance {
         TrajectoryLoss.KlScaler scaler = new TrajectoryLoss.KlScaler(o.lambda());
         int i = 0;
         for (int l = 0; l < L; l++) {
-            for (int h = 0; h < c.heads(l); h++, i++) s.head()[l][h] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
-            for (int j = 0; j < c.intermediate(l); j++, i++) s.neuron()[l][j] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
+            for (int h = 0; h < c.heads(l); h++, i++) if (scored[i]) s.head()[l][h] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
+            for (int j = 0; j < c.intermediate(l); j++, i++) if (scored[i]) s.neuron()[l][j] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
         }
         return s;
     }

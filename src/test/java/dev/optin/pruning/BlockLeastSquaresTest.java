@@ -33,16 +33,17 @@ class BlockLeastSquaresTest {
                 assertThat(rhs[i]).isCloseTo(atb[i], within(1e-3 * (1 + Math.abs(atb[i]))));
                 for (int j = 0; j < ata.length; j++) assertThat(gram[i][j]).isCloseTo(ata[i][j], within(1e-3 * (1 + Math.abs(ata[i][j]))));
             }
-            // damped least squares on the deviation from 1, solved directly: (AᵀA + I)(s − 1) = Aᵀb − AᵀA·1
-            double[][] m = new double[ata.length][ata.length];
-            double[] v = new double[ata.length];
-            for (int i = 0; i < ata.length; i++) {
+            // damped least squares on the deviation from s̄ = (1, …, 1, 0), solved directly: (AᵀA + I)(s − s̄) = Aᵀb − AᵀA·s̄
+            int U = groups.length;
+            double[][] m = new double[U + 1][U + 1];
+            double[] v = new double[U + 1];
+            for (int i = 0; i <= U; i++) {
                 v[i] = atb[i];
-                for (int j = 0; j < ata.length; j++) { m[i][j] = ata[i][j] + (i == j ? 1 : 0); v[i] -= ata[i][j]; }
+                for (int j = 0; j <= U; j++) { m[i][j] = ata[i][j] + (i == j ? 1 : 0); v[i] -= j < U ? ata[i][j] : 0; }
             }
             double[] delta = gauss(m, v);
             double[] s = ls.solve(1.0);
-            for (int i = 0; i < s.length; i++) assertThat(s[i]).isCloseTo(1 + delta[i], within(1e-6));
+            for (int i = 0; i <= U; i++) assertThat(s[i]).isCloseTo((i < U ? 1 : 0) + delta[i], within(1e-6));
         }
     }
 
@@ -76,6 +77,26 @@ class BlockLeastSquaresTest {
         ls.add(new float[n * W], W, new float[n * D], n, null);
         double[] s = ls.solve(1.0);
         for (int g = 0; g < groups.length; g++) assertThat(s[g]).isCloseTo(1.0, within(1e-12));
+        assertThat(s[groups.length]).isCloseTo(0.0, within(1e-12));
+    }
+
+    /** A target the unscaled units already reproduce gives scales of exactly 1 and no offset, whatever the damping. */
+    @Test
+    void exactUnscaledFitStaysAtOne() {
+        int n = 50;
+        float[] x = dev.optin.testing.RandomModels.rand(r, n * W, 1f);
+        for (int i = 0; i < x.length; i++) x[i] = Math.abs(x[i]) + 0.5f;   // features with a large mean, like GELU outputs
+        float[] b = new float[n * D];
+        for (int t = 0; t < n; t++)
+            for (int d = 0; d < D; d++)
+                for (int[] g : groups) for (int i : g) b[t * D + d] += x[t * W + i] * weight[d * W + i];
+        BlockLeastSquares ls = new BlockLeastSquares(groups, weight, D, W);
+        ls.add(x, W, b, n, null);
+        for (double damping : new double[]{1e-6, 1, 100}) {
+            double[] s = ls.solve(damping);
+            for (int g = 0; g < groups.length; g++) assertThat(s[g]).isCloseTo(1.0, within(1e-5));
+            assertThat(s[groups.length]).isCloseTo(0.0, within(1e-5));
+        }
     }
 
     private static int[] range(int n) { int[] a = new int[n]; for (int i = 0; i < n; i++) a[i] = i; return a; }
