@@ -113,6 +113,21 @@ class ImportanceTest {
         assertThat(Spearman.of(flat(exact.neuron()), flat(fast.neuron()))).isGreaterThanOrEqualTo(0.9);
     }
 
+    /** Fast mode scores heads exactly as exact mode (bare encoder: no KL scale rule in between) and keeps neurons on the same scale. */
+    @Test
+    void optinFastModeScoresHeadsExactlyAndNeuronsOnTheExactScale() {
+        Encoder e = new Encoder(RandomModels.bert(2, 32, 4, 24, 60, 0, 12));
+        Batch batch = RandomModels.batch(new Random(6), 48, 4, 12, 60);
+        OptinImportance.Options fastO = OptinImportance.Options.fast(3, batch.size());
+        assertThat(fastO.maxSequences()).isEqualTo(12);
+        assertThat(fastO.headsOnAll()).isTrue();
+        UnitScores exact = OptinImportance.compute(e, batch, OptinImportance.Options.exact(3), QUIET);
+        UnitScores fast = OptinImportance.compute(e, batch, fastO, QUIET);
+        assertThat(fast.head()).isDeepEqualTo(exact.head());
+        double ratio = fast.neuronSum() / exact.neuronSum();
+        assertThat(ratio).isBetween(0.5, 2.0);
+    }
+
     static double[] flat(double[][] a) { return java.util.Arrays.stream(a).flatMapToDouble(java.util.Arrays::stream).toArray(); }
 
     @Test

@@ -14,8 +14,8 @@ import java.util.List;
 /**
  * Measurement, not a unit test (run by hand): OPTIN exact vs fast mode on the minilm-l6-sst2 fixture with
  * SST-2 train sentences. Scores all heads and every `stride`-th neuron of each layer with both modes
- * (the same units, so the wall times compare per unit), prints wall times, speedup and Spearman
- * correlations (heads, neurons, all).
+ * (the same units, so the wall times compare per unit), prints wall times, the speedup extrapolated to all
+ * units, and Spearman correlations.
  * Args: sentences (default 128), neuron stride (default 16), seed (default 0), [model path or "minilm"].
  */
 public final class OptinFastVsExactMeasurement {
@@ -32,24 +32,37 @@ public final class OptinFastVsExactMeasurement {
             Batch batch = m.tokenizer().batch(sentences);
             System.out.printf("model %s: %d sentences, %d tokens (mean %.2f); all heads and every %d-th neuron%n",
                     m.source(), batch.size(), batch.tokens, batch.tokens / (double) batch.size(), stride);
-            OptinImportance.UnitFilter filter = (l, u) -> u < enc.config().heads(l) || (u - enc.config().heads(l)) % stride == 0;
+            int H = enc.config().heads(0), I = enc.config().intermediate(0), L = enc.config().layers();
+            OptinImportance.UnitFilter heads = (l, u) -> u < H, neurons = (l, u) -> u >= H && (u - H) % stride == 0;
+            OptinImportance.Options exactO = OptinImportance.Options.exact(seed), fastO = OptinImportance.Options.fast(seed, batch.size());
             long t0 = System.nanoTime();
-            UnitScores exact = OptinImportance.compute(enc, batch, OptinImportance.Options.exact(seed), Progress.NONE, filter);
-            double te = (System.nanoTime() - t0) * 1e-9;
+            UnitScores eh = OptinImportance.compute(enc, batch, exactO, Progress.NONE, heads);
+            double teh = lap(t0); t0 = System.nanoTime();
+            UnitScores en = OptinImportance.compute(enc, batch, exactO, Progress.NONE, neurons);
+            double ten = lap(t0); t0 = System.nanoTime();
+            UnitScores fn = OptinImportance.compute(enc, batch, fastO, Progress.NONE, neurons);
+            double tfn = lap(t0);
+            int sampledNeurons = L * ((I + stride - 1) / stride);
+            double scale = (double) L * I / sampledNeurons;
+            // fast mode scores heads exactly as exact mode does: its full time is heads + neurons on the subsample
+            double fullExact = teh + ten * scale, fullFast = teh + tfn * scale;
+            System.out.printf("heads (exact, both modes): %.1f s; %d neurons: exact %.1f s, fast %.1f s (neuron speedup %.2fx)%n",
+                    teh, sampledNeurons, ten, tfn, ten / tfn);
+            System.out.printf("extrapolated to all %d units: exact %.0f s, fast %.0f s, speedup %.2fx%n", L * (H + I), fullExact, fullFast, fullExact / fullFast);
+            double[] a = sampled(en.neuron(), stride), b = sampled(fn.neuron(), stride);
+            System.out.printf("spearman neurons %.4f (%d); heads 1 by construction%n", Spearman.of(a, b), a.length);
+            for (int l = 0; l < L; l++)
+                System.out.printf("  layer %d neurons %.4f%n", l, Spearman.of(sampledRow(en.neuron()[l], stride), sampledRow(fn.neuron()[l], stride)));
+            // old fast mode (heads on the subsample too), for comparison
+            OptinImportance.Options oldFast = new OptinImportance.Options(fastO.tokens(), 4, 10, fastO.variants(), fastO.maxSequences(), seed, false);
             t0 = System.nanoTime();
-            UnitScores fast = OptinImportance.compute(enc, batch, OptinImportance.Options.fast(seed, batch.size()), Progress.NONE, filter);
-            double tf = (System.nanoTime() - t0) * 1e-9;
-            double[] eh = ImportanceTest.flat(exact.head()), fh = ImportanceTest.flat(fast.head());
-            double[] en = sampled(exact.neuron(), stride), fn = sampled(fast.neuron(), stride);
-            System.out.printf("exact %.1f s, fast %.1f s, speedup %.2fx%n", te, tf, te / tf);
-            System.out.printf("spearman heads %.4f (%d), neurons %.4f (%d), all %.4f%n", Spearman.of(eh, fh), eh.length,
-                    Spearman.of(en, fn), en.length, Spearman.of(concat(eh, en), concat(fh, fn)));
-            for (int l = 0; l < exact.layers(); l++) {
-                double[] a = sampledRow(exact.neuron()[l], stride), b = sampledRow(fast.neuron()[l], stride);
-                System.out.printf("  layer %d: heads %.4f neurons %.4f%n", l, Spearman.of(exact.head()[l], fast.head()[l]), Spearman.of(a, b));
-            }
+            UnitScores oh = OptinImportance.compute(enc, batch, oldFast, Progress.NONE, heads);
+            System.out.printf("heads on the subsample (previous fast mode): %.1f s, spearman heads %.4f%n", lap(t0),
+                    Spearman.of(ImportanceTest.flat(eh.head()), ImportanceTest.flat(oh.head())));
         }
     }
+
+    static double lap(long t0) { return (System.nanoTime() - t0) * 1e-9; }
 
     static double[] sampled(double[][] s, int stride) {
         List<Double> v = new ArrayList<>();
