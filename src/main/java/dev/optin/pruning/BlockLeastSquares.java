@@ -105,20 +105,26 @@ final class BlockLeastSquares {
     }
 
     /**
-     * Damped least squares on the deviation from 1: (AᵀA + λI)·δ = Aᵀb − AᵀA·1, s = 1 + δ.
-     * Returns null when the system cannot be solved or the solution is not finite.
+     * Damped least squares on the deviation from the unpruned fit: the units' scales start at 1 and
+     * the bias column at 0 (no extra offset), s̄ = (1, …, 1, 0); (AᵀA + λI)·δ = Aᵀb − AᵀA·s̄, s = s̄ + δ.
+     * (A baseline of 1 for the bias column would make the damping pull towards an offset of 1 on every
+     * output, which the correlated unit scales then partly absorb: even a teacher equal to the student
+     * would get scales ≠ 1.) Returns null when the system cannot be solved or the solution is not finite.
      */
     double[] solve(double damping) {
         return solveDamped(gram(), rhs(), damping);
     }
 
+    /** ata, atb with the bias (ones) column last. */
     static double[] solveDamped(double[][] ata, double[] atb, double damping) {
         int n = atb.length;
+        double[] base = new double[n];
+        java.util.Arrays.fill(base, 0, n - 1, 1.0);
         DMatrixRMaj m = new DMatrixRMaj(n, n), r = new DMatrixRMaj(n, 1), x = new DMatrixRMaj(n, 1);
         for (int i = 0; i < n; i++) {
-            double ones = 0;
-            for (int j = 0; j < n; j++) { m.set(i, j, ata[i][j] + (i == j ? damping : 0)); ones += ata[i][j]; }
-            r.set(i, 0, atb[i] - ones);
+            double fitted = 0;
+            for (int j = 0; j < n; j++) { m.set(i, j, ata[i][j] + (i == j ? damping : 0)); fitted += ata[i][j] * base[j]; }
+            r.set(i, 0, atb[i] - fitted);
         }
         LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(n);
         if (!solver.setA(m)) {
@@ -128,7 +134,7 @@ final class BlockLeastSquares {
         solver.solve(r, x);
         double[] s = new double[n];
         for (int i = 0; i < n; i++) {
-            s[i] = 1 + x.get(i, 0);
+            s[i] = base[i] + x.get(i, 0);
             if (!Double.isFinite(s[i])) return null;
         }
         return s;

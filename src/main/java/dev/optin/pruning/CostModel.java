@@ -33,13 +33,18 @@ public final class CostModel implements UnitCosts.Linear {
 
     /** MACs of the model with every non-zero mask entry kept. */
     public double macs(Masks m) {
-        double total = 0;
-        for (int l = 0; l < m.layers(); l++) total += m.keptHeads(l) * macHead() + m.keptNeurons(l) * macNeuron();
-        return total;
+        long heads = 0, neurons = 0;
+        for (int l = 0; l < m.layers(); l++) { heads += m.keptHeads(l); neurons += m.keptNeurons(l); }
+        return macs(heads, neurons);
     }
 
+    /** Unit counts times unit costs, summed the same way for pruned and original models (the full model's ratio is exactly 1). */
+    private double macs(long heads, long neurons) { return heads * macHead() + neurons * macNeuron(); }
+
+    @Override public double total(Masks m) { return macs(m); }
+
     /** MACs of the unpruned model of this shape. */
-    public double macs(EncoderConfig c) { return c.totalHeads() * macHead() + (double) c.totalNeurons() * macNeuron(); }
+    public double macs(EncoderConfig c) { return macs(c.totalHeads(), c.totalNeurons()); }
 
     /** Mean unpadded length over all sequences of the batches. */
     public static double averageLength(List<Batch> batches) {

@@ -22,31 +22,99 @@ import java.util.Arrays;
 public final class OptinImportance {
     /**
      * @param tokens        K, token positions sampled for the Gram matrices
-     * @param maxSequences  calibration sequences used (the first ones; 0 = all)
+     * @param maxSequences  calibration sequences used (the first ones; 0 = all); with headsOnAll, for neurons only
      * @param variants      masked variants per forward pass
+     * @param headsOnAll    score heads on every calibration sequence even when maxSequences limits the neurons
      */
-    public record Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed) {
+    public record Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed,
+                          boolean headsOnAll) {
         public Options {
             if (tokens <= 0 || variants <= 0 || !(temperature > 0) || !(lambda > 0))
                 throw new IllegalArgumentException("OPTIN options must be positive");
         }
 
+        public Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed) {
+            this(tokens, temperature, lambda, variants, maxSequences, seed, false);
+        }
+
         /** The published defaults: K = 768, T_kd = 4, λ_c = 10, every calibration sequence. */
-        public static Options exact(long seed) { return new Options(768, 4, 10, 16, 0, seed); }
+        public static Options exact(long seed) { return new Options(768, 4, 10, 16, 0, seed, false); }
 
         /**
-         * Approximate mode: the same score on a quarter of the calibration sequences (at least 8)
-         * and K = 256 tokens; the per-unit cost falls roughly with the token count.
+         * Approximate mode: heads exactly as in {@link #exact} (they are under 1% of the units, so
+         * this costs little, and their ranking decides the most MACs); neurons on a quarter of the
+         * calibration sequences (at least 8) and K = 256 tokens, their MD and KL rescaled to the
+         * full run's K² Gram entries and B sequences so both stay on the exact mode's scale.
+         * The per-neuron cost falls roughly with the token count.
          */
         public static Options fast(long seed, int calibrationSequences) {
-            return new Options(256, 4, 10, 32, Math.max(8, (calibrationSequences + 3) / 4), seed);
+            return new Options(256, 4, 10, 32, Math.max(8, (calibrationSequences + 3) / 4), seed, true);
         }
     }
+
+    /**
+     * Tokens per masked pass: variants are batched only up to this many tokens, so a large calibration
+     * set (2048 sequences ≈ 50k tokens) does not allocate variants × tokens × FFN width at once.
+     */
+    static final int MAX_PASS_TOKENS = 16384;
 
     private OptinImportance() {}
 
     public static UnitScores compute(Encoder encoder, Batch calibration, Options o, Progress progress) {
+        return compute(encoder, calibration, o, progress, (layer, unit) -> true);
+    }
+
+    /** Which units to score: (layer, index) with heads first (0 … H−1), then neurons (H …). */
+    interface UnitFilter { boolean score(int layer, int unit); }
+
+    /**
+     * Scores only the units the filter accepts (the others get 0; the KL scale rule sees only the scored
+     * units): for measuring a mode's ranking and cost on a sample of the units of a large model.
+     */
+    static UnitScores compute(Encoder encoder, Batch calibration, Options o, Progress progress, UnitFilter filter) {
         Batch batch = o.maxSequences() > 0 && o.maxSequences() < calibration.size() ? calibration.slice(0, o.maxSequences()) : calibration;
+        EncoderConfig c = encoder.config();
+        int L = c.layers(), total = c.totalHeads() + c.totalNeurons();
+        double[] md = new double[total], kl = new double[total];
+        boolean[] scored = new boolean[total];
+        long toScore = 0;
+        for (int l = 0, i = 0; l < L; l++)
+            for (int u = 0; u < c.heads(l) + c.intermediate(l); u++, i++) if (scored[i] = filter.score(l, u)) toScore++;
+        boolean split = o.headsOnAll() && batch != calibration;
+        int classes;
+        progress.start("OPTIN importance", toScore);
+        try {
+            if (split) {
+                // heads as in exact mode (K = 768 on every sequence); neurons rescaled to that K² and B
+                Options headOptions = new Options(Math.max(o.tokens(), Options.exact(o.seed()).tokens()), o.temperature(), o.lambda(),
+                        o.variants(), 0, o.seed(), false);
+                int kAll = Math.min(headOptions.tokens(), calibration.tokens), kSub = Math.min(o.tokens(), batch.tokens);
+                classes = pass(encoder, calibration, headOptions, progress,
+                        (l, u) -> u < c.heads(l) && filter.score(l, u), md, kl, 1, 1);
+                pass(encoder, batch, o, progress, (l, u) -> u >= c.heads(l) && filter.score(l, u), md, kl,
+                        (double) kAll * kAll / ((double) kSub * kSub), (double) calibration.size() / batch.size());
+            } else {
+                classes = pass(encoder, batch, o, progress, filter, md, kl, 1, 1);
+            }
+        } finally {
+            progress.done();
+        }
+        UnitScores s = UnitScores.zeros(c);
+        TrajectoryLoss.KlScaler scaler = new TrajectoryLoss.KlScaler(o.lambda());
+        int i = 0;
+        for (int l = 0; l < L; l++) {
+            for (int h = 0; h < c.heads(l); h++, i++) if (scored[i]) s.head()[l][h] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
+            for (int j = 0; j < c.intermediate(l); j++, i++) if (scored[i]) s.neuron()[l][j] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
+        }
+        return s;
+    }
+
+    /**
+     * Masks every accepted unit alone on this batch and writes its MD (times mdFactor) and KL (times
+     * klFactor) at the unit's layer-major index (heads before neurons). Returns the number of classes (0: no logits).
+     */
+    private static int pass(Encoder encoder, Batch batch, Options o, Progress progress, UnitFilter filter,
+                            double[] md, double[] kl, double mdFactor, double klFactor) {
         EncoderConfig c = encoder.config();
         int L = c.layers(), D = c.hidden(), N = batch.tokens, B = batch.size();
         Masks ones = Masks.ones(c);
@@ -56,49 +124,37 @@ public final class OptinImportance {
         float[][] gramOrig = new float[L][];
         for (int k = 0; k < L; k++) gramOrig[k] = TrajectoryLoss.gram(orig.ffnFeatures[k], 0, sample, D);
         int classes = orig.logits == null ? 0 : orig.logits.length / B;
-
-        int total = c.totalHeads() + c.totalNeurons();
-        double[] md = new double[total], kl = new double[total];
-        progress.start("OPTIN importance", total);
-        try {
-            int base = 0;
-            for (int l = 0; l < L; l++) {
-                float[] input = l == 0 ? embedded : orig.layerOutputs[l - 1];
-                int units = c.heads(l) + c.intermediate(l);
-                for (int u0 = 0; u0 < units; u0 += o.variants()) {
-                    int v = Math.min(o.variants(), units - u0);
-                    Masks[] bySeq = new Masks[v * B];
-                    for (int r = 0; r < v; r++) {
-                        Masks m = ones.copy();
-                        int u = u0 + r;
-                        if (u < c.heads(l)) m.head[l][u] = 0f; else m.neuron[l][u - c.heads(l)] = 0f;
-                        Arrays.fill(bySeq, r * B, (r + 1) * B, m);
-                    }
-                    float[] in = new float[v * N * D];
-                    for (int r = 0; r < v; r++) System.arraycopy(input, 0, in, r * N * D, N * D);
-                    ForwardResult res = encoder.run(batch.repeat(v), bySeq, l, in, Capture.FEATURES);
-                    for (int r = 0; r < v; r++) {
-                        double m = 0;
-                        for (int k = l == L - 1 ? l : l + 1; k < L; k++)
-                            m += TrajectoryLoss.manifoldDistance(gramOrig[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
-                        md[base + u0 + r] = m;
-                        if (classes > 0) kl[base + u0 + r] = TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
-                        progress.step();
-                    }
-                }
-                base += units;
-            }
-        } finally {
-            progress.done();
-        }
-        UnitScores s = UnitScores.zeros(c);
-        TrajectoryLoss.KlScaler scaler = new TrajectoryLoss.KlScaler(o.lambda());
-        int i = 0;
+        int base = 0;
         for (int l = 0; l < L; l++) {
-            for (int h = 0; h < c.heads(l); h++, i++) s.head()[l][h] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
-            for (int j = 0; j < c.intermediate(l); j++, i++) s.neuron()[l][j] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
+            float[] input = l == 0 ? embedded : orig.layerOutputs[l - 1];
+            int units = c.heads(l) + c.intermediate(l);
+            final int layer = l;
+            int[] chosen = java.util.stream.IntStream.range(0, units).filter(u -> filter.score(layer, u)).toArray();
+            int perPass = Math.max(1, Math.min(o.variants(), MAX_PASS_TOKENS / N));
+            for (int u0 = 0; u0 < chosen.length; u0 += perPass) {
+                int v = Math.min(perPass, chosen.length - u0);
+                Masks[] bySeq = new Masks[v * B];
+                for (int r = 0; r < v; r++) {
+                    Masks m = ones.copy();
+                    int u = chosen[u0 + r];
+                    if (u < c.heads(l)) m.head[l][u] = 0f; else m.neuron[l][u - c.heads(l)] = 0f;
+                    Arrays.fill(bySeq, r * B, (r + 1) * B, m);
+                }
+                float[] in = new float[v * N * D];
+                for (int r = 0; r < v; r++) System.arraycopy(input, 0, in, r * N * D, N * D);
+                ForwardResult res = encoder.run(batch.repeat(v), bySeq, l, in, Capture.FEATURES);
+                for (int r = 0; r < v; r++) {
+                    double m = 0;
+                    for (int k = l == L - 1 ? l : l + 1; k < L; k++)
+                        m += TrajectoryLoss.manifoldDistance(gramOrig[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
+                    md[base + chosen[u0 + r]] = mdFactor * m;
+                    if (classes > 0) kl[base + chosen[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
+                    progress.step();
+                }
+            }
+            base += units;
         }
-        return s;
+        return classes;
     }
 
     private static Masks[] same(Masks m, int n) { Masks[] r = new Masks[n]; Arrays.fill(r, m); return r; }

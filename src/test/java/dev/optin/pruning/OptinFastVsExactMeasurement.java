@@ -1,0 +1,84 @@
+package dev.optin.pruning;
+
+import dev.optin.format.LoadedModel;
+import dev.optin.format.ModelLoader;
+import dev.optin.model.Batch;
+import dev.optin.model.Encoder;
+import dev.optin.testing.Fixtures;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Measurement, not a unit test (run by hand): OPTIN exact vs fast mode on the minilm-l6-sst2 fixture with
+ * SST-2 train sentences. Scores all heads and every `stride`-th neuron of each layer with both modes
+ * (the same units, so the wall times compare per unit), prints wall times, the speedup extrapolated to all
+ * units, and Spearman correlations.
+ * Args: sentences (default 128), neuron stride (default 16), seed (default 0), [model path or "minilm"].
+ */
+public final class OptinFastVsExactMeasurement {
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 128;
+        int stride = args.length > 1 ? Integer.parseInt(args[1]) : 16;
+        long seed = args.length > 2 ? Long.parseLong(args[2]) : 0;
+        String model = args.length > 3 ? args[3] : Fixtures.require("minilm-l6-sst2").toString();
+        List<String> lines = Files.readAllLines(Fixtures.require("sst2/train.tsv"), StandardCharsets.UTF_8);
+        List<String> sentences = new ArrayList<>();
+        for (int i = 1; i <= n; i++) sentences.add(lines.get(i).split("\t")[0]);
+        try (LoadedModel m = ModelLoader.load(model)) {
+            Encoder enc = new Encoder(m.weights());
+            Batch batch = m.tokenizer().batch(sentences);
+            System.out.printf("model %s: %d sentences, %d tokens (mean %.2f); all heads and every %d-th neuron%n",
+                    m.source(), batch.size(), batch.tokens, batch.tokens / (double) batch.size(), stride);
+            int H = enc.config().heads(0), I = enc.config().intermediate(0), L = enc.config().layers();
+            OptinImportance.UnitFilter heads = (l, u) -> u < H, neurons = (l, u) -> u >= H && (u - H) % stride == 0;
+            OptinImportance.Options exactO = OptinImportance.Options.exact(seed), fastO = OptinImportance.Options.fast(seed, batch.size());
+            long t0 = System.nanoTime();
+            UnitScores eh = OptinImportance.compute(enc, batch, exactO, Progress.NONE, heads);
+            double teh = lap(t0); t0 = System.nanoTime();
+            UnitScores en = OptinImportance.compute(enc, batch, exactO, Progress.NONE, neurons);
+            double ten = lap(t0); t0 = System.nanoTime();
+            UnitScores fn = OptinImportance.compute(enc, batch, fastO, Progress.NONE, neurons);
+            double tfn = lap(t0);
+            int sampledNeurons = L * ((I + stride - 1) / stride);
+            double scale = (double) L * I / sampledNeurons;
+            // fast mode scores heads exactly as exact mode does: its full time is heads + neurons on the subsample
+            double fullExact = teh + ten * scale, fullFast = teh + tfn * scale;
+            System.out.printf("heads (exact, both modes): %.1f s; %d neurons: exact %.1f s, fast %.1f s (neuron speedup %.2fx)%n",
+                    teh, sampledNeurons, ten, tfn, ten / tfn);
+            System.out.printf("extrapolated to all %d units: exact %.0f s, fast %.0f s, speedup %.2fx%n", L * (H + I), fullExact, fullFast, fullExact / fullFast);
+            double[] a = sampled(en.neuron(), stride), b = sampled(fn.neuron(), stride);
+            System.out.printf("spearman neurons %.4f (%d); heads 1 by construction%n", Spearman.of(a, b), a.length);
+            for (int l = 0; l < L; l++)
+                System.out.printf("  layer %d neurons %.4f%n", l, Spearman.of(sampledRow(en.neuron()[l], stride), sampledRow(fn.neuron()[l], stride)));
+            // old fast mode (heads on the subsample too), for comparison
+            OptinImportance.Options oldFast = new OptinImportance.Options(fastO.tokens(), 4, 10, fastO.variants(), fastO.maxSequences(), seed, false);
+            t0 = System.nanoTime();
+            UnitScores oh = OptinImportance.compute(enc, batch, oldFast, Progress.NONE, heads);
+            System.out.printf("heads on the subsample (previous fast mode): %.1f s, spearman heads %.4f%n", lap(t0),
+                    Spearman.of(ImportanceTest.flat(eh.head()), ImportanceTest.flat(oh.head())));
+        }
+    }
+
+    static double lap(long t0) { return (System.nanoTime() - t0) * 1e-9; }
+
+    static double[] sampled(double[][] s, int stride) {
+        List<Double> v = new ArrayList<>();
+        for (double[] row : s) for (double x : sampledRow(row, stride)) v.add(x);
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    static double[] sampledRow(double[] row, int stride) {
+        double[] r = new double[(row.length + stride - 1) / stride];
+        for (int i = 0; i < r.length; i++) r[i] = row[i * stride];
+        return r;
+    }
+
+    static double[] concat(double[] a, double[] b) {
+        double[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
