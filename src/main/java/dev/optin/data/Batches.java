@@ -83,12 +83,14 @@ public final class Batches {
     }
 
     /**
-     * Shortens [CLS] a [SEP] (b [SEP]) to max tokens, removing from the end of the longer of a
-     * and b one token at a time (ties: from b, like the Hugging Face tokenizers).
+     * Shortens [CLS] a [SEP] (b [SEP]) to max tokens as the Hugging Face tokenizers do: keep
+     * the shorter segment whole if the longer one can take the rest, else split the budget in
+     * halves (the odd token to the second of the ordered pair).
      */
     static TextTokenizer.Encoded truncate(TextTokenizer.Encoded e, int max) {
         int[] ids = e.ids(), types = e.typeIds();
         int n = ids.length, firstB = n;
+        if (n <= max) return e;
         for (int i = 0; i < n; i++) if (types[i] != 0) { firstB = i; break; }
         if (firstB == n) {                          // single segment: [CLS] a... [SEP]
             int[] r = Arrays.copyOf(ids, max), t = Arrays.copyOf(types, max);
@@ -97,7 +99,12 @@ public final class Batches {
         }
         int a = firstB - 2, b = n - firstB - 1, budget = max - 3;   // content lengths without specials
         if (budget < 0) budget = 0;
-        while (a + b > budget) { if (b >= a && b > 0) b--; else a--; }
+        if (a + b > budget) {                       // Hugging Face tokenizers' LongestFirst, verbatim
+            int n1 = Math.min(a, b), n2 = Math.max(a, b);
+            n2 = n1 > budget ? n1 : Math.max(n1, budget - n1);
+            if (n1 + n2 > budget) { n1 = budget / 2; n2 = n1 + budget % 2; }
+            if (a > b) { a = n2; b = n1; } else { a = n1; b = n2; }
+        }
         int[] r = new int[a + b + 3], t = new int[a + b + 3];
         System.arraycopy(ids, 0, r, 0, 1 + a);
         r[1 + a] = ids[firstB - 1];
