@@ -25,6 +25,14 @@ public final class Batch {
         this.tokens = offsets[ids.length];
     }
 
+    /** count sequences of `length` tokens each whose ids are unused (vision models embed pixels instead). */
+    public static Batch uniform(int count, int length) {
+        int[][] ids = new int[count][];
+        int[] zeros = new int[length];
+        java.util.Arrays.fill(ids, zeros);
+        return new Batch(ids, null);
+    }
+
     public int size() { return ids.length; }
     public int length(int s) { return offsets[s + 1] - offsets[s]; }
     public int maxLength() { int m = 0; for (int s = 0; s < size(); s++) m = Math.max(m, length(s)); return m; }

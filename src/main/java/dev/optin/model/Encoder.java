@@ -71,6 +71,8 @@ public final class Encoder {
     public ForwardResult run(Batch batch, Masks[] masksBySeq, int startLayer, float[] input, Capture capture) {
         if (masksBySeq.length != batch.size()) throw new IllegalArgumentException("one mask set per sequence expected");
         int L = config.layers();
+        if (input == null && weights.vision() != null)
+            throw new IllegalArgumentException("a vision model needs its embedded images as input (VisionEmbeddings.embed)");
         float[] x = input != null ? input : embed(batch);
         if (input != null && input.length != batch.tokens * config.hidden())
             throw new IllegalArgumentException("cached input has the wrong size for this batch");
@@ -81,13 +83,17 @@ public final class Encoder {
             LayerTrace tr = traces != null ? new LayerTrace() : null;
             if (tr != null) traces[l] = tr;
             float[] ffn = capture.ffnFeatures() || tr != null ? new float[batch.tokens * config.hidden()] : null;
-            x = layer(l, x, batch, masksBySeq, ffn, tr);
+            x = config.architecture().preNorm() ? PreNorm.layer(weights, l, x, batch, masksBySeq, ffn, tr)
+                    : layer(l, x, batch, masksBySeq, ffn, tr);
             if (ffnFeatures != null) ffnFeatures[l] = ffn;
             if (layerOutputs != null) layerOutputs[l] = x;
         }
         float[] logits = null, dense = null;
         ClassifierHead head = weights.head();
-        if (head != null) {
+        if (weights.vision() != null) {
+            x = PreNorm.finalNorm(weights, x, batch.tokens, null);
+            if (head != null) logits = PreNorm.logits(weights, x, batch);
+        } else if (head != null) {
             float[][] out = classify(x, batch);
             logits = out[0]; dense = out[1];
         }
