@@ -6,6 +6,12 @@ final class GemmKernels {
 
     static final int ROW_BLOCK = 16;
 
+    /** The plain kernels as a {@link GemmKernel} (the fallback without the Vector API). */
+    static final GemmKernel PLAIN = (transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias) -> {
+        gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        if (bias != null) Gemm.addBias(c, cOff, ldc, m, n, bias);
+    };
+
     static void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {

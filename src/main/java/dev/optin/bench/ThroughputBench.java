@@ -1,0 +1,225 @@
+package dev.optin.bench;
+
+import ai.onnxruntime.*;
+import dev.optin.engine.Gemm;
+import dev.optin.engine.Parallel;
+import dev.optin.model.*;
+
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.*;
+
+/**
+ * Tokens per second of the optin engine and of ONNX Runtime on the same inputs, at equal
+ * thread counts. Each setting is a batch of equal-length sequences of random in-vocabulary
+ * tokens (all real, no padding). Runs of the two runtimes alternate, so load from other
+ * processes hits both alike; the median of the timed runs is reported.
+ */
+public final class ThroughputBench {
+    private ThroughputBench() {}
+
+    public static final String ENGINE = "optin", ORT = "onnxruntime";
+
+    /** A batch shape: batch sequences of seq tokens each. */
+    public record Setting(int batch, int seq) {
+        public Setting {
+            if (batch <= 0 || seq <= 0) throw new IllegalArgumentException("batch and seq must be positive: " + batch + "x" + seq);
+        }
+
+        /** Parses "32x128" (batch × seq). */
+        public static Setting parse(String s) {
+            String[] p = s.trim().toLowerCase(Locale.ROOT).split("[x×]");
+            try {
+                if (p.length == 2) return new Setting(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()));
+            } catch (NumberFormatException ignored) { }
+            throw new IllegalArgumentException("bad setting '" + s + "': expected BATCHxSEQ, e.g. 32x128");
+        }
+
+        public static List<Setting> parseList(String csv) {
+            List<Setting> r = new ArrayList<>();
+            for (String s : csv.split(",")) if (!s.isBlank()) r.add(parse(s));
+            return r;
+        }
+
+        @Override public String toString() { return batch + "x" + seq; }
+    }
+
+    public static final List<Setting> DEFAULT_SETTINGS =
+            List.of(new Setting(1, 128), new Setting(8, 128), new Setting(32, 128), new Setting(32, 64));
+
+    /** One measurement; medianSeconds is the median time of one batch. */
+    public record BenchResult(String runtime, int batch, int seq, int threads, double tokensPerSecond,
+                              double medianSeconds, int iterations) {}
+
+    /**
+     * Measures each setting with the engine (when weights is not null) and ONNX Runtime (when
+     * onnx is not null). Engine results come first for each setting.
+     */
+    public static List<BenchResult> run(EncoderWeights weights, Path onnx, List<Setting> settings,
+                                        int threads, int warmup, int iters) {
+        if (weights == null && onnx == null) throw new IllegalArgumentException("nothing to benchmark: give weights and/or an ONNX file");
+        if (threads <= 0 || warmup < 0 || iters <= 0) throw new IllegalArgumentException("threads and iterations must be positive");
+        if (onnx != null && !Files.isRegularFile(onnx)) throw new IllegalArgumentException(onnx + ": no such ONNX file");
+        int previousThreads = Parallel.threads();
+        Parallel.setThreads(threads);
+        try (OrtRunner ort = onnx != null ? new OrtRunner(onnx, threads) : null) {
+            Encoder encoder = weights != null ? new Encoder(weights) : null;
+            Masks ones = weights != null ? Masks.ones(weights.config()) : null;
+            int vocab = weights != null ? weights.config().vocabSize() : 1000; // ORT alone: ids valid for any BERT vocabulary
+            if (weights != null) {
+                int maxSeq = weights.config().maxPositions() - weights.config().positionOffset();
+                for (Setting s : settings)
+                    if (s.seq() > maxSeq) throw new IllegalArgumentException("setting " + s + ": the model has only " + maxSeq + " positions");
+            }
+            List<BenchResult> results = new ArrayList<>();
+            for (Setting s : settings) {
+                int[][] ids = randomIds(s, vocab, 42);
+                Batch batch = new Batch(ids, new int[s.batch()][s.seq()]);
+                Runnable eng = encoder == null ? null : () -> encoder.forward(batch, ones);
+                Runnable rt = ort == null ? null : () -> ort.run(ids);
+                for (int i = 0; i < warmup; i++) { if (eng != null) eng.run(); if (rt != null) rt.run(); }
+                double[] te = new double[iters], to = new double[iters];
+                for (int i = 0; i < iters; i++) {
+                    if (eng != null) te[i] = time(eng);
+                    if (rt != null) to[i] = time(rt);
+                }
+                int tokens = s.batch() * s.seq();
+                if (eng != null) results.add(result(ENGINE, s, threads, tokens, te));
+                if (rt != null) results.add(result(ORT, s, threads, tokens, to));
+            }
+            return results;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on " + onnx + ": " + e.getMessage(), e);
+        } finally {
+            Parallel.setThreads(previousThreads);
+        }
+    }
+
+    private static BenchResult result(String runtime, Setting s, int threads, int tokens, double[] times) {
+        double med = Stats.median(times);
+        return new BenchResult(runtime, s.batch(), s.seq(), threads, tokens / med, med, times.length);
+    }
+
+    private static double time(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) * 1e-9;
+    }
+
+    /** Token ids in [0, vocab), the first of each sequence 101 ([CLS] in BERT vocabularies) when it exists. */
+    static int[][] randomIds(Setting s, int vocab, long seed) {
+        Random r = new Random(seed);
+        int[][] ids = new int[s.batch()][s.seq()];
+        for (int[] row : ids) {
+            for (int t = 0; t < row.length; t++) row[t] = r.nextInt(vocab);
+            if (vocab > 101) row[0] = 101;
+        }
+        return ids;
+    }
+
+    /** The ORT engine's speed relative to ONNX Runtime at the same setting, or NaN. */
+    static double ratio(List<BenchResult> all, BenchResult r) {
+        for (BenchResult o : all)
+            if (o.runtime().equals(ORT) && o.batch() == r.batch() && o.seq() == r.seq() && o.threads() == r.threads())
+                return r.tokensPerSecond() / o.tokensPerSecond();
+        return Double.NaN;
+    }
+
+    /** One JSON object per line; engine lines carry ratio_vs_onnxruntime when ORT was measured. */
+    public static String toJsonLines(List<BenchResult> results) {
+        StringBuilder sb = new StringBuilder();
+        for (BenchResult r : results) {
+            sb.append(String.format(Locale.ROOT, "{\"runtime\":\"%s\",\"batch\":%d,\"seq\":%d,\"threads\":%d,\"tokens_per_second\":%.1f,\"median_seconds\":%.6f",
+                    r.runtime(), r.batch(), r.seq(), r.threads(), r.tokensPerSecond(), r.medianSeconds()));
+            double ratio = r.runtime().equals(ENGINE) ? ratio(results, r) : Double.NaN;
+            if (!Double.isNaN(ratio)) sb.append(String.format(Locale.ROOT, ",\"ratio_vs_onnxruntime\":%.3f", ratio));
+            sb.append("}\n");
+        }
+        return sb.toString();
+    }
+
+    /** A human-readable table: one row per setting and runtime, with the engine/ORT ratio. */
+    public static String toTable(List<BenchResult> results) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-9s %7s %14s %10s%n", "runtime", "batch×seq", "threads", "tokens/s", "vs ORT"));
+        for (BenchResult r : results) {
+            double ratio = r.runtime().equals(ENGINE) ? ratio(results, r) : Double.NaN;
+            sb.append(String.format(Locale.ROOT, "%-12s %-9s %7d %14.0f %10s%n", r.runtime(), r.batch() + "×" + r.seq(), r.threads(),
+                    r.tokensPerSecond(), Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f×", ratio)));
+        }
+        return sb.toString();
+    }
+
+    /** ONNX Runtime session for a BERT-style model; feeds input_ids, attention_mask and token_type_ids as it declares them. */
+    static final class OrtRunner implements AutoCloseable {
+        final OrtEnvironment env = OrtEnvironment.getEnvironment();
+        final OrtSession session;
+        final Set<String> inputs;
+
+        OrtRunner(Path onnx, int threads) throws OrtException {
+            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+                o.setIntraOpNumThreads(threads);
+                o.setInterOpNumThreads(1);
+                o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                session = env.createSession(onnx.toString(), o);
+            }
+            inputs = session.getInputNames();
+            if (!inputs.contains("input_ids"))
+                throw new IllegalArgumentException(onnx + ": the model has no 'input_ids' input (inputs: " + inputs + ")");
+            for (String name : inputs)
+                if (!Set.of("input_ids", "attention_mask", "token_type_ids").contains(name))
+                    throw new IllegalArgumentException(onnx + ": unsupported model input '" + name + "' (expected input_ids, attention_mask, token_type_ids)");
+        }
+
+        void run(int[][] ids) {
+            int b = ids.length, t = ids[0].length;
+            long[] shape = {b, t};
+            long[] idv = new long[b * t], ones = new long[b * t], zeros = new long[b * t];
+            for (int i = 0; i < b; i++) for (int j = 0; j < t; j++) idv[i * t + j] = ids[i][j];
+            Arrays.fill(ones, 1L);
+            Map<String, OnnxTensor> feed = new HashMap<>();
+            try {
+                feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idv), shape));
+                if (inputs.contains("attention_mask")) feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(ones), shape));
+                if (inputs.contains("token_type_ids")) feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(zeros), shape));
+                try (OrtSession.Result r = session.run(feed)) {
+                    if (r.size() == 0) throw new IllegalStateException("ONNX Runtime returned no outputs");
+                }
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime run failed: " + e.getMessage(), e);
+            } finally {
+                feed.values().forEach(OnnxTensor::close);
+            }
+        }
+
+        @Override public void close() throws OrtException { session.close(); }
+    }
+
+    /**
+     * Usage: ThroughputBench [--model minilm|PATH.onnx] [--threads N] [--settings 1x128,32x128]
+     * [--warmup N] [--iters N] [--json]. The model's weights run on the engine, its ONNX file on ORT.
+     */
+    public static void main(String[] args) {
+        String model = "minilm", settings = null;
+        int threads = Parallel.threads(), warmup = 3, iters = 7;
+        boolean json = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--model" -> model = args[++i];
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--settings" -> settings = args[++i];
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--iters" -> iters = Integer.parseInt(args[++i]);
+                case "--json" -> json = true;
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        dev.optin.format.LoadedModel m = dev.optin.format.ModelLoader.load(model);
+        Path onnx = m.onnxPath();
+        System.err.println("model: " + m.source() + "; Vector API kernels: " + Gemm.vectorized() + "; threads: " + threads);
+        List<BenchResult> r = run(m.weights(), onnx, settings == null ? DEFAULT_SETTINGS : Setting.parseList(settings), threads, warmup, iters);
+        System.out.print(json ? toJsonLines(r) : toTable(r));
+        m.close();
+    }
+}

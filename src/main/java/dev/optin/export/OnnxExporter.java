@@ -1,0 +1,174 @@
+package dev.optin.export;
+
+import ai.onnx.proto.OnnxMl.*;
+import dev.optin.model.*;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+import static dev.optin.export.OnnxGraphBuilder.attr;
+
+/**
+ * Exports an encoder (per-layer head counts and FFN widths may differ, also 0) as a standard
+ * ONNX graph, opset 17 (LayerNormalization), IR version 8, so it runs in stock ONNX Runtime.
+ *
+ * <p>Inputs (int64, dynamic axes {@code batch_size}, {@code sequence_length}): {@code input_ids},
+ * {@code attention_mask} and, when the model has token-type embeddings, {@code token_type_ids}.
+ * Outputs: {@code last_hidden_state} [batch_size, sequence_length, hidden] and, when the model
+ * has a classifier, {@code logits} [batch_size, labels] (from the first token).
+ * Position ids are {@code positionOffset + 0..T-1} (right padding, as the engine and HF do for
+ * unpadded tokens). Padding keys get (1 - mask) · lowest-float added to the attention scores,
+ * like Hugging Face's finfo.min masking. Layers without heads reduce attention to its output
+ * bias; layers without neurons reduce the FFN to its second bias (no 0-sized tensors in the graph).
+ */
+public final class OnnxExporter {
+    private OnnxExporter() {}
+
+    public static final int OPSET = 17;
+    public static final long IR_VERSION = 8;
+
+    public static void export(EncoderWeights w, Path out) throws IOException {
+        ModelProto model = build(w);
+        Path parent = out.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "." + out.getFileName(), ".tmp");
+        try {
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                model.writeTo(os);
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static ModelProto build(EncoderWeights w) {
+        EncoderConfig c = w.config();
+        int d = c.hidden(), dh = c.headSize();
+        OnnxGraphBuilder g = new OnnxGraphBuilder();
+        g.graph.setName("optin_encoder");
+        TensorProto.DataType i64 = TensorProto.DataType.INT64, f32 = TensorProto.DataType.FLOAT;
+        Embeddings e = w.embeddings();
+        boolean types = e.tokenType() != null;
+        g.graph.addInput(OnnxGraphBuilder.value("input_ids", i64, "batch_size", "sequence_length"));
+        g.graph.addInput(OnnxGraphBuilder.value("attention_mask", i64, "batch_size", "sequence_length"));
+        if (types) g.graph.addInput(OnnxGraphBuilder.value("token_type_ids", i64, "batch_size", "sequence_length"));
+
+        // ---- embeddings
+        String x = g.op("Gather", new String[]{g.floats("embeddings.word", e.word(), e.word().length / d, d), "input_ids"});
+        String shape = g.op("Shape", new String[]{"input_ids"});
+        String len = g.op("Gather", new String[]{shape, g.int64s("const.one_i64", new long[]{1})}, attr("axis", 0L));
+        String start = g.int64s("const.position_offset", new long[]{c.positionOffset()});
+        String limit = g.op("Add", new String[]{len, start});
+        String positions = g.op("Range", new String[]{start, limit, "const.one_i64"});
+        x = g.op("Add", new String[]{x, g.op("Gather", new String[]{
+                g.floats("embeddings.position", e.position(), e.position().length / d, d), positions})});
+        if (types)
+            x = g.op("Add", new String[]{x, g.op("Gather", new String[]{
+                    g.floats("embeddings.token_type", e.tokenType(), e.tokenType().length / d, d), "token_type_ids"})});
+        x = layerNorm(g, x, e.norm(), "embeddings.norm", c.layerNormEps(), null);
+
+        // ---- additive attention mask [B,1,1,T]
+        String maskF = g.op("Cast", new String[]{"attention_mask"}, attr("to", (long) f32.getNumber()));
+        String inv = g.op("Sub", new String[]{g.scalar("const.one", 1f), maskF});
+        String additive = g.op("Mul", new String[]{inv, g.scalar("const.lowest", -Float.MAX_VALUE)});
+        String mask4 = g.op("Unsqueeze", new String[]{additive, g.int64s("const.axes_1_2", new long[]{1, 2}, 2)});
+        String scale = g.scalar("const.attention_scale", (float) (1.0 / Math.sqrt(dh)));
+
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights lw = w.layers()[l];
+            String p = "layer." + l + ".";
+            int H = lw.heads(), A = H * dh;
+            String attn;
+            if (H > 0) {
+                String heads4 = g.int64s(p + "heads_shape", new long[]{0, 0, H, dh}, 4);
+                String q = splitHeads(g, linear3(g, x, lw.query(), p + "query"), heads4, 0, 2, 1, 3);
+                String k = splitHeads(g, linear3(g, x, lw.key(), p + "key"), heads4, 0, 2, 3, 1);
+                String v = splitHeads(g, linear3(g, x, lw.value(), p + "value"), heads4, 0, 2, 1, 3);
+                String scores = g.op("Mul", new String[]{g.op("MatMul", new String[]{q, k}), scale});
+                String probs = g.op("Softmax", new String[]{g.op("Add", new String[]{scores, mask4})}, attr("axis", -1L));
+                String ctx = g.op("Transpose", new String[]{g.op("MatMul", new String[]{probs, v})}, attr("perm", 0L, 2L, 1L, 3L));
+                ctx = g.op("Reshape", new String[]{ctx, g.int64s(p + "merge_shape", new long[]{0, 0, A}, 3)});
+                attn = g.op("Add", new String[]{linear3(g, ctx, lw.attnOut(), p + "attn_out"), x});
+            } else {
+                attn = lw.attnOut().bias == null ? x
+                        : g.op("Add", new String[]{x, g.floats(p + "attn_out.bias", lw.attnOut().bias, d)});
+            }
+            String h = layerNorm(g, attn, lw.attnNorm(), p + "attn_norm", c.layerNormEps(), null);
+            String ffn;
+            if (lw.intermediate() > 0) {
+                String pre = linear3(g, h, lw.ffnIn(), p + "ffn_in");
+                ffn = g.op("Add", new String[]{linear3(g, activation(g, pre, c.activation()), lw.ffnOut(), p + "ffn_out"), h});
+            } else {
+                ffn = lw.ffnOut().bias == null ? h
+                        : g.op("Add", new String[]{h, g.floats(p + "ffn_out.bias", lw.ffnOut().bias, d)});
+            }
+            x = layerNorm(g, ffn, lw.ffnNorm(), p + "ffn_norm", c.layerNormEps(), l == c.layers() - 1 ? "last_hidden_state" : null);
+        }
+        g.graph.addOutput(OnnxGraphBuilder.value("last_hidden_state", f32, "batch_size", "sequence_length", d));
+
+        ClassifierHead head = w.head();
+        if (head != null) {
+            String cls = g.op("Gather", new String[]{x, g.int64s("const.zero_i64", new long[]{0})}, attr("axis", 1L));
+            if (head.dense() != null) {
+                cls = gemm(g, cls, head.dense(), "head.dense", null);
+                cls = g.op(head.activation() == ClassifierHead.DenseActivation.TANH ? "Tanh" : "Relu", new String[]{cls});
+            }
+            gemm(g, cls, head.out(), "head.out", "logits");
+            g.graph.addOutput(OnnxGraphBuilder.value("logits", f32, "batch_size", head.out().out));
+        }
+        return ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("optin").setProducerVersion("0.1")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(g.graph).build();
+    }
+
+    /** x[B,T,in] · Wᵀ + b. */
+    private static String linear3(OnnxGraphBuilder g, String x, Linear lin, String name) {
+        String y = g.op("MatMul", new String[]{x, g.transposed(name + ".weight", lin.weight, lin.out, lin.in)});
+        return lin.bias == null ? y : g.op("Add", new String[]{y, g.floats(name + ".bias", lin.bias, lin.out)});
+    }
+
+    /** x[B,in] · Wᵀ + b as one Gemm. */
+    private static String gemm(OnnxGraphBuilder g, String x, Linear lin, String name, String output) {
+        String out = output != null ? output : g.fresh("gemm");
+        String[] in = lin.bias == null
+                ? new String[]{x, g.floats(name + ".weight", lin.weight, lin.out, lin.in)}
+                : new String[]{x, g.floats(name + ".weight", lin.weight, lin.out, lin.in), g.floats(name + ".bias", lin.bias, lin.out)};
+        g.opTo("Gemm", out, in, attr("transB", 1L));
+        return out;
+    }
+
+    /** [B,T,H·dh] → [B,T,H,dh] → transposed by perm. */
+    private static String splitHeads(OnnxGraphBuilder g, String x, String shape4, long... perm) {
+        return g.op("Transpose", new String[]{g.op("Reshape", new String[]{x, shape4})}, attr("perm", perm));
+    }
+
+    private static String layerNorm(OnnxGraphBuilder g, String x, Norm n, String name, float eps, String output) {
+        String out = output != null ? output : g.fresh("layernorm");
+        g.opTo("LayerNormalization", out, new String[]{x, g.floats(name + ".weight", n.gamma(), n.gamma().length),
+                g.floats(name + ".bias", n.beta(), n.beta().length)}, attr("axis", -1L), attr("epsilon", eps));
+        return out;
+    }
+
+    private static String activation(OnnxGraphBuilder g, String x, Activation a) {
+        return switch (a) {
+            case RELU -> g.op("Relu", new String[]{x});
+            case GELU -> {   // 0.5·x·(1 + erf(x/√2))
+                String erf = g.op("Erf", new String[]{g.op("Mul", new String[]{x, g.scalar(g.fresh("const.inv_sqrt2"), (float) (1 / Math.sqrt(2)))})});
+                String onePlus = g.op("Add", new String[]{erf, g.scalar(g.fresh("const.one"), 1f)});
+                yield g.op("Mul", new String[]{g.op("Mul", new String[]{x, onePlus}), g.scalar(g.fresh("const.half"), 0.5f)});
+            }
+            case GELU_TANH -> { // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+                String x3 = g.op("Mul", new String[]{g.op("Mul", new String[]{x, x}), x});
+                String inner = g.op("Add", new String[]{x, g.op("Mul", new String[]{x3, g.scalar(g.fresh("const.c"), 0.044715f)})});
+                String t = g.op("Tanh", new String[]{g.op("Mul", new String[]{inner, g.scalar(g.fresh("const.k"), (float) Math.sqrt(2 / Math.PI))})});
+                String onePlus = g.op("Add", new String[]{t, g.scalar(g.fresh("const.one"), 1f)});
+                yield g.op("Mul", new String[]{g.op("Mul", new String[]{x, onePlus}), g.scalar(g.fresh("const.half"), 0.5f)});
+            }
+        };
+    }
+}

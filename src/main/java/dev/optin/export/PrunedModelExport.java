@@ -1,0 +1,37 @@
+package dev.optin.export;
+
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.Masks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What {@code prune --out DIR} writes, all-or-nothing: the physically pruned model as a Hugging
+ * Face folder (config.json, model.safetensors, tokenizer files), {@code model.onnx}, and the
+ * caller's extra files (e.g. masks.json, report.json) already serialized.
+ */
+public final class PrunedModelExport {
+    private PrunedModelExport() {}
+
+    public static final String ONNX_FILE = "model.onnx";
+
+    /** @return the pruned weights that were written */
+    public static EncoderWeights write(EncoderWeights original, Masks masks, Path out, Path sourceFolderOrNull,
+                                       boolean force, Map<String, byte[]> extraFiles) throws IOException {
+        EncoderWeights pruned = PhysicalPruner.prune(original, masks);
+        try (OutputDirectory dir = OutputDirectory.create(out, force, sourceFolderOrNull)) {
+            HfCheckpointWriter.writeInto(pruned, dir.dir(), sourceFolderOrNull);
+            OnnxExporter.export(pruned, dir.dir().resolve(ONNX_FILE));
+            for (Map.Entry<String, byte[]> f : extraFiles.entrySet()) {
+                Path p = dir.dir().resolve(f.getKey()).normalize();
+                if (!p.getParent().equals(dir.dir())) throw new IllegalArgumentException("extra file name " + f.getKey() + " must be a plain file name");
+                Files.write(p, f.getValue());
+            }
+            dir.commit();
+        }
+        return pruned;
+    }
+}

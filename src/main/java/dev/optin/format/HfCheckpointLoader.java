@@ -1,0 +1,153 @@
+package dev.optin.format;
+
+import dev.optin.model.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Loads a Hugging Face checkpoint folder (config.json + model.safetensors or a sharded
+ * checkpoint) into {@link EncoderWeights}. Key layouts with or without the model prefix
+ * ({@code bert.}, {@code roberta.}, {@code distilbert.}) are accepted; every tensor's shape is
+ * checked against the config before use.
+ */
+public final class HfCheckpointLoader {
+    private HfCheckpointLoader() {}
+
+    public static EncoderWeights load(Path folder) {
+        if (!Files.isDirectory(folder)) throw new FormatException(folder + ": not a model folder");
+        EncoderConfig config = HfConfig.read(folder.resolve("config.json"));
+        Path single = folder.resolve("model.safetensors"), index = folder.resolve(ShardedSafetensors.INDEX);
+        if (Files.isRegularFile(single)) {
+            try (Safetensors st = Safetensors.open(single)) {
+                return assemble(config, st, "config.json");
+            }
+        }
+        if (Files.isRegularFile(index)) {
+            try (ShardedSafetensors st = ShardedSafetensors.open(index)) {
+                return assemble(config, st, "config.json");
+            }
+        }
+        if (Files.exists(folder.resolve("pytorch_model.bin")))
+            throw new FormatException(folder + ": only pytorch_model.bin found; convert it to model.safetensors (pickle files are not read)");
+        throw new FormatException(folder + ": no model.safetensors or " + ShardedSafetensors.INDEX);
+    }
+
+    /** Builds the weights from named tensors; configSource names where the expected shapes come from. */
+    public static EncoderWeights assemble(EncoderConfig config, TensorSource src, String configSource) {
+        return new Reader(config, src, configSource).read();
+    }
+
+    /** The key prefix in front of "embeddings.word_embeddings.weight" ("" or e.g. "bert."), or null when absent. */
+    public static String modelPrefix(Iterable<String> names) {
+        String suffix = "embeddings.word_embeddings.weight";
+        String best = null;
+        for (String n : names)
+            if (n.endsWith(suffix)) {
+                String p = n.substring(0, n.length() - suffix.length());
+                if (p.isEmpty() || p.endsWith(".")) if (best == null || p.length() < best.length()) best = p;
+            }
+        return best;
+    }
+
+    private static final class Reader {
+        final EncoderConfig c;
+        final TensorSource src;
+        final String cfg;
+        String prefix;
+
+        Reader(EncoderConfig c, TensorSource src, String cfg) { this.c = c; this.src = src; this.cfg = cfg; }
+
+        EncoderWeights read() {
+            prefix = modelPrefix(src.names());
+            if (prefix == null)
+                throw new FormatException(describeSource() + ": no embeddings.word_embeddings.weight tensor (with or without a model prefix); "
+                        + "not a BERT-family checkpoint");
+            int d = c.hidden();
+            boolean distil = c.architecture() == Architecture.DISTILBERT;
+            Embeddings emb = new Embeddings(
+                    tensor(prefix + "embeddings.word_embeddings.weight", c.vocabSize(), d),
+                    tensor(prefix + "embeddings.position_embeddings.weight", c.maxPositions(), d),
+                    distil || c.typeVocabSize() == 0 ? null : tensor(prefix + "embeddings.token_type_embeddings.weight", c.typeVocabSize(), d),
+                    norm(prefix + "embeddings.LayerNorm", d));
+            LayerWeights[] layers = new LayerWeights[c.layers()];
+            for (int l = 0; l < c.layers(); l++) layers[l] = distil ? distilLayer(l) : bertLayer(l);
+            ClassifierHead head = head();
+            EncoderConfig config = head == null ? HfConfig.withLabels(c, 0, List.of()) : c;
+            if (head != null && head.out().out != c.numLabels())
+                throw new FormatException(src.fileOf("classifier") + ": classifier has " + head.out().out + " outputs, " + cfg + " says " + c.numLabels() + " labels");
+            return new EncoderWeights(config, emb, layers, head);
+        }
+
+        LayerWeights bertLayer(int l) {
+            String p = prefix + "encoder.layer." + l + ".";
+            int d = c.hidden(), a = c.heads(l) * c.headSize(), n = c.intermediate(l);
+            return new LayerWeights(c.heads(l), n,
+                    linear(p + "attention.self.query", a, d), linear(p + "attention.self.key", a, d), linear(p + "attention.self.value", a, d),
+                    linear(p + "attention.output.dense", d, a), norm(p + "attention.output.LayerNorm", d),
+                    linear(p + "intermediate.dense", n, d), linear(p + "output.dense", d, n), norm(p + "output.LayerNorm", d));
+        }
+
+        LayerWeights distilLayer(int l) {
+            String p = prefix + "transformer.layer." + l + ".";
+            int d = c.hidden(), a = c.heads(l) * c.headSize(), n = c.intermediate(l);
+            return new LayerWeights(c.heads(l), n,
+                    linear(p + "attention.q_lin", a, d), linear(p + "attention.k_lin", a, d), linear(p + "attention.v_lin", a, d),
+                    linear(p + "attention.out_lin", d, a), norm(p + "sa_layer_norm", d),
+                    linear(p + "ffn.lin1", n, d), linear(p + "ffn.lin2", d, n), norm(p + "output_layer_norm", d));
+        }
+
+        ClassifierHead head() {
+            int d = c.hidden(), k = c.numLabels();
+            switch (c.architecture()) {
+                case DISTILBERT -> {
+                    if (!has("classifier.weight")) return null;
+                    Linear dense = has("pre_classifier.weight") ? linear("pre_classifier", d, d) : null;
+                    return new ClassifierHead(dense, ClassifierHead.DenseActivation.RELU, linear("classifier", k, d));
+                }
+                case ROBERTA -> {
+                    if (has("classifier.out_proj.weight"))
+                        return new ClassifierHead(linear("classifier.dense", d, d), ClassifierHead.DenseActivation.TANH, linear("classifier.out_proj", k, d));
+                    if (!has("classifier.weight")) return null;
+                    return new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, linear("classifier", k, d));
+                }
+                default -> {
+                    // A bare BertModel keeps its pooler but has no classifier: an embedding model, head null.
+                    if (!has("classifier.weight")) return null;
+                    String pooler = prefix + "pooler.dense";
+                    Linear dense = has(pooler + ".weight") ? linear(pooler, d, d) : null;
+                    return new ClassifierHead(dense, ClassifierHead.DenseActivation.TANH, linear("classifier", k, d));
+                }
+            }
+        }
+
+        boolean has(String name) { return src.shape(name) != null; }
+
+        Linear linear(String module, int out, int in) {
+            float[] w = tensor(module + ".weight", out, in);
+            float[] b = tensor(module + ".bias", out);
+            return new Linear(out, in, w, b);
+        }
+
+        Norm norm(String module, int d) {
+            boolean old = !has(module + ".weight") && has(module + ".gamma");
+            return new Norm(tensor(module + (old ? ".gamma" : ".weight"), d), tensor(module + (old ? ".beta" : ".bias"), d));
+        }
+
+        float[] tensor(String name, long... expected) {
+            long[] shape = src.shape(name);
+            if (shape == null) throw new FormatException(describeSource() + ": missing tensor " + name);
+            if (!Arrays.equals(shape, expected))
+                throw new FormatException(src.fileOf(name) + ": " + name + " has shape " + Arrays.toString(shape) + ", " + cfg
+                        + " implies " + Arrays.toString(expected));
+            return src.floats(name);
+        }
+
+        String describeSource() {
+            for (String n : src.names()) return src.fileOf(n);
+            return "checkpoint";
+        }
+    }
+}

@@ -1,0 +1,310 @@
+package dev.optin.format;
+
+import ai.onnx.proto.OnnxMl.*;
+import dev.optin.model.*;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.*;
+
+/**
+ * Loads the weights of a BERT-family ONNX export (torch.onnx / optimum) into {@link EncoderWeights}.
+ * Named initializers keep their PyTorch names. Anonymous MatMul weights ({@code onnx::MatMul_123})
+ * are named after the module path in the consuming node's name
+ * ({@code /encoder/layer.0/attention/self/query/MatMul} → {@code encoder.layer.0.attention.self.query.weight})
+ * and transposed, since ONNX MatMul weights are [in][out]. The head size is read from the
+ * attention Reshape shapes or the score scale constant.
+ */
+public final class OnnxModelLoader {
+    private static final int FLOAT = 1, INT32 = 6, INT64 = 7, FLOAT16 = 10, DOUBLE = 11, BFLOAT16 = 16;
+
+    private OnnxModelLoader() {}
+
+    public static EncoderWeights load(Path onnx) {
+        String file = onnx.getFileName().toString();
+        GraphProto g = parse(onnx).getGraph();
+        Graph graph = new Graph(g, file);
+        GraphTensors src = new GraphTensors(graph, file);
+        String prefix = HfCheckpointLoader.modelPrefix(src.names());
+        if (prefix == null)
+            throw new FormatException(file + ": not a BERT-family export: no embeddings.word_embeddings.weight initializer "
+                    + "(found " + src.names().size() + " weights, e.g. " + src.names().stream().limit(3).toList() + ")");
+        EncoderConfig config = inferConfig(graph, src, prefix, file);
+        return HfCheckpointLoader.assemble(config, src, "the ONNX graph");
+    }
+
+    static ModelProto parse(Path onnx) {
+        String file = onnx.getFileName().toString();
+        try {
+            long size = Files.size(onnx);
+            if (size >= Integer.MAX_VALUE)
+                throw new FormatException(file + ": " + size + " bytes; ONNX files over 2 GB keep weights as external data, which is not supported");
+            try (InputStream in = Files.newInputStream(onnx)) {
+                ModelProto m = ModelProto.parseFrom(in);
+                if (!m.hasGraph() || m.getGraph().getNodeCount() == 0) throw new FormatException(file + ": not an ONNX model (no graph)");
+                return m;
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new FormatException(file + ": not a valid ONNX protobuf: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + onnx + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static EncoderConfig inferConfig(Graph graph, GraphTensors src, String prefix, String file) {
+        long[] word = src.shape(prefix + "embeddings.word_embeddings.weight");
+        long[] pos = src.shape(prefix + "embeddings.position_embeddings.weight");
+        long[] types = src.shape(prefix + "embeddings.token_type_embeddings.weight");
+        if (word.length != 2) throw new FormatException(file + ": word embeddings have shape " + Arrays.toString(word));
+        if (pos == null) throw new FormatException(file + ": not a BERT export: no " + prefix + "embeddings.position_embeddings.weight");
+        int hidden = (int) word[1];
+        int layers = 0;
+        while (src.shape(prefix + "encoder.layer." + layers + ".attention.self.query.weight") != null) layers++;
+        if (layers == 0)
+            throw new FormatException(file + ": not a BERT export: no encoder.layer.0.attention.self.query weight (MatMul node /encoder/layer.0/attention/self/query/MatMul)");
+        int headSize = graph.headSize(file);
+        int[] heads = new int[layers], inter = new int[layers];
+        for (int l = 0; l < layers; l++) {
+            String p = prefix + "encoder.layer." + l + ".";
+            long a = src.shape(p + "attention.self.query.weight")[0];
+            if (a % headSize != 0)
+                throw new FormatException(file + ": layer " + l + " attention width " + a + " is not a multiple of the head size " + headSize);
+            heads[l] = (int) (a / headSize);
+            long[] ffn = src.shape(p + "intermediate.dense.weight");
+            if (ffn == null) throw new FormatException(file + ": missing " + p + "intermediate.dense.weight");
+            inter[l] = (int) ffn[0];
+        }
+        long[] cls = src.shape("classifier.weight");
+        int labels = cls == null ? 0 : (int) cls[0];
+        return new EncoderConfig(Architecture.BERT, layers, hidden, headSize, heads, inter, (int) word[0], (int) pos[0],
+                types == null ? 0 : (int) types[0], graph.layerNormEps(), graph.activation(), 0, labels, List.of());
+    }
+
+    /** Index of the graph: initializers, constants and consumers. */
+    static final class Graph {
+        final GraphProto g;
+        final String file;
+        final Map<String, TensorProto> init = new LinkedHashMap<>();
+        final Map<String, NodeProto> producer = new HashMap<>();
+        final Map<String, List<NodeProto>> consumers = new HashMap<>();
+
+        Graph(GraphProto g, String file) {
+            this.g = g; this.file = file;
+            for (TensorProto t : g.getInitializerList()) init.put(t.getName(), t);
+            for (NodeProto n : g.getNodeList()) {
+                for (String o : n.getOutputList()) producer.put(o, n);
+                for (String i : n.getInputList()) consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
+            }
+        }
+
+        /** A constant tensor (initializer or Constant node output), or null. */
+        TensorProto constant(String name) {
+            TensorProto t = init.get(name);
+            if (t != null) return t;
+            NodeProto n = producer.get(name);
+            if (n != null && n.getOpType().equals("Constant"))
+                for (AttributeProto a : n.getAttributeList()) if (a.getName().equals("value")) return a.getT();
+            return null;
+        }
+
+        /** Integer vector of a constant or of a Concat of constants; unknown parts are Long.MIN_VALUE. */
+        long[] intVector(String name, int depth) {
+            TensorProto t = constant(name);
+            if (t != null) {
+                if (t.getDataType() != INT64 && t.getDataType() != INT32) return null;
+                float[] f = toFloats(t, file, name, false);
+                long[] r = new long[f.length];
+                for (int i = 0; i < r.length; i++) r[i] = (long) f[i];
+                return r;
+            }
+            NodeProto n = producer.get(name);
+            if (n == null || depth > 2) return null;
+            if (n.getOpType().equals("Concat")) {
+                List<Long> all = new ArrayList<>();
+                for (String in : n.getInputList()) {
+                    long[] v = intVector(in, depth + 1);
+                    if (v == null) all.add(Long.MIN_VALUE); else for (long x : v) all.add(x);
+                }
+                return all.stream().mapToLong(Long::longValue).toArray();
+            }
+            return null;
+        }
+
+        int headSize(String file) {
+            // 1) Reshape to [batch, seq, heads, headSize] inside self-attention
+            for (NodeProto n : g.getNodeList()) {
+                if (!n.getOpType().equals("Reshape") || !n.getName().contains("attention") || n.getInputCount() < 2) continue;
+                long[] v = intVector(n.getInput(1), 0);
+                if (v != null && v.length == 4 && v[2] > 0 && v[3] > 0 && v[3] <= 1 << 16) return (int) v[3];
+            }
+            // 2) the score scale: Div by sqrt(headSize) or Mul by 1/sqrt(headSize)
+            for (NodeProto n : g.getNodeList()) {
+                boolean div = n.getOpType().equals("Div"), mul = n.getOpType().equals("Mul");
+                if (!(div || mul) || !n.getName().contains("attention/self") || n.getInputCount() < 2) continue;
+                TensorProto c = constant(n.getInput(1));
+                if (c == null || c.getDataType() != FLOAT) continue;
+                float[] f = toFloats(c, file, n.getInput(1), false);
+                if (f.length != 1 || !(f[0] > 0)) continue;
+                double dh = div ? (double) f[0] * f[0] : 1.0 / ((double) f[0] * f[0]);
+                long r = Math.round(dh);
+                if (r >= 1 && r <= 1 << 16 && Math.abs(dh - r) < 1e-3 * r) return (int) r;
+            }
+            throw new FormatException(file + ": cannot find the number of attention heads: no self-attention Reshape to "
+                    + "[batch, seq, heads, head_size] with constant sizes and no Div/Mul by sqrt(head_size) in the graph");
+        }
+
+        float layerNormEps() {
+            for (NodeProto n : g.getNodeList()) {
+                if (n.getOpType().equals("LayerNormalization"))
+                    for (AttributeProto a : n.getAttributeList()) if (a.getName().equals("epsilon")) return a.getF();
+                if (n.getOpType().equals("Add") && n.getName().contains("LayerNorm/Add") && n.getInputCount() == 2) {
+                    TensorProto c = constant(n.getInput(1));
+                    if (c != null && c.getDataType() == FLOAT) {
+                        float[] f = toFloats(c, file, n.getInput(1), false);
+                        if (f.length == 1 && f[0] > 0 && f[0] < 1e-2) return f[0];
+                    }
+                }
+            }
+            return 1e-12f;
+        }
+
+        Activation activation() {
+            for (NodeProto n : g.getNodeList()) {
+                if (!n.getName().contains("intermediate")) continue;
+                switch (n.getOpType()) {
+                    case "Erf", "Gelu": return Activation.GELU;
+                    case "Tanh", "FastGelu": return Activation.GELU_TANH;
+                    case "Relu": return Activation.RELU;
+                    default: break;
+                }
+            }
+            return Activation.GELU;
+        }
+    }
+
+    /** The graph's weights under PyTorch names and layout, converted lazily. */
+    static final class GraphTensors implements TensorSource {
+        private record Ref(TensorProto t, boolean transpose, long[] shape) {}
+
+        private final Map<String, Ref> refs = new LinkedHashMap<>();
+        private final String file;
+
+        GraphTensors(Graph graph, String file) {
+            this.file = file;
+            for (TensorProto t : graph.init.values()) {
+                if (t.getDataType() != FLOAT && t.getDataType() != FLOAT16 && t.getDataType() != DOUBLE && t.getDataType() != BFLOAT16) continue;
+                String name = t.getName();
+                boolean transpose = false;
+                for (NodeProto n : graph.consumers.getOrDefault(name, List.of())) {
+                    boolean matmul = n.getOpType().equals("MatMul") && n.getInputCount() == 2 && n.getInput(1).equals(name);
+                    boolean gemm = n.getOpType().equals("Gemm") && n.getInputCount() >= 2 && n.getInput(1).equals(name) && !transB(n);
+                    if (!(matmul || gemm) || t.getDimsCount() != 2) continue;
+                    transpose = true;
+                    if (!name.endsWith(".weight")) {
+                        String module = moduleOf(n.getName());
+                        if (module != null) name = module + ".weight";
+                    }
+                    break;
+                }
+                long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+                if (transpose) dims = new long[]{dims[1], dims[0]};
+                refs.put(name, new Ref(t, transpose, dims));
+            }
+        }
+
+        private static boolean transB(NodeProto n) {
+            for (AttributeProto a : n.getAttributeList()) if (a.getName().equals("transB")) return a.getI() != 0;
+            return false;
+        }
+
+        /** "/encoder/layer.0/attention/self/query/MatMul" → "encoder.layer.0.attention.self.query". */
+        static String moduleOf(String nodeName) {
+            String[] parts = nodeName.split("/");
+            List<String> keep = new ArrayList<>();
+            for (int i = 0; i < parts.length - 1; i++) if (!parts[i].isEmpty()) keep.add(parts[i]);
+            return keep.isEmpty() ? null : String.join(".", keep);
+        }
+
+        @Override public Set<String> names() { return Collections.unmodifiableSet(refs.keySet()); }
+
+        @Override public long[] shape(String name) {
+            Ref r = refs.get(name);
+            return r == null ? null : r.shape.clone();
+        }
+
+        @Override public float[] floats(String name) {
+            Ref r = refs.get(name);
+            if (r == null) throw new FormatException(file + ": no weight " + name);
+            float[] f = toFloats(r.t, file, name, true);
+            if (!r.transpose) return f;
+            int rows = (int) r.t.getDims(0), cols = (int) r.t.getDims(1);
+            float[] t = new float[f.length];
+            for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = f[i * cols + j];
+            return t;
+        }
+
+        @Override public String fileOf(String name) { return file; }
+    }
+
+    /** Converts a tensor to fp32 after checking that its declared size is plausible and matches its data. */
+    static float[] toFloats(TensorProto t, String file, String name, boolean floatOnly) {
+        if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL)
+            throw new FormatException(file + ": initializer " + name + " uses external data, which is not supported");
+        long count = 1;
+        try {
+            for (long d : t.getDimsList()) {
+                if (d < 0) throw new FormatException(file + ": initializer " + name + " has a negative dimension " + t.getDimsList());
+                count = Math.multiplyExact(count, d);
+            }
+        } catch (ArithmeticException e) {
+            throw new FormatException(file + ": initializer " + name + " has an absurd shape " + t.getDimsList());
+        }
+        if (count > Integer.MAX_VALUE - 8) throw new FormatException(file + ": initializer " + name + " has " + count + " elements, too many for one array");
+        int dt = t.getDataType();
+        int esize = switch (dt) { case FLOAT, INT32 -> 4; case INT64, DOUBLE -> 8; case FLOAT16, BFLOAT16 -> 2; default -> -1; };
+        if (esize < 0 || floatOnly && (dt == INT32 || dt == INT64))
+            throw new FormatException(file + ": initializer " + name + " has unsupported data type " + dt);
+        int n = (int) count;
+        float[] out = new float[0];
+        if (!t.getRawData().isEmpty()) {
+            if (t.getRawData().size() != count * esize)
+                throw new FormatException(file + ": initializer " + name + " declares " + count + " elements but holds " + t.getRawData().size() + " bytes");
+            out = new float[n];
+            ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++)
+                out[i] = switch (dt) {
+                    case FLOAT -> b.getFloat(4 * i);
+                    case INT32 -> b.getInt(4 * i);
+                    case INT64 -> b.getLong(8 * i);
+                    case DOUBLE -> (float) b.getDouble(8 * i);
+                    case FLOAT16 -> Safetensors.halfToFloat(b.getShort(2 * i));
+                    default -> Float.intBitsToFloat((b.getShort(2 * i) & 0xffff) << 16);
+                };
+            return out;
+        }
+        int have = switch (dt) {
+            case FLOAT -> t.getFloatDataCount();
+            case INT64 -> t.getInt64DataCount();
+            case DOUBLE -> t.getDoubleDataCount();
+            default -> t.getInt32DataCount();
+        };
+        if (have != count)
+            throw new FormatException(file + ": initializer " + name + " declares " + count + " elements but holds " + have);
+        out = new float[n];
+        for (int i = 0; i < n; i++)
+            out[i] = switch (dt) {
+                case FLOAT -> t.getFloatData(i);
+                case INT64 -> t.getInt64Data(i);
+                case DOUBLE -> (float) t.getDoubleData(i);
+                case FLOAT16 -> Safetensors.halfToFloat((short) t.getInt32Data(i));
+                case BFLOAT16 -> Float.intBitsToFloat((t.getInt32Data(i) & 0xffff) << 16);
+                default -> t.getInt32Data(i);
+            };
+        return out;
+    }
+}

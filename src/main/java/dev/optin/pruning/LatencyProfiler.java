@@ -1,0 +1,123 @@
+package dev.optin.pruning;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optin.engine.Parallel;
+import dev.optin.model.Batch;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.LayerWeights;
+import dev.optin.model.Linear;
+import dev.optin.model.Norm;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Measures the latency table of spec §5 on this machine with the engine's own attention and
+ * FFN code (random weights of the right shapes), and caches it as JSON under
+ * ~/.cache/optin/latency/ keyed by machine, thread count and layer shape.
+ */
+public final class LatencyProfiler {
+    private final int repeats, warmup;
+
+    public LatencyProfiler(int warmup, int repeats) {
+        if (repeats <= 0 || warmup < 0) throw new IllegalArgumentException("repeats must be positive");
+        this.warmup = warmup; this.repeats = repeats;
+    }
+
+    public static Path cacheDir() { return Path.of(System.getProperty("user.home"), ".cache", "optin", "latency"); }
+
+    public static String machine() {
+        return System.getProperty("os.arch") + "-" + Runtime.getRuntime().availableProcessors() + "cpu-" + Parallel.threads() + "threads";
+    }
+
+    /** Loads the cached table for this machine and shape, or measures and caches it. */
+    public LatencyTable loadOrMeasure(EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
+        return loadOrMeasure(cacheDir(), c, batch, sequence, neuronGridPoints);
+    }
+
+    public LatencyTable loadOrMeasure(Path dir, EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
+        String key = machine() + "_D" + c.hidden() + "_dh" + c.headSize() + "_H" + c.maxHeads() + "_N" + c.maxIntermediate()
+                + "_b" + batch + "_s" + sequence + "_g" + neuronGridPoints + ".json";
+        Path file = dir.resolve(key);
+        ObjectMapper json = new ObjectMapper();
+        if (Files.isRegularFile(file)) {
+            try {
+                return json.readValue(file.toFile(), LatencyTable.class);
+            } catch (IOException e) {
+                // a corrupt cache entry is re-measured below and overwritten
+            }
+        }
+        LatencyTable t = measure(c, batch, sequence, neuronGridPoints);
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(key + ".tmp");
+            json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), t);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write latency cache " + file, e);
+        }
+        return t;
+    }
+
+    public LatencyTable measure(EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
+        int H = c.maxHeads(), N = c.maxIntermediate(), D = c.hidden(), dh = c.headSize();
+        int[][] ids = new int[batch][sequence];
+        Batch b = new Batch(ids, null);
+        Random r = new Random(1);
+        float[] x = new float[b.tokens * D];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        int[] hc = new int[H];
+        double[] hs = new double[H];
+        for (int k = 1; k <= H; k++) {
+            LayerWeights w = layer(r, D, dh, k, 1);
+            float[] mask = ones(k);
+            hc[k - 1] = k;
+            hs[k - 1] = time(() -> LayerProbe.attention(c, w, b, x, mask));
+        }
+        int g = Math.max(2, Math.min(neuronGridPoints, N));
+        int[] nc = new int[g];
+        double[] ns = new double[g];
+        for (int i = 0; i < g; i++) {
+            int n = (int) Math.round((double) N * (i + 1) / g);
+            LayerWeights w = layer(r, D, dh, 1, n);
+            float[] mask = ones(n);
+            nc[i] = n;
+            ns[i] = time(() -> LayerProbe.ffn(c, w, b, x, mask));
+        }
+        return new LatencyTable(machine(), batch, sequence, hc, hs, nc, ns);
+    }
+
+    /** Median wall time in seconds. */
+    private double time(Runnable run) {
+        for (int i = 0; i < warmup; i++) run.run();
+        double[] t = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            t[i] = (System.nanoTime() - t0) * 1e-9;
+        }
+        Arrays.sort(t);
+        return t[repeats / 2];
+    }
+
+    private static LayerWeights layer(Random r, int D, int dh, int heads, int n) {
+        int a = heads * dh;
+        return new LayerWeights(heads, n, lin(r, a, D), lin(r, a, D), lin(r, a, D), lin(r, D, a), norm(D),
+                lin(r, n, D), lin(r, D, n), norm(D));
+    }
+
+    private static Linear lin(Random r, int out, int in) {
+        float[] w = new float[out * in];
+        float s = (float) (1 / Math.sqrt(in));
+        for (int i = 0; i < w.length; i++) w[i] = s * (float) r.nextGaussian();
+        return new Linear(out, in, w, new float[out]);
+    }
+
+    private static Norm norm(int d) { float[] g = new float[d]; Arrays.fill(g, 1f); return new Norm(g, new float[d]); }
+
+    private static float[] ones(int n) { float[] a = new float[n]; Arrays.fill(a, 1f); return a; }
+}

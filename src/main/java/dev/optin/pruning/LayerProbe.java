@@ -1,0 +1,80 @@
+package dev.optin.pruning;
+
+import dev.optin.engine.Gemm;
+import dev.optin.engine.Ops;
+import dev.optin.engine.Parallel;
+import dev.optin.model.Activation;
+import dev.optin.model.Batch;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.LayerWeights;
+
+/**
+ * Recomputes one encoder layer from its input, keeping the internals mask tuning needs
+ * (per-head context before the mask, FFN activations before the mask, pre-norm sums).
+ * Same operations as {@code model.Encoder}'s layer, with one mask set for the whole batch.
+ */
+public final class LayerProbe {
+    private LayerProbe() {}
+
+    /** Attention block: ctx [N×A] before the head mask, preNorm = masked ctx·Woᵀ + bias + input, out = its layer norm. */
+    public record Attention(float[] ctx, float[] preNorm, float[] out) {}
+
+    /** FFN block: act [N×I] after the activation, before the neuron mask; preNorm = masked act·W2ᵀ + bias + input. */
+    public record Ffn(float[] act, float[] preNorm, float[] out) {}
+
+    public static Attention attention(EncoderConfig c, LayerWeights w, Batch batch, float[] x, float[] headMask) {
+        int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh;
+        float[] q = new float[N * A], k = new float[N * A], v = new float[N * A], ctx = new float[N * A];
+        Gemm.linear(x, N, D, w.query().weight, w.query().bias, A, q);
+        Gemm.linear(x, N, D, w.key().weight, w.key().bias, A, k);
+        Gemm.linear(x, N, D, w.value().weight, w.value().bias, A, v);
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        Parallel.forEach(batch.size() * H, sh -> {
+            int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
+            float[] p = new float[len * len];
+            Gemm.gemm(false, true, len, len, dh, q, row0 * A + h * dh, A, k, row0 * A + h * dh, A, p, 0, len, false);
+            for (int i = 0; i < len; i++) {
+                for (int j = 0; j < len; j++) p[i * len + j] *= scale;
+                Ops.softmaxRow(p, i * len, len);
+            }
+            Gemm.gemm(false, false, len, dh, len, p, 0, len, v, row0 * A + h * dh, A, ctx, row0 * A + h * dh, A, false);
+        });
+        float[] masked = ctx.clone();
+        for (int r = 0; r < N; r++) for (int h = 0; h < H; h++) {
+            float m = headMask[h];
+            if (m == 1f) continue;
+            int o = r * A + h * dh;
+            for (int j = 0; j < dh; j++) masked[o + j] *= m;
+        }
+        float[] pre = new float[N * D];
+        Gemm.linear(masked, N, A, w.attnOut().weight, w.attnOut().bias, D, pre);
+        for (int i = 0; i < pre.length; i++) pre[i] += x[i];
+        float[] out = new float[N * D];
+        Ops.layerNorm(pre, out, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), c.layerNormEps(), null);
+        return new Attention(ctx, pre, out);
+    }
+
+    public static Ffn ffn(EncoderConfig c, LayerWeights w, Batch batch, float[] h1, float[] neuronMask) {
+        int N = batch.tokens, D = c.hidden(), I = w.intermediate();
+        float[] act = new float[N * I];
+        Gemm.linear(h1, N, D, w.ffnIn().weight, w.ffnIn().bias, I, act);
+        Activation fn = c.activation();
+        Parallel.forEach((N + 31) / 32, blk -> {
+            int r1 = Math.min(N, blk * 32 + 32);
+            for (int i = blk * 32 * I; i < r1 * I; i++) act[i] = fn.apply(act[i]);
+        });
+        float[] masked = act.clone();
+        for (int r = 0; r < N; r++) for (int j = 0; j < I; j++) masked[r * I + j] *= neuronMask[j];
+        float[] pre = new float[N * D];
+        Gemm.linear(masked, N, I, w.ffnOut().weight, w.ffnOut().bias, D, pre);
+        for (int i = 0; i < pre.length; i++) pre[i] += h1[i];
+        float[] out = new float[N * D];
+        Ops.layerNorm(pre, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), c.layerNormEps(), null);
+        return new Ffn(act, pre, out);
+    }
+
+    /** Layer output for input x under the given masks of this layer. */
+    public static float[] layer(EncoderConfig c, LayerWeights w, Batch batch, float[] x, float[] headMask, float[] neuronMask) {
+        return ffn(c, w, batch, attention(c, w, batch, x, headMask).out(), neuronMask).out();
+    }
+}

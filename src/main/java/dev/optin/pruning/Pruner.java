@@ -1,0 +1,116 @@
+package dev.optin.pruning;
+
+import dev.optin.model.Batch;
+import dev.optin.model.Encoder;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.Masks;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One entry point for every pruning method: score the units, select under a FLOPs (MACs) or
+ * latency budget, optionally rearrange (Kwon) and tune the masks by least squares. The same
+ * inputs and seed give the same masks.
+ */
+public final class Pruner {
+    public enum Method {
+        OPTIN, KWON, MAGNITUDE, RANDOM;
+
+        public static Method parse(String s) {
+            try { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
+            catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown pruning method '" + s + "' (expected optin, kwon, magnitude or random)");
+            }
+        }
+    }
+
+    /**
+     * @param fraction   budget as a fraction of the original model's MACs (or latency), in (0, 1]
+     * @param latency    null for a FLOPs budget; otherwise the measured table to budget latency
+     * @param tune       least-squares mask tuning with the [√c, c] schedule
+     * @param fastOptin  OPTIN's approximate mode ({@link OptinImportance.Options#fast})
+     * @param labels     Fisher uses the true labels when given (one int[] per batch), else the model's predictions
+     */
+    public record Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
+                          OptinWeighting weighting, boolean fastOptin) {
+        public Options {
+            if (!(fraction > 0) || fraction > 1) throw new IllegalArgumentException("budget fraction must be in (0, 1], got " + fraction);
+            if (weighting == null) weighting = OptinWeighting.COST_NORMALIZED;
+        }
+
+        public static Options flops(Method m, double fraction, boolean tune, long seed) {
+            return new Options(m, fraction, null, tune, seed, OptinWeighting.COST_NORMALIZED, false);
+        }
+    }
+
+    /** masks (0/1, or tuned scales), the scores used for selection, MACs, and wall seconds per step. */
+    public record Result(Masks masks, UnitScores scores, double macs, double originalMacs, double cost, double originalCost,
+                         Map<String, Double> seconds, String tuningStop) {
+        public double macFraction() { return macs / originalMacs; }
+    }
+
+    private Pruner() {}
+
+    public static Result prune(Encoder encoder, List<Batch> samples, List<int[]> labels, Options o, Progress progress) {
+        if (samples.isEmpty()) throw new IllegalArgumentException("no calibration samples");
+        EncoderConfig c = encoder.config();
+        CostModel macs = new CostModel(c, CostModel.averageLength(samples));
+        UnitCosts costs = o.latency() == null ? macs : PiecewiseLinearLatency.fit(o.latency());
+        Masks full = Masks.ones(c);
+        double originalCost = costs.total(full);
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+
+        UnitScores scores;
+        FisherImportance.Result fisher = null;
+        switch (o.method()) {
+            case OPTIN -> {
+                Batch all = concat(samples);
+                OptinImportance.Options oo = o.fastOptin() ? OptinImportance.Options.fast(o.seed(), all.size())
+                        : OptinImportance.Options.exact(o.seed());
+                scores = o.weighting().apply(OptinImportance.compute(encoder, all, oo, progress), macs);
+            }
+            case KWON -> { fisher = FisherImportance.compute(encoder, samples, labels, progress); scores = fisher.scores(); }
+            case MAGNITUDE -> scores = MagnitudeImportance.compute(encoder.weights());
+            case RANDOM -> scores = RandomImportance.compute(c, o.seed());
+            default -> throw new IllegalStateException();
+        }
+        t0 = lap(seconds, "importance", t0);
+
+        Masks masks = select(scores, costs, o.fraction() * originalCost, fisher);
+        t0 = lap(seconds, "selection", t0);
+        String stop = null;
+        if (o.tune()) {
+            Masks teacher = select(scores, costs, Math.sqrt(o.fraction()) * originalCost, fisher);
+            MaskTuner.Result tuned = MaskTuner.tune(encoder, samples, teacher, masks, progress);
+            masks = tuned.masks();
+            stop = tuned.stopReason();
+            lap(seconds, "tuning", t0);
+        }
+        return new Result(masks, scores, macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop);
+    }
+
+    private static Masks select(UnitScores scores, UnitCosts costs, double budget, FisherImportance.Result fisher) {
+        Masks m = BudgetedSelection.select(scores, costs, budget);
+        return fisher == null ? m : MaskRearrangement.rearrange(m, fisher.headGradients(), fisher.neuronGradients());
+    }
+
+    private static long lap(Map<String, Double> seconds, String step, long t0) {
+        long t = System.nanoTime();
+        seconds.put(step, (t - t0) * 1e-9);
+        return t;
+    }
+
+    /** All sequences of the batches as one batch. */
+    public static Batch concat(List<Batch> batches) {
+        List<int[]> ids = new ArrayList<>(), types = new ArrayList<>();
+        boolean typed = batches.stream().allMatch(b -> b.typeIds != null);
+        for (Batch b : batches)
+            for (int s = 0; s < b.size(); s++) { ids.add(b.ids[s]); if (typed) types.add(b.typeIds[s]); }
+        return new Batch(ids.toArray(int[][]::new), typed ? types.toArray(int[][]::new) : null);
+    }
+}
