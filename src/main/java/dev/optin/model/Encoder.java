@@ -40,6 +40,7 @@ public final class Encoder {
 
     /** Embedding output [tokens×hidden] (the input of layer 0). */
     public float[] embed(Batch batch) {
+        if (weights.vision() != null) return embedImages(batch);
         int d = config.hidden();
         Embeddings e = weights.embeddings();
         int vocab = e.word().length / d, positions = e.position().length / d;
@@ -64,6 +65,22 @@ public final class Encoder {
         return x;
     }
 
+    private float[] embedImages(Batch batch) {
+        VisionEmbeddings e = weights.vision().embeddings();
+        if (batch.pixels == null) throw new IllegalArgumentException("a vision model needs images (Batch.images), the batch has token ids only");
+        int P = e.pixelsPerImage(), n = batch.size();
+        float[] flat = new float[n * P];
+        for (int s = 0; s < n; s++) {
+            if (batch.pixels[s].length != P)
+                throw new IllegalArgumentException("image " + s + " has " + batch.pixels[s].length + " values, the model takes "
+                        + e.channels() + "x" + e.imageHeight() + "x" + e.imageWidth() + " = " + P);
+            if (batch.length(s) != e.tokens())
+                throw new IllegalArgumentException("image " + s + " is a sequence of " + batch.length(s) + " tokens, the model makes " + e.tokens());
+            System.arraycopy(batch.pixels[s], 0, flat, s * P, P);
+        }
+        return e.embed(flat, n);
+    }
+
     /**
      * Runs layers startLayer..L-1 and the head. input is layer startLayer's input (null: embed
      * the batch). masksBySeq[s] gates sequence s.
@@ -71,8 +88,6 @@ public final class Encoder {
     public ForwardResult run(Batch batch, Masks[] masksBySeq, int startLayer, float[] input, Capture capture) {
         if (masksBySeq.length != batch.size()) throw new IllegalArgumentException("one mask set per sequence expected");
         int L = config.layers();
-        if (input == null && weights.vision() != null)
-            throw new IllegalArgumentException("a vision model needs its embedded images as input (VisionEmbeddings.embed)");
         float[] x = input != null ? input : embed(batch);
         if (input != null && input.length != batch.tokens * config.hidden())
             throw new IllegalArgumentException("cached input has the wrong size for this batch");

@@ -122,4 +122,83 @@ final class PreNorm {
         }
         return logits;
     }
+
+    // ---------------------------------------------------------------- backward (mask gradients)
+
+    /** d loss / d last layer output, from d loss / d logits through the heads and the final layer norm. */
+    static void headBackward(EncoderWeights weights, float[] lastOut, Batch batch, float[] dLogits, float[] dHidden) {
+        int d = weights.config().hidden(), B = batch.size(), N = batch.tokens;
+        Linear cls = weights.head().out(), dist = weights.vision().distillationHead();
+        float[] inv = new float[N];
+        float[] y = finalNorm(weights, lastOut, N, inv);
+        float[] dY = new float[N * d], tok = new float[B * d];
+        float w = dist == null ? 1f : 0.5f;
+        Gemm.gemm(false, false, B, d, cls.out, dLogits, 0, cls.out, cls.weight, 0, d, tok, 0, d, false);
+        for (int s = 0; s < B; s++) for (int j = 0; j < d; j++) dY[batch.firstRow(s) * d + j] = w * tok[s * d + j];
+        if (dist != null) {
+            Gemm.gemm(false, false, B, d, dist.out, dLogits, 0, dist.out, dist.weight, 0, d, tok, 0, d, false);
+            for (int s = 0; s < B; s++) for (int j = 0; j < d; j++) dY[(batch.firstRow(s) + 1) * d + j] = w * tok[s * d + j];
+        }
+        Norm n = weights.vision().finalNorm();
+        Ops.layerNormBackward(dY, y, N, d, n.gamma(), n.beta(), inv, dHidden);
+    }
+
+    /** Back-propagates through one pre-LN layer, accumulating mask gradients; returns d loss / d input when needInput. */
+    static float[] layerBackward(LayerWeights w, EncoderConfig c, LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron,
+                                 float[] dOut, float[] gHead, float[] gNeuron, boolean needInput) {
+        int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh, I = w.intermediate();
+        Activation fn = c.activation();
+
+        // FFN branch: out = h + (f(pre)·m)·W2ᵀ, pre = LN2(h)·W1ᵀ
+        float[] dAct = new float[N * I];
+        Gemm.gemm(false, false, N, I, D, dOut, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
+        int rowBlocks = (N + 31) / 32;
+        double[][] partialN = new double[rowBlocks][I];
+        Parallel.forEach(rowBlocks, blk -> {
+            int r1 = Math.min(N, blk * 32 + 32);
+            double[] part = partialN[blk];
+            for (int r = blk * 32; r < r1; r++) {
+                int o = r * I;
+                for (int j = 0; j < I; j++) {
+                    float pre = tr.pre[o + j];
+                    part[j] += (double) dAct[o + j] * fn.apply(pre);
+                    dAct[o + j] = dAct[o + j] * mNeuron[j] * fn.grad(pre);
+                }
+            }
+        });
+        for (double[] part : partialN) for (int j = 0; j < I; j++) gNeuron[j] += (float) part[j];
+        float[] dLn2 = new float[N * D];
+        Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dLn2, 0, D, false);
+        float[] dH = new float[N * D];
+        Ops.layerNormBackward(dLn2, tr.ln2, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dH);
+        for (int i = 0; i < dH.length; i++) dH[i] += dOut[i];
+
+        // attention branch: h = x + (ctx·m)·Woᵀ
+        float[] dCtx = new float[N * A];
+        Gemm.gemm(false, false, N, A, D, dH, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
+        int B = batch.size();
+        double[] partialH = new double[B * H];
+        Parallel.forEach(B * H, sh -> {
+            int s = sh / H, h = sh % H, row0 = batch.offsets[s], len = batch.length(s);
+            double g = 0;
+            for (int t = 0; t < len; t++) {
+                int o = (row0 + t) * A + h * dh;
+                for (int j = 0; j < dh; j++) { g += (double) dCtx[o + j] * tr.ctx[o + j]; dCtx[o + j] *= mHead[h]; }
+            }
+            partialH[sh] = g;
+        });
+        for (int sh = 0; sh < B * H; sh++) gHead[sh % H] += (float) partialH[sh];
+        if (!needInput) return null;
+
+        float[] dq = new float[N * A], dk = new float[N * A], dv = new float[N * A];
+        MaskGradients.attentionCoreBackward(tr, batch, H, dh, dCtx, dq, dk, dv);
+        float[] dLn1 = new float[N * D];
+        Gemm.gemm(false, false, N, D, A, dq, 0, A, w.query().weight, 0, D, dLn1, 0, D, true);
+        Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dLn1, 0, D, true);
+        Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dLn1, 0, D, true);
+        float[] dX = new float[N * D];
+        Ops.layerNormBackward(dLn1, tr.ln1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dX);
+        for (int i = 0; i < dX.length; i++) dX[i] += dH[i];
+        return dX;
+    }
 }

@@ -2,7 +2,7 @@ package dev.optin.format.vision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.optin.data.vision.ImagePreprocessing;
+import dev.optin.vision.ImagePreprocessing;
 import dev.optin.model.*;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.optin.format.vision;
 
-import dev.optin.data.vision.ImagePreprocessing;
+import dev.optin.vision.ImagePreprocessing;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.VisionEmbeddings;
 

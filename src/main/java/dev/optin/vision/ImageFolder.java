@@ -1,4 +1,4 @@
-package dev.optin.data.vision;
+package dev.optin.vision;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

@@ -1,4 +1,4 @@
-package dev.optin.data.vision;
+package dev.optin.vision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

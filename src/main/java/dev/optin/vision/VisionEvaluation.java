@@ -1,4 +1,4 @@
-package dev.optin.data.vision;
+package dev.optin.vision;
 
 import dev.optin.model.Encoder;
 import dev.optin.model.ForwardResult;

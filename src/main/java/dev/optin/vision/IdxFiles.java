@@ -1,4 +1,4 @@
-package dev.optin.data.vision;
+package dev.optin.vision;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
