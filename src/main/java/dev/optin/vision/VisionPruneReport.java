@@ -33,6 +33,7 @@ public final class VisionPruneReport {
         List<Batch> batches = VisionData.batches(calib, m.preprocessing(), m.weights().vision().embeddings(), cr[0], cr[1], 64);
         List<int[]> labels = VisionData.labels(calib, cr[0], cr[1], 64);
         for (String method : a[6].split(",")) {
+            if (method.startsWith("tokens")) { tokens(enc, m, eval, er, batches, fraction, base, method); continue; }
             boolean fast = method.endsWith("-fast");
             Pruner.Method pm = Pruner.Method.parse(method.replace("-fast", ""));
             t = System.nanoTime();
@@ -45,6 +46,30 @@ public final class VisionPruneReport {
             System.out.printf(Locale.ROOT, "%s @%.2f FLOPs (MAC fraction %.4f, %d heads, %d neurons kept, tuning %s): accuracy %.4f, drop %.2f points, pruning %.0f s %s%n",
                     method, fraction, r.macFraction(), heads, neurons, r.tuningStop() == null ? "done" : r.tuningStop(), acc, 100 * (base - acc), prune, r.seconds());
         }
+    }
+
+    /** "tokens@0.8": OPTIN (fast) heads+neurons to 0.8 of the MACs, then token reduction down to the overall fraction. */
+    private static void tokens(Encoder enc, LoadedModel m, ImageSet eval, int[] er, List<Batch> batches, double fraction, double base, String spec) {
+        double hn = Double.parseDouble(spec.substring(spec.indexOf('@') + 1));
+        long t = System.nanoTime();
+        Pruner.Result r = Pruner.prune(enc, batches, null, new Pruner.Options(Pruner.Method.OPTIN, hn, null, false, 1, null, true), Progress.NONE);
+        Batch calib = batches.get(0);
+        int full = calib.length(0);
+        int[] fullCounts = new int[enc.config().layers()];
+        java.util.Arrays.fill(fullCounts, full);
+        double original = dev.optin.model.TokenReducedForward.macs(enc.config(), Masks.ones(enc.config()), fullCounts);
+        dev.optin.pruning.TokenSchedule.Result ts = dev.optin.pruning.TokenSchedule.choose(enc, calib, r.masks(), fraction * original, 2);
+        int correct = 0;
+        for (int s = er[0]; s < er[1]; s += 256) {
+            int e = Math.min(er[1], s + 256);
+            List<Batch> b = VisionData.batches(eval, m.preprocessing(), m.weights().vision().embeddings(), s, e, 256);
+            float[] z = dev.optin.model.TokenReducedForward.logits(enc, b.get(0), r.masks(), ts.tokensBefore());
+            int C = z.length / (e - s);
+            for (int i = 0; i < e - s; i++) if (VisionEvaluation.argmax(z, i * C, C) == eval.labels()[s + i]) correct++;
+        }
+        double acc = correct / (double) (er[1] - er[0]);
+        System.out.printf(Locale.ROOT, "optin heads+neurons@%.2f + tokens %s: MAC fraction %.4f, accuracy %.4f, drop %.2f points (%.0f s)%n",
+                hn, java.util.Arrays.toString(ts.tokensBefore()), ts.macs() / original, acc, 100 * (base - acc), (System.nanoTime() - t) * 1e-9);
     }
 
     private static int[] range(String s) {

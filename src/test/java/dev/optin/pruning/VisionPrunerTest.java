@@ -38,4 +38,16 @@ class VisionPrunerTest {
             for (float z : logits) assertThat(Float.isFinite(z)).isTrue();
         }
     }
+
+    @Test
+    void tokenScheduleMeetsTheBudgetWithNonIncreasingCounts() {
+        Batch b = RandomModels.images(new Random(6), w, 8);
+        Masks m = Masks.ones(w.config());
+        double full = TokenReducedForward.macs(w.config(), m, new int[]{18, 18, 18});
+        TokenSchedule.Result r = TokenSchedule.choose(enc, b, m, 0.7 * full, 2);
+        assertThat(r.macs()).isLessThanOrEqualTo(0.7 * full);
+        assertThat(r.macs()).isEqualTo(TokenReducedForward.macs(w.config(), m, r.tokensBefore()));
+        for (int l = 1; l < 3; l++) assertThat(r.tokensBefore()[l]).isLessThanOrEqualTo(r.tokensBefore()[l - 1]);
+        assertThat(r.tokensBefore()[2]).isGreaterThanOrEqualTo(3);
+    }
 }
