@@ -50,4 +50,16 @@ class VisionPrunerTest {
         for (int l = 1; l < 3; l++) assertThat(r.tokensBefore()[l]).isLessThanOrEqualTo(r.tokensBefore()[l - 1]);
         assertThat(r.tokensBefore()[2]).isGreaterThanOrEqualTo(3);
     }
+
+    @Test
+    void physicalPruningOfAVisionTransformerEqualsTheMaskedModel() {
+        Batch b = RandomModels.images(new Random(7), w, 3);
+        Masks m = Masks.ones(w.config());
+        m.head[0][1] = 0f; m.head[2][3] = 0f;
+        for (int j = 0; j < 10; j++) m.neuron[1][j] = 0f;
+        EncoderWeights pruned = dev.optin.export.PhysicalPruner.prune(w, m);
+        assertThat(pruned.config().heads(0)).isEqualTo(3);
+        float[] a = new Encoder(pruned).forward(b, Masks.ones(pruned.config())).logits, e = enc.forward(b, m).logits;
+        for (int i = 0; i < a.length; i++) assertThat(a[i]).isCloseTo(e[i], org.assertj.core.data.Offset.offset(1e-5f));
+    }
 }
