@@ -167,6 +167,7 @@ public final class HfCheckpointWriter {
             case BERT -> t.equals("bert");
             case ROBERTA -> t.equals("roberta") || t.equals("xlm-roberta");
             case DISTILBERT -> t.equals("distilbert");
+            case VIT -> t.equals("vit") || t.equals("deit");
         };
     }
 
@@ -178,7 +179,8 @@ public final class HfCheckpointWriter {
         SafetensorsWriter st = new SafetensorsWriter().metadata("format", "pt");
         Embeddings e = w.embeddings();
         boolean distil = c.architecture() == Architecture.DISTILBERT;
-        String base = switch (c.architecture()) { case BERT -> "bert."; case ROBERTA -> "roberta."; case DISTILBERT -> "distilbert."; };
+        String base = switch (c.architecture()) { case BERT -> "bert."; case ROBERTA -> "roberta."; case DISTILBERT -> "distilbert.";
+            case VIT -> throw new IllegalArgumentException("vision transformers are written by the vision exporter, not the text checkpoint writer"); };
         st.add(base + "embeddings.word_embeddings.weight", e.word(), e.word().length / d, d);
         st.add(base + "embeddings.position_embeddings.weight", e.position(), e.position().length / d, d);
         if (e.tokenType() != null) {

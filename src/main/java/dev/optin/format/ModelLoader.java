@@ -1,5 +1,9 @@
 package dev.optin.format;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optin.format.vision.LoadedVisionModel;
+import dev.optin.format.vision.VisionLoader;
+import dev.optin.format.vision.VisionOptions;
 import dev.optin.model.EncoderWeights;
 
 import java.io.IOException;
@@ -11,6 +15,9 @@ import java.nio.file.*;
  * Opens a model by path or built-in name: a Hugging Face folder (config.json + safetensors +
  * tokenizer), an {@code .onnx} file with {@code tokenizer.json} beside it, or {@code minilm}
  * (all-MiniLM-L6-v2 from the classpath, extracted once to {@code ~/.cache/optin/minilm/}).
+ * Vision transformers: a Hugging Face ViT/DeiT folder (model_type vit or deit), or a bare state
+ * dict ({@code .pt/.pth/.bin} PyTorch zip, {@code .safetensors}) in timm or lucidrains layout,
+ * whose missing hyper-parameters (heads) come from {@link VisionOptions}.
  */
 public final class ModelLoader {
     public static final String MINILM = "minilm";
@@ -18,9 +25,12 @@ public final class ModelLoader {
 
     private ModelLoader() {}
 
-    public static LoadedModel load(String pathOrName) {
+    public static LoadedModel load(String pathOrName) { return load(pathOrName, VisionOptions.defaults()); }
+
+    public static LoadedModel load(String pathOrName, VisionOptions vision) {
         if (pathOrName.equals(MINILM)) return loadOnnx(minilmFolder().resolve("model.onnx"), "built-in all-MiniLM-L6-v2 (ONNX)");
         Path p = Path.of(pathOrName);
+        if (isVisionFolder(p) || isStateDictFile(p)) return loadVision(p, vision);
         if (Files.isDirectory(p)) {
             EncoderWeights w = HfCheckpointLoader.load(p);
             TextTokenizer tok = TextTokenizer.forFolder(p, maxLength(w));
@@ -30,6 +40,34 @@ public final class ModelLoader {
         if (!Files.exists(p))
             throw new FormatException(pathOrName + ": no such file or folder (expected a Hugging Face folder, an .onnx file or '" + MINILM + "')");
         throw new FormatException(pathOrName + ": not a model folder or .onnx file");
+    }
+
+    private static boolean isVisionFolder(Path p) {
+        Path cfg = p.resolve("config.json");
+        if (!Files.isDirectory(p) || !Files.isRegularFile(cfg)) return false;
+        try {
+            String t = new ObjectMapper().readTree(cfg.toFile()).path("model_type").asText("");
+            return t.equals("vit") || t.equals("deit");
+        } catch (IOException e) {
+            throw new FormatException(cfg + ": not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isStateDictFile(Path p) {
+        String n = p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase();
+        return Files.isRegularFile(p) && (n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".bin") || n.endsWith(".safetensors"));
+    }
+
+    private static LoadedModel loadVision(Path p, VisionOptions options) {
+        try {
+            LoadedVisionModel m = VisionLoader.load(p, options);
+            return new LoadedModel(m.weights(), null, m.preprocessing(), "vision transformer (" + m.layout() + ") " + p, null,
+                    Files.isDirectory(p) ? p : null);
+        } catch (IOException e) {
+            throw new FormatException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(p + ": " + e.getMessage(), e);
+        }
     }
 
     private static LoadedModel loadOnnx(Path onnx, String source) {

@@ -7,5 +7,14 @@ public enum Architecture {
     /** DistilBERT: post-LN, no token types, no pooler. */
     DISTILBERT,
     /** RoBERTa: post-LN, positions offset by padding_idx + 1. */
-    ROBERTA;
+    ROBERTA,
+    /**
+     * Vision transformer (ViT, DeiT, timm, lucidrains vit-pytorch): pre-LN blocks
+     * x + attn(LN1(x)), x + ffn(LN2(x)), a final layer norm, heads on the CLS (and distillation)
+     * token. Layer 0's input comes from {@link VisionEmbeddings}, not from token ids.
+     */
+    VIT;
+
+    /** True when every block normalises its input (pre-LN) instead of its residual sum. */
+    public boolean preNorm() { return this == VIT; }
 }

@@ -58,6 +58,7 @@ public final class Encoder {
 
     /** Embedding output [tokens×hidden] (the input of layer 0). */
     public float[] embed(Batch batch) {
+        if (weights.vision() != null) return embedImages(batch);
         int d = config.hidden();
         Embeddings e = weights.embeddings();
         int vocab = e.word().length / d, positions = e.position().length / d;
@@ -82,6 +83,22 @@ public final class Encoder {
         return x;
     }
 
+    private float[] embedImages(Batch batch) {
+        VisionEmbeddings e = weights.vision().embeddings();
+        if (batch.pixels == null) throw new IllegalArgumentException("a vision model needs images (Batch.images), the batch has token ids only");
+        int P = e.pixelsPerImage(), n = batch.size();
+        float[] flat = new float[n * P];
+        for (int s = 0; s < n; s++) {
+            if (batch.pixels[s].length != P)
+                throw new IllegalArgumentException("image " + s + " has " + batch.pixels[s].length + " values, the model takes "
+                        + e.channels() + "x" + e.imageHeight() + "x" + e.imageWidth() + " = " + P);
+            if (batch.length(s) != e.tokens())
+                throw new IllegalArgumentException("image " + s + " is a sequence of " + batch.length(s) + " tokens, the model makes " + e.tokens());
+            System.arraycopy(batch.pixels[s], 0, flat, s * P, P);
+        }
+        return e.embed(flat, n);
+    }
+
     /**
      * Runs layers startLayer..L-1 and the head. input is layer startLayer's input (null: embed
      * the batch). masksBySeq[s] gates sequence s.
@@ -102,13 +119,17 @@ public final class Encoder {
             LayerTrace tr = traces != null ? new LayerTrace() : null;
             if (tr != null) traces[l] = tr;
             float[] ffn = capture.ffnFeatures() || tr != null ? new float[batch.tokens * config.hidden()] : null;
-            x = layer(l, x, batch, masksBySeq, ffn, tr, ws);
+            x = config.architecture().preNorm() ? PreNorm.layer(weights, l, x, batch, masksBySeq, ffn, tr)
+                    : layer(l, x, batch, masksBySeq, ffn, tr, ws);
             if (ffnFeatures != null) ffnFeatures[l] = ffn;
             if (layerOutputs != null) layerOutputs[l] = x;
         }
         float[] logits = null, dense = null;
         ClassifierHead head = weights.head();
-        if (head != null) {
+        if (weights.vision() != null) {
+            x = PreNorm.finalNorm(weights, x, batch.tokens, null);
+            if (head != null) logits = PreNorm.logits(weights, x, batch);
+        } else if (head != null) {
             float[][] out = classify(x, batch);
             logits = out[0]; dense = out[1];
         }

@@ -12,4 +12,5 @@ final class LayerTrace {
     float[] pre;        // [N×I] FFN pre-activation
     float[] out;        // [N×D] layer output
     float[] invStd2;
+    float[] ln1, ln2;   // pre-LN only: outputs of the norms before attention and before the FFN
 }

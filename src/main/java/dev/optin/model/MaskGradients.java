@@ -25,14 +25,18 @@ public final class MaskGradients {
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
 
         float[] dHidden = new float[batch.tokens * D];
-        headBackward(w.head(), fr, batch, D, dLogits, dHidden);
+        boolean pre = c.architecture().preNorm();
+        if (pre) PreNorm.headBackward(w, fr.traces[c.layers() - 1].out, batch, dLogits, dHidden);
+        else headBackward(w.head(), fr, batch, D, dLogits, dHidden);
 
         float[][] gHead = new float[c.layers()][], gNeuron = new float[c.layers()][];
         for (int l = c.layers() - 1; l >= 0; l--) {
             gHead[l] = new float[c.heads(l)];
             gNeuron[l] = new float[c.intermediate(l)];
-            dHidden = layerBackward(w.layers()[l], c, fr.traces[l], batch, masks.head[l], masks.neuron[l], dHidden,
-                    gHead[l], gNeuron[l], l > 0);
+            dHidden = pre ? PreNorm.layerBackward(w.layers()[l], c, fr.traces[l], batch, masks.head[l], masks.neuron[l], dHidden,
+                            gHead[l], gNeuron[l], l > 0)
+                    : layerBackward(w.layers()[l], c, fr.traces[l], batch, masks.head[l], masks.neuron[l], dHidden,
+                            gHead[l], gNeuron[l], l > 0);
         }
         return new Result(gHead, gNeuron, value, fr.logits);
     }
@@ -104,6 +108,17 @@ public final class MaskGradients {
         if (!needInput) return null;
 
         float[] dq = new float[N * A], dk = new float[N * A], dv = new float[N * A];
+        attentionCoreBackward(tr, batch, H, dh, dCtx, dq, dk, dv);
+        float[] dX = dZ1; // residual path
+        Gemm.gemm(false, false, N, D, A, dq, 0, A, w.query().weight, 0, D, dX, 0, D, true);
+        Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dX, 0, D, true);
+        Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dX, 0, D, true);
+        return dX;
+    }
+
+    /** From d loss / d ctx (already masked) to d loss / d q, k, v, per sequence and head. */
+    static void attentionCoreBackward(LayerTrace tr, Batch batch, int H, int dh, float[] dCtx, float[] dq, float[] dk, float[] dv) {
+        int B = batch.size(), A = H * dh;
         float scale = (float) (1.0 / Math.sqrt(dh));
         Parallel.forEach(B * H, sh -> {
             int s = sh / H, h = sh % H, row0 = batch.offsets[s], len = batch.length(s);
@@ -119,10 +134,5 @@ public final class MaskGradients {
             Gemm.gemm(false, false, len, dh, len, dP, 0, len, tr.k, cOff, A, dq, cOff, A, false);
             Gemm.gemm(true, false, len, dh, len, dP, 0, len, tr.q, cOff, A, dk, cOff, A, false);
         });
-        float[] dX = dZ1; // residual path
-        Gemm.gemm(false, false, N, D, A, dq, 0, A, w.query().weight, 0, D, dX, 0, D, true);
-        Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dX, 0, D, true);
-        Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dX, 0, D, true);
-        return dX;
     }
 }

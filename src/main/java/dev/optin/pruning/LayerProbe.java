@@ -12,6 +12,8 @@ import dev.optin.model.LayerWeights;
  * Recomputes one encoder layer from its input, keeping the internals mask tuning needs
  * (per-head context before the mask, FFN activations before the mask, pre-norm sums).
  * Same operations as {@code model.Encoder}'s layer, with one mask set for the whole batch.
+ * Pre-LN (vision) layers normalise each block's input instead, and their block output is the
+ * residual sum itself (preNorm and out are then the same array).
  */
 public final class LayerProbe {
     private LayerProbe() {}
@@ -24,10 +26,12 @@ public final class LayerProbe {
 
     public static Attention attention(EncoderConfig c, LayerWeights w, Batch batch, float[] x, float[] headMask) {
         int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh;
+        boolean preLn = c.architecture().preNorm();
+        float[] a = preLn ? norm(c, w.attnNorm(), x, N) : x;
         float[] q = new float[N * A], k = new float[N * A], v = new float[N * A], ctx = new float[N * A];
-        Gemm.linear(x, N, D, w.query().weight, w.query().bias, A, q);
-        Gemm.linear(x, N, D, w.key().weight, w.key().bias, A, k);
-        Gemm.linear(x, N, D, w.value().weight, w.value().bias, A, v);
+        Gemm.linear(a, N, D, w.query().weight, w.query().bias, A, q);
+        Gemm.linear(a, N, D, w.key().weight, w.key().bias, A, k);
+        Gemm.linear(a, N, D, w.value().weight, w.value().bias, A, v);
         float scale = (float) (1.0 / Math.sqrt(dh));
         Parallel.forEach(batch.size() * H, sh -> {
             int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
@@ -49,6 +53,7 @@ public final class LayerProbe {
         float[] pre = new float[N * D];
         Gemm.linear(masked, N, A, w.attnOut().weight, w.attnOut().bias, D, pre);
         for (int i = 0; i < pre.length; i++) pre[i] += x[i];
+        if (preLn) return new Attention(ctx, pre, pre);   // pre-LN: the residual sum is the block output
         float[] out = new float[N * D];
         Ops.layerNorm(pre, out, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), c.layerNormEps(), null);
         return new Attention(ctx, pre, out);
@@ -56,8 +61,9 @@ public final class LayerProbe {
 
     public static Ffn ffn(EncoderConfig c, LayerWeights w, Batch batch, float[] h1, float[] neuronMask) {
         int N = batch.tokens, D = c.hidden(), I = w.intermediate();
+        boolean preLn = c.architecture().preNorm();
         float[] act = new float[N * I];
-        Gemm.linear(h1, N, D, w.ffnIn().weight, w.ffnIn().bias, I, act);
+        Gemm.linear(preLn ? norm(c, w.ffnNorm(), h1, N) : h1, N, D, w.ffnIn().weight, w.ffnIn().bias, I, act);
         Activation fn = c.activation();
         Parallel.forEach((N + 31) / 32, blk -> {
             int r1 = Math.min(N, blk * 32 + 32);
@@ -68,9 +74,17 @@ public final class LayerProbe {
         float[] pre = new float[N * D];
         Gemm.linear(masked, N, I, w.ffnOut().weight, w.ffnOut().bias, D, pre);
         for (int i = 0; i < pre.length; i++) pre[i] += h1[i];
+        if (preLn) return new Ffn(act, pre, pre);
         float[] out = new float[N * D];
         Ops.layerNorm(pre, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), c.layerNormEps(), null);
         return new Ffn(act, pre, out);
+    }
+
+    /** Pre-LN blocks normalise their input before attention / FFN. */
+    private static float[] norm(EncoderConfig c, dev.optin.model.Norm n, float[] x, int N) {
+        float[] y = new float[x.length];
+        Ops.layerNorm(x, y, N, c.hidden(), n.gamma(), n.beta(), c.layerNormEps(), null);
+        return y;
     }
 
     /** Layer output for input x under the given masks of this layer. */

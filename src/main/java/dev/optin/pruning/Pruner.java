@@ -115,9 +115,16 @@ public final class Pruner {
     /** All sequences of the batches as one batch. */
     public static Batch concat(List<Batch> batches) {
         List<int[]> ids = new ArrayList<>(), types = new ArrayList<>();
+        List<float[]> pixels = new ArrayList<>();
         boolean typed = batches.stream().allMatch(b -> b.typeIds != null);
+        boolean images = batches.stream().allMatch(b -> b.pixels != null);
         for (Batch b : batches)
-            for (int s = 0; s < b.size(); s++) { ids.add(b.ids[s]); if (typed) types.add(b.typeIds[s]); }
-        return new Batch(ids.toArray(int[][]::new), typed ? types.toArray(int[][]::new) : null);
+            for (int s = 0; s < b.size(); s++) {
+                ids.add(b.ids[s]);
+                if (typed) types.add(b.typeIds[s]);
+                if (images) pixels.add(b.pixels[s]);
+            }
+        return new Batch(ids.toArray(int[][]::new), typed ? types.toArray(int[][]::new) : null,
+                images ? pixels.toArray(float[][]::new) : null);
     }
 }

@@ -34,6 +34,33 @@ public final class RandomModels {
         return new EncoderWeights(c, e, layers, head);
     }
 
+    /** A small random pre-LN vision transformer (DeiT-style with a distillation token and head when distilled). */
+    public static EncoderWeights vit(int layers, int hidden, int heads, int intermediate, int channels, int image, int patch,
+                                     boolean distilled, int numLabels, long seed) {
+        Random r = new Random(seed);
+        int d = hidden, pre = distilled ? 2 : 1, tokens = pre + (image / patch) * (image / patch);
+        EncoderConfig c = EncoderConfig.uniform(Architecture.VIT, layers, hidden, heads, intermediate, 0, tokens, 0,
+                1e-6f, Activation.GELU, 0, numLabels, null);
+        VisionEmbeddings e = new VisionEmbeddings(channels, image, image, patch, lin(r, d, channels * patch * patch, 0.3f),
+                rand(r, d, 0.5f), distilled ? rand(r, d, 0.5f) : null, rand(r, tokens * d, 0.2f));
+        LayerWeights[] ls = new LayerWeights[layers];
+        for (int l = 0; l < layers; l++) {
+            float s = s(d);
+            ls[l] = new LayerWeights(heads, intermediate, lin(r, d, d, s), lin(r, d, d, s), lin(r, d, d, s), lin(r, d, d, s), norm(r, d),
+                    lin(r, intermediate, d, s), lin(r, d, intermediate, s(intermediate)), norm(r, d));
+        }
+        ClassifierHead head = new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, lin(r, numLabels, d, s(d)));
+        return new EncoderWeights(c, null, ls, head, new VisionWeights(e, norm(r, d), distilled ? lin(r, numLabels, d, s(d)) : null));
+    }
+
+    /** count random images (pixel_values, roughly normalised) for a vision model. */
+    public static Batch images(Random r, EncoderWeights vit, int count) {
+        VisionEmbeddings e = vit.vision().embeddings();
+        float[][] px = new float[count][];
+        for (int i = 0; i < count; i++) px[i] = rand(r, e.pixelsPerImage(), 1f);
+        return Batch.images(px, e.tokens());
+    }
+
     private static float s(int d) { return (float) (1 / Math.sqrt(d)); }
 
     static Linear lin(Random r, int out, int in, float scale) {

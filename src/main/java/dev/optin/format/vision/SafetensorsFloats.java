@@ -1,0 +1,25 @@
+package dev.optin.format.vision;
+
+import dev.optin.format.Safetensors;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A safetensors file as a {@link StateDict}, read with the shared (validating) reader. */
+final class SafetensorsFloats {
+    private SafetensorsFloats() {}
+
+    static StateDict read(Path file) {
+        try (Safetensors s = Safetensors.open(file)) {
+            Map<String, StateTensor> out = new LinkedHashMap<>();
+            for (String n : s.names()) {
+                long[] shape = s.shape(n);
+                int[] dims = new int[shape.length];
+                for (int i = 0; i < dims.length; i++) dims[i] = Math.toIntExact(shape[i]);
+                out.put(n, new StateTensor(dims, s.floats(n)));
+            }
+            return new StateDict(file, out);
+        }
+    }
+}
