@@ -1,9 +1,157 @@
 package dev.optin.cli;
 
+import dev.optin.data.DataOptions;
+import dev.optin.data.Datasets;
+import dev.optin.data.Example;
+import dev.optin.data.Task;
+import dev.optin.format.LoadedModel;
+import dev.optin.format.ModelLoader;
+import dev.optin.pruning.LatencyProfiler;
+import dev.optin.pruning.LatencyTable;
+import dev.optin.pruning.OptinWeighting;
+import dev.optin.pruning.Pruner;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** Placeholder until the prune command lands. */
-@Command(name = "prune", mixinStandardHelpOptions = true, description = "(not yet implemented)")
-public final class PruneCommand implements java.util.concurrent.Callable<Integer> {
-    @Override public Integer call() { throw new UnsupportedOperationException("prune is not implemented yet"); }
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code optin prune}: score, select under a budget, tune, export and report. */
+@Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Prune attention heads and FFN neurons under a FLOPs or latency budget, then write the",
+                "physically smaller model (HF checkpoint + model.onnx), masks.json, report.json and report.html.",
+                "Several methods or budgets (--method kwon,optin --flops 0.4,0.5,0.6) write one sub-folder per run",
+                "and an accuracy-vs-FLOPs curve in the top-level report."})
+public final class PruneCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder, .onnx file, or 'minilm'")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "<file>",
+            description = "calibration samples: GLUE .tsv, .csv/.jsonl with named columns, or .txt (one text per line, no labels)")
+    Path data;
+
+    @Option(names = "--task", paramLabel = "<task>", description = "sst2, cola, mrpc, qqp, qnli, rte, mnli, stsb, classification or text (default: detected)")
+    String task;
+
+    @Option(names = "--method", paramLabel = "<m>[,<m>…]", defaultValue = "optin", split = ",",
+            description = "optin, kwon, magnitude or random; several run one after another (default: ${DEFAULT-VALUE})")
+    List<String> methods;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Budget budget;
+
+    static final class Budget {
+        @Option(names = "--flops", paramLabel = "F[,F…]", split = ",", description = "keep at most this fraction of the MACs, in (0, 1]")
+        List<Double> flops;
+        @Option(names = "--latency", paramLabel = "F[,F…]", split = ",", description = "keep at most this fraction of the measured latency (engine), in (0, 1]")
+        List<Double> latency;
+    }
+
+    @Option(names = "--tune", description = "Kwon et al.'s least-squares mask tuning after the selection (any method)")
+    boolean tune;
+
+    @Option(names = "--samples", paramLabel = "N", description = "calibration examples (default: 2048; OPTIN exact 64, OPTIN --fast 128)")
+    Integer samples;
+
+    @Option(names = "--fast", description = "OPTIN's approximate mode (heads exact, neurons on a subsample)")
+    boolean fast;
+
+    @Option(names = "--weighting", paramLabel = "<w>", defaultValue = "cost-normalized",
+            description = "OPTIN head/neuron score scales: cost-normalized (default, see README), published, raw")
+    String weighting;
+
+    @Option(names = "--label-free", description = "kwon: Fisher on the model's own predictions instead of the labels")
+    boolean labelFree;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed for token sampling and the random baseline (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--eval", paramLabel = "<file>", description = "labelled dev data: accuracy (or the task's metrics) before and after; embedding fidelity for text data")
+    Path eval;
+
+    @Option(names = "--eval-limit", paramLabel = "N", description = "evaluate on the first N examples only")
+    long evalLimit;
+
+    @Option(names = "--seq-length", paramLabel = "T", description = "sequence length of the MAC cost model (default: mean length of --eval data, else of the samples)")
+    double seqLength;
+
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "sequences per mini-batch (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--max-length", paramLabel = "T", description = "truncate inputs to T tokens (default: the tokenizer's limit)")
+    int maxLength;
+
+    @Option(names = "--latency-shape", paramLabel = "BxT", defaultValue = "1x128", description = "deployment batch × sequence for --latency tables (default: ${DEFAULT-VALUE})")
+    String latencyShape;
+
+    @Option(names = "--text-column", paramLabel = "<name>") String textColumn;
+    @Option(names = "--text-pair-column", paramLabel = "<name>") String pairColumn;
+    @Option(names = "--label-column", paramLabel = "<name>") String labelColumn;
+
+    @Option(names = "--out", required = true, paramLabel = "<dir>", description = "output folder (must not exist or be empty, unless --force)")
+    Path out;
+
+    @Option(names = "--force", description = "replace an existing non-empty output folder (never an input)")
+    boolean force;
+
+    @Option(names = "--no-speed", description = "skip measuring the pruned model's speed in ONNX Runtime and the engine")
+    boolean noSpeed;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bars")
+    boolean quiet;
+
+    @Override public Integer call() throws Exception {
+        List<Pruner.Method> ms = new ArrayList<>();
+        for (String s : methods) ms.add(Pruner.Method.parse(s));
+        boolean latencyBudget = budget.latency != null;
+        List<Double> fractions = latencyBudget ? budget.latency : budget.flops;
+        for (double f : fractions)
+            if (!(f > 0) || f > 1) throw new IllegalArgumentException("budget " + f + " is outside (0, 1]: give the fraction to keep, e.g. --flops 0.6");
+        if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
+        if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
+        OptinWeighting w = parseWeighting(weighting);
+        DataOptions dataOptions = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0);
+
+        try (LoadedModel m = ModelLoader.load(model)) {
+            if (m.tokenizer() == null) throw new IllegalArgumentException(model + ": prune from the command line supports text models; vision models are pruned through the Java API for now");
+            PruneJob job = new PruneJob(m, quiet ? System.err : System.err, quiet);
+            int maxN = samples != null ? samples : ms.stream().mapToInt(this::defaultSamples).max().orElse(2048);
+            List<Example> calibration = Datasets.read(data, dataOptions.withLimit(maxN));
+            Task t = dataOptions.task() != null ? dataOptions.task() : dev.optin.data.Tasks.detect(data);
+            List<Example> evalSet = eval == null ? null : Datasets.read(eval, dataOptions.withTask(t).withLimit(evalLimit));
+            LatencyTable table = null;
+            if (latencyBudget) {
+                dev.optin.bench.ThroughputBench.Setting s = dev.optin.bench.ThroughputBench.Setting.parse(latencyShape);
+                table = new LatencyProfiler(2, 5).loadOrMeasure(m.weights().config(), s.batch(), s.seq(), 16);
+            }
+            List<PruneJob.Run> runs = new ArrayList<>();
+            for (Pruner.Method method : ms)
+                for (double f : fractions)
+                    runs.add(new PruneJob.Run(method, f, latencyBudget, table,
+                            samples != null ? samples : defaultSamples(method)));
+            PruneJob.Settings settings = new PruneJob.Settings(t, batch, maxLength, tune, fast, w, labelFree, seed, seqLength, !noSpeed);
+            Path written = job.run(calibration, evalSet, runs, settings, out, force);
+            System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
+        }
+        return 0;
+    }
+
+    private int defaultSamples(Pruner.Method m) {
+        return m == Pruner.Method.OPTIN ? (fast ? 128 : 64) : 2048;
+    }
+
+    static OptinWeighting parseWeighting(String s) {
+        String k = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        try { return OptinWeighting.valueOf(k); }
+        catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown --weighting '" + s + "' (expected " + Arrays.stream(OptinWeighting.values())
+                    .map(v -> v.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList() + ")");
+        }
+    }
 }

@@ -21,10 +21,9 @@ public final class PrunedModelExport {
     /** @return the pruned weights that were written */
     public static EncoderWeights write(EncoderWeights original, Masks masks, Path out, Path sourceFolderOrNull,
                                        boolean force, Map<String, byte[]> extraFiles) throws IOException {
-        EncoderWeights pruned = PhysicalPruner.prune(original, masks);
+        EncoderWeights pruned;
         try (OutputDirectory dir = OutputDirectory.create(out, force, sourceFolderOrNull)) {
-            HfCheckpointWriter.writeInto(pruned, dir.dir(), sourceFolderOrNull);
-            OnnxExporter.export(pruned, dir.dir().resolve(ONNX_FILE));
+            pruned = writeInto(original, masks, dir.dir(), sourceFolderOrNull);
             for (Map.Entry<String, byte[]> f : extraFiles.entrySet()) {
                 Path p = dir.dir().resolve(f.getKey()).normalize();
                 if (!p.getParent().equals(dir.dir())) throw new IllegalArgumentException("extra file name " + f.getKey() + " must be a plain file name");
@@ -32,6 +31,14 @@ public final class PrunedModelExport {
             }
             dir.commit();
         }
+        return pruned;
+    }
+
+    /** Writes the pruned checkpoint and model.onnx into an existing (temporary) folder; returns the pruned weights. */
+    public static EncoderWeights writeInto(EncoderWeights original, Masks masks, Path dir, Path sourceFolderOrNull) throws IOException {
+        EncoderWeights pruned = PhysicalPruner.prune(original, masks);
+        HfCheckpointWriter.writeInto(pruned, dir, sourceFolderOrNull);
+        OnnxExporter.export(pruned, dir.resolve(ONNX_FILE));
         return pruned;
     }
 }

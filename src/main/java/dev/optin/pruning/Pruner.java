@@ -62,16 +62,19 @@ public final class Pruner {
 
     private Pruner() {}
 
+    /** Importance scores of one method on the calibration samples; reusable across budgets. */
+    public record Scored(Method method, UnitScores scores, FisherImportance.Result fisher, double seconds) {}
+
     public static Result prune(Encoder encoder, List<Batch> samples, List<int[]> labels, Options o, Progress progress) {
+        return finish(encoder, samples, score(encoder, samples, labels, o, progress), o, progress);
+    }
+
+    /** Step 1: the method's importance of every head and neuron (normalised for the selection). */
+    public static Scored score(Encoder encoder, List<Batch> samples, List<int[]> labels, Options o, Progress progress) {
         if (samples.isEmpty()) throw new IllegalArgumentException("no calibration samples");
         EncoderConfig c = encoder.config();
-        CostModel macs = new CostModel(c, o.costLength() > 0 ? o.costLength() : CostModel.averageLength(samples));
-        UnitCosts costs = o.latency() == null ? macs : PiecewiseLinearLatency.fit(o.latency());
-        Masks full = Masks.ones(c);
-        double originalCost = costs.total(full);
-        Map<String, Double> seconds = new LinkedHashMap<>();
+        CostModel macs = costModel(c, samples, o);
         long t0 = System.nanoTime();
-
         UnitScores scores;
         FisherImportance.Result fisher = null;
         switch (o.method()) {
@@ -82,23 +85,39 @@ public final class Pruner {
                 scores = o.weighting().apply(OptinImportance.compute(encoder, all, oo, progress), macs);
             }
             case KWON -> { fisher = FisherImportance.compute(encoder, samples, labels, progress); scores = fisher.scores(); }
-            case MAGNITUDE -> scores = MagnitudeImportance.compute(encoder.weights());
-            case RANDOM -> scores = RandomImportance.compute(c, o.seed());
+            // Baselines get the same per-type normalisation as OPTIN: a head's weight norm and a neuron's
+            // are on unrelated scales, and raw random scores would buy neurons at 1/66 of a head's price.
+            case MAGNITUDE -> scores = OptinWeighting.COST_NORMALIZED.apply(MagnitudeImportance.compute(encoder.weights()), macs);
+            case RANDOM -> scores = OptinWeighting.COST_NORMALIZED.apply(RandomImportance.compute(c, o.seed()), macs);
             default -> throw new IllegalStateException();
         }
-        t0 = lap(seconds, "importance", t0);
+        return new Scored(o.method(), scores, fisher, (System.nanoTime() - t0) * 1e-9);
+    }
 
-        Masks masks = select(scores, costs, o.fraction() * originalCost, fisher);
+    /** Step 2: budgeted selection (+ Kwon's rearrangement for Fisher scores) and optional mask tuning. */
+    public static Result finish(Encoder encoder, List<Batch> samples, Scored scored, Options o, Progress progress) {
+        EncoderConfig c = encoder.config();
+        CostModel macs = costModel(c, samples, o);
+        UnitCosts costs = o.latency() == null ? macs : PiecewiseLinearLatency.fit(o.latency());
+        double originalCost = costs.total(Masks.ones(c));
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        seconds.put("importance", scored.seconds());
+        long t0 = System.nanoTime();
+        Masks masks = select(scored.scores(), costs, o.fraction() * originalCost, scored.fisher());
         t0 = lap(seconds, "selection", t0);
         String stop = null;
         if (o.tune()) {
-            Masks teacher = select(scores, costs, Math.sqrt(o.fraction()) * originalCost, fisher);
+            Masks teacher = select(scored.scores(), costs, Math.sqrt(o.fraction()) * originalCost, scored.fisher());
             MaskTuner.Result tuned = MaskTuner.tune(encoder, samples, teacher, masks, progress);
             masks = tuned.masks();
             stop = tuned.stopReason();
             lap(seconds, "tuning", t0);
         }
-        return new Result(masks, scores, macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop);
+        return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop);
+    }
+
+    private static CostModel costModel(EncoderConfig c, List<Batch> samples, Options o) {
+        return new CostModel(c, o.costLength() > 0 ? o.costLength() : CostModel.averageLength(samples));
     }
 
     private static Masks select(UnitScores scores, UnitCosts costs, double budget, FisherImportance.Result fisher) {
