@@ -24,8 +24,8 @@ import java.util.concurrent.Callable;
 
 /** {@code optin prune}: score, select under a budget, tune, export and report. */
 @Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Prune attention heads and FFN neurons under a FLOPs or latency budget, then write the",
-                "physically smaller model (HF checkpoint + model.onnx), masks.json, report.json and report.html.",
+        description = {"Prune heads and FFN neurons under a FLOPs or latency budget; export and report.",
+                "Writes the physically smaller model (HF checkpoint + model.onnx), masks.json, report.json and report.html.",
                 "Several methods or budgets (--method kwon,optin --flops 0.4,0.5,0.6) write one sub-folder per run",
                 "and an accuracy-vs-FLOPs curve in the top-level report."})
 public final class PruneCommand implements Callable<Integer> {
