@@ -1,10 +1,13 @@
 package dev.optin.pruning;
 
+import dev.optin.engine.Ops;
+import dev.optin.engine.Parallel;
 import dev.optin.model.Batch;
 import dev.optin.model.Capture;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.ForwardResult;
+import dev.optin.model.LayerWeights;
 import dev.optin.model.Masks;
 
 import java.util.Arrays;
@@ -24,33 +27,46 @@ public final class OptinImportance {
      * @param tokens        K, token positions sampled for the Gram matrices
      * @param maxSequences  calibration sequences used (the first ones; 0 = all); with headsOnAll, for neurons only
      * @param variants      masked variants per forward pass
-     * @param headsOnAll    score heads on every calibration sequence even when maxSequences limits the neurons
+     * @param headsOnAll    approximate mode: heads exactly on the first {@link #EXACT_SEQUENCES} sequences (at most),
+     *                      neurons by {@link NeuronProxy} on the first maxSequences, calibrated per layer against
+     *                      {@code calibrationNeurons} exactly scored neurons
      */
     public record Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed,
-                          boolean headsOnAll) {
+                          boolean headsOnAll, int calibrationNeurons) {
         public Options {
-            if (tokens <= 0 || variants <= 0 || !(temperature > 0) || !(lambda > 0))
+            if (tokens <= 0 || variants <= 0 || !(temperature > 0) || !(lambda > 0) || calibrationNeurons < 0)
                 throw new IllegalArgumentException("OPTIN options must be positive");
+        }
+
+        public Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed, boolean headsOnAll) {
+            this(tokens, temperature, lambda, variants, maxSequences, seed, headsOnAll, 8);
         }
 
         public Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed) {
             this(tokens, temperature, lambda, variants, maxSequences, seed, false);
         }
 
-        /** The published defaults: K = 768, T_kd = 4, λ_c = 10, every calibration sequence. */
-        public static Options exact(long seed) { return new Options(768, 4, 10, 16, 0, seed, false); }
+        /**
+         * Exact mode with the published K = 768, T_kd = 4, λ_c = 10, on the first {@link #EXACT_SEQUENCES} = 64
+         * calibration sequences (the paper gives no sample count for text; 64 SST-2 sentences are ≈ 830 tokens, so
+         * K = 768 samples nearly all of them, and the cost is one partial pass per unit over those tokens).
+         */
+        public static Options exact(long seed) { return new Options(768, 4, 10, 16, EXACT_SEQUENCES, seed, false); }
 
         /**
-         * Approximate mode: heads exactly as in {@link #exact} (they are under 1% of the units, so
-         * this costs little, and their ranking decides the most MACs); neurons on a quarter of the
-         * calibration sequences (at least 8) and K = 256 tokens, their MD and KL rescaled to the
-         * full run's K² Gram entries and B sequences so both stay on the exact mode's scale.
-         * The per-neuron cost falls roughly with the token count.
+         * Approximate mode: heads exactly as in {@link #exact} (they are under 1% of the units, and their ranking
+         * decides the most MACs); neurons by {@link NeuronProxy} (the damage a neuron does to its own layer's output,
+         * no forward pass per neuron) on a quarter of the exact mode's sequences (at least 8), K = 256, put on the
+         * exact scale per layer by 8 neurons per layer scored exactly on those sequences.
          */
         public static Options fast(long seed, int calibrationSequences) {
-            return new Options(256, 4, 10, 32, Math.max(8, (calibrationSequences + 3) / 4), seed, true);
+            int n = Math.min(calibrationSequences, EXACT_SEQUENCES);
+            return new Options(256, 4, 10, 32, Math.max(8, (n + 3) / 4), seed, true, 8);
         }
     }
+
+    /** Calibration sequences of the default exact mode. */
+    public static final int EXACT_SEQUENCES = 64;
 
     /**
      * Tokens per masked pass: variants are batched only up to this many tokens, so a large calibration
@@ -85,14 +101,15 @@ public final class OptinImportance {
         progress.start("OPTIN importance", toScore);
         try {
             if (split) {
-                // heads as in exact mode (K = 768 on every sequence); neurons rescaled to that K² and B
+                // heads exactly as in exact mode; neurons by the calibrated proxy, rescaled to that K² and B
+                Batch headBatch = calibration.size() > EXACT_SEQUENCES ? calibration.slice(0, EXACT_SEQUENCES) : calibration;
                 Options headOptions = new Options(Math.max(o.tokens(), Options.exact(o.seed()).tokens()), o.temperature(), o.lambda(),
                         o.variants(), 0, o.seed(), false);
-                int kAll = Math.min(headOptions.tokens(), calibration.tokens), kSub = Math.min(o.tokens(), batch.tokens);
-                classes = pass(encoder, calibration, headOptions, progress,
+                int kAll = Math.min(headOptions.tokens(), headBatch.tokens), kSub = Math.min(o.tokens(), batch.tokens);
+                classes = pass(encoder, headBatch, headOptions, progress,
                         (l, u) -> u < c.heads(l) && filter.score(l, u), md, kl, 1, 1);
-                pass(encoder, batch, o, progress, (l, u) -> u >= c.heads(l) && filter.score(l, u), md, kl,
-                        (double) kAll * kAll / ((double) kSub * kSub), (double) calibration.size() / batch.size());
+                NeuronProxy.scoreNeurons(encoder, batch, o, progress, (l, u) -> u >= c.heads(l) && filter.score(l, u), md, kl,
+                        (double) kAll * kAll / ((double) kSub * kSub), (double) headBatch.size() / batch.size());
             } else {
                 classes = pass(encoder, batch, o, progress, filter, md, kl, 1, 1);
             }
@@ -113,8 +130,8 @@ public final class OptinImportance {
      * Masks every accepted unit alone on this batch and writes its MD (times mdFactor) and KL (times
      * klFactor) at the unit's layer-major index (heads before neurons). Returns the number of classes (0: no logits).
      */
-    private static int pass(Encoder encoder, Batch batch, Options o, Progress progress, UnitFilter filter,
-                            double[] md, double[] kl, double mdFactor, double klFactor) {
+    static int pass(Encoder encoder, Batch batch, Options o, Progress progress, UnitFilter filter,
+                    double[] md, double[] kl, double mdFactor, double klFactor) {
         EncoderConfig c = encoder.config();
         int L = c.layers(), D = c.hidden(), N = batch.tokens, B = batch.size();
         Masks ones = Masks.ones(c);
@@ -124,20 +141,23 @@ public final class OptinImportance {
         float[][] gramOrig = new float[L][];
         for (int k = 0; k < L; k++) gramOrig[k] = TrajectoryLoss.gram(orig.ffnFeatures[k], 0, sample, D);
         int classes = orig.logits == null ? 0 : orig.logits.length / B;
+        int perPass = Math.max(1, Math.min(o.variants(), MAX_PASS_TOKENS / N));
+        boolean postLn = !c.architecture().preNorm();
         int base = 0;
         for (int l = 0; l < L; l++) {
             float[] input = l == 0 ? embedded : orig.layerOutputs[l - 1];
-            int units = c.heads(l) + c.intermediate(l);
+            int units = c.heads(l) + c.intermediate(l), H = c.heads(l);
             final int layer = l;
-            int[] chosen = java.util.stream.IntStream.range(0, units).filter(u -> filter.score(layer, u)).toArray();
-            int perPass = Math.max(1, Math.min(o.variants(), MAX_PASS_TOKENS / N));
-            for (int u0 = 0; u0 < chosen.length; u0 += perPass) {
-                int v = Math.min(perPass, chosen.length - u0);
+            // post-LN neurons take the rank-1 shortcut below; heads (and pre-LN neurons) re-run layer l
+            int[] rerun = java.util.stream.IntStream.range(0, units).filter(u -> (u < H || !postLn) && filter.score(layer, u)).toArray();
+            int[] rank1 = java.util.stream.IntStream.range(H, units).filter(u -> postLn && filter.score(layer, u)).toArray();
+            for (int u0 = 0; u0 < rerun.length; u0 += perPass) {
+                int v = Math.min(perPass, rerun.length - u0);
                 Masks[] bySeq = new Masks[v * B];
                 for (int r = 0; r < v; r++) {
                     Masks m = ones.copy();
-                    int u = chosen[u0 + r];
-                    if (u < c.heads(l)) m.head[l][u] = 0f; else m.neuron[l][u - c.heads(l)] = 0f;
+                    int u = rerun[u0 + r];
+                    if (u < H) m.head[l][u] = 0f; else m.neuron[l][u - H] = 0f;
                     Arrays.fill(bySeq, r * B, (r + 1) * B, m);
                 }
                 float[] in = new float[v * N * D];
@@ -147,9 +167,45 @@ public final class OptinImportance {
                     double m = 0;
                     for (int k = l == L - 1 ? l : l + 1; k < L; k++)
                         m += TrajectoryLoss.manifoldDistance(gramOrig[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
-                    md[base + chosen[u0 + r]] = mdFactor * m;
-                    if (classes > 0) kl[base + chosen[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
+                    md[base + rerun[u0 + r]] = mdFactor * m;
+                    if (classes > 0) kl[base + rerun[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
                     progress.step();
+                }
+            }
+            if (rank1.length > 0) {
+                // Masking neuron j leaves layer l's attention alone and changes its FFN output by −a_j ⊗ W2[:, j]:
+                // correct the cached pre-norm sum, normalise, and start the pass at layer l + 1 (the last layer
+                // needs no pass beyond the classifier head). Same result as re-running layer l.
+                LayerWeights w = encoder.weights().layers()[l];
+                int I = w.intermediate();
+                LayerProbe.Ffn f = LayerProbe.ffn(c, w, batch, LayerProbe.attention(c, w, batch, input, ones.head[l]).out(), ones.neuron[l]);
+                float[] act = f.act(), pre = f.preNorm(), w2 = w.ffnOut().weight, feat = orig.ffnFeatures[l];
+                boolean last = l == L - 1;
+                for (int u0 = 0; u0 < rank1.length; u0 += perPass) {
+                    int v = Math.min(perPass, rank1.length - u0), first = u0;
+                    float[] in = new float[v * N * D], masked = last ? new float[v * N * D] : null;
+                    Parallel.forEach(v, r -> {
+                        int j = rank1[first + r] - H, o0 = r * N * D;
+                        float[] col = new float[D];
+                        for (int d = 0; d < D; d++) col[d] = w2[d * I + j];
+                        for (int t = 0; t < N; t++) {
+                            float a = act[t * I + j];
+                            int o1 = o0 + t * D, o2 = t * D;
+                            for (int d = 0; d < D; d++) in[o1 + d] = pre[o2 + d] - a * col[d];
+                            if (masked != null) for (int d = 0; d < D; d++) masked[o1 + d] = feat[o2 + d] - a * col[d];
+                        }
+                    });
+                    Ops.layerNorm(in, in, v * N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), c.layerNormEps(), null);
+                    ForwardResult res = encoder.run(batch.repeat(v), same(ones, v * B), l + 1, in, last ? Capture.NONE : Capture.FEATURES);
+                    for (int r = 0; r < v; r++) {
+                        double m = 0;
+                        if (last) m = TrajectoryLoss.manifoldDistance(gramOrig[l], TrajectoryLoss.gram(masked, r * N, sample, D));
+                        else for (int k = l + 1; k < L; k++)
+                            m += TrajectoryLoss.manifoldDistance(gramOrig[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
+                        md[base + rank1[u0 + r]] = mdFactor * m;
+                        if (classes > 0) kl[base + rank1[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
+                        progress.step();
+                    }
                 }
             }
             base += units;
@@ -157,6 +213,6 @@ public final class OptinImportance {
         return classes;
     }
 
-    private static Masks[] same(Masks m, int n) { Masks[] r = new Masks[n]; Arrays.fill(r, m); return r; }
+    static Masks[] same(Masks m, int n) { Masks[] r = new Masks[n]; Arrays.fill(r, m); return r; }
 
 }
