@@ -39,12 +39,14 @@ public final class Sst2Sweep {
                     batches.add(m.tokenizer().batch(rows.stream().map(r -> r[0]).toList()));
                     labels.add(rows.stream().mapToInt(r -> Integer.parseInt(r[1])).toArray());
                 }
+                Pruner.Method pm = Pruner.Method.parse(method.replace("-fast", ""));
+                Pruner.Scored scored = null;
                 for (double f : budgets) {
-                    Pruner.Method pm = Pruner.Method.parse(method.replace("-fast", ""));
                     Pruner.Options o = new Pruner.Options(pm, f, null, tune, 1, w, method.endsWith("-fast"), devLen);
                     long t0 = System.nanoTime();
-                    Pruner.Result r = Pruner.prune(enc, batches, labels, o, Progress.NONE);
-                    double secs = (System.nanoTime() - t0) * 1e-9;
+                    if (scored == null) scored = Pruner.score(enc, batches, labels, o, Progress.NONE);
+                    Pruner.Result r = Pruner.finish(enc, batches, scored, o, Progress.NONE);
+                    double secs = (System.nanoTime() - t0) * 1e-9 + (f == budgets[0] ? 0 : scored.seconds());
                     int heads = 0; for (float[] h : r.masks().head) for (float x : h) if (x != 0) heads++;
                     System.out.printf(Locale.ROOT, "%-12s %s flops=%.2f macs=%.4f acc=%.4f heads=%d time=%.1fs %s stop=%s%n", method, w, f,
                             r.macFraction(), acc(enc, devBatch, devY, r.masks()), heads, secs, r.seconds(), r.tuningStop());
