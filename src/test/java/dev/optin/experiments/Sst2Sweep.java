@@ -11,7 +11,7 @@ import java.util.*;
 
 /**
  * Measurement harness (not a test): prunes the SST-2 fixture with each method and budget and
- * prints dev accuracy. Args: methods (csv) budgets (csv) samples [optin-samples] [tune] [weighting].
+ * prints dev accuracy. Args: methods (csv) budgets (csv) samples [optin-samples] [tune: true|false|both] [weightings csv]; env SEED (sample shuffle), LABEL_FREE.
  */
 public final class Sst2Sweep {
     public static void main(String[] a) throws Exception {
@@ -20,12 +20,13 @@ public final class Sst2Sweep {
         double[] budgets = Arrays.stream(a[1].split(",")).mapToDouble(Double::parseDouble).toArray();
         int samples = Integer.parseInt(a[2]);
         int optinSamples = a.length > 3 ? Integer.parseInt(a[3]) : samples;
-        boolean tune = a.length > 4 && Boolean.parseBoolean(a[4]);
-        OptinWeighting w = a.length > 5 ? OptinWeighting.valueOf(a[5]) : OptinWeighting.COST_NORMALIZED;
+        List<Boolean> tunes = a.length > 4 ? (a[4].equals("both") ? List.of(false, true) : List.of(Boolean.parseBoolean(a[4]))) : List.of(false);
+        List<OptinWeighting> weightings = a.length > 5 ? Arrays.stream(a[5].split(",")).map(OptinWeighting::valueOf).toList() : List.of(OptinWeighting.COST_NORMALIZED);
         try (LoadedModel m = ModelLoader.load(fx.resolve("minilm-l6-sst2").toString())) {
             Encoder enc = new Encoder(m.weights());
             List<String[]> train = tsv(fx.resolve("sst2/train.tsv")), dev = tsv(fx.resolve("sst2/dev.tsv"));
-            Collections.shuffle(train, new Random(0));
+            Collections.shuffle(train, new Random(Long.parseLong(System.getenv().getOrDefault("SEED", "0"))));
+            boolean labelFree = System.getenv("LABEL_FREE") != null;
             Batch devBatch = m.tokenizer().batch(dev.stream().map(r -> r[0]).toList());
             int[] devY = dev.stream().mapToInt(r -> Integer.parseInt(r[1])).toArray();
             double devLen = devBatch.tokens / (double) devBatch.size();
@@ -40,16 +41,25 @@ public final class Sst2Sweep {
                     labels.add(rows.stream().mapToInt(r -> Integer.parseInt(r[1])).toArray());
                 }
                 Pruner.Method pm = Pruner.Method.parse(method.replace("-fast", ""));
-                Pruner.Scored scored = null;
-                for (double f : budgets) {
-                    Pruner.Options o = new Pruner.Options(pm, f, null, tune, 1, w, method.endsWith("-fast"), devLen);
-                    long t0 = System.nanoTime();
-                    if (scored == null) scored = Pruner.score(enc, batches, labels, o, Progress.NONE);
+                boolean fast = method.endsWith("-fast");
+                // Score once; every weighting, tuning choice and budget reuses the same raw scores.
+                long t0 = System.nanoTime();
+                UnitScores raw = pm == Pruner.Method.OPTIN
+                        ? OptinImportance.compute(enc, Pruner.concat(batches), fast ? OptinImportance.Options.fast(1, n) : OptinImportance.Options.exact(1), Progress.NONE)
+                        : null;
+                Pruner.Scored base = raw == null ? Pruner.score(enc, batches, labelFree ? null : labels,
+                        new Pruner.Options(pm, 0.5, null, false, 1, null, fast, devLen), Progress.NONE) : null;
+                double scoreSecs = (System.nanoTime() - t0) * 1e-9;
+                System.out.printf(Locale.ROOT, "%s importance %.1fs (%d samples)%n", method, scoreSecs, n);
+                for (OptinWeighting w : weightings) for (boolean tn : tunes) for (double f : budgets) {
+                    if (raw == null && w != weightings.get(0)) continue;
+                    Pruner.Scored scored = raw == null ? base
+                            : new Pruner.Scored(pm, w.apply(raw, new CostModel(enc.config(), devLen)), null, scoreSecs);
+                    Pruner.Options o = new Pruner.Options(pm, f, null, tn, 1, w, fast, devLen);
                     Pruner.Result r = Pruner.finish(enc, batches, scored, o, Progress.NONE);
-                    double secs = (System.nanoTime() - t0) * 1e-9 + (f == budgets[0] ? 0 : scored.seconds());
                     int heads = 0; for (float[] h : r.masks().head) for (float x : h) if (x != 0) heads++;
-                    System.out.printf(Locale.ROOT, "%-12s %s flops=%.2f macs=%.4f acc=%.4f heads=%d time=%.1fs %s stop=%s%n", method, w, f,
-                            r.macFraction(), acc(enc, devBatch, devY, r.masks()), heads, secs, r.seconds(), r.tuningStop());
+                    System.out.printf(Locale.ROOT, "%-12s %s tune=%s flops=%.2f macs=%.4f acc=%.4f heads=%d %s stop=%s%n", method,
+                            raw == null ? "-" : w, tn, f, r.macFraction(), acc(enc, devBatch, devY, r.masks()), heads, r.seconds(), r.tuningStop());
                 }
             }
         }
