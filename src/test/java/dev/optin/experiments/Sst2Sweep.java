@@ -53,6 +53,7 @@ public final class Sst2Sweep {
                 System.out.printf(Locale.ROOT, "%s importance %.1fs (%d samples)%n", method, scoreSecs, n);
                 for (OptinWeighting w : weightings) for (boolean tn : tunes) for (double f : budgets) {
                     if (raw == null && w != weightings.get(0)) continue;
+                    if (tn && w == OptinWeighting.PUBLISHED) continue; // the published weighting is reported as published: untuned
                     Pruner.Scored scored = raw == null ? base
                             : new Pruner.Scored(pm, w.apply(raw, new CostModel(enc.config(), devLen)), null, scoreSecs);
                     Pruner.Options o = new Pruner.Options(pm, f, null, tn, 1, w, fast, devLen);
