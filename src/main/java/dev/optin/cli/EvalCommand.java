@@ -15,6 +15,10 @@ import dev.optin.model.Encoder;
 import dev.optin.model.Masks;
 import dev.optin.pruning.ConsoleProgress;
 import dev.optin.pruning.Progress;
+import dev.optin.vision.ImageSet;
+import dev.optin.vision.ImageSets;
+import dev.optin.vision.VisionEvaluation;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,11 +34,18 @@ import java.util.concurrent.Callable;
         description = {"Evaluate a fine-tuned classifier on a labelled dataset and print the task's metrics.",
                 "Data: GLUE .tsv as distributed (sst2, cola, mrpc, qqp, qnli, rte, mnli, stsb), .csv or .jsonl with named columns."})
 public final class EvalCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder, .onnx file, or 'minilm'")
+    @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder (text, or ViT/DeiT), .onnx file, 'minilm', or a vision state dict (.pt/.pth/.bin/.safetensors)")
     String model;
 
-    @Option(names = "--data", required = true, paramLabel = "<file>", description = "labelled data file (.tsv, .csv, .jsonl)")
+    @Option(names = "--data", required = true, paramLabel = "<file>",
+            description = "labelled data file (.tsv, .csv, .jsonl); vision models: IDX images file (labels beside it) or a folder of class sub-folders")
     Path data;
+
+    @Option(names = "--range", paramLabel = "A:B", description = "vision: evaluate on images [A, B) only")
+    String range;
+
+    @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
+    PruneCommand.VisionCli vision = new PruneCommand.VisionCli();
 
     @Option(names = "--task", paramLabel = "<task>", description = "sst2, cola, mrpc, qqp, qnli, rte, mnli, stsb or classification (default: detected from the file)")
     String task;
@@ -68,9 +79,18 @@ public final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (limit < 0) throw new IllegalArgumentException("--limit must not be negative, got " + limit);
-        DataOptions o = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, limit);
         long t0 = System.nanoTime();
-        try (LoadedModel m = ModelLoader.load(model); ExampleReader reader = Datasets.open(data, o)) {
+        if (vision == null) vision = new PruneCommand.VisionCli();
+        try (LoadedModel m = ModelLoader.load(model, vision.options())) {
+            if (m.isVision()) return evalVision(m, t0);
+            if (range != null) throw new IllegalArgumentException("--range applies to vision models only");
+            return evalText(m, t0);
+        }
+    }
+
+    private int evalText(LoadedModel m, long t0) throws Exception {
+        DataOptions o = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, limit);
+        try (ExampleReader reader = Datasets.open(data, o)) {
             Task t = reader.task();
             if (!t.isLabelled()) throw new IllegalArgumentException(data + ": no labels (task text); eval needs a labelled dataset, give --task and --label-column");
             Encoder encoder = new Encoder(m.weights());
@@ -87,6 +107,36 @@ public final class EvalCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (json) printJson(t, p.size(), metrics, seconds);
             else printTable(m.source(), t, p.size(), metrics, seconds);
+        }
+        return 0;
+    }
+
+    private int evalVision(LoadedModel m, long t0) throws Exception {
+        ImageSet images = ImageSets.read(data, m.weights().vision().embeddings().channels());
+        int[] r = ImageSets.range(range, images.count(), "--range");
+        if (limit > 0) r[1] = (int) Math.min(r[1], r[0] + limit);
+        for (int i = r[0]; i < r[1]; i++)
+            if (images.labels()[i] < 0) throw new IllegalArgumentException(data + ": image " + i + " has no label");
+        Encoder encoder = new Encoder(m.weights());
+        double acc = VisionEvaluation.accuracy(encoder, m.preprocessing(), images, r[0], r[1], Masks.ones(encoder.config()), batch);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Double> metrics = Map.of("accuracy", acc);
+        if (json) {
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode o = mapper.createObjectNode();
+            o.put("task", "image-classification");
+            o.put("examples", r[1] - r[0]);
+            o.put("range", r[0] + ":" + r[1]);
+            o.put("accuracy", acc);
+            o.put("model", model);
+            o.put("data", data.toString());
+            o.put("seconds", Math.round(seconds * 1000) / 1000.0);
+            out.println(mapper.writeValueAsString(o));
+        } else {
+            out.printf(Locale.ROOT, "%-10s %s%n", "model", m.source());
+            out.printf(Locale.ROOT, "%-10s %s (images [%d, %d), %d examples)%n", "data", data, r[0], r[1], r[1] - r[0]);
+            out.printf(Locale.ROOT, "%-10s %.4f  (%.2f%%)%n", "accuracy", acc, 100 * acc);
+            out.printf(Locale.ROOT, "%-10s %.1f s%n", "time", seconds);
         }
         return 0;
     }

@@ -6,6 +6,7 @@ import dev.optin.data.Example;
 import dev.optin.data.Task;
 import dev.optin.format.LoadedModel;
 import dev.optin.format.ModelLoader;
+import dev.optin.format.vision.VisionOptions;
 import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.OptinWeighting;
@@ -29,11 +30,12 @@ import java.util.concurrent.Callable;
                 "Several methods or budgets (--method kwon,optin --flops 0.4,0.5,0.6) write one sub-folder per run",
                 "and an accuracy-vs-FLOPs curve in the top-level report."})
 public final class PruneCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder, .onnx file, or 'minilm'")
+    @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder (text, or ViT/DeiT), .onnx file, 'minilm', or a vision state dict (.pt/.pth/.bin/.safetensors, timm or lucidrains layout)")
     String model;
 
     @Option(names = "--data", required = true, paramLabel = "<file>",
-            description = "calibration samples: GLUE .tsv, .csv/.jsonl with named columns, or .txt (one text per line, no labels)")
+            description = {"calibration samples: GLUE .tsv, .csv/.jsonl with named columns, or .txt (one text per line, no labels);",
+                    "vision models: an IDX images file (…-images-idx3-ubyte[.gz], labels file beside it) or a folder of class sub-folders of PNG/JPEG"})
     Path data;
 
     @Option(names = "--task", paramLabel = "<task>", description = "sst2, cola, mrpc, qqp, qnli, rte, mnli, stsb, classification or text (default: detected)")
@@ -94,6 +96,19 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--text-pair-column", paramLabel = "<name>") String pairColumn;
     @Option(names = "--label-column", paramLabel = "<name>") String labelColumn;
 
+    @Option(names = "--calibration-range", paramLabel = "A:B", description = "vision: calibrate on images [A, B) of --data (default: from 0; at most --samples images are used)")
+    String calibrationRange;
+
+    @Option(names = "--eval-range", paramLabel = "A:B", description = "vision: evaluate on images [A, B) of --eval, or of --data when --eval is not given (default: all of --eval)")
+    String evalRange;
+
+    @Option(names = "--tokens", paramLabel = "F", description = {"vision, optin: OPTIN token reduction. Heads and neurons are pruned to F of the MACs,",
+            "then per-layer token counts (merging before blocks) bring the total to the --flops budget. Engine-only: model.onnx holds no merging"})
+    Double tokens;
+
+    @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
+    VisionCli vision = new VisionCli();
+
     @Option(names = "--out", required = true, paramLabel = "<dir>", description = "output folder (must not exist or be empty, unless --force)")
     Path out;
 
@@ -118,8 +133,11 @@ public final class PruneCommand implements Callable<Integer> {
         OptinWeighting w = parseWeighting(weighting);
         DataOptions dataOptions = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0);
 
-        try (LoadedModel m = ModelLoader.load(model)) {
-            if (m.tokenizer() == null) throw new IllegalArgumentException(model + ": prune from the command line supports text models; vision models are pruned through the Java API for now");
+        if (vision == null) vision = new VisionCli();
+        try (LoadedModel m = ModelLoader.load(model, vision.options())) {
+            if (m.isVision()) return pruneVision(m, ms, fractions, latencyBudget, w);
+            if (tokens != null || calibrationRange != null || evalRange != null)
+                throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
             PruneJob job = new PruneJob(m, quiet ? System.err : System.err, quiet);
             int maxN = samples != null ? samples : ms.stream().mapToInt(this::defaultSamples).max().orElse(2048);
             List<Example> calibration = Datasets.read(data, dataOptions.withLimit(maxN));
@@ -140,6 +158,54 @@ public final class PruneCommand implements Callable<Integer> {
             System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
         }
         return 0;
+    }
+
+    private int pruneVision(LoadedModel m, List<Pruner.Method> ms, List<Double> fractions, boolean latencyBudget, OptinWeighting w) throws Exception {
+        if (latencyBudget) throw new IllegalArgumentException("--latency budgets are not supported for vision models; use --flops");
+        if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
+        if (tokens != null && !ms.contains(Pruner.Method.OPTIN)) throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
+        int channels = m.weights().vision().embeddings().channels();
+        dev.optin.vision.ImageSet calib = dev.optin.vision.ImageSets.read(data, channels);
+        dev.optin.vision.ImageSet ev = eval != null ? dev.optin.vision.ImageSets.read(eval, channels) : evalRange != null ? calib : null;
+        int[] cr = dev.optin.vision.ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
+        int[] er = null;
+        if (ev != null) {
+            er = dev.optin.vision.ImageSets.range(evalRange, ev.count(), "--eval-range");
+            if (evalLimit > 0) er[1] = (int) Math.min(er[1], er[0] + evalLimit);
+            if (ev == calib && er[0] < cr[1] && cr[0] < er[1] && calibrationRange != null)
+                System.err.println("optin: warning: --calibration-range and --eval-range overlap");
+        }
+        List<PruneJob.Run> runs = new ArrayList<>();
+        for (Pruner.Method method : ms)
+            for (double f : fractions) runs.add(new PruneJob.Run(method, f, false, null, samples != null ? samples : defaultSamples(method)));
+        PruneJob.Settings settings = new PruneJob.Settings(null, batch, 0, tune, fast, w, labelFree, seed, 0, !noSpeed);
+        Path written = new VisionPruneJob(m, System.err, quiet).run(new VisionPruneJob.Data(calib, cr, ev, er), runs, settings, tokens, out, force);
+        System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
+        return 0;
+    }
+
+    /** How to read vision checkpoints that do not describe themselves (see {@link VisionOptions}). */
+    static final class VisionCli {
+        @Option(names = "--heads", paramLabel = "N", description = "attention heads per layer (timm and lucidrains state dicts: the fused qkv matrix does not tell)")
+        int heads;
+        @Option(names = "--mean", paramLabel = "M[,M…]", split = ",", description = "per-channel normalisation mean when the checkpoint has no preprocessor_config.json (default 0.5)")
+        List<Float> mean;
+        @Option(names = "--std", paramLabel = "S[,S…]", split = ",", description = "per-channel normalisation std (default 0.5)")
+        List<Float> std;
+        @Option(names = "--layer-norm-eps", paramLabel = "E", description = "layer norm epsilon (default: the layout's: config.json, timm 1e-6, lucidrains 1e-5)")
+        float eps;
+
+        VisionOptions options() {
+            if (heads < 0) throw new IllegalArgumentException("--heads must be positive, got " + heads);
+            return new VisionOptions(heads, eps, floats(mean), floats(std));
+        }
+
+        private static float[] floats(List<Float> l) {
+            if (l == null) return null;
+            float[] r = new float[l.size()];
+            for (int i = 0; i < r.length; i++) r[i] = l.get(i);
+            return r;
+        }
     }
 
     private int defaultSamples(Pruner.Method m) {

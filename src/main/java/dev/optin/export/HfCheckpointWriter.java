@@ -41,6 +41,7 @@ import java.util.List;
  * {@code optin_stock_hf_compatible: true}); otherwise it is the widest layer and only optin's
  * loader understands the folder ({@code false}). Likewise when hidden_size is not a multiple of
  * the head size ({@code num_attention_heads} is then the largest per-layer count).
+ * Vision transformers are written by {@link VisionCheckpointWriter} (same per-layer keys).
  */
 public final class HfCheckpointWriter {
     private HfCheckpointWriter() {}
@@ -65,6 +66,7 @@ public final class HfCheckpointWriter {
 
     /** Writes the checkpoint files into an existing folder (for callers that add more files, e.g. the CLI). */
     public static void writeInto(EncoderWeights w, Path dir, Path sourceFolderOrNull) throws IOException {
+        if (w.vision() != null) { VisionCheckpointWriter.writeInto(w, dir, sourceFolderOrNull, null); return; }
         JsonNode sourceConfig = null;
         if (sourceFolderOrNull != null && Files.isRegularFile(sourceFolderOrNull.resolve("config.json"))) {
             try {

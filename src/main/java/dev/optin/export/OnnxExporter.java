@@ -24,6 +24,7 @@ import static dev.optin.export.OnnxGraphBuilder.attr;
  * unpadded tokens). Padding keys get (1 - mask) · lowest-float added to the attention scores,
  * like Hugging Face's finfo.min masking. Layers without heads reduce attention to its output
  * bias; layers without neurons reduce the FFN to its second bias (no 0-sized tensors in the graph).
+ * Vision transformers are built by {@link VisionOnnxExporter} (input {@code pixel_values}).
  */
 public final class OnnxExporter {
     private OnnxExporter() {}
@@ -47,6 +48,7 @@ public final class OnnxExporter {
     }
 
     public static ModelProto build(EncoderWeights w) {
+        if (w.vision() != null) return VisionOnnxExporter.build(w);
         EncoderConfig c = w.config();
         int d = c.hidden(), dh = c.headSize();
         OnnxGraphBuilder g = new OnnxGraphBuilder();
@@ -127,13 +129,13 @@ public final class OnnxExporter {
     }
 
     /** x[B,T,in] · Wᵀ + b. */
-    private static String linear3(OnnxGraphBuilder g, String x, Linear lin, String name) {
+    static String linear3(OnnxGraphBuilder g, String x, Linear lin, String name) {
         String y = g.op("MatMul", new String[]{x, g.transposed(name + ".weight", lin.weight, lin.out, lin.in)});
         return lin.bias == null ? y : g.op("Add", new String[]{y, g.floats(name + ".bias", lin.bias, lin.out)});
     }
 
     /** x[B,in] · Wᵀ + b as one Gemm. */
-    private static String gemm(OnnxGraphBuilder g, String x, Linear lin, String name, String output) {
+    static String gemm(OnnxGraphBuilder g, String x, Linear lin, String name, String output) {
         String out = output != null ? output : g.fresh("gemm");
         String[] in = lin.bias == null
                 ? new String[]{x, g.floats(name + ".weight", lin.weight, lin.out, lin.in)}
@@ -143,18 +145,18 @@ public final class OnnxExporter {
     }
 
     /** [B,T,H·dh] → [B,T,H,dh] → transposed by perm. */
-    private static String splitHeads(OnnxGraphBuilder g, String x, String shape4, long... perm) {
+    static String splitHeads(OnnxGraphBuilder g, String x, String shape4, long... perm) {
         return g.op("Transpose", new String[]{g.op("Reshape", new String[]{x, shape4})}, attr("perm", perm));
     }
 
-    private static String layerNorm(OnnxGraphBuilder g, String x, Norm n, String name, float eps, String output) {
+    static String layerNorm(OnnxGraphBuilder g, String x, Norm n, String name, float eps, String output) {
         String out = output != null ? output : g.fresh("layernorm");
         g.opTo("LayerNormalization", out, new String[]{x, g.floats(name + ".weight", n.gamma(), n.gamma().length),
                 g.floats(name + ".bias", n.beta(), n.beta().length)}, attr("axis", -1L), attr("epsilon", eps));
         return out;
     }
 
-    private static String activation(OnnxGraphBuilder g, String x, Activation a) {
+    static String activation(OnnxGraphBuilder g, String x, Activation a) {
         return switch (a) {
             case RELU -> g.op("Relu", new String[]{x});
             case GELU -> {   // 0.5·x·(1 + erf(x/√2))

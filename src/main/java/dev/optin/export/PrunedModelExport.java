@@ -2,6 +2,7 @@ package dev.optin.export;
 
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
+import dev.optin.vision.ImagePreprocessing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,8 +37,18 @@ public final class PrunedModelExport {
 
     /** Writes the pruned checkpoint and model.onnx into an existing (temporary) folder; returns the pruned weights. */
     public static EncoderWeights writeInto(EncoderWeights original, Masks masks, Path dir, Path sourceFolderOrNull) throws IOException {
+        return writeInto(original, masks, dir, sourceFolderOrNull, null);
+    }
+
+    /**
+     * As {@link #writeInto(EncoderWeights, Masks, Path, Path)}; for a vision transformer, prepOrNull
+     * is written as preprocessor_config.json when the source folder has none (e.g. a .pt checkpoint).
+     */
+    public static EncoderWeights writeInto(EncoderWeights original, Masks masks, Path dir, Path sourceFolderOrNull,
+                                           ImagePreprocessing prepOrNull) throws IOException {
         EncoderWeights pruned = PhysicalPruner.prune(original, masks);
-        HfCheckpointWriter.writeInto(pruned, dir, sourceFolderOrNull);
+        if (pruned.vision() != null) VisionCheckpointWriter.writeInto(pruned, dir, sourceFolderOrNull, prepOrNull);
+        else HfCheckpointWriter.writeInto(pruned, dir, sourceFolderOrNull);
         OnnxExporter.export(pruned, dir.resolve(ONNX_FILE));
         return pruned;
     }

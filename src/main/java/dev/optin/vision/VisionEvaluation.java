@@ -30,6 +30,21 @@ public final class VisionEvaluation {
         return correct / (double) (to - from);
     }
 
+    /** Top-1 accuracy with OPTIN token merging: tokensBefore[l] tokens per image enter block l (engine only). */
+    public static double accuracyWithTokens(Encoder encoder, ImagePreprocessing prep, ImageSet images, int from, int to, Masks masks,
+                                            int[] tokensBefore, int batchSize) {
+        VisionEmbeddings emb = encoder.weights().vision().embeddings();
+        int correct = 0;
+        for (int s = from; s < to; s += batchSize) {
+            int e = Math.min(to, s + batchSize);
+            dev.optin.model.Batch b = VisionData.batches(images, prep, emb, s, e, batchSize).get(0);
+            float[] z = dev.optin.model.TokenReducedForward.logits(encoder, b, masks, tokensBefore);
+            int C = z.length / (e - s);
+            for (int i = 0; i < e - s; i++) if (argmax(z, i * C, C) == images.labels()[s + i]) correct++;
+        }
+        return correct / (double) (to - from);
+    }
+
     public static int argmax(float[] z, int off, int n) {
         int best = 0;
         for (int j = 1; j < n; j++) if (z[off + j] > z[off + best]) best = j;

@@ -1,0 +1,109 @@
+package dev.optin.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optin.testing.Fixtures;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** prune and eval on vision transformers: vit-fmnist with Fashion-MNIST, vit_mnist_gpu.pt with MNIST, and bad options. */
+class VisionPruneCommandTest {
+    static final Path FASHION_TRAIN = Path.of("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
+    static final Path FASHION_TEST = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+
+    @TempDir Path dir;
+
+    static EvalInspectCommandTest.Run run(String... a) { return EvalInspectCommandTest.run(a); }
+
+    @Test
+    void vitFmnistKwonAndOptinWithTokensExportAndReport() throws Exception {
+        String model = Fixtures.require("vit-fmnist").toString();
+        Assumptions.assumeTrue(Files.exists(FASHION_TRAIN), "skipped: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+        Path out = dir.resolve("out");
+        var r = run("prune", model, "--data", FASHION_TRAIN.toString(), "--calibration-range", "0:64", "--eval", FASHION_TEST.toString(),
+                "--eval-range", "0:200", "--method", "kwon,optin", "--fast", "--samples", "32", "--batch", "16", "--flops", "0.6",
+                "--tokens", "0.8", "--out", out.toString(), "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode top = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(top.get("runs")).hasSize(2);
+
+        JsonNode kwon = new ObjectMapper().readTree(out.resolve("kwon-flops60/report.json").toFile());
+        assertThat(kwon.get("method").asText()).isEqualTo("kwon");
+        assertThat(kwon.at("/macs/ratio").asDouble()).isLessThanOrEqualTo(0.6);
+        assertThat(kwon.at("/params/pruned").asLong()).isLessThan(kwon.at("/params/original").asLong());
+        assertThat(kwon.get("heads_kept")).hasSize(6);
+        assertThat(kwon.get("neurons_kept")).hasSize(6);
+        assertThat(kwon.get("pruning_seconds").asDouble()).isPositive();
+        double original = kwon.at("/accuracy/original/accuracy").asDouble();
+        assertThat(original).isGreaterThan(0.7);
+        assertThat(kwon.get("speed").get(0).get("runtime").asText()).isEqualTo("onnxruntime");
+        assertThat(kwon.get("speed").get(0).get("speedup").asDouble()).isPositive();
+
+        JsonNode optin = new ObjectMapper().readTree(out.resolve("optin-flops60-tokens/report.json").toFile());
+        assertThat(optin.get("method").asText()).isEqualTo("optin (fast) + tokens");
+        assertThat(optin.at("/macs/ratio").asDouble()).isLessThanOrEqualTo(0.6);
+        assertThat(optin.get("tokens_per_layer")).hasSize(6);
+        assertThat(optin.get("tokens_per_layer").get(5).asInt()).isLessThan(50);
+        assertThat(Files.exists(out.resolve("optin-flops60-tokens/masks.json"))).isTrue();
+
+        // the exported kwon folder evaluates (through eval) to the accuracy the report states for the masked model
+        var e = run("eval", out.resolve("kwon-flops60").toString(), "--data", FASHION_TEST.toString(), "--range", "0:200", "--json");
+        assertThat(e.code()).as(e.err()).isZero();
+        JsonNode ev = new ObjectMapper().readTree(e.out());
+        assertThat(ev.get("accuracy").asDouble()).isCloseTo(kwon.at("/accuracy/pruned/accuracy").asDouble(), within(1.5e-6));
+        assertThat(ev.get("examples").asInt()).isEqualTo(200);
+        assertThat(Files.exists(out.resolve("kwon-flops60/model.onnx"))).isTrue();
+        assertThat(Files.exists(out.resolve("kwon-flops60/preprocessor_config.json"))).isTrue();
+    }
+
+    @Test
+    void lucidrainsCheckpointNeedsHeadsAndPrunesOnIdxRanges() throws Exception {
+        Path pt = Fixtures.require("vit-mnist-researchase/vit_mnist_gpu.pt");
+        Path mnist = Fixtures.require("mnist/t10k-images-idx3-ubyte.gz");
+        var noHeads = run("eval", pt.toString(), "--data", mnist.toString(), "--range", "0:10");
+        assertThat(noHeads.code()).isNotZero();
+        assertThat(noHeads.err()).contains("--heads");
+
+        var e = run("eval", pt.toString(), "--data", mnist.toString(), "--heads", "4", "--mean", "0.1307", "--std", "0.3081", "--range", "2000:2300", "--json");
+        assertThat(e.code()).as(e.err()).isZero();
+        assertThat(new ObjectMapper().readTree(e.out()).get("accuracy").asDouble()).isGreaterThan(0.9);
+
+        Path out = dir.resolve("mnist");
+        var r = run("prune", pt.toString(), "--heads", "4", "--mean", "0.1307", "--std", "0.3081", "--data", mnist.toString(),
+                "--calibration-range", "0:2000", "--eval-range", "2000:2300", "--method", "optin", "--fast", "--samples", "32",
+                "--batch", "16", "--flops", "0.6", "--out", out.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(rep.get("calibration_range").asText()).isEqualTo("0:32");
+        assertThat(rep.get("eval_range").asText()).isEqualTo("2000:2300");
+        assertThat(rep.has("speed")).isFalse();
+        // the exported folder carries the normalisation: it evaluates without --heads/--mean/--std
+        var back = run("eval", out.toString(), "--data", mnist.toString(), "--range", "2000:2300", "--json");
+        assertThat(back.code()).as(back.err()).isZero();
+        assertThat(new ObjectMapper().readTree(back.out()).get("accuracy").asDouble()).isCloseTo(rep.at("/accuracy/pruned/accuracy").asDouble(), within(1.5e-6));
+    }
+
+    @Test
+    void badVisionOptionsAreClearErrors() throws Exception {
+        Path pt = Fixtures.require("vit-mnist-researchase/vit_mnist_gpu.pt");
+        Path mnist = Fixtures.require("mnist/t10k-images-idx3-ubyte.gz");
+        var r = run("prune", pt.toString(), "--heads", "4", "--data", mnist.toString(), "--calibration-range", "0:20000",
+                "--flops", "0.6", "--out", dir.resolve("x").toString(), "-q");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--calibration-range").contains("10000 images");
+        r = run("prune", pt.toString(), "--heads", "4", "--data", mnist.toString(), "--method", "kwon", "--tokens", "0.8",
+                "--flops", "0.6", "--out", dir.resolve("y").toString(), "-q");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--tokens").contains("optin");
+        r = run("prune", pt.toString(), "--heads", "4", "--data", mnist.toString(), "--latency", "0.6", "--out", dir.resolve("z").toString(), "-q");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--flops");
+    }
+}
