@@ -181,55 +181,29 @@ public final class HfCheckpointWriter {
         SafetensorsWriter st = new SafetensorsWriter().metadata("format", "pt");
         Embeddings e = w.embeddings();
         boolean distil = c.architecture() == Architecture.DISTILBERT;
-        String base = switch (c.architecture()) { case BERT -> "bert."; case ROBERTA -> "roberta."; case DISTILBERT -> "distilbert.";
-            case VIT -> throw new IllegalArgumentException("vision transformers are written by the vision exporter, not the text checkpoint writer"); };
-        st.add(base + "embeddings.word_embeddings.weight", e.word(), e.word().length / d, d);
-        st.add(base + "embeddings.position_embeddings.weight", e.position(), e.position().length / d, d);
-        if (e.tokenType() != null) {
-            if (distil) throw new IllegalArgumentException("DistilBERT has no token-type embeddings, but the model has them");
-            st.add(base + "embeddings.token_type_embeddings.weight", e.tokenType(), e.tokenType().length / d, d);
-        }
-        norm(st, base + "embeddings.LayerNorm", e.norm());
+        if (c.architecture() == Architecture.VIT)
+            throw new IllegalArgumentException("vision transformers are written by the vision exporter, not the text checkpoint writer");
+        if (distil && e.tokenType() != null) throw new IllegalArgumentException("DistilBERT has no token-type embeddings, but the model has them");
+        HfTensorNames n = new HfTensorNames(c.architecture());
+        st.add(n.embeddings("word_embeddings.weight"), e.word(), e.word().length / d, d);
+        st.add(n.embeddings("position_embeddings.weight"), e.position(), e.position().length / d, d);
+        if (e.tokenType() != null) st.add(n.embeddings("token_type_embeddings.weight"), e.tokenType(), e.tokenType().length / d, d);
+        norm(st, n.embeddings("LayerNorm"), e.norm());
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights lw = w.layers()[l];
-            if (distil) {
-                String p = base + "transformer.layer." + l + ".";
-                linear(st, p + "attention.q_lin", lw.query());
-                linear(st, p + "attention.k_lin", lw.key());
-                linear(st, p + "attention.v_lin", lw.value());
-                linear(st, p + "attention.out_lin", lw.attnOut());
-                norm(st, p + "sa_layer_norm", lw.attnNorm());
-                linear(st, p + "ffn.lin1", lw.ffnIn());
-                linear(st, p + "ffn.lin2", lw.ffnOut());
-                norm(st, p + "output_layer_norm", lw.ffnNorm());
-            } else {
-                String p = base + "encoder.layer." + l + ".";
-                linear(st, p + "attention.self.query", lw.query());
-                linear(st, p + "attention.self.key", lw.key());
-                linear(st, p + "attention.self.value", lw.value());
-                linear(st, p + "attention.output.dense", lw.attnOut());
-                norm(st, p + "attention.output.LayerNorm", lw.attnNorm());
-                linear(st, p + "intermediate.dense", lw.ffnIn());
-                linear(st, p + "output.dense", lw.ffnOut());
-                norm(st, p + "output.LayerNorm", lw.ffnNorm());
-            }
+            linear(st, n.layer(l, HfTensorNames.Part.QUERY), lw.query());
+            linear(st, n.layer(l, HfTensorNames.Part.KEY), lw.key());
+            linear(st, n.layer(l, HfTensorNames.Part.VALUE), lw.value());
+            linear(st, n.layer(l, HfTensorNames.Part.ATTN_OUT), lw.attnOut());
+            norm(st, n.layer(l, HfTensorNames.Part.ATTN_NORM), lw.attnNorm());
+            linear(st, n.layer(l, HfTensorNames.Part.FFN_IN), lw.ffnIn());
+            linear(st, n.layer(l, HfTensorNames.Part.FFN_OUT), lw.ffnOut());
+            norm(st, n.layer(l, HfTensorNames.Part.FFN_NORM), lw.ffnNorm());
         }
         ClassifierHead h = w.head();
         if (h != null) {
-            switch (c.architecture()) {
-                case BERT -> {
-                    if (h.dense() != null) linear(st, "bert.pooler.dense", h.dense());
-                    linear(st, "classifier", h.out());
-                }
-                case ROBERTA -> {
-                    if (h.dense() != null) linear(st, "classifier.dense", h.dense());
-                    linear(st, "classifier.out_proj", h.out());
-                }
-                case DISTILBERT -> {
-                    if (h.dense() != null) linear(st, "pre_classifier", h.dense());
-                    linear(st, "classifier", h.out());
-                }
-            }
+            if (h.dense() != null) linear(st, n.headDense(), h.dense());
+            linear(st, n.headOut(), h.out());
         }
         return st;
     }

@@ -31,6 +31,9 @@ public final class OnnxExporter {
 
     public static final int OPSET = 17;
     public static final long IR_VERSION = 8;
+    /** Metadata key holding the model's Hugging Face config.json (per-layer head and neuron counts included),
+     *  so optin reads its own exports back exactly; initializers carry Hugging Face state-dict names. */
+    public static final String CONFIG_METADATA = "optin.config";
 
     public static void export(EncoderWeights w, Path out) throws IOException {
         ModelProto model = build(w);
@@ -55,24 +58,25 @@ public final class OnnxExporter {
         g.graph.setName("optin_encoder");
         TensorProto.DataType i64 = TensorProto.DataType.INT64, f32 = TensorProto.DataType.FLOAT;
         Embeddings e = w.embeddings();
+        HfTensorNames n = new HfTensorNames(c.architecture());
         boolean types = e.tokenType() != null;
         g.graph.addInput(OnnxGraphBuilder.value("input_ids", i64, "batch_size", "sequence_length"));
         g.graph.addInput(OnnxGraphBuilder.value("attention_mask", i64, "batch_size", "sequence_length"));
         if (types) g.graph.addInput(OnnxGraphBuilder.value("token_type_ids", i64, "batch_size", "sequence_length"));
 
         // ---- embeddings
-        String x = g.op("Gather", new String[]{g.floats("embeddings.word", e.word(), e.word().length / d, d), "input_ids"});
+        String x = g.op("Gather", new String[]{g.floats(n.embeddings("word_embeddings.weight"), e.word(), e.word().length / d, d), "input_ids"});
         String shape = g.op("Shape", new String[]{"input_ids"});
         String len = g.op("Gather", new String[]{shape, g.int64s("const.one_i64", new long[]{1})}, attr("axis", 0L));
         String start = g.int64s("const.position_offset", new long[]{c.positionOffset()});
         String limit = g.op("Add", new String[]{len, start});
         String positions = g.op("Range", new String[]{start, limit, "const.one_i64"});
         x = g.op("Add", new String[]{x, g.op("Gather", new String[]{
-                g.floats("embeddings.position", e.position(), e.position().length / d, d), positions})});
+                g.floats(n.embeddings("position_embeddings.weight"), e.position(), e.position().length / d, d), positions})});
         if (types)
             x = g.op("Add", new String[]{x, g.op("Gather", new String[]{
-                    g.floats("embeddings.token_type", e.tokenType(), e.tokenType().length / d, d), "token_type_ids"})});
-        x = layerNorm(g, x, e.norm(), "embeddings.norm", c.layerNormEps(), null);
+                    g.floats(n.embeddings("token_type_embeddings.weight"), e.tokenType(), e.tokenType().length / d, d), "token_type_ids"})});
+        x = layerNorm(g, x, e.norm(), n.embeddings("LayerNorm"), c.layerNormEps(), null);
 
         // ---- additive attention mask [B,1,1,T]
         String maskF = g.op("Cast", new String[]{"attention_mask"}, attr("to", (long) f32.getNumber()));
@@ -88,28 +92,28 @@ public final class OnnxExporter {
             String attn;
             if (H > 0) {
                 String heads4 = g.int64s(p + "heads_shape", new long[]{0, 0, H, dh}, 4);
-                String q = splitHeads(g, linear3(g, x, lw.query(), p + "query"), heads4, 0, 2, 1, 3);
-                String k = splitHeads(g, linear3(g, x, lw.key(), p + "key"), heads4, 0, 2, 3, 1);
-                String v = splitHeads(g, linear3(g, x, lw.value(), p + "value"), heads4, 0, 2, 1, 3);
+                String q = splitHeads(g, linear3(g, x, lw.query(), n.layer(l, HfTensorNames.Part.QUERY)), heads4, 0, 2, 1, 3);
+                String k = splitHeads(g, linear3(g, x, lw.key(), n.layer(l, HfTensorNames.Part.KEY)), heads4, 0, 2, 3, 1);
+                String v = splitHeads(g, linear3(g, x, lw.value(), n.layer(l, HfTensorNames.Part.VALUE)), heads4, 0, 2, 1, 3);
                 String scores = g.op("Mul", new String[]{g.op("MatMul", new String[]{q, k}), scale});
                 String probs = g.op("Softmax", new String[]{g.op("Add", new String[]{scores, mask4})}, attr("axis", -1L));
                 String ctx = g.op("Transpose", new String[]{g.op("MatMul", new String[]{probs, v})}, attr("perm", 0L, 2L, 1L, 3L));
                 ctx = g.op("Reshape", new String[]{ctx, g.int64s(p + "merge_shape", new long[]{0, 0, A}, 3)});
-                attn = g.op("Add", new String[]{linear3(g, ctx, lw.attnOut(), p + "attn_out"), x});
+                attn = g.op("Add", new String[]{linear3(g, ctx, lw.attnOut(), n.layer(l, HfTensorNames.Part.ATTN_OUT)), x});
             } else {
                 attn = lw.attnOut().bias == null ? x
-                        : g.op("Add", new String[]{x, g.floats(p + "attn_out.bias", lw.attnOut().bias, d)});
+                        : g.op("Add", new String[]{x, g.floats(n.layer(l, HfTensorNames.Part.ATTN_OUT) + ".bias", lw.attnOut().bias, d)});
             }
-            String h = layerNorm(g, attn, lw.attnNorm(), p + "attn_norm", c.layerNormEps(), null);
+            String h = layerNorm(g, attn, lw.attnNorm(), n.layer(l, HfTensorNames.Part.ATTN_NORM), c.layerNormEps(), null);
             String ffn;
             if (lw.intermediate() > 0) {
-                String pre = linear3(g, h, lw.ffnIn(), p + "ffn_in");
-                ffn = g.op("Add", new String[]{linear3(g, activation(g, pre, c.activation()), lw.ffnOut(), p + "ffn_out"), h});
+                String pre = linear3(g, h, lw.ffnIn(), n.layer(l, HfTensorNames.Part.FFN_IN));
+                ffn = g.op("Add", new String[]{linear3(g, activation(g, pre, c.activation()), lw.ffnOut(), n.layer(l, HfTensorNames.Part.FFN_OUT)), h});
             } else {
                 ffn = lw.ffnOut().bias == null ? h
-                        : g.op("Add", new String[]{h, g.floats(p + "ffn_out.bias", lw.ffnOut().bias, d)});
+                        : g.op("Add", new String[]{h, g.floats(n.layer(l, HfTensorNames.Part.FFN_OUT) + ".bias", lw.ffnOut().bias, d)});
             }
-            x = layerNorm(g, ffn, lw.ffnNorm(), p + "ffn_norm", c.layerNormEps(), l == c.layers() - 1 ? "last_hidden_state" : null);
+            x = layerNorm(g, ffn, lw.ffnNorm(), n.layer(l, HfTensorNames.Part.FFN_NORM), c.layerNormEps(), l == c.layers() - 1 ? "last_hidden_state" : null);
         }
         g.graph.addOutput(OnnxGraphBuilder.value("last_hidden_state", f32, "batch_size", "sequence_length", d));
 
@@ -117,14 +121,16 @@ public final class OnnxExporter {
         if (head != null) {
             String cls = g.op("Gather", new String[]{x, g.int64s("const.zero_i64", new long[]{0})}, attr("axis", 1L));
             if (head.dense() != null) {
-                cls = gemm(g, cls, head.dense(), "head.dense", null);
+                cls = gemm(g, cls, head.dense(), n.headDense(), null);
                 cls = g.op(head.activation() == ClassifierHead.DenseActivation.TANH ? "Tanh" : "Relu", new String[]{cls});
             }
-            gemm(g, cls, head.out(), "head.out", "logits");
+            gemm(g, cls, head.out(), n.headOut(), "logits");
             g.graph.addOutput(OnnxGraphBuilder.value("logits", f32, "batch_size", head.out().out));
         }
         return ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("optin").setProducerVersion("0.1")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addMetadataProps(StringStringEntryProto.newBuilder().setKey(CONFIG_METADATA)
+                        .setValue(HfCheckpointWriter.config(w, null).toString()))
                 .setGraph(g.graph).build();
     }
 

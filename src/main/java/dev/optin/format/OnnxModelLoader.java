@@ -27,15 +27,29 @@ public final class OnnxModelLoader {
 
     public static EncoderWeights load(Path onnx) {
         String file = onnx.getFileName().toString();
-        GraphProto g = parse(onnx).getGraph();
+        ModelProto model = parse(onnx);
+        GraphProto g = model.getGraph();
         Graph graph = new Graph(g, file);
         GraphTensors src = new GraphTensors(graph, file);
+        for (StringStringEntryProto p : model.getMetadataPropsList())
+            if (p.getKey().equals(OPTIN_CONFIG)) return HfCheckpointLoader.assemble(optinConfig(p.getValue(), file), src, file + " (optin.config)");
         String prefix = HfCheckpointLoader.modelPrefix(src.names());
         if (prefix == null)
             throw new FormatException(file + ": not a BERT-family export: no embeddings.word_embeddings.weight initializer "
                     + "(found " + src.names().size() + " weights, e.g. " + src.names().stream().limit(3).toList() + ")");
         EncoderConfig config = inferConfig(graph, src, prefix, file);
         return HfCheckpointLoader.assemble(config, src, "the ONNX graph");
+    }
+
+    /** Metadata key under which optin's exporter stores the model's config.json (per-layer widths included). */
+    static final String OPTIN_CONFIG = "optin.config";
+
+    private static EncoderConfig optinConfig(String json, String file) {
+        try {
+            return HfConfig.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json), file + " (optin.config)");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new FormatException(file + ": the optin.config metadata is not valid JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     static ModelProto parse(Path onnx) {

@@ -60,6 +60,15 @@ class PruneCommandTest {
             ForwardResult b = new Encoder(pruned.weights()).forward(batch, Masks.ones(pruned.weights().config()));
             for (int i = 0; i < a.logits.length; i++) assertThat((double) b.logits[i]).isCloseTo(a.logits[i], within(1e-4));
         }
+        // the exported checkpoint and the exported ONNX graph, evaluated afresh, give the accuracy the report states
+        double reported = rep.at("/accuracy/pruned/accuracy").asDouble();
+        for (String exported : List.of(out.toString(), out.resolve("model.onnx").toString())) {
+            var ev = run("eval", exported, "--data", dev, "--limit", "64", "--json");
+            assertThat(ev.code()).as(ev.err()).isZero();
+            JsonNode e = new ObjectMapper().readTree(ev.out().lines().filter(x -> x.startsWith("{")).reduce((x, y) -> y).orElseThrow());
+            assertThat(e.get("examples").asInt()).isEqualTo(64);
+            assertThat(e.get("accuracy").asDouble()).as(exported).isEqualTo(reported);
+        }
         // refuses to overwrite without --force, and leaves the existing output alone
         long before = Files.size(out.resolve("model.safetensors"));
         var again = run("prune", model, "--data", train, "--method", "random", "--flops", "0.5", "--samples", "64",

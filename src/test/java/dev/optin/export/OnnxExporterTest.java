@@ -70,6 +70,16 @@ class OnnxExporterTest {
         System.out.printf("ONNX vs engine [%s]: max |Δhidden| = %.2e, max |Δlogits| = %.2e%n", what, diff[0], diff[1]);
         assertThat(diff[0]).isLessThan(1e-4);
         assertThat(diff[1]).isLessThan(1e-4);
+
+        // optin reads its own export back: same per-layer widths, bit-identical weights, same outputs
+        EncoderWeights back = dev.optin.format.OnnxModelLoader.load(f);
+        assertThat(back.config().headsPerLayer()).containsExactly(w.config().headsPerLayer());
+        assertThat(back.config().intermediatePerLayer()).containsExactly(w.config().intermediatePerLayer());
+        assertThat(back.config().architecture()).isEqualTo(w.config().architecture());
+        ForwardResult a = new Encoder(w).forward(batch, Masks.ones(w.config()));
+        ForwardResult b = new Encoder(back).forward(batch, Masks.ones(back.config()));
+        assertThat(b.hidden).containsExactly(a.hidden);
+        if (w.head() != null) assertThat(b.logits).containsExactly(a.logits);
     }
 
     @Test
