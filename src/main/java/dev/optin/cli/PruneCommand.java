@@ -61,6 +61,10 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--samples", paramLabel = "N", description = "calibration examples (default: 2048; OPTIN exact 64, OPTIN --fast 128)")
     Integer samples;
 
+    @Option(names = "--sampling", paramLabel = "<how>", defaultValue = "random",
+            description = "which calibration rows: random (uniform over the whole file, seeded by --seed; default) or first (the file's first N)")
+    String sampling;
+
     @Option(names = "--fast", description = "OPTIN's approximate mode (heads exact, neurons on a subsample)")
     boolean fast;
 
@@ -71,7 +75,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--label-free", description = "kwon: Fisher on the model's own predictions instead of the labels")
     boolean labelFree;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed for token sampling and the random baseline (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "seed for calibration sampling, token sampling and the random baseline (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--eval", paramLabel = "<file>", description = "labelled dev data: accuracy (or the task's metrics) before and after; embedding fidelity for text data")
@@ -140,7 +144,11 @@ public final class PruneCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
             PruneJob job = new PruneJob(m, quiet ? System.err : System.err, quiet);
             int maxN = samples != null ? samples : ms.stream().mapToInt(this::defaultSamples).max().orElse(2048);
-            List<Example> calibration = Datasets.read(data, dataOptions.withLimit(maxN));
+            List<Example> calibration = switch (sampling) {
+                case "random" -> Datasets.sample(data, dataOptions, maxN, seed);
+                case "first" -> Datasets.read(data, dataOptions.withLimit(maxN));
+                default -> throw new IllegalArgumentException("--sampling must be random or first, got '" + sampling + "'");
+            };
             Task t = dataOptions.task() != null ? dataOptions.task() : dev.optin.data.Tasks.detect(data);
             List<Example> evalSet = eval == null ? null : Datasets.read(eval, dataOptions.withTask(t).withLimit(evalLimit));
             LatencyTable table = null;

@@ -2,7 +2,11 @@ package dev.optin.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * Opens data files: GLUE TSV as distributed (.tsv), CSV and JSON Lines with named columns,
@@ -31,6 +35,32 @@ public final class Datasets {
     /** Every example of the file (up to the limit). */
     public static List<Example> read(Path file, DataOptions options) {
         return open(file, options).readAll();
+    }
+
+    /**
+     * n examples drawn uniformly from the whole file (reservoir sampling, seeded, so the same file
+     * and seed give the same sample), in a seeded random order, so that every prefix is itself a
+     * uniform sample (methods that use fewer samples take a prefix). Every row is read and
+     * validated; memory stays O(n). A file with at most n examples is returned whole, shuffled.
+     */
+    public static List<Example> sample(Path file, DataOptions options, int n, long seed) {
+        if (n <= 0) throw new IllegalArgumentException("sample size must be positive, got " + n);
+        List<Example> reservoir = new ArrayList<>(Math.min(n, 1 << 16));
+        SplittableRandom random = new SplittableRandom(seed);
+        try (ExampleReader r = open(file, options.withLimit(0))) {
+            long seen = 0;
+            while (r.hasNext()) {
+                Example e = r.next();
+                if (seen < n) reservoir.add(e);
+                else {
+                    long j = random.nextLong(seen + 1);
+                    if (j < n) reservoir.set((int) j, e);
+                }
+                seen++;
+            }
+        }
+        Collections.shuffle(reservoir, new Random(seed));
+        return reservoir;
     }
 
     /** Just the texts (first segment) of the file, e.g. calibration sentences for label-free pruning. */

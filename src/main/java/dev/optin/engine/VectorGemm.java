@@ -169,23 +169,37 @@ final class VectorGemm implements GemmKernel {
                               float[] a, int aOff, int lda, float[] bp, float[] c, int cOff, int ldc,
                               boolean accumulate, float[] bias, float[] sharedA, int mPad, boolean gelu, float[] gate) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
+        int jBegin = jp0 * NR, jEnd = Math.min(n, jp1 * NR);
+        // The kernel always accumulates into C, so C starts as the bias (or 0) unless the caller accumulates.
+        if (!accumulate)
+            for (int r = i0; r < i1; r++) {
+                int o = cOff + r * ldc;
+                if (bias != null) System.arraycopy(bias, jBegin, c, o + jBegin, jEnd - jBegin);
+                else java.util.Arrays.fill(c, o + jBegin, o + jEnd, 0f);
+            }
         float[] ap = sharedA != null ? sharedA : buffer(A_PACK, strips * MR * Math.min(kc, k));
         float[] tile = new float[MR * NR];
         for (int p0 = 0; p0 < k; p0 += kc) {
             int kq = Math.min(kc, k - p0), apOff = 0;
             if (sharedA != null) apOff = p0 * mPad + i0 * kq; // i0 is a multiple of MR
             else packA(transA, i0, i1, p0, kq, a, aOff, lda, ap, 0);
-            boolean load = accumulate || p0 > 0, last = p0 + kq >= k;
-            float[] bi = !load ? bias : null;
+            boolean last = p0 + kq >= k;
             for (int jp = jp0; jp < jp1; jp++) {
                 int j0 = jp * NR, nr = Math.min(NR, n - j0), bo = p0 * nPad + jp * kq * NR;
                 for (int ir = 0; ir < strips; ir++) {
-                    int r0 = i0 + ir * MR;
-                    kernel(kq, ap, apOff + ir * kq * MR, bp, bo, c, cOff + r0 * ldc + j0, ldc, load, bi, j0,
-                            Math.min(MR, i1 - r0), nr, tile);
+                    int r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0), co = cOff + r0 * ldc + j0;
+                    if (mr == MR && nr == NR) {
+                        kernel(kq, ap, apOff + ir * kq * MR, bp, bo, c, co, ldc);
+                    } else {
+                        // edge tile: run the same kernel on a zero-padded copy, so the kernel has a single path
+                        java.util.Arrays.fill(tile, 0f);
+                        for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * NR, nr);
+                        kernel(kq, ap, apOff + ir * kq * MR, bp, bo, tile, 0, NR);
+                        for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * NR, c, co + ii * ldc, nr);
+                    }
                     if (gelu && last) // fused activation: the tile is still in L1
-                        for (int ii = 0, mr = Math.min(MR, i1 - r0); ii < mr; ii++) {
-                            int o = cOff + (r0 + ii) * ldc + j0;
+                        for (int ii = 0; ii < mr; ii++) {
+                            int o = co + ii * ldc;
                             Ops.gelu(c, o, gate, j0, c, o, nr);
                         }
                 }
@@ -194,17 +208,21 @@ final class VectorGemm implements GemmKernel {
     }
 
     /**
-     * C tile (mr×nr ≤ MR×NR) = Σp A strip · B strip, then + bias or + old C. One method on
-     * purpose: if the JIT does not inline a helper, the accumulators spill to the heap.
+     * C tile (MR×NR) += A strip · B strip. One method with one path on purpose: a helper the JIT
+     * does not inline spills the accumulators to the heap, and every rarely taken branch (edge
+     * tiles, bias, first k block) is an uncommon trap whose deoptimisation sends this method back
+     * to interpreted/C1 code, where the Vector API is not intrinsified and runs ~100× slower; on a
+     * busy machine the recompilations were observed to take minutes. Bias, zeroing and edges are
+     * therefore handled by the caller.
      */
-    private static void kernel(int kq, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc,
-                               boolean load, float[] bias, int j0, int mr, int nr, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+    private static void kernel(int kq, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc) {
+        int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + L);
+        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + L);
+        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + L);
         for (int p = 0; p < kq; p++, ao += MR, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
@@ -221,45 +239,11 @@ final class VectorGemm implements GemmKernel {
             av = FloatVector.broadcast(S, ap[ao + 5]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
         }
-        if (mr == MR && nr == NR) {
-            if (bias != null) {
-                FloatVector v0 = FloatVector.fromArray(S, bias, j0), v1 = FloatVector.fromArray(S, bias, j0 + L);
-                c00 = c00.add(v0); c01 = c01.add(v1); c10 = c10.add(v0); c11 = c11.add(v1);
-                c20 = c20.add(v0); c21 = c21.add(v1); c30 = c30.add(v0); c31 = c31.add(v1);
-                c40 = c40.add(v0); c41 = c41.add(v1); c50 = c50.add(v0); c51 = c51.add(v1);
-            }
-            int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, o0)); c01 = c01.add(FloatVector.fromArray(S, c, o0 + L));
-                c10 = c10.add(FloatVector.fromArray(S, c, o1)); c11 = c11.add(FloatVector.fromArray(S, c, o1 + L));
-                c20 = c20.add(FloatVector.fromArray(S, c, o2)); c21 = c21.add(FloatVector.fromArray(S, c, o2 + L));
-                c30 = c30.add(FloatVector.fromArray(S, c, o3)); c31 = c31.add(FloatVector.fromArray(S, c, o3 + L));
-                c40 = c40.add(FloatVector.fromArray(S, c, o4)); c41 = c41.add(FloatVector.fromArray(S, c, o4 + L));
-                c50 = c50.add(FloatVector.fromArray(S, c, o5)); c51 = c51.add(FloatVector.fromArray(S, c, o5 + L));
-            }
-            c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
-            c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
-            c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
-            c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
-            c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
-            c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
-            return;
-        }
-        // Edge tile: same sums, same order of additions as above, written element by element.
-        c00.intoArray(tile, 0); c01.intoArray(tile, L);
-        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-        for (int ii = 0; ii < mr; ii++) {
-            int o = co + ii * ldc;
-            for (int jj = 0; jj < nr; jj++) {
-                float v = tile[ii * NR + jj];
-                if (bias != null) v += bias[j0 + jj];
-                if (load) v += c[o + jj];
-                c[o + jj] = v;
-            }
-        }
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
+        c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
+        c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
     }
 }

@@ -51,6 +51,30 @@ class DatasetsTest {
     }
 
     @Test
+    void randomSamplingIsUniformSeededAndReadsTheWholeFile() throws IOException {
+        // a label-sorted file: the first N rows would all be negative
+        StringBuilder sb = new StringBuilder("sentence\tlabel\n");
+        for (int i = 0; i < 1000; i++) sb.append("row ").append(i).append('\t').append(i < 500 ? 0 : 1).append('\n');
+        Path sorted = write("sorted.tsv", sb.toString());
+        List<Example> a = Datasets.sample(sorted, DataOptions.detect(), 200, 7);
+        assertThat(a).hasSize(200);
+        assertThat(a).extracting(Example::text).doesNotHaveDuplicates();
+        assertThat(Datasets.sample(sorted, DataOptions.detect(), 200, 7)).extracting(Example::text)
+                .containsExactlyElementsOf(a.stream().map(Example::text).toList());
+        assertThat(Datasets.sample(sorted, DataOptions.detect(), 200, 8)).extracting(Example::text)
+                .isNotEqualTo(a.stream().map(Example::text).toList());
+        // hypergeometric: 100 ± 7 positives expected; a prefix (what a method with fewer samples uses) is mixed too
+        assertThat(a.stream().filter(e -> e.label() == 1).count()).isBetween(70L, 130L);
+        assertThat(a.subList(0, 50).stream().filter(e -> e.label() == 1).count()).isBetween(10L, 40L);
+        // a small file comes back whole
+        assertThat(Datasets.sample(sorted, DataOptions.detect(), 5000, 7)).hasSize(1000);
+        // rows after the reservoir fills are still validated
+        Path bad = write("bad.tsv", sb + "broken row without a label column\n");
+        assertThatThrownBy(() -> Datasets.sample(bad, DataOptions.detect(), 10, 7))
+                .isInstanceOf(DataException.class).hasMessageContaining("bad.tsv").hasMessageContaining("1002");
+    }
+
+    @Test
     void glueTasksAsDistributed() throws IOException {
         // headers as in the GLUE files; MRPC's starts with a byte-order mark
         Path mrpc = write("mrpc.tsv", "\uFEFFQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\r\n"
