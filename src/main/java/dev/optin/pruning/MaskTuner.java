@@ -40,6 +40,9 @@ public final class MaskTuner {
             for (int l = 0; l < L; l++) {
                 LayerWeights w = encoder.weights().layers()[l];
                 int H = w.heads(), A = H * dh, I = w.intermediate();
+                // Each block is computed once per batch and reused: the teacher's attention output feeds its FFN,
+                // the student's attention output (with tuned head scales) feeds both the FFN fit and the advance.
+                List<float[]> h1 = new ArrayList<>(batches.size());   // teacher's attention output, then the student's
                 if (l > 0 && student.keptHeads(l) > 0) {
                     List<int[]> groups = new ArrayList<>();
                     List<Integer> units = new ArrayList<>();
@@ -54,10 +57,14 @@ public final class MaskTuner {
                         LayerProbe.Attention s = LayerProbe.attention(c, w, b, xs.get(i), ones(H));
                         LayerProbe.Attention t = LayerProbe.attention(c, w, b, xt.get(i), teacherMasks.head[l]);
                         ls.add(s.ctx(), A, target(t.preNorm(), w.attnOut().bias, xs.get(i), D), b.tokens, null);
+                        h1.add(t.out());
                     }
                     String stop = apply(ls, units, student.head[l], "attention of layer " + l);
                     if (stop != null) return new Result(student, tuned, stop);
                     tuned++;
+                } else {
+                    for (int i = 0; i < batches.size(); i++)
+                        h1.add(LayerProbe.attention(c, w, batches.get(i), xt.get(i), teacherMasks.head[l]).out());
                 }
                 progress.step();
                 if (student.keptNeurons(l) > 0) {
@@ -68,26 +75,30 @@ public final class MaskTuner {
                     for (int i = 0; i < batches.size(); i++) {
                         Batch b = batches.get(i);
                         float[] h1s = LayerProbe.attention(c, w, b, xs.get(i), student.head[l]).out();
-                        float[] h1t = LayerProbe.attention(c, w, b, xt.get(i), teacherMasks.head[l]).out();
                         LayerProbe.Ffn s = LayerProbe.ffn(c, w, b, h1s, ones(I));
-                        LayerProbe.Ffn t = LayerProbe.ffn(c, w, b, h1t, teacherMasks.neuron[l]);
+                        LayerProbe.Ffn t = LayerProbe.ffn(c, w, b, h1.get(i), teacherMasks.neuron[l]);
                         int[] rows = null;
                         if (classification && l == L - 1) {
                             rows = new int[b.size()];
                             for (int q = 0; q < rows.length; q++) rows[q] = b.firstRow(q);
                         }
                         ls.add(s.act(), I, target(t.preNorm(), w.ffnOut().bias, h1s, D), b.tokens, rows);
+                        xt.set(i, t.out());
+                        h1.set(i, h1s);
                     }
                     String stop = apply(ls, units, student.neuron[l], "FFN of layer " + l);
                     if (stop != null) return new Result(student, tuned, stop);
                     tuned++;
+                    for (int i = 0; i < batches.size(); i++)
+                        xs.set(i, LayerProbe.ffn(c, w, batches.get(i), h1.get(i), student.neuron[l]).out());
+                } else {
+                    for (int i = 0; i < batches.size(); i++) {
+                        Batch b = batches.get(i);
+                        xt.set(i, LayerProbe.ffn(c, w, b, h1.get(i), teacherMasks.neuron[l]).out());
+                        xs.set(i, LayerProbe.layer(c, w, b, xs.get(i), student.head[l], student.neuron[l]));
+                    }
                 }
                 progress.step();
-                for (int i = 0; i < batches.size(); i++) {
-                    Batch b = batches.get(i);
-                    xs.set(i, LayerProbe.layer(c, w, b, xs.get(i), student.head[l], student.neuron[l]));
-                    xt.set(i, LayerProbe.layer(c, w, b, xt.get(i), teacherMasks.head[l], teacherMasks.neuron[l]));
-                }
             }
         } finally {
             progress.done();

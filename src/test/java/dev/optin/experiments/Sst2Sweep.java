@@ -11,7 +11,7 @@ import java.util.*;
 
 /**
  * Measurement harness (not a test): prunes the SST-2 fixture with each method and budget and
- * prints dev accuracy. Args: methods (csv) budgets (csv) samples [optin-samples] [tune: true|false|both] [weightings csv]; env SEED (sample shuffle), LABEL_FREE.
+ * prints dev accuracy. Args: methods (csv) budgets (csv) samples [optin-samples] [tune: true|false|both] [weightings csv]; env SEED (calibration sample, as prune --seed; default 1), LABEL_FREE.
  */
 public final class Sst2Sweep {
     public static void main(String[] a) throws Exception {
@@ -24,8 +24,11 @@ public final class Sst2Sweep {
         List<OptinWeighting> weightings = a.length > 5 ? Arrays.stream(a[5].split(",")).map(OptinWeighting::valueOf).toList() : List.of(OptinWeighting.COST_NORMALIZED);
         try (LoadedModel m = ModelLoader.load(fx.resolve("minilm-l6-sst2").toString())) {
             Encoder enc = new Encoder(m.weights());
-            List<String[]> train = tsv(fx.resolve("sst2/train.tsv")), dev = tsv(fx.resolve("sst2/dev.tsv"));
-            Collections.shuffle(train, new Random(Long.parseLong(System.getenv().getOrDefault("SEED", "0"))));
+            // the CLI's calibration sample (prune --seed, default 1): uniform over train.tsv, a prefix per method
+            long seed = Long.parseLong(System.getenv().getOrDefault("SEED", "1"));
+            List<String[]> train = dev.optin.data.Datasets.sample(fx.resolve("sst2/train.tsv"), dev.optin.data.DataOptions.detect(),
+                    Math.max(samples, optinSamples), seed).stream().map(e -> new String[]{e.text(), Integer.toString(e.label())}).toList();
+            List<String[]> dev = tsv(fx.resolve("sst2/dev.tsv"));
             boolean labelFree = System.getenv("LABEL_FREE") != null;
             Batch devBatch = m.tokenizer().batch(dev.stream().map(r -> r[0]).toList());
             int[] devY = dev.stream().mapToInt(r -> Integer.parseInt(r[1])).toArray();
