@@ -43,6 +43,16 @@ public final class LayerProbe {
             }
             Gemm.gemm(false, false, len, dh, len, p, 0, len, v, row0 * A + h * dh, A, ctx, row0 * A + h * dh, A, false);
         });
+        return attentionFromContext(c, w, batch, x, ctx, headMask);
+    }
+
+    /**
+     * The attention block's output from its unmasked per-head context (which does not depend on the head
+     * mask): only the output projection and the norm run again, e.g. after the head scales were tuned.
+     */
+    public static Attention attentionFromContext(EncoderConfig c, LayerWeights w, Batch batch, float[] x, float[] ctx, float[] headMask) {
+        int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh;
+        boolean preLn = c.architecture().preNorm();
         float[] masked = ctx.clone();
         for (int r = 0; r < N; r++) for (int h = 0; h < H; h++) {
             float m = headMask[h];
@@ -69,6 +79,13 @@ public final class LayerProbe {
             int r1 = Math.min(N, blk * 32 + 32);
             for (int i = blk * 32 * I; i < r1 * I; i++) act[i] = fn.apply(act[i]);
         });
+        return ffnFromActivation(c, w, batch, h1, act, neuronMask);
+    }
+
+    /** The FFN block's output from its activations before the neuron mask (which do not depend on it). */
+    public static Ffn ffnFromActivation(EncoderConfig c, LayerWeights w, Batch batch, float[] h1, float[] act, float[] neuronMask) {
+        int N = batch.tokens, D = c.hidden(), I = w.intermediate();
+        boolean preLn = c.architecture().preNorm();
         float[] masked = act.clone();
         for (int r = 0; r < N; r++) for (int j = 0; j < I; j++) masked[r * I + j] *= neuronMask[j];
         float[] pre = new float[N * D];

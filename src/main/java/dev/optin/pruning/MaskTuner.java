@@ -43,6 +43,7 @@ public final class MaskTuner {
                 // Each block is computed once per batch and reused: the teacher's attention output feeds its FFN,
                 // the student's attention output (with tuned head scales) feeds both the FFN fit and the advance.
                 List<float[]> h1 = new ArrayList<>(batches.size());   // teacher's attention output, then the student's
+                List<float[]> ctx = new ArrayList<>(batches.size());  // student's per-head context (mask-independent)
                 if (l > 0 && student.keptHeads(l) > 0) {
                     List<int[]> groups = new ArrayList<>();
                     List<Integer> units = new ArrayList<>();
@@ -58,6 +59,7 @@ public final class MaskTuner {
                         LayerProbe.Attention t = LayerProbe.attention(c, w, b, xt.get(i), teacherMasks.head[l]);
                         ls.add(s.ctx(), A, target(t.preNorm(), w.attnOut().bias, xs.get(i), D), b.tokens, null);
                         h1.add(t.out());
+                        ctx.add(s.ctx());
                     }
                     String stop = apply(ls, units, student.head[l], "attention of layer " + l);
                     if (stop != null) return new Result(student, tuned, stop);
@@ -72,9 +74,14 @@ public final class MaskTuner {
                     List<Integer> units = new ArrayList<>();
                     for (int j = 0; j < I; j++) if (student.neuron[l][j] != 0f) { groups.add(new int[]{j}); units.add(j); }
                     BlockLeastSquares ls = new BlockLeastSquares(groups.toArray(int[][]::new), w.ffnOut().weight, D, I);
+                    // the student's activations (mask-independent) are kept for the advance when they fit comfortably
+                    long actBytes = 4L * I * batches.stream().mapToLong(b -> b.tokens).sum();
+                    List<float[]> acts = actBytes < Runtime.getRuntime().maxMemory() / 4 ? new ArrayList<>(batches.size()) : null;
                     for (int i = 0; i < batches.size(); i++) {
                         Batch b = batches.get(i);
-                        float[] h1s = LayerProbe.attention(c, w, b, xs.get(i), student.head[l]).out();
+                        float[] h1s = (ctx.isEmpty() ? LayerProbe.attention(c, w, b, xs.get(i), student.head[l])
+                                : LayerProbe.attentionFromContext(c, w, b, xs.get(i), ctx.get(i), student.head[l])).out();
+                        if (!ctx.isEmpty()) ctx.set(i, null);
                         LayerProbe.Ffn s = LayerProbe.ffn(c, w, b, h1s, ones(I));
                         LayerProbe.Ffn t = LayerProbe.ffn(c, w, b, h1.get(i), teacherMasks.neuron[l]);
                         int[] rows = null;
@@ -85,12 +92,14 @@ public final class MaskTuner {
                         ls.add(s.act(), I, target(t.preNorm(), w.ffnOut().bias, h1s, D), b.tokens, rows);
                         xt.set(i, t.out());
                         h1.set(i, h1s);
+                        if (acts != null) acts.add(s.act());
                     }
                     String stop = apply(ls, units, student.neuron[l], "FFN of layer " + l);
                     if (stop != null) return new Result(student, tuned, stop);
                     tuned++;
                     for (int i = 0; i < batches.size(); i++)
-                        xs.set(i, LayerProbe.ffn(c, w, batches.get(i), h1.get(i), student.neuron[l]).out());
+                        xs.set(i, (acts != null ? LayerProbe.ffnFromActivation(c, w, batches.get(i), h1.get(i), acts.set(i, null), student.neuron[l])
+                                : LayerProbe.ffn(c, w, batches.get(i), h1.get(i), student.neuron[l])).out());
                 } else {
                     for (int i = 0; i < batches.size(); i++) {
                         Batch b = batches.get(i);
