@@ -103,16 +103,32 @@ public final class ThroughputBench {
     }
 
     /**
-     * Times each runnable iters times after warmup untimed rounds, round-robin (one run of each
-     * per round), so that load from other processes hits all of them alike. Returns seconds per run.
+     * Times each runnable iters times after warm-up, in blocks: each block runs one runtime
+     * several times in a row (after one untimed run), then the next, and blocks alternate, so
+     * that load from other processes hits all of them alike. Not run by run: a runtime measured
+     * right after the other one was measured slowed down (the engine at 1×128 lost 40% after
+     * each ONNX Runtime run), which a deployment running one runtime never sees.
+     * Returns seconds per run.
      */
     static double[][] timeAlternating(List<Runnable> runs, int warmup, int iters) {
-        for (int i = 0; i < warmup; i++) for (Runnable r : runs) r.run();
+        // Warm-up is also bounded below in time: at batch 1 a few rounds last well under a second,
+        // before the JIT has compiled the engine's loops (ONNX Runtime, native code, needs none).
+        for (Runnable r : runs) {
+            long warmEnd = System.nanoTime() + (warmup > 0 ? MIN_WARMUP_NANOS : 0);
+            for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) r.run();
+        }
         double[][] t = new double[runs.size()][iters];
-        for (int i = 0; i < iters; i++)
-            for (int j = 0; j < runs.size(); j++) t[j][i] = time(runs.get(j));
+        int perBlock = (iters + BLOCKS - 1) / BLOCKS;
+        for (int i0 = 0; i0 < iters; i0 += perBlock)
+            for (int j = 0; j < runs.size(); j++) {
+                if (runs.size() > 1) runs.get(j).run();
+                for (int i = i0; i < Math.min(iters, i0 + perBlock); i++) t[j][i] = time(runs.get(j));
+            }
         return t;
     }
+
+    /** Blocks per runtime in {@link #timeAlternating}. */
+    static final int BLOCKS = 3;
 
     static BenchResult result(String runtime, Setting s, int threads, double[] times) {
         double med = Stats.median(times);
@@ -125,6 +141,9 @@ public final class ThroughputBench {
      * machine obtained (ORT is told not to spin in that mode, so idle waiting is not counted).
      */
     static final boolean CPU_TIME = Boolean.getBoolean("optin.bench.cpu");
+
+    /** Warm-up of each runtime lasts at least this long when any warm-up is asked for. */
+    static final long MIN_WARMUP_NANOS = 2_000_000_000L;
 
     private static double time(Runnable r) {
         long t0 = CPU_TIME ? Stats.processCpuNanos() : System.nanoTime();

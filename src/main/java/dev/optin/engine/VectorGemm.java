@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Packed, register-blocked SGEMM on the Vector API (loaded only when the module is present,
  * see {@link VectorSupport}). Both operands are copied into panels so the micro-kernel reads
  * memory sequentially: B in KC×NR strips (shared by all tasks), A in MR×KC strips per task.
- * The micro-kernel keeps an MR×NR tile of C in 2·MR vector registers (6×16 with AVX2).
+ * The micro-kernel keeps an MR×NR tile of C in 2·MR vector registers (5×16 with AVX2).
  * <p>
  * Determinism: every element of C is summed in the same order (k blocks of fixed size KC,
  * fixed order inside a block) whatever the tiling of rows and columns into tasks, so the
@@ -16,7 +16,19 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm implements GemmKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    static final int MR = 6, NR = 2 * L;
+    /**
+     * Tile of MR×NR = 5×16 (10 accumulators of the 16 AVX2 registers). Six rows (12
+     * accumulators, the classic choice) ran 2× slower on JDK 21+: C2 there hoists the bounds
+     * checks and schedules the A broadcasts early, runs out of registers and spills an
+     * accumulator to the stack inside the loop. Five rows leave room on every JDK.
+     */
+    static final int MR = 5, NR = 2 * L;
+    /**
+     * Floats per k step in a packed A strip: MR values padded to 8. A power-of-two stride lets
+     * JDK 17's C2 hoist the bounds checks of the A loads out of the loop (with a stride of 6
+     * they stayed inside, about 20% of the kernel's instructions).
+     */
+    static final int AS = 8;
     static final int KC = 256, MC = 144;
     /** Below this many multiply-adds a product runs as a single task (no fork/join). */
     static final long SERIAL_WORK = 1L << 20;
@@ -88,11 +100,12 @@ final class VectorGemm implements GemmKernel {
         // (else each task would repack the same rows; with 1×128 inputs that was a quarter of the time).
         int mPad = roundUp(m, MR);
         float[] sharedA = cb > 1 ? packAllA(transA, m, k, kc, mPad, a, aOff, lda) : null;
+        int mPadS = mPad / MR * AS;
         IntTask task = t -> {
             int i0 = (t / cb) * mc, i1 = Math.min(m, i0 + mc);
             int jp0 = (t % cb) * panelsPerBlock, jp1 = Math.min(nPanels, jp0 + panelsPerBlock);
             if (i0 < i1 && jp0 < jp1)
-                block(transA, i0, i1, jp0, jp1, n, k, kc, nPad, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, sharedA, mPad, gelu, gate);
+                block(transA, i0, i1, jp0, jp1, n, k, kc, nPad, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, sharedA, mPadS, gelu, gate);
         };
         if (!parallel) for (int t = 0; t < rb * cb; t++) task.run(t); // serial still walks MC-row blocks: A stays in L2
         else Parallel.forEach(rb * cb, task::run);
@@ -100,13 +113,13 @@ final class VectorGemm implements GemmKernel {
 
     /** All of op(A), packed per k block at p0*mPad in the layout of {@link #packA}; strips packed in parallel. */
     private static float[] packAllA(boolean transA, int m, int k, int kc, int mPad, float[] a, int aOff, int lda) {
-        float[] ap = buffer(A_SHARED, k * mPad);
+        float[] ap = buffer(A_SHARED, k * (mPad / MR * AS));
         int strips = mPad / MR, groups = Math.min(strips, 2 * Parallel.threads());
         Parallel.forEach(groups, g -> {
             int s0 = g * strips / groups, s1 = (g + 1) * strips / groups;
             for (int p0 = 0; p0 < k; p0 += kc) {
                 int kq = Math.min(kc, k - p0);
-                packA(transA, s0 * MR, Math.min(m, s1 * MR), p0, kq, a, aOff, lda, ap, p0 * mPad + s0 * MR * kq);
+                packA(transA, s0 * MR, Math.min(m, s1 * MR), p0, kq, a, aOff, lda, ap, p0 * (mPad / MR * AS) + s0 * AS * kq);
             }
         });
         return ap;
@@ -148,26 +161,26 @@ final class VectorGemm implements GemmKernel {
     private static void packA(boolean transA, int i0, int i1, int p0, int kq, float[] a, int aOff, int lda, float[] ap, int apOff) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         for (int ir = 0; ir < strips; ir++) {
-            int base = apOff + ir * kq * MR, r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
+            int base = apOff + ir * kq * AS, r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
             if (transA) {
                 for (int p = 0; p < kq; p++) {
-                    int src = aOff + (p0 + p) * lda + r0, dst = base + p * MR;
+                    int src = aOff + (p0 + p) * lda + r0, dst = base + p * AS;
                     for (int ii = 0; ii < mr; ii++) ap[dst + ii] = a[src + ii];
-                    for (int ii = mr; ii < MR; ii++) ap[dst + ii] = 0f;
+                    for (int ii = mr; ii < AS; ii++) ap[dst + ii] = 0f;
                 }
             } else {
                 for (int ii = 0; ii < mr; ii++) {
                     int src = aOff + (r0 + ii) * lda + p0;
-                    for (int p = 0; p < kq; p++) ap[base + p * MR + ii] = a[src + p];
+                    for (int p = 0; p < kq; p++) ap[base + p * AS + ii] = a[src + p];
                 }
-                if (mr < MR) for (int p = 0; p < kq; p++) for (int ii = mr; ii < MR; ii++) ap[base + p * MR + ii] = 0f;
+                if (mr < AS) for (int p = 0; p < kq; p++) for (int ii = mr; ii < AS; ii++) ap[base + p * AS + ii] = 0f;
             }
         }
     }
 
     private static void block(boolean transA, int i0, int i1, int jp0, int jp1, int n, int k, int kc, int nPad,
                               float[] a, int aOff, int lda, float[] bp, float[] c, int cOff, int ldc,
-                              boolean accumulate, float[] bias, float[] sharedA, int mPad, boolean gelu, float[] gate) {
+                              boolean accumulate, float[] bias, float[] sharedA, int mPadS, boolean gelu, float[] gate) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         int jBegin = jp0 * NR, jEnd = Math.min(n, jp1 * NR);
         // The kernel always accumulates into C, so C starts as the bias (or 0) unless the caller accumulates.
@@ -177,11 +190,11 @@ final class VectorGemm implements GemmKernel {
                 if (bias != null) System.arraycopy(bias, jBegin, c, o + jBegin, jEnd - jBegin);
                 else java.util.Arrays.fill(c, o + jBegin, o + jEnd, 0f);
             }
-        float[] ap = sharedA != null ? sharedA : buffer(A_PACK, strips * MR * Math.min(kc, k));
+        float[] ap = sharedA != null ? sharedA : buffer(A_PACK, strips * AS * Math.min(kc, k));
         float[] tile = new float[MR * NR];
         for (int p0 = 0; p0 < k; p0 += kc) {
             int kq = Math.min(kc, k - p0), apOff = 0;
-            if (sharedA != null) apOff = p0 * mPad + i0 * kq; // i0 is a multiple of MR
+            if (sharedA != null) apOff = p0 * mPadS + i0 / MR * AS * kq; // i0 is a multiple of MR
             else packA(transA, i0, i1, p0, kq, a, aOff, lda, ap, 0);
             boolean last = p0 + kq >= k;
             for (int jp = jp0; jp < jp1; jp++) {
@@ -189,12 +202,12 @@ final class VectorGemm implements GemmKernel {
                 for (int ir = 0; ir < strips; ir++) {
                     int r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0), co = cOff + r0 * ldc + j0;
                     if (mr == MR && nr == NR) {
-                        kernel(kq, ap, apOff + ir * kq * MR, bp, bo, c, co, ldc);
+                        kernel(kq, ap, apOff + ir * kq * AS, bp, bo, c, co, ldc);
                     } else {
                         // edge tile: run the same kernel on a zero-padded copy, so the kernel has a single path
                         java.util.Arrays.fill(tile, 0f);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * NR, nr);
-                        kernel(kq, ap, apOff + ir * kq * MR, bp, bo, tile, 0, NR);
+                        kernel(kq, ap, apOff + ir * kq * AS, bp, bo, tile, 0, NR);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * NR, c, co + ii * ldc, nr);
                     }
                     if (gelu && last) // fused activation: the tile is still in L1
@@ -216,34 +229,31 @@ final class VectorGemm implements GemmKernel {
      * therefore handled by the caller.
      */
     private static void kernel(int kq, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc) {
-        int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
+        int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc;
         FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
         FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + L);
         FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + L);
         FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + L);
         FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + L);
-        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + L);
-        for (int p = 0; p < kq; p++, ao += MR, bo += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
-            FloatVector av = FloatVector.broadcast(S, ap[ao]);
+        for (int p = 0; p < kq; p++) {
+            int a = ao + p * AS, b = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector av = FloatVector.broadcast(S, ap[a]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, ap[ao + 1]);
+            av = FloatVector.broadcast(S, ap[a + 1]);
             c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, ap[ao + 2]);
+            av = FloatVector.broadcast(S, ap[a + 2]);
             c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, ap[ao + 3]);
+            av = FloatVector.broadcast(S, ap[a + 3]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, ap[ao + 4]);
+            av = FloatVector.broadcast(S, ap[a + 4]);
             c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, ap[ao + 5]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
         }
         c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
         c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
         c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
         c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
         c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
     }
 }
