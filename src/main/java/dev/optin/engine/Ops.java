@@ -110,12 +110,24 @@ public final class Ops {
         MATH.gelu(src, so, gate, gOff, dst, dOff, n);
     }
 
+    /**
+     * Bulk derivative of exact GELU: dst[dOff+i] = gelu'(src[so+i]). Vectorised when the Vector
+     * API is present (float arithmetic, within about 1e-6 of {@link #geluGrad(float)}).
+     */
+    public static void geluGrad(float[] src, int so, float[] dst, int dOff, int n) {
+        MATH.geluGrad(src, so, dst, dOff, n);
+    }
+
     private static final MathKernel MATH = VectorSupport.MATH != null ? VectorSupport.MATH : new PlainMath();
 
     /** Scalar versions, used without the Vector API. */
     static final class PlainMath implements MathKernel {
         @Override public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
             for (int i = 0; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
+        }
+
+        @Override public void geluGrad(float[] src, int so, float[] dst, int dOff, int n) {
+            for (int i = 0; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
         }
 
         @Override public void softmax(float[] s, int off, int n, float scale) {

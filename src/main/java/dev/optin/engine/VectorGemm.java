@@ -157,7 +157,10 @@ final class VectorGemm implements GemmKernel {
         }
     }
 
-    /** Packs rows [i0, i1) × [p0, p0+kq) of op(A) into MR-row strips: ap[ir*kq*MR + p*MR + ii]. */
+    /**
+     * Packs rows [i0, i1) × [p0, p0+kq) of op(A) into MR-row strips: ap[ir*kq*AS + p*AS + ii].
+     * Rows past i1 in the last strip are zeros; lanes MR..AS-1 are padding the kernel never reads.
+     */
     private static void packA(boolean transA, int i0, int i1, int p0, int kq, float[] a, int aOff, int lda, float[] ap, int apOff) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         for (int ir = 0; ir < strips; ir++) {
@@ -166,14 +169,20 @@ final class VectorGemm implements GemmKernel {
                 for (int p = 0; p < kq; p++) {
                     int src = aOff + (p0 + p) * lda + r0, dst = base + p * AS;
                     for (int ii = 0; ii < mr; ii++) ap[dst + ii] = a[src + ii];
-                    for (int ii = mr; ii < AS; ii++) ap[dst + ii] = 0f;
+                    for (int ii = mr; ii < MR; ii++) ap[dst + ii] = 0f;
+                }
+            } else if (mr == MR) { // full strip, written out for MR = 5: one pass over k, sequential stores
+                int s0 = aOff + r0 * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda;
+                for (int p = 0, dst = base; p < kq; p++, dst += AS) {
+                    ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p];
+                    ap[dst + 3] = a[s3 + p]; ap[dst + 4] = a[s4 + p];
                 }
             } else {
                 for (int ii = 0; ii < mr; ii++) {
                     int src = aOff + (r0 + ii) * lda + p0;
                     for (int p = 0; p < kq; p++) ap[base + p * AS + ii] = a[src + p];
                 }
-                if (mr < AS) for (int p = 0; p < kq; p++) for (int ii = mr; ii < AS; ii++) ap[base + p * AS + ii] = 0f;
+                for (int p = 0; p < kq; p++) for (int ii = mr; ii < MR; ii++) ap[base + p * AS + ii] = 0f;
             }
         }
     }

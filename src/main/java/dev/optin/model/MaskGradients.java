@@ -69,21 +69,7 @@ public final class MaskGradients {
         // FFN: act = f(pre)·m; out = act·W2ᵀ
         float[] dAct = new float[N * I];
         Gemm.gemm(false, false, N, I, D, dZ2, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
-        int rowBlocks = (N + 31) / 32;
-        double[][] partialN = new double[rowBlocks][I];
-        Parallel.forEach(rowBlocks, blk -> {
-            int r1 = Math.min(N, blk * 32 + 32);
-            double[] part = partialN[blk];
-            for (int r = blk * 32; r < r1; r++) {
-                int o = r * I;
-                for (int j = 0; j < I; j++) {
-                    float pre = tr.pre[o + j];
-                    part[j] += (double) dAct[o + j] * fn.apply(pre);
-                    dAct[o + j] = dAct[o + j] * mNeuron[j] * fn.grad(pre);
-                }
-            }
-        });
-        for (double[] part : partialN) for (int j = 0; j < I; j++) gNeuron[j] += (float) part[j];
+        activationBackward(fn, tr.pre, dAct, mNeuron, N, I, gNeuron);
         float[] dH1 = dZ2; // residual path, then add the FFN input's gradient
         Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dH1, 0, D, true);
 
@@ -114,6 +100,39 @@ public final class MaskGradients {
         Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dX, 0, D, true);
         Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dX, 0, D, true);
         return dX;
+    }
+
+    /**
+     * Through act = f(pre)·m: adds d loss/d m (Σ over tokens of dAct·f(pre)) to gNeuron and
+     * turns dAct into d loss/d pre in place. Exact GELU uses the bulk (vectorised) f and f';
+     * the products are summed in double per block of 32 rows, blocks in a fixed order.
+     */
+    static void activationBackward(Activation fn, float[] preAct, float[] dAct, float[] mNeuron, int N, int I, float[] gNeuron) {
+        int rowBlocks = (N + 31) / 32;
+        double[][] partialN = new double[rowBlocks][I];
+        Parallel.forEach(rowBlocks, blk -> {
+            int r1 = Math.min(N, blk * 32 + 32);
+            double[] part = partialN[blk];
+            float[] f = fn == Activation.GELU ? new float[I] : null, g = fn == Activation.GELU ? new float[I] : null;
+            for (int r = blk * 32; r < r1; r++) {
+                int o = r * I;
+                if (f != null) {
+                    Ops.gelu(preAct, o, null, f, 0, I);
+                    Ops.geluGrad(preAct, o, g, 0, I);
+                    for (int j = 0; j < I; j++) {
+                        part[j] += (double) dAct[o + j] * f[j];
+                        dAct[o + j] = dAct[o + j] * mNeuron[j] * g[j];
+                    }
+                } else {
+                    for (int j = 0; j < I; j++) {
+                        float pre = preAct[o + j];
+                        part[j] += (double) dAct[o + j] * fn.apply(pre);
+                        dAct[o + j] = dAct[o + j] * mNeuron[j] * fn.grad(pre);
+                    }
+                }
+            }
+        });
+        for (double[] part : partialN) for (int j = 0; j < I; j++) gNeuron[j] += (float) part[j];
     }
 
     /** From d loss / d ctx (already masked) to d loss / d q, k, v, per sequence and head. */

@@ -152,21 +152,7 @@ final class PreNorm {
         // FFN branch: out = h + (f(pre)·m)·W2ᵀ, pre = LN2(h)·W1ᵀ
         float[] dAct = new float[N * I];
         Gemm.gemm(false, false, N, I, D, dOut, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
-        int rowBlocks = (N + 31) / 32;
-        double[][] partialN = new double[rowBlocks][I];
-        Parallel.forEach(rowBlocks, blk -> {
-            int r1 = Math.min(N, blk * 32 + 32);
-            double[] part = partialN[blk];
-            for (int r = blk * 32; r < r1; r++) {
-                int o = r * I;
-                for (int j = 0; j < I; j++) {
-                    float pre = tr.pre[o + j];
-                    part[j] += (double) dAct[o + j] * fn.apply(pre);
-                    dAct[o + j] = dAct[o + j] * mNeuron[j] * fn.grad(pre);
-                }
-            }
-        });
-        for (double[] part : partialN) for (int j = 0; j < I; j++) gNeuron[j] += (float) part[j];
+        MaskGradients.activationBackward(fn, tr.pre, dAct, mNeuron, N, I, gNeuron);
         float[] dLn2 = new float[N * D];
         Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dLn2, 0, D, false);
         float[] dH = new float[N * D];

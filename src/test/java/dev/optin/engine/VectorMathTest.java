@@ -64,4 +64,21 @@ class VectorMathTest {
             for (int i = 0; i < 5; i++) assertThat(a[i]).isEqualTo(b[i]); // untouched outside the row
         }
     }
+
+    @Test
+    void geluGradMatchesScalarAndFiniteDifferences() {
+        Random rnd = new Random(2);
+        int n = 1000 + 3;
+        float[] src = new float[n], a = new float[n + 2], b = new float[n + 2];
+        for (int i = 0; i < n; i++) src[i] = (float) (rnd.nextGaussian() * 4);
+        src[0] = 0f; src[1] = 12f; src[2] = -12f; src[3] = -30f; src[4] = 1e-8f;
+        vec.geluGrad(src, 0, a, 2, n);
+        plain.geluGrad(src, 0, b, 2, n);
+        for (int i = 0; i < n; i++) {
+            assertThat((double) a[i + 2]).as("gelu'(%s)", src[i]).isCloseTo(b[i + 2], org.assertj.core.data.Offset.offset(2e-6));
+            double x = src[i], h = 1e-3;
+            double fd = (Ops.gelu((float) (x + h)) - (double) Ops.gelu((float) (x - h))) / (2 * h);
+            assertThat((double) b[i + 2]).as("central difference at %s", x).isCloseTo(fd, org.assertj.core.data.Offset.offset(2e-3 * Math.max(1, Math.abs(x))));
+        }
+    }
 }
