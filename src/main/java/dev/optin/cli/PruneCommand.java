@@ -145,7 +145,13 @@ public final class PruneCommand implements Callable<Integer> {
             PruneJob job = new PruneJob(m, quiet ? System.err : System.err, quiet);
             int maxN = samples != null ? samples : ms.stream().mapToInt(this::defaultSamples).max().orElse(2048);
             List<Example> calibration = switch (sampling) {
-                case "random" -> Datasets.sample(data, dataOptions, maxN, seed);
+                // Always a pool of at least the default size, each method taking a prefix: a method's
+                // sample must not depend on which other methods share the command (OPTIN --fast alone
+                // drew a different 128 rows than beside kwon, and gave different masks).
+                case "random" -> {
+                    List<Example> pool = Datasets.sample(data, dataOptions, Math.max(maxN, DEFAULT_SAMPLES), seed);
+                    yield new java.util.ArrayList<>(pool.subList(0, Math.min(maxN, pool.size())));
+                }
                 case "first" -> Datasets.read(data, dataOptions.withLimit(maxN));
                 default -> throw new IllegalArgumentException("--sampling must be random or first, got '" + sampling + "'");
             };
@@ -216,8 +222,11 @@ public final class PruneCommand implements Callable<Integer> {
         }
     }
 
+    /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
+    static final int DEFAULT_SAMPLES = 2048;
+
     private int defaultSamples(Pruner.Method m) {
-        return m == Pruner.Method.OPTIN ? (fast ? 128 : 64) : 2048;
+        return m == Pruner.Method.OPTIN ? (fast ? 128 : 64) : DEFAULT_SAMPLES;
     }
 
     static OptinWeighting parseWeighting(String s) {
