@@ -148,10 +148,7 @@ public final class PruneCommand implements Callable<Integer> {
                 // Always a pool of at least the default size, each method taking a prefix: a method's
                 // sample must not depend on which other methods share the command (OPTIN --fast alone
                 // drew a different 128 rows than beside kwon, and gave different masks).
-                case "random" -> {
-                    List<Example> pool = Datasets.sample(data, dataOptions, Math.max(maxN, DEFAULT_SAMPLES), seed);
-                    yield new java.util.ArrayList<>(pool.subList(0, Math.min(maxN, pool.size())));
-                }
+                case "random" -> Datasets.prefixOfPool(data, dataOptions, maxN, DEFAULT_SAMPLES, seed);
                 case "first" -> Datasets.read(data, dataOptions.withLimit(maxN));
                 default -> throw new IllegalArgumentException("--sampling must be random or first, got '" + sampling + "'");
             };

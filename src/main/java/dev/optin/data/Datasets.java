@@ -63,6 +63,16 @@ public final class Datasets {
         return reservoir;
     }
 
+    /**
+     * The first n rows of one uniform sample of max(n, pool) rows ({@link #sample}): a method that
+     * needs fewer rows takes a prefix of the same pool, so its sample does not depend on which
+     * other methods (needing more rows) are sampled for at the same time.
+     */
+    public static List<Example> prefixOfPool(Path file, DataOptions options, int n, int pool, long seed) {
+        List<Example> all = sample(file, options, Math.max(n, pool), seed);
+        return new ArrayList<>(all.subList(0, Math.min(n, all.size())));
+    }
+
     /** Just the texts (first segment) of the file, e.g. calibration sentences for label-free pruning. */
     public static List<String> texts(Path file, long limit) {
         return read(file, DataOptions.detect().withLimit(limit)).stream().map(Example::text).toList();

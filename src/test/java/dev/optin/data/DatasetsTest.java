@@ -51,6 +51,22 @@ class DatasetsTest {
     }
 
     @Test
+    void aSmallerSampleIsAPrefixOfThePoolWhateverElseIsSampled() throws IOException {
+        StringBuilder sb = new StringBuilder("sentence\tlabel\n");
+        for (int i = 0; i < 3000; i++) sb.append("row ").append(i).append('\t').append(i % 2).append('\n');
+        Path f = write("pool.tsv", sb.toString());
+        List<String> alone = texts(Datasets.prefixOfPool(f, DataOptions.detect(), 128, 2048, 3));
+        List<String> besideKwon = texts(Datasets.prefixOfPool(f, DataOptions.detect(), 2048, 2048, 3));
+        List<String> besideMore = texts(Datasets.prefixOfPool(f, DataOptions.detect(), 2500, 2048, 3));
+        assertThat(alone).hasSize(128).containsExactlyElementsOf(besideKwon.subList(0, 128));
+        assertThat(besideMore).hasSize(2500);
+        // a reservoir of 128 alone would be another sample: the pool is what makes them agree
+        assertThat(texts(Datasets.sample(f, DataOptions.detect(), 128, 3))).isNotEqualTo(alone);
+    }
+
+    private static List<String> texts(List<Example> examples) { return examples.stream().map(Example::text).toList(); }
+
+    @Test
     void randomSamplingIsUniformSeededAndReadsTheWholeFile() throws IOException {
         // a label-sorted file: the first N rows would all be negative
         StringBuilder sb = new StringBuilder("sentence\tlabel\n");
