@@ -30,7 +30,7 @@ final class VectorGemm implements GemmKernel {
      */
     static final int AS = 8;
     static final int KC = 256, MC = 144;
-    /** Below this many multiply-adds a product runs as a single task (no fork/join). */
+    /** Below this many multiply-adds a product runs as a single task (not handed to the workers). */
     static final long SERIAL_WORK = 1L << 20;
 
     private static final ThreadLocal<float[]> B_PACK = ThreadLocal.withInitial(() -> new float[0]);
@@ -98,9 +98,8 @@ final class VectorGemm implements GemmKernel {
         int mc = roundUp((m + rb - 1) / rb, MR), panelsPerBlock = (nPanels + cb - 1) / cb;
         // Several tasks share each row block when rows are few: pack A once for all of them
         // (else each task would repack the same rows; with 1×128 inputs that was a quarter of the time).
-        int mPad = roundUp(m, MR);
-        float[] sharedA = cb > 1 ? packAllA(transA, m, k, kc, mPad, a, aOff, lda) : null;
-        int mPadS = mPad / MR * AS;
+        int mPadS = roundUp(m, MR) / MR * AS; // floats per k step of all strips
+        float[] sharedA = cb > 1 ? packAllA(transA, m, k, kc, mPadS, a, aOff, lda) : null;
         IntTask task = t -> {
             int i0 = (t / cb) * mc, i1 = Math.min(m, i0 + mc);
             int jp0 = (t % cb) * panelsPerBlock, jp1 = Math.min(nPanels, jp0 + panelsPerBlock);
@@ -111,15 +110,15 @@ final class VectorGemm implements GemmKernel {
         else Parallel.forEach(rb * cb, task::run);
     }
 
-    /** All of op(A), packed per k block at p0*mPad in the layout of {@link #packA}; strips packed in parallel. */
-    private static float[] packAllA(boolean transA, int m, int k, int kc, int mPad, float[] a, int aOff, int lda) {
-        float[] ap = buffer(A_SHARED, k * (mPad / MR * AS));
-        int strips = mPad / MR, groups = Math.min(strips, 2 * Parallel.threads());
+    /** All of op(A), packed per k block at p0*mPadS in the layout of {@link #packA}; strips packed in parallel. */
+    private static float[] packAllA(boolean transA, int m, int k, int kc, int mPadS, float[] a, int aOff, int lda) {
+        float[] ap = buffer(A_SHARED, k * mPadS);
+        int strips = mPadS / AS, groups = Math.min(strips, 2 * Parallel.threads());
         Parallel.forEach(groups, g -> {
             int s0 = g * strips / groups, s1 = (g + 1) * strips / groups;
             for (int p0 = 0; p0 < k; p0 += kc) {
                 int kq = Math.min(kc, k - p0);
-                packA(transA, s0 * MR, Math.min(m, s1 * MR), p0, kq, a, aOff, lda, ap, p0 * (mPad / MR * AS) + s0 * AS * kq);
+                packA(transA, s0 * MR, Math.min(m, s1 * MR), p0, kq, a, aOff, lda, ap, p0 * mPadS + s0 * AS * kq);
             }
         });
         return ap;
