@@ -60,4 +60,30 @@ class EncoderTest {
         for (float v : r.hidden) assertThat(Float.isFinite(v)).isTrue();
         assertThat(r.logits).isNotEqualTo(enc.forward(batch, Masks.ones(w.config())).logits);
     }
+
+    @Test
+    void forwardAndMaskGradientsAreBitIdenticalForAnyThreadCount() {
+        // large enough that GEMMs, attention and the activation backward run on the worker pool
+        EncoderWeights big = RandomModels.bert(2, 128, 4, 512, 200, 3, 5);
+        Encoder e = new Encoder(big);
+        Batch b = RandomModels.batch(new Random(9), 20, 5, 40, 200);
+        int[] labels = new int[b.size()];
+        for (int s = 0; s < labels.length; s++) labels[s] = s % 3;
+        int before = dev.optin.engine.Parallel.threads();
+        float[] logits1 = null, heads1 = null, neurons1 = null;
+        try {
+            for (int threads : new int[]{1, 2, 3}) {
+                dev.optin.engine.Parallel.setThreads(threads);
+                float[] logits = e.forward(b, Masks.ones(big.config())).logits;
+                MaskGradients.Result g = MaskGradients.compute(e, b, Masks.ones(big.config()), new Loss.CrossEntropy(labels));
+                float[] heads = g.head()[1], neurons = g.neuron()[0];
+                if (logits1 == null) { logits1 = logits; heads1 = heads; neurons1 = neurons; continue; }
+                assertThat(logits).as("%d threads", threads).containsExactly(logits1);
+                assertThat(heads).as("%d threads", threads).containsExactly(heads1);
+                assertThat(neurons).as("%d threads", threads).containsExactly(neurons1);
+            }
+        } finally {
+            dev.optin.engine.Parallel.setThreads(before);
+        }
+    }
 }
