@@ -142,7 +142,7 @@ public final class PruneCommand implements Callable<Integer> {
             if (m.isVision()) return pruneVision(m, ms, fractions, latencyBudget, w);
             if (tokens != null || calibrationRange != null || evalRange != null)
                 throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
-            PruneJob job = new PruneJob(m, quiet ? System.err : System.err, quiet);
+            PruneJob job = new PruneJob(m, System.err, quiet);
             int maxN = samples != null ? samples : ms.stream().mapToInt(this::defaultSamples).max().orElse(2048);
             List<Example> calibration = switch (sampling) {
                 // Always a pool of at least the default size, each method taking a prefix: a method's

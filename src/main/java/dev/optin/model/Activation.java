@@ -31,4 +31,16 @@ public enum Activation {
             case RELU -> x > 0 ? 1f : 0f;
         };
     }
+
+    /** dst[dOff+j] = f(src[so+j]) for j in [0, n); exact GELU runs on the vectorised bulk kernel. */
+    public void apply(float[] src, int so, float[] dst, int dOff, int n) {
+        if (this == GELU) Ops.gelu(src, so, null, dst, dOff, n);
+        else for (int j = 0; j < n; j++) dst[dOff + j] = apply(src[so + j]);
+    }
+
+    /** dst[dOff+j] = f'(src[so+j]) for j in [0, n); exact GELU runs on the vectorised bulk kernel. */
+    public void grad(float[] src, int so, float[] dst, int dOff, int n) {
+        if (this == GELU) Ops.geluGrad(src, so, dst, dOff, n);
+        else for (int j = 0; j < n; j++) dst[dOff + j] = grad(src[so + j]);
+    }
 }

@@ -104,7 +104,7 @@ public final class MaskGradients {
 
     /**
      * Through act = f(pre)·m: adds d loss/d m (Σ over tokens of dAct·f(pre)) to gNeuron and
-     * turns dAct into d loss/d pre in place. Exact GELU uses the bulk (vectorised) f and f';
+     * turns dAct into d loss/d pre in place (f and f' a row at a time, in bulk);
      * the products are summed in double per block of 32 rows, blocks in a fixed order.
      */
     static void activationBackward(Activation fn, float[] preAct, float[] dAct, float[] mNeuron, int N, int I, float[] gNeuron) {
@@ -113,22 +113,14 @@ public final class MaskGradients {
         Parallel.forEach(rowBlocks, blk -> {
             int r1 = Math.min(N, blk * 32 + 32);
             double[] part = partialN[blk];
-            float[] f = fn == Activation.GELU ? new float[I] : null, g = fn == Activation.GELU ? new float[I] : null;
+            float[] f = new float[I], g = new float[I];
             for (int r = blk * 32; r < r1; r++) {
                 int o = r * I;
-                if (f != null) {
-                    Ops.gelu(preAct, o, null, f, 0, I);
-                    Ops.geluGrad(preAct, o, g, 0, I);
-                    for (int j = 0; j < I; j++) {
-                        part[j] += (double) dAct[o + j] * f[j];
-                        dAct[o + j] = dAct[o + j] * mNeuron[j] * g[j];
-                    }
-                } else {
-                    for (int j = 0; j < I; j++) {
-                        float pre = preAct[o + j];
-                        part[j] += (double) dAct[o + j] * fn.apply(pre);
-                        dAct[o + j] = dAct[o + j] * mNeuron[j] * fn.grad(pre);
-                    }
+                fn.apply(preAct, o, f, 0, I);
+                fn.grad(preAct, o, g, 0, I);
+                for (int j = 0; j < I; j++) {
+                    part[j] += (double) dAct[o + j] * f[j];
+                    dAct[o + j] = dAct[o + j] * mNeuron[j] * g[j];
                 }
             }
         });
