@@ -21,6 +21,26 @@ public final class Gemm {
         run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, null);
     }
 
+    /** Column block of {@link #symmetric}: a multiple of every kernel's column panel. */
+    static final int SYMMETRIC_BLOCK = 128;
+
+    /**
+     * C[n×n] = A·Aᵀ (A stored n×k) or, with trans, Aᵀ·A (A stored k×n), for about half the work of
+     * {@link #gemm}: column blocks compute only the rows up to their own diagonal, then the upper
+     * triangle is mirrored. Bit-identical to the full product (each element is the same sequence of
+     * multiply-adds; a·b = b·a exactly).
+     */
+    public static void symmetric(boolean trans, int n, int k, float[] a, int aOff, int lda, float[] c) {
+        for (int j0 = 0; j0 < n; j0 += SYMMETRIC_BLOCK) {
+            // the last block takes the remainder, so no block is small enough to take another kernel path
+            int bw = n - j0 < 2 * SYMMETRIC_BLOCK ? n - j0 : SYMMETRIC_BLOCK, rows = j0 + bw;
+            if (trans) gemm(true, false, rows, bw, k, a, aOff, lda, a, aOff + j0, lda, c, j0, n, false);
+            else gemm(false, true, rows, bw, k, a, aOff, lda, a, aOff + j0 * lda, lda, c, j0, n, false);
+            if (bw > SYMMETRIC_BLOCK) break;
+        }
+        for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) c[j * n + i] = c[i * n + j];
+    }
+
     /** Y[m×out] = X[m×in] · Wᵀ (+ bias), W stored [out][in]. */
     public static void linear(float[] x, int m, int in, float[] w, float[] bias, int out, float[] y) {
         run(false, true, m, out, in, x, 0, in, w, 0, in, y, 0, out, false, bias);

@@ -10,10 +10,19 @@ public final class Ops {
      * statistics are accumulated in double so results match reference runtimes closely.
      */
     public static void layerNorm(float[] x, float[] y, int rows, int d, float[] gamma, float[] beta, float eps, float[] invStd) {
+        addLayerNorm(x, null, y, rows, d, gamma, beta, eps, invStd);
+    }
+
+    /**
+     * y = layerNorm(x + residual) (residual may be null), the sum formed row by row inside the
+     * parallel loop instead of in a separate pass; x + residual is stored in x. y may be x.
+     */
+    public static void addLayerNorm(float[] x, float[] residual, float[] y, int rows, int d, float[] gamma, float[] beta, float eps, float[] invStd) {
         Parallel.forEach((rows + 63) / 64, blk -> {
             int r1 = Math.min(rows, blk * 64 + 64);
             for (int r = blk * 64; r < r1; r++) {
                 int o = r * d;
+                if (residual != null) for (int j = 0; j < d; j++) x[o + j] += residual[o + j];
                 double sum = 0;
                 for (int j = 0; j < d; j++) sum += x[o + j];
                 double mean = sum / d;

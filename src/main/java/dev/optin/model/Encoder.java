@@ -16,23 +16,42 @@ public final class Encoder {
     private final EncoderWeights weights;
     private final EncoderConfig config;
 
-    /** Per layer: query, key, value, attention output, FFN in, FFN out, packed on first use. */
+    /**
+     * Per layer, packed on first use: query, key and value stacked into one [3A×D] product (the layer
+     * input is packed once for all three, and the three biases joined), attention output, FFN in, FFN out.
+     */
     private final Gemm.PackedLinear[][] packed;
+    private final float[][] qkvBias;
 
     /** The weights are packed for the GEMM kernel on first use: do not modify them in place afterwards. */
     public Encoder(EncoderWeights weights) {
         this.weights = weights;
         this.config = weights.config();
         this.packed = new Gemm.PackedLinear[config.layers()][];
+        this.qkvBias = new float[config.layers()][];
     }
 
     private Gemm.PackedLinear[] packed(int l) {
         synchronized (packed) {
             if (packed[l] == null) {
                 LayerWeights w = weights.layers()[l];
-                Linear[] ls = {w.query(), w.key(), w.value(), w.attnOut(), w.ffnIn(), w.ffnOut()};
-                Gemm.PackedLinear[] p = new Gemm.PackedLinear[ls.length];
-                for (int i = 0; i < ls.length; i++) p[i] = Gemm.pack(ls[i].weight, ls[i].out, ls[i].in);
+                Linear[] qkv = {w.query(), w.key(), w.value()};
+                int A = w.query().out, D = w.query().in;
+                float[] stacked = new float[3 * A * D];
+                boolean biased = false;
+                for (int i = 0; i < 3; i++) {
+                    System.arraycopy(qkv[i].weight, 0, stacked, i * A * D, A * D);
+                    biased |= qkv[i].bias != null;
+                }
+                if (biased) {
+                    float[] b = new float[3 * A];
+                    for (int i = 0; i < 3; i++) if (qkv[i].bias != null) System.arraycopy(qkv[i].bias, 0, b, i * A, A);
+                    qkvBias[l] = b;
+                }
+                Linear[] ls = {w.attnOut(), w.ffnIn(), w.ffnOut()};
+                Gemm.PackedLinear[] p = new Gemm.PackedLinear[4];
+                p[0] = Gemm.pack(stacked, 3 * A, D);
+                for (int i = 0; i < ls.length; i++) p[i + 1] = Gemm.pack(ls[i].weight, ls[i].out, ls[i].in);
                 packed[l] = p;
             }
             return packed[l];
@@ -190,13 +209,11 @@ public final class Encoder {
         int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
         float eps = config.layerNormEps();
 
-        float[] q = ws != null ? ws.get(0, N * A) : new float[N * A];
-        float[] k = ws != null ? ws.get(1, N * A) : new float[N * A];
-        float[] v = ws != null ? ws.get(2, N * A) : new float[N * A];
+        // qkv rows: [query | key | value], each A wide (same values as three separate products)
+        int S = 3 * A;
+        float[] qkv = ws != null ? ws.get(0, N * S) : new float[N * S];
         Gemm.PackedLinear[] pw = packed(l);
-        Gemm.linear(x, N, pw[0], w.query().bias, q);
-        Gemm.linear(x, N, pw[1], w.key().bias, k);
-        Gemm.linear(x, N, pw[2], w.value().bias, v);
+        Gemm.linear(x, N, pw[0], qkvBias[l], qkv);
 
         float[] ctx = ws != null ? ws.get(3, N * A) : new float[N * A];
         float[] ctxMasked = tr != null ? new float[N * A] : ctx;
@@ -217,9 +234,10 @@ public final class Encoder {
             int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
             float[] p = probsF != null ? probsF : scores(len * len);
             int pOff = probsF != null ? probOffF[sh] : 0;
-            Gemm.gemm(false, true, len, len, dh, q, row0 * A + h * dh, A, k, row0 * A + h * dh, A, p, pOff, len, false);
+            int qOff = row0 * S + h * dh;
+            Gemm.gemm(false, true, len, len, dh, qkv, qOff, S, qkv, qOff + A, S, p, pOff, len, false);
             for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
-            Gemm.gemm(false, false, len, dh, len, p, pOff, len, v, row0 * A + h * dh, A, ctx, row0 * A + h * dh, A, false);
+            Gemm.gemm(false, false, len, dh, len, p, pOff, len, qkv, qOff + 2 * A, S, ctx, row0 * A + h * dh, A, false);
             float m = masksBySeq[s].head[l][h];
             if (m != 1f || ctxMasked != ctx) {
                 for (int t = 0; t < len; t++) {
@@ -230,10 +248,9 @@ public final class Encoder {
         });
 
         float[] h1 = ws != null ? ws.get(4, N * D) : new float[N * D];
-        Gemm.linear(ctxMasked, N, pw[3], w.attnOut().bias, h1);
-        for (int i = 0; i < h1.length; i++) h1[i] += x[i];
+        Gemm.linear(ctxMasked, N, pw[1], w.attnOut().bias, h1);
         float[] inv1 = tr != null ? new float[N] : null;
-        Ops.layerNorm(h1, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
+        Ops.addLayerNorm(h1, x, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
 
         float[] pre = ws != null ? ws.get(5, N * I) : new float[N * I];
         float[] act = ws != null ? pre : new float[N * I]; // element-wise, so in place is safe
@@ -241,9 +258,9 @@ public final class Encoder {
         float[] sharedGate = sameNeuronMask(masksBySeq, l);
         if (ws != null && fn == Activation.GELU && sharedGate != null) {
             // No trace needs the pre-activation: apply GELU and the neuron mask inside the product.
-            Gemm.linearGelu(h1, N, pw[4], w.ffnIn().bias, sharedGate, act);
+            Gemm.linearGelu(h1, N, pw[2], w.ffnIn().bias, sharedGate, act);
         } else {
-            Gemm.linear(h1, N, pw[4], w.ffnIn().bias, pre);
+            Gemm.linear(h1, N, pw[2], w.ffnIn().bias, pre);
             Parallel.forEach((N + 31) / 32, blk -> {
                 int r1 = Math.min(N, blk * 32 + 32);
                 for (int r = blk * 32; r < r1; r++) {
@@ -255,13 +272,18 @@ public final class Encoder {
             });
         }
         float[] out = ws != null ? ws.output(N * D) : new float[N * D];
-        Gemm.linear(act, N, pw[5], w.ffnOut().bias, out);
+        Gemm.linear(act, N, pw[3], w.ffnOut().bias, out);
         if (ffnOut != null) System.arraycopy(out, 0, ffnOut, 0, out.length);
-        for (int i = 0; i < out.length; i++) out[i] += h1[i];
         float[] inv2 = tr != null ? new float[N] : null;
-        Ops.layerNorm(out, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+        Ops.addLayerNorm(out, h1, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
 
         if (tr != null) {
+            float[] q = new float[N * A], k = new float[N * A], v = new float[N * A];
+            for (int r = 0; r < N; r++) {
+                System.arraycopy(qkv, r * S, q, r * A, A);
+                System.arraycopy(qkv, r * S + A, k, r * A, A);
+                System.arraycopy(qkv, r * S + 2 * A, v, r * A, A);
+            }
             tr.input = x; tr.q = q; tr.k = k; tr.v = v; tr.probs = probs; tr.probOffsets = probOff;
             tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2;
         }

@@ -36,7 +36,7 @@ final class BlockLeastSquares {
         w = new float[D * K];
         for (int d = 0; d < D; d++) for (int i = 0; i < K; i++) w[d * K + i] = weight[d * fullWidth + cols[i]];
         float[] g = new float[K * K];
-        Gemm.gemm(true, false, K, K, D, w, 0, K, w, 0, K, g, 0, K, false);
+        Gemm.symmetric(true, K, D, w, 0, K, g);
         wtw = new double[K * K];
         for (int i = 0; i < g.length; i++) wtw[i] = g[i];
         colSum = new double[K];
@@ -62,7 +62,7 @@ final class BlockLeastSquares {
                 System.arraycopy(b, src * D, bs, r * D, D);
             }
             float[] g = new float[K * K];
-            Gemm.gemm(true, false, K, K, m, xs, 0, K, xs, 0, K, g, 0, K, false);
+            Gemm.symmetric(true, K, m, xs, 0, K, g);
             for (int i = 0; i < g.length; i++) xtx[i] += g[i];
             float[] p = new float[m * K];
             Gemm.gemm(false, false, m, K, D, bs, 0, D, w, 0, K, p, 0, K, false);

@@ -25,6 +25,11 @@ public final class LayerProbe {
     public record Ffn(float[] act, float[] preNorm, float[] out) {}
 
     public static Attention attention(EncoderConfig c, LayerWeights w, Batch batch, float[] x, float[] headMask) {
+        return attentionFromContext(c, w, batch, x, context(c, w, batch, x), headMask);
+    }
+
+    /** The per-head attention context [N×A] alone (before the head mask, which it does not depend on). */
+    public static float[] context(EncoderConfig c, LayerWeights w, Batch batch, float[] x) {
         int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh;
         boolean preLn = c.architecture().preNorm();
         float[] a = preLn ? norm(c, w.attnNorm(), x, N) : x;
@@ -43,7 +48,7 @@ public final class LayerProbe {
             }
             Gemm.gemm(false, false, len, dh, len, p, 0, len, v, row0 * A + h * dh, A, ctx, row0 * A + h * dh, A, false);
         });
-        return attentionFromContext(c, w, batch, x, ctx, headMask);
+        return ctx;
     }
 
     /**
@@ -70,6 +75,11 @@ public final class LayerProbe {
     }
 
     public static Ffn ffn(EncoderConfig c, LayerWeights w, Batch batch, float[] h1, float[] neuronMask) {
+        return ffnFromActivation(c, w, batch, h1, activations(c, w, batch, h1), neuronMask);
+    }
+
+    /** The FFN activations [N×I] alone (before the neuron mask, which they do not depend on). */
+    public static float[] activations(EncoderConfig c, LayerWeights w, Batch batch, float[] h1) {
         int N = batch.tokens, D = c.hidden(), I = w.intermediate();
         boolean preLn = c.architecture().preNorm();
         float[] act = new float[N * I];
@@ -79,7 +89,7 @@ public final class LayerProbe {
             int r1 = Math.min(N, blk * 32 + 32);
             for (int i = blk * 32 * I; i < r1 * I; i++) act[i] = fn.apply(act[i]);
         });
-        return ffnFromActivation(c, w, batch, h1, act, neuronMask);
+        return act;
     }
 
     /** The FFN block's output from its activations before the neuron mask (which do not depend on it). */

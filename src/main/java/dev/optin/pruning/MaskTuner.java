@@ -55,11 +55,11 @@ public final class MaskTuner {
                     BlockLeastSquares ls = new BlockLeastSquares(groups.toArray(int[][]::new), w.attnOut().weight, D, A);
                     for (int i = 0; i < batches.size(); i++) {
                         Batch b = batches.get(i);
-                        LayerProbe.Attention s = LayerProbe.attention(c, w, b, xs.get(i), ones(H));
+                        float[] sCtx = LayerProbe.context(c, w, b, xs.get(i));
                         LayerProbe.Attention t = LayerProbe.attention(c, w, b, xt.get(i), teacherMasks.head[l]);
-                        ls.add(s.ctx(), A, target(t.preNorm(), w.attnOut().bias, xs.get(i), D), b.tokens, null);
+                        ls.add(sCtx, A, target(t.preNorm(), w.attnOut().bias, xs.get(i), D), b.tokens, null);
                         h1.add(t.out());
-                        ctx.add(s.ctx());
+                        ctx.add(sCtx);
                     }
                     String stop = apply(ls, units, student.head[l], "attention of layer " + l);
                     if (stop != null) return new Result(student, tuned, stop);
@@ -82,17 +82,17 @@ public final class MaskTuner {
                         float[] h1s = (ctx.isEmpty() ? LayerProbe.attention(c, w, b, xs.get(i), student.head[l])
                                 : LayerProbe.attentionFromContext(c, w, b, xs.get(i), ctx.get(i), student.head[l])).out();
                         if (!ctx.isEmpty()) ctx.set(i, null);
-                        LayerProbe.Ffn s = LayerProbe.ffn(c, w, b, h1s, ones(I));
+                        float[] sAct = LayerProbe.activations(c, w, b, h1s);
                         LayerProbe.Ffn t = LayerProbe.ffn(c, w, b, h1.get(i), teacherMasks.neuron[l]);
                         int[] rows = null;
                         if (classification && l == L - 1) {
                             rows = new int[b.size()];
                             for (int q = 0; q < rows.length; q++) rows[q] = b.firstRow(q);
                         }
-                        ls.add(s.act(), I, target(t.preNorm(), w.ffnOut().bias, h1s, D), b.tokens, rows);
+                        ls.add(sAct, I, target(t.preNorm(), w.ffnOut().bias, h1s, D), b.tokens, rows);
                         xt.set(i, t.out());
                         h1.set(i, h1s);
-                        if (acts != null) acts.add(s.act());
+                        if (acts != null) acts.add(sAct);
                     }
                     String stop = apply(ls, units, student.neuron[l], "FFN of layer " + l);
                     if (stop != null) return new Result(student, tuned, stop);
@@ -131,6 +131,4 @@ public final class MaskTuner {
         for (int i = 0; i < t.length; i++) t[i] = teacherPreNorm[i] - (bias == null ? 0f : bias[i % D]) - residual[i];
         return t;
     }
-
-    private static float[] ones(int n) { float[] a = new float[n]; java.util.Arrays.fill(a, 1f); return a; }
 }

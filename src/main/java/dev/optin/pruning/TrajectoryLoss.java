@@ -39,7 +39,7 @@ public final class TrajectoryLoss {
             for (int j = 0; j < d; j++) f[i * d + j] = features[o + j] * inv;
         }
         float[] g = new float[k * k];
-        Gemm.gemm(false, true, k, k, d, f, 0, d, f, 0, d, g, 0, k, false);
+        Gemm.symmetric(false, k, d, f, 0, d, g);
         return g;
     }
 

@@ -59,7 +59,7 @@ class GemmTest {
         Gemm.linear(x, m, in, w, bias, out, y1);
         Parallel.setThreads(3);
         Gemm.linear(x, m, in, w, bias, out, y2);
-        assertThat(y2).containsExactly(y1);
+        assertBitIdentical(y2, y1, "packed");
         double s = bias[5];
         for (int p = 0; p < in; p++) s += (double) x[9 * in + p] * w[5 * in + p];
         assertThat((double) y1[9 * out + 5]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-3));
@@ -74,8 +74,22 @@ class GemmTest {
             float[] y1 = new float[m * out], y2 = new float[m * out];
             Gemm.linear(x, m, in, w, bias, out, y1);
             Gemm.linear(x, m, Gemm.pack(w, out, in), bias, y2);
-            assertThat(y2).as("%dx%dx%d", m, out, in).containsExactly(y1);
+            assertBitIdentical(y2, y1, m + "x" + out + "x" + in);
         }
+    }
+
+    @Test
+    void symmetricProductIsBitIdenticalToTheFullProduct() {
+        Random r = new Random(7);
+        for (int[] sh : new int[][]{{5, 7}, {20, 10}, {129, 15}, {200, 3}, {300, 257}, {768, 384}})
+            for (boolean trans : new boolean[]{false, true}) {
+                int n = sh[0], k = sh[1], lda = (trans ? n : k) + 3;
+                float[] a = random(r, (trans ? k : n) * lda + 2), full = new float[n * n], sym = random(r, n * n);
+                if (trans) Gemm.gemm(true, false, n, n, k, a, 2, lda, a, 2, lda, full, 0, n, false);
+                else Gemm.gemm(false, true, n, n, k, a, 2, lda, a, 2, lda, full, 0, n, false);
+                Gemm.symmetric(trans, n, k, a, 2, lda, sym);
+                assertBitIdentical(sym, full, "n=" + n + " k=" + k + " trans=" + trans);
+            }
     }
 
     @Test
@@ -92,5 +106,13 @@ class GemmTest {
                 assertThat(Math.abs(y[i] - ref[i])).as("%dx%dx%d at %d", m, out, in, i)
                         .isLessThanOrEqualTo(1e-6f * Math.max(1f, Math.abs(ref[i]) + Math.abs(gate[i % out]) * 20));
         }
+    }
+
+    /** Bit-for-bit equality, reporting the first differing index (AssertJ's containsExactly is quadratic on large arrays). */
+    private static void assertBitIdentical(float[] actual, float[] expected, String what) {
+        assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
+        for (int i = 0; i < actual.length; i++)
+            if (Float.floatToIntBits(actual[i]) != Float.floatToIntBits(expected[i]))
+                assertThat(actual[i]).as(what + ": element " + i).isEqualTo(expected[i]);
     }
 }
