@@ -5,6 +5,12 @@ interface MathKernel {
     /** dst[do+i] = gelu(src[so+i]) * (gate == null ? 1 : gate[gOff+i]) for i in [0, n). */
     void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n);
 
+    /**
+     * In place on a tile of C: c[co + r·ldc + j] = gelu(c[...]) · gate[gOff+j] for r in [0, rows), j in [0, n);
+     * the same values as {@link #gelu} row by row, for the GEMM's fused activation (one call per tile).
+     */
+    void geluTile(float[] c, int co, int ldc, int rows, float[] gate, int gOff, int n);
+
     /** dst[do+i] = gelu'(src[so+i]) = Φ(x) + x·φ(x) for i in [0, n). */
     void geluGrad(float[] src, int so, float[] dst, int dOff, int n);
 

@@ -22,17 +22,24 @@ public final class Ops {
             int r1 = Math.min(rows, blk * 64 + 64);
             for (int r = blk * 64; r < r1; r++) {
                 int o = r * d;
-                if (residual != null) for (int j = 0; j < d; j++) x[o + j] += residual[o + j];
-                double sum = 0;
-                for (int j = 0; j < d; j++) sum += x[o + j];
-                double mean = sum / d;
-                double var = 0;
-                for (int j = 0; j < d; j++) { double t = x[o + j] - mean; var += t * t; }
-                var /= d;
+                if (residual != null) for (int i = 0; i < d; i++) x[o + i] += residual[o + i];
+                // four partial sums: one chain of dependent double adds was most of the layer norm's time
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int j = 0;
+                for (; j + 3 < d; j += 4) { s0 += x[o + j]; s1 += x[o + j + 1]; s2 += x[o + j + 2]; s3 += x[o + j + 3]; }
+                for (; j < d; j++) s0 += x[o + j];
+                double mean = ((s0 + s1) + (s2 + s3)) / d;
+                double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+                for (j = 0; j + 3 < d; j += 4) {
+                    double t0 = x[o + j] - mean, t1 = x[o + j + 1] - mean, t2 = x[o + j + 2] - mean, t3 = x[o + j + 3] - mean;
+                    v0 += t0 * t0; v1 += t1 * t1; v2 += t2 * t2; v3 += t3 * t3;
+                }
+                for (; j < d; j++) { double t = x[o + j] - mean; v0 += t * t; }
+                double var = ((v0 + v1) + (v2 + v3)) / d;
                 float inv = (float) (1.0 / Math.sqrt(var + eps));
                 float mu = (float) mean;
                 if (invStd != null) invStd[r] = inv;
-                for (int j = 0; j < d; j++) y[o + j] = (x[o + j] - mu) * inv * gamma[j] + beta[j];
+                for (j = 0; j < d; j++) y[o + j] = (x[o + j] - mu) * inv * gamma[j] + beta[j];
             }
         });
     }
@@ -119,6 +126,11 @@ public final class Ops {
         MATH.gelu(src, so, gate, gOff, dst, dOff, n);
     }
 
+    /** In-place GELU (times gate[gOff+j]) of a rows×n tile of c with row stride ldc; same values as {@link #gelu}. */
+    static void geluTile(float[] c, int co, int ldc, int rows, float[] gate, int gOff, int n) {
+        MATH.geluTile(c, co, ldc, rows, gate, gOff, n);
+    }
+
     /**
      * Bulk derivative of exact GELU: dst[dOff+i] = gelu'(src[so+i]). Vectorised when the Vector
      * API is present (float arithmetic, within about 1e-6 of {@link #geluGrad(float)}).
@@ -133,6 +145,10 @@ public final class Ops {
     static final class PlainMath implements MathKernel {
         @Override public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
             for (int i = 0; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
+        }
+
+        @Override public void geluTile(float[] c, int co, int ldc, int rows, float[] gate, int gOff, int n) {
+            for (int r = 0; r < rows; r++) gelu(c, co + r * ldc, gate, gOff, c, co + r * ldc, n);
         }
 
         @Override public void geluGrad(float[] src, int so, float[] dst, int dOff, int n) {

@@ -91,7 +91,8 @@ final class VectorGemm implements GemmKernel {
         boolean parallel = isParallel(m, n, k);
         int rowBlocks = (m + MC - 1) / MC, colBlocks = 1;
         if (parallel) {
-            int target = 4 * Parallel.threads();
+            // several tasks per thread: on a busy machine a thread that falls behind is not left holding a quarter of the work
+            int target = 8 * Parallel.threads();
             if (rowBlocks < target) colBlocks = Math.min(nPanels, (target + rowBlocks - 1) / rowBlocks);
         }
         int rb = rowBlocks, cb = colBlocks;
@@ -218,11 +219,7 @@ final class VectorGemm implements GemmKernel {
                         kernel(kq, ap, apOff + ir * kq * AS, bp, bo, tile, 0, NR);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * NR, c, co + ii * ldc, nr);
                     }
-                    if (gelu && last) // fused activation: the tile is still in L1
-                        for (int ii = 0; ii < mr; ii++) {
-                            int o = co + ii * ldc;
-                            Ops.gelu(c, o, gate, j0, c, o, nr);
-                        }
+                    if (gelu && last) Ops.geluTile(c, co, ldc, mr, gate, j0, nr); // fused activation: the tile is still in L1
                 }
             }
         }

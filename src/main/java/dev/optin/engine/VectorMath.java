@@ -51,6 +51,21 @@ final class VectorMath implements MathKernel {
         for (; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
     }
 
+    @Override
+    public void geluTile(float[] c, int co, int ldc, int rows, float[] gate, int gOff, int n) {
+        int end = S.loopBound(n);
+        for (int r = 0; r < rows; r++) {
+            int o = co + r * ldc, i = 0;
+            for (; i < end; i += L) {
+                FloatVector x = FloatVector.fromArray(S, c, o + i);
+                FloatVector g = x.mul(cdf(x));
+                if (gate != null) g = g.mul(FloatVector.fromArray(S, gate, gOff + i));
+                g.intoArray(c, o + i);
+            }
+            for (; i < n; i++) c[o + i] = Ops.gelu(c[o + i]) * (gate == null ? 1f : gate[gOff + i]);
+        }
+    }
+
     /** Φ(x) via erfc(|x|/√2)/2 = Φ(-|x|) (shared by GELU and its derivative: the same operations in both). */
     private static FloatVector cdf(FloatVector x) {
         FloatVector z = x.abs().mul(INV_SQRT2);
@@ -69,16 +84,28 @@ final class VectorMath implements MathKernel {
         return half.blend(FloatVector.broadcast(S, 1f).sub(half), x.compare(VectorOperators.GE, 0f));
     }
 
+    private static void cdfInto(float[] src, int so, float[] dst, int dOff, int end) {
+        for (int i = 0; i < end; i += L) cdf(FloatVector.fromArray(S, src, so + i)).intoArray(dst, dOff + i);
+    }
+
+    /** dst += x·φ(x). */
+    private static void addXPdf(float[] src, int so, float[] dst, int dOff, int end) {
+        for (int i = 0; i < end; i += L) {
+            FloatVector x = FloatVector.fromArray(S, src, so + i);
+            FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
+            x.fma(pdf, FloatVector.fromArray(S, dst, dOff + i)).intoArray(dst, dOff + i);
+        }
+    }
+
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
 
     @Override
     public void geluGrad(float[] src, int so, float[] dst, int dOff, int n) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector x = FloatVector.fromArray(S, src, so + i);
-            FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
-            x.fma(pdf, cdf(x)).intoArray(dst, dOff + i);
-        }
+        // Two loops in two methods (Φ, then x·φ + Φ), not one loop: with both exps in one compiled
+        // body C2 on JDK 17 ran out of inlining budget and left Vector API calls uninlined (boxed, ~5× slower).
+        int end = S.loopBound(n), i = end;
+        cdfInto(src, so, dst, dOff, end);
+        addXPdf(src, so, dst, dOff, end);
         for (; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
     }
 
