@@ -102,7 +102,7 @@ final class VectorMath implements MathKernel {
     @Override
     public void geluGrad(float[] src, int so, float[] dst, int dOff, int n) {
         // Two loops in two methods (Φ, then x·φ + Φ), not one loop: with both exps in one compiled
-        // body C2 on JDK 17 ran out of inlining budget and left Vector API calls uninlined (boxed, ~5× slower).
+        // body C2 on JDK 17 ran out of inlining budget and left Vector API calls uninlined (boxed: 14–50 instead of 5.7 ns per element).
         int end = S.loopBound(n), i = end;
         cdfInto(src, so, dst, dOff, end);
         addXPdf(src, so, dst, dOff, end);
