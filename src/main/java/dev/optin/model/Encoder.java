@@ -173,9 +173,9 @@ public final class Encoder {
         return new float[][]{logits, dense};
     }
 
-    /** Reusable buffers of one forward pass without a trace (slots: q, k, v, ctx, h1, pre, and two outputs). */
+    /** Reusable buffers of one forward pass without a trace (slots: qkv, ctx, h1, pre, and two outputs). */
     private static final class Workspace {
-        private final float[][] slots = new float[8][];
+        private final float[][] slots = new float[6][];
         private final boolean keepOutputs;
         private int nextOut;
 
@@ -191,7 +191,7 @@ public final class Encoder {
         float[] output(int size) {
             if (keepOutputs) return new float[size];
             nextOut ^= 1;
-            return get(6 + nextOut, size);
+            return get(4 + nextOut, size);
         }
     }
 
@@ -215,7 +215,7 @@ public final class Encoder {
         Gemm.PackedLinear[] pw = packed(l);
         Gemm.linear(x, N, pw[0], qkvBias[l], qkv);
 
-        float[] ctx = ws != null ? ws.get(3, N * A) : new float[N * A];
+        float[] ctx = ws != null ? ws.get(1, N * A) : new float[N * A];
         float[] ctxMasked = tr != null ? new float[N * A] : ctx;
         int B = batch.size();
         int[] probOff = null;
@@ -247,12 +247,12 @@ public final class Encoder {
             }
         });
 
-        float[] h1 = ws != null ? ws.get(4, N * D) : new float[N * D];
+        float[] h1 = ws != null ? ws.get(2, N * D) : new float[N * D];
         Gemm.linear(ctxMasked, N, pw[1], w.attnOut().bias, h1);
         float[] inv1 = tr != null ? new float[N] : null;
         Ops.addLayerNorm(h1, x, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
 
-        float[] pre = ws != null ? ws.get(5, N * I) : new float[N * I];
+        float[] pre = ws != null ? ws.get(3, N * I) : new float[N * I];
         float[] act = ws != null ? pre : new float[N * I]; // element-wise, so in place is safe
         Activation fn = config.activation();
         float[] sharedGate = sameNeuronMask(masksBySeq, l);
