@@ -31,6 +31,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -88,6 +89,14 @@ final class PruneJob {
         boolean single = runs.size() == 1;
         ObjectNode top = PruneReport.newReport();
         ArrayNode runsNode = top.putArray("runs");
+        // every budget is checked before the first (possibly long) scoring pass
+        Map<Integer, List<Batch>> checked = new HashMap<>();
+        for (Run run : runs) {
+            List<Batch> own = checked.computeIfAbsent(run.samples(), n -> Batches.batches(
+                    Batches.of(model.tokenizer(), calibration.subList(0, Math.min(n, calibration.size())), s.batch(), s.maxLength())));
+            Pruner.checkBudget(encoder.config(), own, new Pruner.Options(run.method(), run.fraction(), run.table(), s.tune(),
+                    s.seed(), s.weighting(), s.fast(), costLength));
+        }
         try (OutputDirectory dir = OutputDirectory.create(out, force, source, originalOnnx)) {
             Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
             for (Run run : runs) {

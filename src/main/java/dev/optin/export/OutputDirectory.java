@@ -47,10 +47,22 @@ public final class OutputDirectory implements AutoCloseable {
         }
         Path parent = t.getParent();
         if (parent == null) throw new IllegalArgumentException("output folder " + target + " has no parent folder");
-        Files.createDirectories(parent);
         Path temp = parent.resolve("." + t.getFileName() + ".tmp-" + UUID.randomUUID());
-        Files.createDirectory(temp);
+        try {
+            Files.createDirectories(parent);
+            Files.createDirectory(temp);
+        } catch (IOException e) {
+            // checked before any work is done, so an unwritable --out costs nothing
+            throw new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
+        }
         return new OutputDirectory(t, temp);
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) return "cannot create " + e.getMessage();
+        if (e instanceof AccessDeniedException) return "permission denied: " + e.getMessage();
+        if (e instanceof FileAlreadyExistsException) return e.getMessage() + " exists and is not a folder";
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** The folder to write into (temporary until {@link #commit()}). */

@@ -42,8 +42,14 @@ public final class BudgetedSelection {
             double value = hValue + nValue[nn];
             if (nh + nn > 0 && value > bestValue) { bestValue = value; bestHeads = nh; bestNeurons = nn; }
         }
-        if (bestHeads < 0)
-            throw new IllegalArgumentException("pruning budget " + budget + " is smaller than the cost of a single head or neuron");
+        if (bestHeads < 0) {
+            double cheapest = Math.min(heads.length > 0 ? lin.headCost(heads[0][0]) : Double.POSITIVE_INFINITY,
+                    neurons.length > 0 ? nCost[1] : Double.POSITIVE_INFINITY);
+            for (int[] h : heads) cheapest = Math.min(cheapest, lin.headCost(h[0]));
+            for (int[] n : neurons) cheapest = Math.min(cheapest, lin.neuronCost(n[0]));
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "pruning budget %.6g is smaller than the cost of a single head or neuron (the cheapest costs %.6g)", budget, cheapest));
+        }
         Masks m = zeros(scores);
         for (int i = 0; i < bestHeads; i++) m.head[heads[i][0]][heads[i][1]] = 1f;
         for (int i = 0; i < bestNeurons; i++) m.neuron[neurons[i][0]][neurons[i][1]] = 1f;

@@ -103,7 +103,7 @@ public final class Pruner {
         Map<String, Double> seconds = new LinkedHashMap<>();
         seconds.put("importance", scored.seconds());
         long t0 = System.nanoTime();
-        Masks masks = select(scored.scores(), costs, o.fraction() * originalCost, scored.fisher());
+        Masks masks = explained(o, () -> select(scored.scores(), costs, o.fraction() * originalCost, scored.fisher()));
         t0 = lap(seconds, "selection", t0);
         String stop = null;
         if (o.tune()) {
@@ -114,6 +114,28 @@ public final class Pruner {
             lap(seconds, "tuning", t0);
         }
         return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop);
+    }
+
+    /**
+     * Fails fast, before any scoring pass, when the budget cannot buy a single head or neuron (whether it
+     * can does not depend on the scores: the selection is tried with equal ones).
+     */
+    public static void checkBudget(EncoderConfig c, List<Batch> samples, Options o) {
+        if (samples.isEmpty()) throw new IllegalArgumentException("no calibration samples");
+        UnitCosts costs = o.latency() == null ? costModel(c, samples, o) : PiecewiseLinearLatency.fit(o.latency());
+        UnitScores equal = UnitScores.zeros(c);
+        for (double[] row : equal.head()) java.util.Arrays.fill(row, 1);
+        for (double[] row : equal.neuron()) java.util.Arrays.fill(row, 1);
+        explained(o, () -> BudgetedSelection.select(equal, costs, o.fraction() * costs.total(Masks.ones(c))));
+    }
+
+    private static Masks explained(Options o, java.util.function.Supplier<Masks> selection) {
+        try {
+            return selection.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((o.latency() != null ? "--latency " : "--flops ") + o.fraction()
+                    + " leaves too little to keep anything: " + e.getMessage() + "; choose a larger budget", e);
+        }
     }
 
     private static CostModel costModel(EncoderConfig c, List<Batch> samples, Options o) {

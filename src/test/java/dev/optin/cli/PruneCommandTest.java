@@ -87,7 +87,16 @@ class PruneCommandTest {
         assertError(run("prune", model, "--data", train, "--method", "sparsegpt", "--flops", "0.5", "--out", out.toString(), "-q"), "unknown pruning method");
         assertError(run("prune", model, "--data", train, "--task", "imagenet", "--flops", "0.5", "--out", out.toString(), "-q"), "imagenet");
         assertError(run("prune", model, "--data", train, "--method", "kwon", "--flops", "0.5", "--samples", "10", "--out", out.toString(), "-q"), "at least one batch");
-        assertError(run("prune", model, "--data", train, "--method", "random", "--flops", "1e-9", "--samples", "32", "--out", out.toString(), "--no-speed", "-q"), "budget");
+        assertError(run("prune", model, "--data", train, "--method", "random", "--flops", "1e-9", "--samples", "32", "--out", out.toString(), "--no-speed", "-q"),
+                "leaves too little to keep anything");
+        // an impossible budget among several is refused before any scoring pass (Fisher would take a while first)
+        var tiny = run("prune", model, "--data", train, "--method", "kwon", "--flops", "0.5,1e-6", "--samples", "64", "--out", out.toString(), "--no-speed", "-q");
+        assertError(tiny, "--flops 1.0E-6 leaves too little");
+        assertThat(tiny.out() + tiny.err()).doesNotContain("scoring kwon");
+        Path notAFolder = Files.writeString(dir.resolve("plain-file"), "x");
+        assertError(run("prune", model, "--data", train, "--method", "random", "--flops", "0.5", "--samples", "32", "--out", notAFolder.resolve("out").toString(), "--no-speed", "-q"),
+                "cannot write the output folder");
+        Files.delete(notAFolder);
         Path bad = dir.resolve("bad.tsv");
         Files.writeString(bad, "sentence\tlabel\na fine film\t1\nawful\tmaybe\n", StandardCharsets.UTF_8);
         assertError(run("prune", model, "--data", bad.toString(), "--flops", "0.5", "--out", out.toString(), "-q"), "bad.tsv:3");
