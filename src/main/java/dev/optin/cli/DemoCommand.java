@@ -66,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
             PruneJob job = new PruneJob(m, System.err, quiet);
             List<Example> calib = all.subList(0, calibration), held = all.subList(calibration, all.size());
             PruneJob.Settings s = new PruneJob.Settings(Task.TEXT, 32, 0, false, !exact, OptinWeighting.COST_NORMALIZED,
-                    false, 1, 0, !noSpeed);
+                    false, 1, 0, !noSpeed, null);
             job.run(new ArrayList<>(calib), new ArrayList<>(held),
                     List.of(new PruneJob.Run(Pruner.Method.OPTIN, flops, false, null, calibration)), s, out, true);
             table(o, job.lastReport, job.outcomes.get(0).speed(), held.size());

@@ -9,6 +9,7 @@ import dev.optin.format.ModelLoader;
 import dev.optin.format.vision.VisionOptions;
 import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
+import dev.optin.pruning.OptinImportance;
 import dev.optin.pruning.OptinWeighting;
 import dev.optin.pruning.Pruner;
 import picocli.CommandLine.ArgGroup;
@@ -71,6 +72,10 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--weighting", paramLabel = "<w>", defaultValue = "cost-normalized",
             description = "OPTIN head/neuron score scales: cost-normalized (default, see README), published, raw")
     String weighting;
+
+    @Option(names = "--encoder-objective", paramLabel = "<o>", defaultValue = "output",
+            description = "OPTIN on an embedding model (no logits): output (default: damage to the final hidden states) or trajectory (later layers' FFN features alone, as for classifiers without the KL term)")
+    String encoderObjective;
 
     @Option(names = "--label-free", description = "kwon: Fisher on the model's own predictions instead of the labels")
     boolean labelFree;
@@ -164,7 +169,8 @@ public final class PruneCommand implements Callable<Integer> {
                 for (double f : fractions)
                     runs.add(new PruneJob.Run(method, f, latencyBudget, table,
                             samples != null ? samples : defaultSamples(method)));
-            PruneJob.Settings settings = new PruneJob.Settings(t, batch, maxLength, tune, fast, w, labelFree, seed, seqLength, !noSpeed);
+            PruneJob.Settings settings = new PruneJob.Settings(t, batch, maxLength, tune, fast, w, labelFree, seed, seqLength, !noSpeed,
+                    parseObjective(encoderObjective));
             Path written = job.run(calibration, evalSet, runs, settings, out, force);
             System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
         }
@@ -189,7 +195,7 @@ public final class PruneCommand implements Callable<Integer> {
         List<PruneJob.Run> runs = new ArrayList<>();
         for (Pruner.Method method : ms)
             for (double f : fractions) runs.add(new PruneJob.Run(method, f, false, null, samples != null ? samples : defaultSamples(method)));
-        PruneJob.Settings settings = new PruneJob.Settings(null, batch, 0, tune, fast, w, labelFree, seed, 0, !noSpeed);
+        PruneJob.Settings settings = new PruneJob.Settings(null, batch, 0, tune, fast, w, labelFree, seed, 0, !noSpeed, null);
         Path written = new VisionPruneJob(m, System.err, quiet).run(new VisionPruneJob.Data(calib, cr, ev, er), runs, settings, tokens, out, force);
         System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
         return 0;
@@ -224,6 +230,13 @@ public final class PruneCommand implements Callable<Integer> {
 
     private int defaultSamples(Pruner.Method m) {
         return m == Pruner.Method.OPTIN ? (fast ? 128 : 64) : DEFAULT_SAMPLES;
+    }
+
+    static OptinImportance.EncoderObjective parseObjective(String s) {
+        try { return OptinImportance.EncoderObjective.valueOf(s.trim().toUpperCase(Locale.ROOT)); }
+        catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown --encoder-objective '" + s + "' (expected output or trajectory)");
+        }
     }
 
     static OptinWeighting parseWeighting(String s) {

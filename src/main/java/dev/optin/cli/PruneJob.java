@@ -20,6 +20,7 @@ import dev.optin.model.Masks;
 import dev.optin.pruning.ConsoleProgress;
 import dev.optin.pruning.CostModel;
 import dev.optin.pruning.LatencyTable;
+import dev.optin.pruning.OptinImportance;
 import dev.optin.pruning.OptinWeighting;
 import dev.optin.pruning.Progress;
 import dev.optin.pruning.Pruner;
@@ -48,7 +49,7 @@ final class PruneJob {
     }
 
     record Settings(Task task, int batch, int maxLength, boolean tune, boolean fast, OptinWeighting weighting,
-                    boolean labelFree, long seed, double seqLength, boolean speed) {}
+                    boolean labelFree, long seed, double seqLength, boolean speed, OptinImportance.EncoderObjective encoderObjective) {}
 
     /** What a run produced (for the caller's summary table). */
     record Outcome(Run run, double macRatio, Map<String, Double> metrics, double seconds, List<SpeedComparison.Speedup> speed, Path dir) {}
@@ -95,7 +96,7 @@ final class PruneJob {
             List<Batch> own = checked.computeIfAbsent(run.samples(), n -> Batches.batches(
                     Batches.of(model.tokenizer(), calibration.subList(0, Math.min(n, calibration.size())), s.batch(), s.maxLength())));
             Pruner.checkBudget(encoder.config(), own, new Pruner.Options(run.method(), run.fraction(), run.table(), s.tune(),
-                    s.seed(), s.weighting(), s.fast(), costLength));
+                    s.seed(), s.weighting(), s.fast(), costLength, s.encoderObjective()));
         }
         try (OutputDirectory dir = OutputDirectory.create(out, force, source, originalOnnx)) {
             Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
@@ -106,7 +107,8 @@ final class PruneJob {
                 List<int[]> labels = labelled && !s.labelFree() ? Batches.labels(lb) : null;
                 if (run.method() == Pruner.Method.KWON && classifier == false)
                     throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
-                Pruner.Options o = new Pruner.Options(run.method(), run.fraction(), run.table(), s.tune(), s.seed(), s.weighting(), s.fast(), costLength);
+                Pruner.Options o = new Pruner.Options(run.method(), run.fraction(), run.table(), s.tune(), s.seed(), s.weighting(), s.fast(),
+                        costLength, s.encoderObjective());
                 String key = run.method() + "/" + run.samples();
                 if (!scoredBy.containsKey(key)) {
                     log.printf(Locale.ROOT, "optin: scoring %s on %d samples (%d tokens)%n", run.method().name().toLowerCase(Locale.ROOT),
@@ -121,6 +123,8 @@ final class PruneJob {
                 rep.put("model", model.source());
                 rep.put("method", run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Pruner.Method.OPTIN && s.fast() ? " (fast)" : ""));
                 if (run.method() == Pruner.Method.OPTIN) rep.put("weighting", s.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+                if (run.method() == Pruner.Method.OPTIN && !classifier)
+                    rep.put("encoder_objective", s.encoderObjective().name().toLowerCase(Locale.ROOT));
                 if (run.method() == Pruner.Method.KWON) rep.put("labels", labels == null ? "model predictions (label-free)" : "true labels");
                 rep.put("task", s.task().id());
                 rep.put("samples", own.size());

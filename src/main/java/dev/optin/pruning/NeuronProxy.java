@@ -34,7 +34,8 @@ final class NeuronProxy {
             for (int q = 0; q < n; q++) calib[l][(int) ((q + 0.5) * I / n)] = true;
         }
         double[] cmd = new double[total], ckl = new double[total];
-        OptinImportance.Options exact = new OptinImportance.Options(o.tokens(), o.temperature(), o.lambda(), o.variants(), 0, o.seed(), false);
+        OptinImportance.Options exact = new OptinImportance.Options(o.tokens(), o.temperature(), o.lambda(), o.variants(), 0, o.seed(), false)
+                .with(o.encoderObjective());
         int classes = OptinImportance.pass(encoder, batch, exact, Progress.NONE,
                 (l, u) -> u >= c.heads(l) && calib[l][u - c.heads(l)], cmd, ckl, mdFactor, klFactor);
         TrajectoryLoss.KlScaler scaler = new TrajectoryLoss.KlScaler(o.lambda());

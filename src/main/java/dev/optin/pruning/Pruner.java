@@ -37,11 +37,18 @@ public final class Pruner {
      *                   length, e.g. of its dev set); 0 = the calibration samples' average length
      */
     public record Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
-                          OptinWeighting weighting, boolean fastOptin, double costLength) {
+                          OptinWeighting weighting, boolean fastOptin, double costLength,
+                          OptinImportance.EncoderObjective encoderObjective) {
         public Options {
             if (!(fraction > 0) || fraction > 1) throw new IllegalArgumentException("budget fraction must be in (0, 1], got " + fraction);
             if (weighting == null) weighting = OptinWeighting.COST_NORMALIZED;
             if (costLength < 0 || Double.isNaN(costLength)) throw new IllegalArgumentException("cost length must be ≥ 0, got " + costLength);
+            if (encoderObjective == null) encoderObjective = OptinImportance.EncoderObjective.OUTPUT;
+        }
+
+        public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
+                       OptinWeighting weighting, boolean fastOptin, double costLength) {
+            this(method, fraction, latency, tune, seed, weighting, fastOptin, costLength, null);
         }
 
         public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
@@ -80,8 +87,8 @@ public final class Pruner {
         switch (o.method()) {
             case OPTIN -> {
                 Batch all = concat(samples);
-                OptinImportance.Options oo = o.fastOptin() ? OptinImportance.Options.fast(o.seed(), all.size())
-                        : OptinImportance.Options.exact(o.seed());
+                OptinImportance.Options oo = (o.fastOptin() ? OptinImportance.Options.fast(o.seed(), all.size())
+                        : OptinImportance.Options.exact(o.seed())).with(o.encoderObjective());
                 scores = o.weighting().apply(OptinImportance.compute(encoder, all, oo, progress), macs);
             }
             case KWON -> { fisher = FisherImportance.compute(encoder, samples, labels, progress); scores = fisher.scores(); }

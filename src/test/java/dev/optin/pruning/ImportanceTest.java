@@ -68,17 +68,23 @@ class ImportanceTest {
     }
 
     @Test
-    void optinExactOnABareEncoderUsesTheTrajectoryTermAlone() {
+    void optinExactOnABareEncoderScoresTheOutputOrTheTrajectoryAlone() {
         EncoderWeights bare = RandomModels.bert(2, 16, 4, 8, 40, 0, 6);
         checkOptinAgainstFullPasses(new Encoder(bare), 0);
+        checkOptinAgainstFullPasses(new Encoder(bare), 0, OptinImportance.EncoderObjective.TRAJECTORY);
     }
 
     private void checkOptinAgainstFullPasses(Encoder e, int classes) {
+        checkOptinAgainstFullPasses(e, classes, OptinImportance.EncoderObjective.OUTPUT);
+    }
+
+    private void checkOptinAgainstFullPasses(Encoder e, int classes, OptinImportance.EncoderObjective objective) {
         Batch batch = Pruner.concat(batches);
         EncoderConfig c = e.config();
         int L = c.layers(), D = c.hidden(), B = batch.size();
-        OptinImportance.Options o = new OptinImportance.Options(20, 4, 10, 5, 0, 11);   // K = 20 of 36 tokens; 5 variants per pass
+        OptinImportance.Options o = new OptinImportance.Options(20, 4, 10, 5, 0, 11).with(objective); // K = 20 of 36 tokens; 5 variants per pass
         UnitScores got = OptinImportance.compute(e, batch, o, QUIET);
+        boolean outputOnly = classes == 0 && objective == OptinImportance.EncoderObjective.OUTPUT;
 
         int[] sample = TrajectoryLoss.sampleTokens(batch.tokens, 20, 11);
         ForwardResult orig = e.forward(batch, Masks.ones(c), Capture.FEATURES);
@@ -90,13 +96,15 @@ class ImportanceTest {
                 if (head) m.head[l][u] = 0; else m.neuron[l][u - c.heads(l)] = 0;
                 ForwardResult r = e.forward(batch, m, Capture.FEATURES);
                 double md = 0;
-                for (int k = l == L - 1 ? l : l + 1; k < L; k++) {
+                for (int k = l == L - 1 ? l : l + 1; k < L && !outputOnly; k++) {
                     float[] go = TrajectoryLoss.gram(orig.ffnFeatures[k], 0, sample, D), gm = TrajectoryLoss.gram(r.ffnFeatures[k], 0, sample, D);
                     md += TrajectoryLoss.manifoldDistance(go, gm);
                 }
+                // an embedding model by default: the manifold distance of its output (final hidden states) alone
+                if (outputOnly) md = TrajectoryLoss.manifoldDistance(TrajectoryLoss.gram(orig.hidden, 0, sample, D), TrajectoryLoss.gram(r.hidden, 0, sample, D));
                 double expected = classes == 0 ? md : scaler.score(md, TrajectoryLoss.kl(orig.logits, 0, r.logits, 0, B, classes, 4));
                 double actual = head ? got.head()[l][u] : got.neuron()[l][u - c.heads(l)];
-                assertThat(actual).as("layer %d unit %d", l, u).isCloseTo(expected, within(1e-4 * Math.abs(expected) + 1e-9));
+                assertThat(actual).as("%s layer %d unit %d", objective, l, u).isCloseTo(expected, within(1e-4 * Math.abs(expected) + 1e-9));
                 assertThat(actual).isPositive();
             }
         }
