@@ -49,7 +49,11 @@ final class PruneJob {
     }
 
     record Settings(Task task, int batch, int maxLength, boolean tune, boolean fast, OptinWeighting weighting,
-                    boolean labelFree, long seed, double seqLength, boolean speed, OptinImportance.EncoderObjective encoderObjective) {}
+                    boolean labelFree, long seed, double seqLength, boolean speed, OptinImportance.EncoderObjective encoderObjective) {
+        Settings {
+            if (encoderObjective == null) encoderObjective = OptinImportance.EncoderObjective.OUTPUT;
+        }
+    }
 
     /** What a run produced (for the caller's summary table). */
     record Outcome(Run run, double macRatio, Map<String, Double> metrics, double seconds, List<SpeedComparison.Speedup> speed, Path dir) {}
