@@ -185,8 +185,8 @@ final class PruneJob {
                 }
                 rn.put("folder", single ? "." : run.folder());
                 outcomes.add(new Outcome(run, r.macFraction(), prunedMetrics, rep.get("pruning_seconds").asDouble(), speed, runDir));
-                log.printf(Locale.ROOT, "optin: %-9s %s %.2f -> MACs %.4f%s, %.1f s%n", run.method().name().toLowerCase(Locale.ROOT),
-                        run.latency() ? "latency" : "flops", run.fraction(), r.macFraction(),
+                log.printf(Locale.ROOT, "optin: %-9s %s %s -> MACs %.4f%s, %.1f s%n", run.method().name().toLowerCase(Locale.ROOT),
+                        run.latency() ? "latency" : "flops", budget(run.fraction()), r.macFraction(),
                         prunedMetrics == null ? "" : ", " + format(prunedMetrics), rep.get("pruning_seconds").asDouble());
             }
             if (!single) {
@@ -218,5 +218,10 @@ final class PruneJob {
         long tokens = 0, seqs = 0;
         for (Batch b : batches) { tokens += b.tokens; seqs += b.size(); }
         return seqs == 0 ? 0 : tokens / (double) seqs;
+    }
+
+    /** A budget fraction as typed: two decimals (0.60), or four significant digits when finer (0.005000). */
+    static String budget(double f) {
+        return String.format(Locale.ROOT, Math.abs(f * 100 - Math.round(f * 100)) < 1e-9 ? "%.2f" : "%.4g", f);
     }
 }

@@ -169,7 +169,7 @@ final class VisionPruneJob {
                 rn.put("macs_ratio", PruneReport.round(macs / originalMacs, 4));
                 if (acc != null) rn.putObject("accuracy").put("accuracy", PruneReport.round(acc, 6));
                 rn.put("folder", single ? "." : runDir.getFileName().toString());
-                log.printf(Locale.ROOT, "optin: %-9s flops %.2f -> MACs %.4f%s%s, %.1f s%n", rep.get("method").asText(), run.fraction(), macs / originalMacs,
+                log.printf(Locale.ROOT, "optin: %-9s flops %s -> MACs %.4f%s%s, %.1f s%n", rep.get("method").asText(), PruneJob.budget(run.fraction()), macs / originalMacs,
                         tokens ? ", tokens " + Arrays.toString(counts) : "", acc == null ? "" : String.format(Locale.ROOT, ", accuracy %.4f (original %.4f)", acc, original),
                         rep.get("pruning_seconds").asDouble());
             }
