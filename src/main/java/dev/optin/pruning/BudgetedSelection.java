@@ -43,8 +43,7 @@ public final class BudgetedSelection {
             if (nh + nn > 0 && value > bestValue) { bestValue = value; bestHeads = nh; bestNeurons = nn; }
         }
         if (bestHeads < 0) {
-            double cheapest = Math.min(heads.length > 0 ? lin.headCost(heads[0][0]) : Double.POSITIVE_INFINITY,
-                    neurons.length > 0 ? nCost[1] : Double.POSITIVE_INFINITY);
+            double cheapest = Double.POSITIVE_INFINITY;
             for (int[] h : heads) cheapest = Math.min(cheapest, lin.headCost(h[0]));
             for (int[] n : neurons) cheapest = Math.min(cheapest, lin.neuronCost(n[0]));
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
