@@ -94,25 +94,24 @@ final class PruneJob {
         boolean single = runs.size() == 1;
         ObjectNode top = PruneReport.newReport();
         ArrayNode runsNode = top.putArray("runs");
+        // each run's calibration prefix, tokenised once per sample count
+        Map<Integer, List<LabeledBatch>> tokenised = new HashMap<>();
+        for (Run run : runs)
+            tokenised.computeIfAbsent(run.samples(), n -> Batches.of(model.tokenizer(),
+                    calibration.subList(0, Math.min(n, calibration.size())), s.batch(), s.maxLength()));
         // every budget is checked before the first (possibly long) scoring pass
-        Map<Integer, List<Batch>> checked = new HashMap<>();
-        for (Run run : runs) {
-            List<Batch> own = checked.computeIfAbsent(run.samples(), n -> Batches.batches(
-                    Batches.of(model.tokenizer(), calibration.subList(0, Math.min(n, calibration.size())), s.batch(), s.maxLength())));
-            Pruner.checkBudget(encoder.config(), own, new Pruner.Options(run.method(), run.fraction(), run.table(), s.tune(),
-                    s.seed(), s.weighting(), s.fast(), costLength, s.encoderObjective()));
-        }
+        for (Run run : runs)
+            Pruner.checkBudget(encoder.config(), Batches.batches(tokenised.get(run.samples())), options(run, s, costLength));
         try (OutputDirectory dir = OutputDirectory.create(out, force, source, originalOnnx)) {
             Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
             for (Run run : runs) {
                 List<Example> own = calibration.subList(0, Math.min(run.samples(), calibration.size()));
-                List<LabeledBatch> lb = Batches.of(model.tokenizer(), own, s.batch(), s.maxLength());
+                List<LabeledBatch> lb = tokenised.get(run.samples());
                 List<Batch> batches = Batches.batches(lb);
                 List<int[]> labels = labelled && !s.labelFree() ? Batches.labels(lb) : null;
                 if (run.method() == Pruner.Method.KWON && classifier == false)
                     throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
-                Pruner.Options o = new Pruner.Options(run.method(), run.fraction(), run.table(), s.tune(), s.seed(), s.weighting(), s.fast(),
-                        costLength, s.encoderObjective());
+                Pruner.Options o = options(run, s, costLength);
                 String key = run.method() + "/" + run.samples();
                 if (!scoredBy.containsKey(key)) {
                     log.printf(Locale.ROOT, "optin: scoring %s on %d samples (%d tokens)%n", run.method().name().toLowerCase(Locale.ROOT),
@@ -218,6 +217,11 @@ final class PruneJob {
         long tokens = 0, seqs = 0;
         for (Batch b : batches) { tokens += b.tokens; seqs += b.size(); }
         return seqs == 0 ? 0 : tokens / (double) seqs;
+    }
+
+    private static Pruner.Options options(Run run, Settings s, double costLength) {
+        return new Pruner.Options(run.method(), run.fraction(), run.table(), s.tune(), s.seed(), s.weighting(), s.fast(),
+                costLength, s.encoderObjective());
     }
 
     /** A budget fraction as typed: two decimals (0.60), or four significant digits when finer (0.005000). */
