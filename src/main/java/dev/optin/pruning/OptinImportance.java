@@ -159,12 +159,14 @@ public final class OptinImportance {
         float[] embedded = encoder.embed(batch);
         ForwardResult orig = encoder.run(batch, same(ones, B), 0, embedded, Capture.ALL_FEATURES);
         int[] sample = TrajectoryLoss.sampleTokens(N, o.tokens(), o.seed());
-        float[][] gramOrig = new float[L][];
-        for (int k = 0; k < L; k++) gramOrig[k] = TrajectoryLoss.gram(orig.ffnFeatures[k], 0, sample, D);
         int classes = orig.logits == null ? 0 : orig.logits.length / B;
         // A bare encoder has no logits to distil: by default it is scored on its output (see EncoderObjective).
         boolean outputOnly = classes == 0 && o.encoderObjective() == EncoderObjective.OUTPUT;
         float[] gramOut = outputOnly ? TrajectoryLoss.gram(orig.hidden, 0, sample, D) : null;
+        float[][] gramOrig = new float[L][];
+        if (!outputOnly) for (int k = 0; k < L; k++) gramOrig[k] = TrajectoryLoss.gram(orig.ffnFeatures[k], 0, sample, D);
+        // the output objective reads only the final hidden states: its passes copy no per-layer features
+        Capture passCapture = outputOnly ? Capture.NONE : Capture.FEATURES;
         int perPass = Math.max(1, Math.min(o.variants(), MAX_PASS_TOKENS / N));
         boolean postLn = !c.architecture().preNorm();
         int base = 0;
@@ -186,7 +188,7 @@ public final class OptinImportance {
                 }
                 float[] in = new float[v * N * D];
                 for (int r = 0; r < v; r++) System.arraycopy(input, 0, in, r * N * D, N * D);
-                ForwardResult res = encoder.run(batch.repeat(v), bySeq, l, in, Capture.FEATURES);
+                ForwardResult res = encoder.run(batch.repeat(v), bySeq, l, in, passCapture);
                 for (int r = 0; r < v; r++) {
                     double m = 0;
                     if (outputOnly) m = TrajectoryLoss.manifoldDistance(gramOut, TrajectoryLoss.gram(res.hidden, r * N, sample, D));
@@ -208,7 +210,7 @@ public final class OptinImportance {
                 boolean last = l == L - 1;
                 for (int u0 = 0; u0 < rank1.length; u0 += perPass) {
                     int v = Math.min(perPass, rank1.length - u0), first = u0;
-                    float[] in = new float[v * N * D], masked = last ? new float[v * N * D] : null;
+                    float[] in = new float[v * N * D], masked = last && !outputOnly ? new float[v * N * D] : null;
                     Parallel.forEach(v, r -> {
                         int j = rank1[first + r] - H, o0 = r * N * D;
                         float[] col = new float[D];
@@ -221,7 +223,7 @@ public final class OptinImportance {
                         }
                     });
                     Ops.layerNorm(in, in, v * N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), c.layerNormEps(), null);
-                    ForwardResult res = encoder.run(batch.repeat(v), same(ones, v * B), l + 1, in, last ? Capture.NONE : Capture.FEATURES);
+                    ForwardResult res = encoder.run(batch.repeat(v), same(ones, v * B), l + 1, in, last ? Capture.NONE : passCapture);
                     for (int r = 0; r < v; r++) {
                         double m = 0;
                         if (outputOnly) m = TrajectoryLoss.manifoldDistance(gramOut, TrajectoryLoss.gram(res.hidden, r * N, sample, D));
