@@ -52,7 +52,7 @@ public final class PruneCommand implements Callable<Integer> {
     static final class Budget {
         @Option(names = "--flops", paramLabel = "F[,F…]", split = ",", description = "keep at most this fraction of the MACs, in (0, 1]")
         List<Double> flops;
-        @Option(names = "--latency", paramLabel = "F[,F…]", split = ",", description = "keep at most this fraction of the measured latency (engine), in (0, 1]")
+        @Option(names = "--latency", paramLabel = "F[,F…]", split = ",", description = "keep at most this fraction of the measured latency (see --latency-runtime, --latency-shape), in (0, 1]")
         List<Double> latency;
     }
 
@@ -101,6 +101,10 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--latency-shape", paramLabel = "BxT", defaultValue = "1x128", description = "deployment batch × sequence for --latency tables (default: ${DEFAULT-VALUE})")
     String latencyShape;
 
+    @Option(names = "--latency-runtime", paramLabel = "engine|onnxruntime", defaultValue = "engine",
+            description = "runtime whose measured latency --latency budgets: optin's engine or ONNX Runtime (default: ${DEFAULT-VALUE})")
+    String latencyRuntime;
+
     @Option(names = "--text-column", paramLabel = "<name>") String textColumn;
     @Option(names = "--text-pair-column", paramLabel = "<name>") String pairColumn;
     @Option(names = "--label-column", paramLabel = "<name>") String labelColumn;
@@ -140,6 +144,8 @@ public final class PruneCommand implements Callable<Integer> {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
         OptinWeighting w = parseWeighting(weighting);
+        LatencyProfiler.BlockTimer latencyTimer = latencyBudget ? latencyTimer(latencyRuntime, dev.optin.engine.Parallel.threads()) : null;
+        dev.optin.bench.ThroughputBench.Setting latencySetting = latencyBudget ? dev.optin.bench.ThroughputBench.Setting.parse(latencyShape) : null;
         DataOptions dataOptions = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0);
 
         if (vision == null) vision = new VisionCli();
@@ -161,8 +167,9 @@ public final class PruneCommand implements Callable<Integer> {
             List<Example> evalSet = eval == null ? null : Datasets.read(eval, dataOptions.withTask(t).withLimit(evalLimit));
             LatencyTable table = null;
             if (latencyBudget) {
-                dev.optin.bench.ThroughputBench.Setting s = dev.optin.bench.ThroughputBench.Setting.parse(latencyShape);
-                table = new LatencyProfiler(2, 5).loadOrMeasure(m.weights().config(), s.batch(), s.seq(), 16);
+                PruneJob.checkCalibration(calibration, batch); // before the table is measured: a bad run should fail at once
+                table = new LatencyProfiler(latencyTimer, 2, 5).loadOrMeasure(m.weights().config(), latencySetting.batch(), latencySetting.seq(), 16,
+                        quiet ? dev.optin.pruning.Progress.NONE : new dev.optin.pruning.ConsoleProgress());
             }
             List<PruneJob.Run> runs = new ArrayList<>();
             for (Pruner.Method method : ms)
@@ -230,6 +237,15 @@ public final class PruneCommand implements Callable<Integer> {
 
     private int defaultSamples(Pruner.Method m) {
         return m == Pruner.Method.OPTIN ? (fast ? 128 : 64) : DEFAULT_SAMPLES;
+    }
+
+    /** The latency-table runtime of --latency-runtime. */
+    static LatencyProfiler.BlockTimer latencyTimer(String s, int threads) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "engine" -> LatencyProfiler.ENGINE;
+            case "onnxruntime", "ort" -> new dev.optin.bench.OrtBlockTimer(threads);
+            default -> throw new IllegalArgumentException("unknown --latency-runtime '" + s + "' (expected engine or onnxruntime)");
+        };
     }
 
     static OptinImportance.EncoderObjective parseObjective(String s) {

@@ -72,11 +72,15 @@ final class PruneJob {
         this.quiet = quiet;
     }
 
+    static void checkCalibration(List<Example> calibration, int batch) {
+        if (calibration.size() < batch)
+            throw new IllegalArgumentException("only " + calibration.size() + " calibration examples: need at least one batch of " + batch + " (--batch)");
+    }
+
     private Progress progress() { return quiet ? Progress.NONE : new ConsoleProgress(); }
 
     Path run(List<Example> calibration, List<Example> evalSet, List<Run> runs, Settings s, Path out, boolean force) throws IOException {
-        if (calibration.size() < s.batch())
-            throw new IllegalArgumentException("only " + calibration.size() + " calibration examples: need at least one batch of " + s.batch() + " (--batch)");
+        checkCalibration(calibration, s.batch());
         boolean classifier = model.weights().head() != null;
         boolean labelled = calibration.stream().allMatch(Example::hasLabel) && s.task().isLabelled();
         List<LabeledBatch> evalBatches = evalSet == null ? null : Batches.of(model.tokenizer(), evalSet, s.batch(), s.maxLength());
@@ -137,7 +141,11 @@ final class PruneJob {
                 ObjectNode b = rep.putObject("budget");
                 b.put("kind", run.latency() ? "latency" : "flops");
                 b.put("target", run.fraction());
-                if (run.latency()) b.put("achieved", PruneReport.round(r.cost() / r.originalCost(), 4));
+                if (run.latency()) {
+                    b.put("achieved", PruneReport.round(r.cost() / r.originalCost(), 4));
+                    b.put("measured_on", run.table().machine());
+                    b.put("shape", run.table().batch() + "x" + run.table().sequence());
+                }
                 ObjectNode macs = rep.putObject("macs");
                 macs.put("original", Math.round(r.originalMacs()));
                 macs.put("pruned", Math.round(r.macs()));

@@ -87,33 +87,8 @@ public final class OnnxExporter {
 
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights lw = w.layers()[l];
-            String p = "layer." + l + ".";
-            int H = lw.heads(), A = H * dh;
-            String attn;
-            if (H > 0) {
-                String heads4 = g.int64s(p + "heads_shape", new long[]{0, 0, H, dh}, 4);
-                String q = splitHeads(g, linear3(g, x, lw.query(), n.layer(l, HfTensorNames.Part.QUERY)), heads4, 0, 2, 1, 3);
-                String k = splitHeads(g, linear3(g, x, lw.key(), n.layer(l, HfTensorNames.Part.KEY)), heads4, 0, 2, 3, 1);
-                String v = splitHeads(g, linear3(g, x, lw.value(), n.layer(l, HfTensorNames.Part.VALUE)), heads4, 0, 2, 1, 3);
-                String scores = g.op("Mul", new String[]{g.op("MatMul", new String[]{q, k}), scale});
-                String probs = g.op("Softmax", new String[]{g.op("Add", new String[]{scores, mask4})}, attr("axis", -1L));
-                String ctx = g.op("Transpose", new String[]{g.op("MatMul", new String[]{probs, v})}, attr("perm", 0L, 2L, 1L, 3L));
-                ctx = g.op("Reshape", new String[]{ctx, g.int64s(p + "merge_shape", new long[]{0, 0, A}, 3)});
-                attn = g.op("Add", new String[]{linear3(g, ctx, lw.attnOut(), n.layer(l, HfTensorNames.Part.ATTN_OUT)), x});
-            } else {
-                attn = lw.attnOut().bias == null ? x
-                        : g.op("Add", new String[]{x, g.floats(n.layer(l, HfTensorNames.Part.ATTN_OUT) + ".bias", lw.attnOut().bias, d)});
-            }
-            String h = layerNorm(g, attn, lw.attnNorm(), n.layer(l, HfTensorNames.Part.ATTN_NORM), c.layerNormEps(), null);
-            String ffn;
-            if (lw.intermediate() > 0) {
-                String pre = linear3(g, h, lw.ffnIn(), n.layer(l, HfTensorNames.Part.FFN_IN));
-                ffn = g.op("Add", new String[]{linear3(g, activation(g, pre, c.activation()), lw.ffnOut(), n.layer(l, HfTensorNames.Part.FFN_OUT)), h});
-            } else {
-                ffn = lw.ffnOut().bias == null ? h
-                        : g.op("Add", new String[]{h, g.floats(n.layer(l, HfTensorNames.Part.FFN_OUT) + ".bias", lw.ffnOut().bias, d)});
-            }
-            x = layerNorm(g, ffn, lw.ffnNorm(), n.layer(l, HfTensorNames.Part.FFN_NORM), c.layerNormEps(), l == c.layers() - 1 ? "last_hidden_state" : null);
+            String h = attentionBlock(g, c, lw, n, l, x, mask4, scale);
+            x = ffnBlock(g, c, lw, n, l, h, l == c.layers() - 1 ? "last_hidden_state" : null);
         }
         g.graph.addOutput(OnnxGraphBuilder.value("last_hidden_state", f32, "batch_size", "sequence_length", d));
 
@@ -132,6 +107,46 @@ public final class OnnxExporter {
                 .addMetadataProps(StringStringEntryProto.newBuilder().setKey(CONFIG_METADATA)
                         .setValue(HfCheckpointWriter.config(w, null).toString()))
                 .setGraph(g.graph).build();
+    }
+
+    /**
+     * LN(x + attention(x)) of post-LN layer l (a layer with no heads adds only the output bias).
+     * mask4 is the additive [B,1,1,T] padding mask, or null when every token is real.
+     */
+    static String attentionBlock(OnnxGraphBuilder g, EncoderConfig c, LayerWeights lw, HfTensorNames n, int l,
+                                 String x, String mask4, String scale) {
+        int d = c.hidden(), dh = c.headSize(), H = lw.heads(), A = H * dh;
+        String p = "layer." + l + ".";
+        String attn;
+        if (H > 0) {
+            String heads4 = g.int64s(p + "heads_shape", new long[]{0, 0, H, dh}, 4);
+            String q = splitHeads(g, linear3(g, x, lw.query(), n.layer(l, HfTensorNames.Part.QUERY)), heads4, 0, 2, 1, 3);
+            String k = splitHeads(g, linear3(g, x, lw.key(), n.layer(l, HfTensorNames.Part.KEY)), heads4, 0, 2, 3, 1);
+            String v = splitHeads(g, linear3(g, x, lw.value(), n.layer(l, HfTensorNames.Part.VALUE)), heads4, 0, 2, 1, 3);
+            String scores = g.op("Mul", new String[]{g.op("MatMul", new String[]{q, k}), scale});
+            if (mask4 != null) scores = g.op("Add", new String[]{scores, mask4});
+            String probs = g.op("Softmax", new String[]{scores}, attr("axis", -1L));
+            String ctx = g.op("Transpose", new String[]{g.op("MatMul", new String[]{probs, v})}, attr("perm", 0L, 2L, 1L, 3L));
+            ctx = g.op("Reshape", new String[]{ctx, g.int64s(p + "merge_shape", new long[]{0, 0, A}, 3)});
+            attn = g.op("Add", new String[]{linear3(g, ctx, lw.attnOut(), n.layer(l, HfTensorNames.Part.ATTN_OUT)), x});
+        } else {
+            attn = lw.attnOut().bias == null ? x
+                    : g.op("Add", new String[]{x, g.floats(n.layer(l, HfTensorNames.Part.ATTN_OUT) + ".bias", lw.attnOut().bias, d)});
+        }
+        return layerNorm(g, attn, lw.attnNorm(), n.layer(l, HfTensorNames.Part.ATTN_NORM), c.layerNormEps(), null);
+    }
+
+    /** LN(h + FFN(h)) of post-LN layer l (a layer with no neurons adds only the output bias); output names the result, or null. */
+    static String ffnBlock(OnnxGraphBuilder g, EncoderConfig c, LayerWeights lw, HfTensorNames n, int l, String h, String output) {
+        String ffn;
+        if (lw.intermediate() > 0) {
+            String pre = linear3(g, h, lw.ffnIn(), n.layer(l, HfTensorNames.Part.FFN_IN));
+            ffn = g.op("Add", new String[]{linear3(g, activation(g, pre, c.activation()), lw.ffnOut(), n.layer(l, HfTensorNames.Part.FFN_OUT)), h});
+        } else {
+            ffn = lw.ffnOut().bias == null ? h
+                    : g.op("Add", new String[]{h, g.floats(n.layer(l, HfTensorNames.Part.FFN_OUT) + ".bias", lw.ffnOut().bias, c.hidden())});
+        }
+        return layerNorm(g, ffn, lw.ffnNorm(), n.layer(l, HfTensorNames.Part.FFN_NORM), c.layerNormEps(), output);
     }
 
     /** x[B,T,in] · Wᵀ + b. */

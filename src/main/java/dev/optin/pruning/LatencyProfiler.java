@@ -16,16 +16,52 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Measures the latency table of spec §5 on this machine with the engine's own attention and
- * FFN code (random weights of the right shapes), and caches it as JSON under
- * ~/.cache/optin/latency/ keyed by machine, thread count and layer shape.
+ * Measures the latency table of spec §5 on this machine for a target runtime (the engine's own
+ * attention and FFN code, or ONNX Runtime on the same blocks exported as ONNX; random weights of
+ * the right shapes), and caches it as JSON under ~/.cache/optin/latency/ keyed by machine,
+ * runtime, thread count and layer shape.
  */
 public final class LatencyProfiler {
     private final int repeats, warmup;
+    private final BlockTimer timer;
 
-    public LatencyProfiler(int warmup, int repeats) {
+    /** Builds, for one block of a given size, something that computes it once on a fixed input. */
+    public interface BlockTimer {
+        /** Name of the runtime, stored in the table and in its cache key. */
+        String runtime();
+
+        Block attention(EncoderConfig c, LayerWeights w, Batch batch, float[] x);
+
+        Block ffn(EncoderConfig c, LayerWeights w, Batch batch, float[] x);
+    }
+
+    /** One block ready to run; closed after it was timed (native sessions hold memory). */
+    public interface Block extends AutoCloseable {
+        void run();
+
+        @Override default void close() {}
+    }
+
+    /** The engine's own blocks ({@link LayerProbe}, the same code as the forward pass). */
+    public static final BlockTimer ENGINE = new BlockTimer() {
+        @Override public String runtime() { return "engine"; }
+
+        @Override public Block attention(EncoderConfig c, LayerWeights w, Batch b, float[] x) {
+            float[] mask = ones(w.heads());
+            return () -> LayerProbe.attention(c, w, b, x, mask);
+        }
+
+        @Override public Block ffn(EncoderConfig c, LayerWeights w, Batch b, float[] x) {
+            float[] mask = ones(w.intermediate());
+            return () -> LayerProbe.ffn(c, w, b, x, mask);
+        }
+    };
+
+    public LatencyProfiler(int warmup, int repeats) { this(ENGINE, warmup, repeats); }
+
+    public LatencyProfiler(BlockTimer timer, int warmup, int repeats) {
         if (repeats <= 0 || warmup < 0) throw new IllegalArgumentException("repeats must be positive");
-        this.warmup = warmup; this.repeats = repeats;
+        this.timer = timer; this.warmup = warmup; this.repeats = repeats;
     }
 
     public static Path cacheDir() { return Path.of(System.getProperty("user.home"), ".cache", "optin", "latency"); }
@@ -36,11 +72,19 @@ public final class LatencyProfiler {
 
     /** Loads the cached table for this machine and shape, or measures and caches it. */
     public LatencyTable loadOrMeasure(EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
-        return loadOrMeasure(cacheDir(), c, batch, sequence, neuronGridPoints);
+        return loadOrMeasure(cacheDir(), c, batch, sequence, neuronGridPoints, Progress.NONE);
+    }
+
+    public LatencyTable loadOrMeasure(EncoderConfig c, int batch, int sequence, int neuronGridPoints, Progress progress) {
+        return loadOrMeasure(cacheDir(), c, batch, sequence, neuronGridPoints, progress);
     }
 
     public LatencyTable loadOrMeasure(Path dir, EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
-        String key = machine() + "_D" + c.hidden() + "_dh" + c.headSize() + "_H" + c.maxHeads() + "_N" + c.maxIntermediate()
+        return loadOrMeasure(dir, c, batch, sequence, neuronGridPoints, Progress.NONE);
+    }
+
+    public LatencyTable loadOrMeasure(Path dir, EncoderConfig c, int batch, int sequence, int neuronGridPoints, Progress progress) {
+        String key = machine() + "_" + timer.runtime() + "_D" + c.hidden() + "_dh" + c.headSize() + "_H" + c.maxHeads() + "_N" + c.maxIntermediate()
                 + "_b" + batch + "_s" + sequence + "_g" + neuronGridPoints + ".json";
         Path file = dir.resolve(key);
         ObjectMapper json = new ObjectMapper();
@@ -51,7 +95,7 @@ public final class LatencyProfiler {
                 // a corrupt cache entry is re-measured below and overwritten
             }
         }
-        LatencyTable t = measure(c, batch, sequence, neuronGridPoints);
+        LatencyTable t = measure(c, batch, sequence, neuronGridPoints, progress);
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(key + ".tmp");
@@ -64,6 +108,21 @@ public final class LatencyProfiler {
     }
 
     public LatencyTable measure(EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
+        return measure(c, batch, sequence, neuronGridPoints, Progress.NONE);
+    }
+
+    public LatencyTable measure(EncoderConfig c, int batch, int sequence, int neuronGridPoints, Progress progress) {
+        int H = c.maxHeads(), N = c.maxIntermediate(), D = c.hidden(), dh = c.headSize();
+        int g = Math.max(2, Math.min(neuronGridPoints, N));
+        progress.start("latency table (" + timer.runtime() + ", " + batch + "x" + sequence + ")", H + g);
+        try {
+            return measureBlocks(c, batch, sequence, g, progress);
+        } finally {
+            progress.done();
+        }
+    }
+
+    private LatencyTable measureBlocks(EncoderConfig c, int batch, int sequence, int g, Progress progress) {
         int H = c.maxHeads(), N = c.maxIntermediate(), D = c.hidden(), dh = c.headSize();
         int[][] ids = new int[batch][sequence];
         Batch b = new Batch(ids, null);
@@ -73,26 +132,27 @@ public final class LatencyProfiler {
         int[] hc = new int[H];
         double[] hs = new double[H];
         for (int k = 1; k <= H; k++) {
-            LayerWeights w = layer(r, D, dh, k, 1);
-            float[] mask = ones(k);
             hc[k - 1] = k;
-            hs[k - 1] = time(() -> LayerProbe.attention(c, w, b, x, mask));
+            try (Block block = timer.attention(c, layer(r, D, dh, k, 1), b, x)) {
+                hs[k - 1] = time(block);
+            }
+            progress.step();
         }
-        int g = Math.max(2, Math.min(neuronGridPoints, N));
         int[] nc = new int[g];
         double[] ns = new double[g];
         for (int i = 0; i < g; i++) {
             int n = (int) Math.round((double) N * (i + 1) / g);
-            LayerWeights w = layer(r, D, dh, 1, n);
-            float[] mask = ones(n);
             nc[i] = n;
-            ns[i] = time(() -> LayerProbe.ffn(c, w, b, x, mask));
+            try (Block block = timer.ffn(c, layer(r, D, dh, 1, n), b, x)) {
+                ns[i] = time(block);
+            }
+            progress.step();
         }
-        return new LatencyTable(machine(), batch, sequence, hc, hs, nc, ns);
+        return new LatencyTable(machine() + "-" + timer.runtime(), batch, sequence, hc, hs, nc, ns);
     }
 
     /** Median wall time in seconds. */
-    private double time(Runnable run) {
+    private double time(Block run) {
         for (int i = 0; i < warmup; i++) run.run();
         double[] t = new double[repeats];
         for (int i = 0; i < repeats; i++) {

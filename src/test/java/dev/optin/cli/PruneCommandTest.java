@@ -87,6 +87,10 @@ class PruneCommandTest {
         assertError(run("prune", model, "--data", train, "--method", "sparsegpt", "--flops", "0.5", "--out", out.toString(), "-q"), "unknown pruning method");
         assertError(run("prune", model, "--data", train, "--task", "imagenet", "--flops", "0.5", "--out", out.toString(), "-q"), "imagenet");
         assertError(run("prune", model, "--data", train, "--method", "kwon", "--flops", "0.5", "--samples", "10", "--out", out.toString(), "-q"), "at least one batch");
+        assertError(run("prune", model, "--data", train, "--method", "kwon", "--latency", "0.5", "--latency-runtime", "tensorrt", "--out", out.toString(), "-q"),
+                "unknown --latency-runtime 'tensorrt'");
+        // a latency run that cannot calibrate fails before its latency table is measured
+        assertError(run("prune", model, "--data", train, "--method", "kwon", "--latency", "0.5", "--samples", "10", "--out", out.toString(), "-q"), "at least one batch");
         assertError(run("prune", model, "--data", train, "--method", "random", "--flops", "1e-9", "--samples", "32", "--out", out.toString(), "--no-speed", "-q"),
                 "leaves too little to keep anything");
         // an impossible budget among several is refused before any scoring pass (Fisher would take a while first)
