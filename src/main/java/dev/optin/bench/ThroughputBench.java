@@ -96,7 +96,7 @@ public final class ThroughputBench {
     }
 
     /** Every setting's sequence length must fit the model's position embeddings. */
-    static void checkPositions(EncoderWeights weights, List<Setting> settings) {
+    public static void checkPositions(EncoderWeights weights, List<Setting> settings) {
         int maxSeq = weights.config().maxPositions() - weights.config().positionOffset();
         for (Setting s : settings)
             if (s.seq() > maxSeq) throw new IllegalArgumentException("setting " + s + ": the model has only " + maxSeq + " positions");

@@ -1,5 +1,7 @@
 package dev.optin.cli;
 
+import dev.optin.bench.OrtBlockTimer;
+import dev.optin.bench.ThroughputBench;
 import dev.optin.data.DataOptions;
 import dev.optin.data.Datasets;
 import dev.optin.data.Example;
@@ -7,10 +9,12 @@ import dev.optin.data.Task;
 import dev.optin.format.LoadedModel;
 import dev.optin.format.ModelLoader;
 import dev.optin.format.vision.VisionOptions;
+import dev.optin.pruning.ConsoleProgress;
 import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.OptinImportance;
 import dev.optin.pruning.OptinWeighting;
+import dev.optin.pruning.Progress;
 import dev.optin.pruning.Pruner;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -145,7 +149,7 @@ public final class PruneCommand implements Callable<Integer> {
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
         OptinWeighting w = parseWeighting(weighting);
         LatencyProfiler.BlockTimer latencyTimer = latencyBudget ? latencyTimer(latencyRuntime, dev.optin.engine.Parallel.threads()) : null;
-        dev.optin.bench.ThroughputBench.Setting latencySetting = latencyBudget ? dev.optin.bench.ThroughputBench.Setting.parse(latencyShape) : null;
+        ThroughputBench.Setting latencySetting = latencyBudget ? ThroughputBench.Setting.parse(latencyShape) : null;
         DataOptions dataOptions = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0);
 
         if (vision == null) vision = new VisionCli();
@@ -167,9 +171,11 @@ public final class PruneCommand implements Callable<Integer> {
             List<Example> evalSet = eval == null ? null : Datasets.read(eval, dataOptions.withTask(t).withLimit(evalLimit));
             LatencyTable table = null;
             if (latencyBudget) {
-                PruneJob.checkCalibration(calibration, batch); // before the table is measured: a bad run should fail at once
+                // before the table is measured: a bad run should fail at once
+                PruneJob.checkCalibration(calibration, batch);
+                ThroughputBench.checkPositions(m.weights(), List.of(latencySetting));
                 table = new LatencyProfiler(latencyTimer, 2, 5).loadOrMeasure(m.weights().config(), latencySetting.batch(), latencySetting.seq(), 16,
-                        quiet ? dev.optin.pruning.Progress.NONE : new dev.optin.pruning.ConsoleProgress());
+                        quiet ? Progress.NONE : new ConsoleProgress());
             }
             List<PruneJob.Run> runs = new ArrayList<>();
             for (Pruner.Method method : ms)
@@ -243,7 +249,7 @@ public final class PruneCommand implements Callable<Integer> {
     static LatencyProfiler.BlockTimer latencyTimer(String s, int threads) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "engine" -> LatencyProfiler.ENGINE;
-            case "onnxruntime", "ort" -> new dev.optin.bench.OrtBlockTimer(threads);
+            case "onnxruntime", "ort" -> new OrtBlockTimer(threads);
             default -> throw new IllegalArgumentException("unknown --latency-runtime '" + s + "' (expected engine or onnxruntime)");
         };
     }

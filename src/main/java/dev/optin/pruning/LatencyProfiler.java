@@ -70,17 +70,9 @@ public final class LatencyProfiler {
         return System.getProperty("os.arch") + "-" + Runtime.getRuntime().availableProcessors() + "cpu-" + Parallel.threads() + "threads";
     }
 
-    /** Loads the cached table for this machine and shape, or measures and caches it. */
-    public LatencyTable loadOrMeasure(EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
-        return loadOrMeasure(cacheDir(), c, batch, sequence, neuronGridPoints, Progress.NONE);
-    }
-
+    /** Loads the cached table for this machine, runtime and shape, or measures and caches it. */
     public LatencyTable loadOrMeasure(EncoderConfig c, int batch, int sequence, int neuronGridPoints, Progress progress) {
         return loadOrMeasure(cacheDir(), c, batch, sequence, neuronGridPoints, progress);
-    }
-
-    public LatencyTable loadOrMeasure(Path dir, EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
-        return loadOrMeasure(dir, c, batch, sequence, neuronGridPoints, Progress.NONE);
     }
 
     public LatencyTable loadOrMeasure(Path dir, EncoderConfig c, int batch, int sequence, int neuronGridPoints, Progress progress) {
@@ -107,13 +99,8 @@ public final class LatencyProfiler {
         return t;
     }
 
-    public LatencyTable measure(EncoderConfig c, int batch, int sequence, int neuronGridPoints) {
-        return measure(c, batch, sequence, neuronGridPoints, Progress.NONE);
-    }
-
     public LatencyTable measure(EncoderConfig c, int batch, int sequence, int neuronGridPoints, Progress progress) {
-        int H = c.maxHeads(), N = c.maxIntermediate(), D = c.hidden(), dh = c.headSize();
-        int g = Math.max(2, Math.min(neuronGridPoints, N));
+        int H = c.maxHeads(), g = Math.max(2, Math.min(neuronGridPoints, c.maxIntermediate()));
         progress.start("latency table (" + timer.runtime() + ", " + batch + "x" + sequence + ")", H + g);
         try {
             return measureBlocks(c, batch, sequence, g, progress);

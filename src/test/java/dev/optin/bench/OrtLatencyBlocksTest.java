@@ -12,6 +12,7 @@ import dev.optin.model.LayerWeights;
 import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.LayerProbe;
+import dev.optin.pruning.Progress;
 import dev.optin.testing.RandomModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +52,7 @@ class OrtLatencyBlocksTest {
     @Test
     void onnxRuntimeTableCoversEveryHeadCountAndTheNeuronGridAndIsCachedApartFromTheEngines(@TempDir Path dir) throws Exception {
         LatencyProfiler ort = new LatencyProfiler(new OrtBlockTimer(1), 0, 1);
-        LatencyTable t = ort.loadOrMeasure(dir, c, 2, 8, 4);
+        LatencyTable t = ort.loadOrMeasure(dir, c, 2, 8, 4, Progress.NONE);
         assertThat(t.headCounts()).containsExactly(1, 2, 3, 4);
         assertThat(t.neuronCounts()).containsExactly(24, 48, 72, 96);
         assertThat(Arrays.stream(t.attentionSeconds()).min().orElseThrow()).isPositive();
@@ -61,9 +62,9 @@ class OrtLatencyBlocksTest {
             assertThat(files.map(p -> p.getFileName().toString())).singleElement().asString().contains("_onnxruntime_");
         }
         // the second call reads the cache (identical timings), and the engine's table is a different entry
-        LatencyTable again = ort.loadOrMeasure(dir, c, 2, 8, 4);
+        LatencyTable again = ort.loadOrMeasure(dir, c, 2, 8, 4, Progress.NONE);
         assertThat(again.attentionSeconds()).containsExactly(t.attentionSeconds());
-        LatencyTable engine = new LatencyProfiler(0, 1).loadOrMeasure(dir, c, 2, 8, 4);
+        LatencyTable engine = new LatencyProfiler(0, 1).loadOrMeasure(dir, c, 2, 8, 4, Progress.NONE);
         assertThat(engine.machine()).endsWith("-engine");
         try (var files = Files.list(dir)) {
             assertThat(files.count()).isEqualTo(2);
