@@ -42,11 +42,7 @@ public final class OrtBlockTimer implements LatencyProfiler.BlockTimer {
             throw new IllegalArgumentException("ONNX Runtime latency blocks take equal-length batches without padding");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session = null;
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setIntraOpNumThreads(threads);
-            o.setInterOpNumThreads(1);
-            o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions o = ThroughputBench.sessionOptions(threads)) {
             session = env.createSession(model.toByteArray(), o);
             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[]{b.size(), b.maxLength(), c.hidden()});
             OrtSession s = session;

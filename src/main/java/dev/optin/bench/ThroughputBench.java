@@ -194,6 +194,17 @@ public final class ThroughputBench {
         return sb.toString();
     }
 
+    /** The session options every ONNX Runtime measurement uses: given intra-op threads, sequential, all graph optimisations. */
+    static OrtSession.SessionOptions sessionOptions(int threads) throws OrtException {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        o.setIntraOpNumThreads(threads);
+        o.setInterOpNumThreads(1);
+        o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (CPU_TIME) o.addConfigEntry("session.intra_op.allow_spinning", "0");
+        return o;
+    }
+
     /** ONNX Runtime session for a BERT-style model; feeds input_ids, attention_mask and token_type_ids as it declares them. */
     static final class OrtRunner implements AutoCloseable {
         final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -201,12 +212,7 @@ public final class ThroughputBench {
         final Set<String> inputs;
 
         OrtRunner(Path onnx, int threads) throws OrtException {
-            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-                o.setIntraOpNumThreads(threads);
-                o.setInterOpNumThreads(1);
-                o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                if (CPU_TIME) o.addConfigEntry("session.intra_op.allow_spinning", "0");
+            try (OrtSession.SessionOptions o = sessionOptions(threads)) {
                 session = env.createSession(onnx.toString(), o);
             }
             inputs = session.getInputNames();

@@ -43,9 +43,7 @@ public final class VisionSpeedComparison {
         try {
             if (prunedOnnx == null) prunedOnnx = tmpPruned = BenchModels.exportTemporary(pruned);
             if (originalOnnx == null) originalOnnx = tmpOriginal = BenchModels.exportTemporary(original);
-            try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-                so.setIntraOpNumThreads(threads);
-                so.setInterOpNumThreads(1);
+            try (OrtSession.SessionOptions so = ThroughputBench.sessionOptions(threads)) {
                 try (OrtSession sp = env.createSession(prunedOnnx.toString(), so);
                      OrtSession sOrig = env.createSession(originalOnnx.toString(), so);
                      OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(px), new long[]{batch, e.channels(), e.imageHeight(), e.imageWidth()})) {
