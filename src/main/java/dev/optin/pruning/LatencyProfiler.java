@@ -77,7 +77,7 @@ public final class LatencyProfiler {
 
     public LatencyTable loadOrMeasure(Path dir, EncoderConfig c, int batch, int sequence, int neuronGridPoints, Progress progress) {
         String key = machine() + "_" + timer.runtime() + "_D" + c.hidden() + "_dh" + c.headSize() + "_H" + c.maxHeads() + "_N" + c.maxIntermediate()
-                + "_b" + batch + "_s" + sequence + "_g" + neuronGridPoints + ".json";
+                + "_b" + batch + "_s" + sequence + "_g" + neuronGridPoints + "_v2.json"; // v2: tables measured after JIT warm-up
         Path file = dir.resolve(key);
         ObjectMapper json = new ObjectMapper();
         if (Files.isRegularFile(file)) {
@@ -116,6 +116,7 @@ public final class LatencyProfiler {
         Random r = new Random(1);
         float[] x = new float[b.tokens * D];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        warmUp(c, r, b, x);
         int[] hc = new int[H];
         double[] hs = new double[H];
         for (int k = 1; k <= H; k++) {
@@ -138,17 +139,39 @@ public final class LatencyProfiler {
         return new LatencyTable(machine() + "-" + timer.runtime(), batch, sequence, hc, hs, nc, ns);
     }
 
-    /** Median wall time in seconds. */
+    /** A runtime is warmed up on full-size blocks for at least this long before anything is timed. */
+    static final long WARMUP_NANOS = 2_000_000_000L;
+    /** Each block is timed for at least this long (and at least `repeats` runs). */
+    static final long MIN_TIMED_NANOS = 100_000_000L;
+
+    /**
+     * The engine's kernels run interpreted until the JIT has compiled them, which takes longer than
+     * the first few small blocks: without this, a 1×128 engine table had its 1-3 head entries 10-30×
+     * too slow (14-50 ms against 1.6 ms for five heads), and a 60% budget then removed whole layers.
+     */
+    private void warmUp(EncoderConfig c, Random r, Batch b, float[] x) {
+        if (warmup == 0) return;
+        try (Block attention = timer.attention(c, layer(r, c.hidden(), c.headSize(), c.maxHeads(), 1), b, x);
+             Block ffn = timer.ffn(c, layer(r, c.hidden(), c.headSize(), 1, c.maxIntermediate()), b, x)) {
+            long end = System.nanoTime() + WARMUP_NANOS;
+            for (int i = 0; i < warmup || System.nanoTime() < end; i++) { attention.run(); ffn.run(); }
+        }
+    }
+
+    /** Median wall time in seconds over at least `repeats` runs and {@link #MIN_TIMED_NANOS}. */
     private double time(Block run) {
         for (int i = 0; i < warmup; i++) run.run();
-        double[] t = new double[repeats];
-        for (int i = 0; i < repeats; i++) {
+        double[] t = new double[Math.max(repeats, 16)];
+        int n = 0;
+        long start = System.nanoTime();
+        while (n < repeats || (System.nanoTime() - start < MIN_TIMED_NANOS && n < 1000)) {
+            if (n == t.length) t = Arrays.copyOf(t, 2 * n);
             long t0 = System.nanoTime();
             run.run();
-            t[i] = (System.nanoTime() - t0) * 1e-9;
+            t[n++] = (System.nanoTime() - t0) * 1e-9;
         }
-        Arrays.sort(t);
-        return t[repeats / 2];
+        Arrays.sort(t, 0, n);
+        return t[n / 2];
     }
 
     private static LayerWeights layer(Random r, int D, int dh, int heads, int n) {
