@@ -6,6 +6,7 @@ import dev.optin.data.DataOptions;
 import dev.optin.data.Datasets;
 import dev.optin.data.Example;
 import dev.optin.data.Task;
+import dev.optin.engine.Parallel;
 import dev.optin.format.LoadedModel;
 import dev.optin.format.ModelLoader;
 import dev.optin.format.vision.VisionOptions;
@@ -148,7 +149,7 @@ public final class PruneCommand implements Callable<Integer> {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
         OptinWeighting w = parseWeighting(weighting);
-        LatencyProfiler.BlockTimer latencyTimer = latencyBudget ? latencyTimer(latencyRuntime, dev.optin.engine.Parallel.threads()) : null;
+        LatencyProfiler.BlockTimer latencyTimer = latencyBudget ? latencyTimer(latencyRuntime, Parallel.threads()) : null;
         ThroughputBench.Setting latencySetting = latencyBudget ? ThroughputBench.Setting.parse(latencyShape) : null;
         DataOptions dataOptions = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0);
 

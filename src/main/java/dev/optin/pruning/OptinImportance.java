@@ -162,9 +162,7 @@ public final class OptinImportance {
         int classes = orig.logits == null ? 0 : orig.logits.length / B;
         // A bare encoder has no logits to distil: by default it is scored on its output (see EncoderObjective).
         boolean outputOnly = classes == 0 && o.encoderObjective() == EncoderObjective.OUTPUT;
-        float[] gramOut = outputOnly ? TrajectoryLoss.gram(orig.hidden, 0, sample, D) : null;
-        float[][] gramOrig = new float[L][];
-        if (!outputOnly) for (int k = 0; k < L; k++) gramOrig[k] = TrajectoryLoss.gram(orig.ffnFeatures[k], 0, sample, D);
+        Damage damage = new Damage(orig, outputOnly, sample, N, D);
         // the output objective reads only the final hidden states: its passes copy no per-layer features
         Capture passCapture = outputOnly ? Capture.NONE : Capture.FEATURES;
         int perPass = Math.max(1, Math.min(o.variants(), MAX_PASS_TOKENS / N));
@@ -190,11 +188,7 @@ public final class OptinImportance {
                 for (int r = 0; r < v; r++) System.arraycopy(input, 0, in, r * N * D, N * D);
                 ForwardResult res = encoder.run(batch.repeat(v), bySeq, l, in, passCapture);
                 for (int r = 0; r < v; r++) {
-                    double m = 0;
-                    if (outputOnly) m = TrajectoryLoss.manifoldDistance(gramOut, TrajectoryLoss.gram(res.hidden, r * N, sample, D));
-                    else for (int k = l == L - 1 ? l : l + 1; k < L; k++)
-                        m += TrajectoryLoss.manifoldDistance(gramOrig[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
-                    md[base + rerun[u0 + r]] = mdFactor * m;
+                    md[base + rerun[u0 + r]] = mdFactor * damage.of(res, r, l == L - 1 ? l : l + 1);
                     if (classes > 0) kl[base + rerun[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
                     progress.step();
                 }
@@ -225,11 +219,7 @@ public final class OptinImportance {
                     Ops.layerNorm(in, in, v * N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), c.layerNormEps(), null);
                     ForwardResult res = encoder.run(batch.repeat(v), same(ones, v * B), l + 1, in, last ? Capture.NONE : passCapture);
                     for (int r = 0; r < v; r++) {
-                        double m = 0;
-                        if (outputOnly) m = TrajectoryLoss.manifoldDistance(gramOut, TrajectoryLoss.gram(res.hidden, r * N, sample, D));
-                        else if (last) m = TrajectoryLoss.manifoldDistance(gramOrig[l], TrajectoryLoss.gram(masked, r * N, sample, D));
-                        else for (int k = l + 1; k < L; k++)
-                            m += TrajectoryLoss.manifoldDistance(gramOrig[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
+                        double m = masked != null ? damage.ofLastLayerFeatures(masked, r) : damage.of(res, r, l + 1);
                         md[base + rank1[u0 + r]] = mdFactor * m;
                         if (classes > 0) kl[base + rank1[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
                         progress.step();
@@ -239,6 +229,40 @@ public final class OptinImportance {
             base += units;
         }
         return classes;
+    }
+
+    /**
+     * A masked variant's manifold distance to the original model on the sampled tokens: over the FFN features
+     * of layers from … L−1 (the spec's trajectory), or, under the output objective, over the final hidden states.
+     * The original's Gram matrices are formed once.
+     */
+    private static final class Damage {
+        private final boolean outputOnly;
+        private final int[] sample;
+        private final int N, D;
+        private final float[] gramOut;
+        private final float[][] gramFeatures;
+
+        Damage(ForwardResult orig, boolean outputOnly, int[] sample, int N, int D) {
+            this.outputOnly = outputOnly; this.sample = sample; this.N = N; this.D = D;
+            gramOut = outputOnly ? TrajectoryLoss.gram(orig.hidden, 0, sample, D) : null;
+            gramFeatures = new float[orig.ffnFeatures.length][];
+            if (!outputOnly) for (int k = 0; k < gramFeatures.length; k++) gramFeatures[k] = TrajectoryLoss.gram(orig.ffnFeatures[k], 0, sample, D);
+        }
+
+        /** Variant r of a pass (its rows start at r·N). */
+        double of(ForwardResult res, int r, int from) {
+            if (outputOnly) return TrajectoryLoss.manifoldDistance(gramOut, TrajectoryLoss.gram(res.hidden, r * N, sample, D));
+            double m = 0;
+            for (int k = from; k < gramFeatures.length; k++)
+                m += TrajectoryLoss.manifoldDistance(gramFeatures[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
+            return m;
+        }
+
+        /** The last layer's own features of variant r, given directly (no pass runs after the last layer). */
+        double ofLastLayerFeatures(float[] features, int r) {
+            return TrajectoryLoss.manifoldDistance(gramFeatures[gramFeatures.length - 1], TrajectoryLoss.gram(features, r * N, sample, D));
+        }
     }
 
     static Masks[] same(Masks m, int n) { Masks[] r = new Masks[n]; Arrays.fill(r, m); return r; }

@@ -105,7 +105,7 @@ public final class Pruner {
     public static Result finish(Encoder encoder, List<Batch> samples, Scored scored, Options o, Progress progress) {
         EncoderConfig c = encoder.config();
         CostModel macs = costModel(c, samples, o);
-        UnitCosts costs = o.latency() == null ? macs : PiecewiseLinearLatency.fit(o.latency());
+        UnitCosts costs = selectionCosts(macs, o);
         double originalCost = costs.total(Masks.ones(c));
         Map<String, Double> seconds = new LinkedHashMap<>();
         seconds.put("importance", scored.seconds());
@@ -129,7 +129,7 @@ public final class Pruner {
      */
     public static void checkBudget(EncoderConfig c, List<Batch> samples, Options o) {
         if (samples.isEmpty()) throw new IllegalArgumentException("no calibration samples");
-        UnitCosts costs = o.latency() == null ? costModel(c, samples, o) : PiecewiseLinearLatency.fit(o.latency());
+        UnitCosts costs = selectionCosts(costModel(c, samples, o), o);
         UnitScores equal = UnitScores.zeros(c);
         for (double[] row : equal.head()) java.util.Arrays.fill(row, 1);
         for (double[] row : equal.neuron()) java.util.Arrays.fill(row, 1);
@@ -143,6 +143,11 @@ public final class Pruner {
             throw new IllegalArgumentException((o.latency() != null ? "--latency " : "--flops ") + o.fraction()
                     + " leaves too little to keep anything: " + e.getMessage() + "; choose a larger budget", e);
         }
+    }
+
+    /** What the budget is spent on: the fitted latency table under a latency budget, else MACs. */
+    private static UnitCosts selectionCosts(CostModel macs, Options o) {
+        return o.latency() == null ? macs : PiecewiseLinearLatency.fit(o.latency());
     }
 
     private static CostModel costModel(EncoderConfig c, List<Batch> samples, Options o) {
