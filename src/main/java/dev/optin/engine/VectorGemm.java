@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Packed, register-blocked SGEMM on the Vector API (loaded only when the module is present,
  * see {@link VectorSupport}). Both operands are copied into panels so the micro-kernel reads
- * memory sequentially: B in KC×NR strips (shared by all tasks), A in MR×KC strips per task.
- * The micro-kernel keeps an MR×NR tile of C in 2·MR vector registers (5×16 with AVX2).
+ * memory sequentially: B in KC×NR panels (shared by all tasks), A in MR×KC strips per task,
+ * each panel and strip an array of its own (see {@link #AS}). The micro-kernel keeps an MR×NR
+ * tile of C in 2·MR vector registers (5×16 with AVX2).
  * <p>
  * Determinism: every element of C is summed in the same order (k blocks of fixed size KC,
  * fixed order inside a block) whatever the tiling of rows and columns into tasks, so the
@@ -25,31 +26,49 @@ final class VectorGemm implements GemmKernel {
      */
     static final int MR = 5, NR = 2 * L;
     /**
-     * Floats per k step in a packed A strip: MR values padded to 8. A power-of-two stride lets
-     * JDK 17's C2 hoist the bounds checks of the A loads out of the loop (with a stride of 6
-     * they stayed inside, about 20% of the kernel's instructions).
+     * Floats per k step in a packed A strip: MR values padded to NR, the stride of a B panel, and
+     * every strip and panel starts at index 0 of its own array. Then one counter indexes both
+     * operands and C2 (JDK 17) compiles the inner loop to 20 instructions per 10 FMAs: the 17
+     * loads/broadcasts/FMAs and the loop's own three. With A strides of 8 and offsets into one
+     * large array it recomputed both indices from the counter every step (30 instructions),
+     * which cost ~15% of the kernel's speed alone and more with both cores busy (the front end
+     * is the limit). The padding lanes are never read; A strips are re-read from L2 either way.
      */
-    static final int AS = 8;
+    static final int AS = NR;
     static final int KC = 256, MC = 144;
     /** Below this many multiply-adds a product runs as a single task (not handed to the workers). */
     static final long SERIAL_WORK = 1L << 20;
 
-    private static final ThreadLocal<float[]> B_PACK = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> A_SHARED = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<Panels> B_PACK = ThreadLocal.withInitial(Panels::new);
+    private static final ThreadLocal<Panels> A_PACK = ThreadLocal.withInitial(Panels::new);
+    private static final ThreadLocal<Panels> A_SHARED = ThreadLocal.withInitial(Panels::new);
+
+    /** A reusable set of packed strips or panels, one array each. */
+    private static final class Panels {
+        private float[][] arrays = new float[0][];
+
+        /** At least count arrays of at least length floats (contents undefined). */
+        float[][] get(int count, int length) {
+            if (arrays.length < count) arrays = java.util.Arrays.copyOf(arrays, count);
+            for (int i = 0; i < count; i++) if (arrays[i] == null || arrays[i].length < length) arrays[i] = new float[length];
+            return arrays;
+        }
+    }
+
+    private static float[][] newPanels(int count, int length) { return new float[count][length]; }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
-        float[] bp = buffer(B_PACK, k * paddedColumns(n));
+        float[][] bp = B_PACK.get().get(panelCount(n, k), kBlock(k) * NR);
         pack(transB, n, k, b, bOff, ldb, bp, isParallel(m, n, k));
         multiply(transA, m, n, k, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, false, null);
     }
 
     @Override
     public Object prepack(boolean transB, int n, int k, float[] b, int bOff, int ldb) {
-        float[] bp = new float[k * paddedColumns(n)];
+        float[][] bp = newPanels(panelCount(n, k), kBlock(k) * NR);
         pack(transB, n, k, b, bOff, ldb, bp, true);
         return bp;
     }
@@ -57,10 +76,13 @@ final class VectorGemm implements GemmKernel {
     @Override
     public void gemmPrepacked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, Object packedB,
                               float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
-        multiply(transA, m, n, k, a, aOff, lda, (float[]) packedB, c, cOff, ldc, accumulate, bias, gelu, gate);
+        multiply(transA, m, n, k, a, aOff, lda, (float[][]) packedB, c, cOff, ldc, accumulate, bias, gelu, gate);
     }
 
-    private static int paddedColumns(int n) { return (n + NR - 1) / NR * NR; }
+    /** Packed B panels: one per k block and NR columns, at kb·nPanels + jp. */
+    private static int panelCount(int n, int k) { return kBlocks(k) * ((n + NR - 1) / NR); }
+
+    private static int kBlocks(int k) { return (k + kBlock(k) - 1) / kBlock(k); }
 
     /** k blocks of equal size, at most KC: the block size depends on k only (so does the summation order). */
     private static int kBlock(int k) {
@@ -73,22 +95,22 @@ final class VectorGemm implements GemmKernel {
     }
 
     /** Packs all of op(B) into bp (layout of {@link #packB}); the layout depends on n and k only. */
-    private static void pack(boolean transB, int n, int k, float[] b, int bOff, int ldb, float[] bp, boolean parallel) {
-        int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR, kc = kBlock(k);
+    private static void pack(boolean transB, int n, int k, float[] b, int bOff, int ldb, float[][] bp, boolean parallel) {
+        int nPanels = (n + NR - 1) / NR, kc = kBlock(k);
         if (parallel && (long) k * n >= 1 << 16 && Parallel.threads() > 1) {
             int groups = Math.min(nPanels, 4 * Parallel.threads());
             Parallel.forEach(groups, g -> {
-                for (int jp = g; jp < nPanels; jp += groups) packB(transB, n, k, kc, nPad, b, bOff, ldb, bp, jp);
+                for (int jp = g; jp < nPanels; jp += groups) packB(transB, n, k, kc, nPanels, b, bOff, ldb, bp, jp);
             });
         } else {
-            for (int jp = 0; jp < nPanels; jp++) packB(transB, n, k, kc, nPad, b, bOff, ldb, bp, jp);
+            for (int jp = 0; jp < nPanels; jp++) packB(transB, n, k, kc, nPanels, b, bOff, ldb, bp, jp);
         }
     }
 
     /** C = op(A) · B (+ bias) (+ C) with B already packed. */
-    private static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] bp,
+    private static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[][] bp,
                                  float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
-        int nPanels = (n + NR - 1) / NR, nPad = nPanels * NR, kc = kBlock(k);
+        int nPanels = (n + NR - 1) / NR, kc = kBlock(k);
         boolean parallel = isParallel(m, n, k);
         int rowBlocks = (m + MC - 1) / MC, colBlocks = 1;
         if (parallel) {
@@ -100,27 +122,27 @@ final class VectorGemm implements GemmKernel {
         int mc = roundUp((m + rb - 1) / rb, MR), panelsPerBlock = (nPanels + cb - 1) / cb;
         // Several tasks share each row block when rows are few: pack A once for all of them
         // (else each task would repack the same rows; with 1×128 inputs that was a quarter of the time).
-        int mPadS = roundUp(m, MR) / MR * AS; // floats per k step of all strips
-        float[] sharedA = cb > 1 ? packAllA(transA, m, k, kc, mPadS, a, aOff, lda) : null;
+        int strips = (m + MR - 1) / MR;
+        float[][] sharedA = cb > 1 ? packAllA(transA, m, k, kc, strips, a, aOff, lda) : null;
         IntTask task = t -> {
             int i0 = (t / cb) * mc, i1 = Math.min(m, i0 + mc);
             int jp0 = (t % cb) * panelsPerBlock, jp1 = Math.min(nPanels, jp0 + panelsPerBlock);
             if (i0 < i1 && jp0 < jp1)
-                block(transA, i0, i1, jp0, jp1, n, k, kc, nPad, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, sharedA, mPadS, gelu, gate);
+                block(transA, i0, i1, jp0, jp1, n, k, kc, nPanels, a, aOff, lda, bp, c, cOff, ldc, accumulate, bias, sharedA, strips, gelu, gate);
         };
         if (!parallel) for (int t = 0; t < rb * cb; t++) task.run(t); // serial still walks MC-row blocks: A stays in L2
         else Parallel.forEach(rb * cb, task::run);
     }
 
-    /** All of op(A), packed per k block at p0*mPadS in the layout of {@link #packA}; strips packed in parallel. */
-    private static float[] packAllA(boolean transA, int m, int k, int kc, int mPadS, float[] a, int aOff, int lda) {
-        float[] ap = buffer(A_SHARED, k * mPadS);
-        int strips = mPadS / AS, groups = Math.min(strips, 2 * Parallel.threads());
+    /** All of op(A), packed in the layout of {@link #packA}: strip ir of k block kb at kb·strips + ir; strips packed in parallel. */
+    private static float[][] packAllA(boolean transA, int m, int k, int kc, int strips, float[] a, int aOff, int lda) {
+        float[][] ap = A_SHARED.get().get(kBlocks(k) * strips, kc * AS);
+        int groups = Math.min(strips, 2 * Parallel.threads());
         Parallel.forEach(groups, g -> {
             int s0 = g * strips / groups, s1 = (g + 1) * strips / groups;
             for (int p0 = 0; p0 < k; p0 += kc) {
                 int kq = Math.min(kc, k - p0);
-                packA(transA, s0 * MR, Math.min(m, s1 * MR), p0, kq, a, aOff, lda, ap, p0 * mPadS + s0 * AS * kq);
+                packA(transA, s0 * MR, Math.min(m, s1 * MR), p0, kq, a, aOff, lda, ap, p0 / kc * strips + s0);
             }
         });
         return ap;
@@ -130,42 +152,38 @@ final class VectorGemm implements GemmKernel {
 
     private static int roundUp(int x, int r) { return (x + r - 1) / r * r; }
 
-    private static float[] buffer(ThreadLocal<float[]> tl, int size) {
-        float[] buf = tl.get();
-        if (buf.length < size) { buf = new float[size]; tl.set(buf); }
-        return buf;
-    }
-
-    /** Packs column panel jp of op(B) for every k block: bp[p0*nPad + jp*kq*NR + p*NR + jj]. */
-    private static void packB(boolean transB, int n, int k, int kc, int nPad, float[] b, int bOff, int ldb, float[] bp, int jp) {
+    /** Packs column panel jp of op(B) for every k block kb: bp[kb·nPanels + jp][p·NR + jj]. */
+    private static void packB(boolean transB, int n, int k, int kc, int nPanels, float[] b, int bOff, int ldb, float[][] bp, int jp) {
         int j0 = jp * NR, nr = Math.min(NR, n - j0);
         for (int p0 = 0; p0 < k; p0 += kc) {
             int kq = Math.min(kc, k - p0);
-            int base = p0 * nPad + jp * kq * NR;
+            float[] panel = bp[p0 / kc * nPanels + jp];
+            int base = 0;
             if (transB) {
                 for (int jj = 0; jj < nr; jj++) {
                     int src = bOff + (j0 + jj) * ldb + p0;
-                    for (int p = 0; p < kq; p++) bp[base + p * NR + jj] = b[src + p];
+                    for (int p = 0; p < kq; p++) panel[base + p * NR + jj] = b[src + p];
                 }
-                if (nr < NR) for (int p = 0; p < kq; p++) for (int jj = nr; jj < NR; jj++) bp[base + p * NR + jj] = 0f;
+                if (nr < NR) for (int p = 0; p < kq; p++) for (int jj = nr; jj < NR; jj++) panel[base + p * NR + jj] = 0f;
             } else {
                 for (int p = 0; p < kq; p++) {
                     int dst = base + p * NR;
-                    System.arraycopy(b, bOff + (p0 + p) * ldb + j0, bp, dst, nr);
-                    for (int jj = nr; jj < NR; jj++) bp[dst + jj] = 0f;
+                    System.arraycopy(b, bOff + (p0 + p) * ldb + j0, panel, dst, nr);
+                    for (int jj = nr; jj < NR; jj++) panel[dst + jj] = 0f;
                 }
             }
         }
     }
 
     /**
-     * Packs rows [i0, i1) × [p0, p0+kq) of op(A) into MR-row strips: ap[ir*kq*AS + p*AS + ii].
+     * Packs rows [i0, i1) × [p0, p0+kq) of op(A) into MR-row strips: ap[first + ir][p·AS + ii].
      * Rows past i1 in the last strip are zeros; lanes MR..AS-1 are padding the kernel never reads.
      */
-    private static void packA(boolean transA, int i0, int i1, int p0, int kq, float[] a, int aOff, int lda, float[] ap, int apOff) {
+    private static void packA(boolean transA, int i0, int i1, int p0, int kq, float[] a, int aOff, int lda, float[][] aps, int first) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         for (int ir = 0; ir < strips; ir++) {
-            int base = apOff + ir * kq * AS, r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
+            float[] ap = aps[first + ir];
+            int base = 0, r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
             if (transA) {
                 for (int p = 0; p < kq; p++) {
                     int src = aOff + (p0 + p) * lda + r0, dst = base + p * AS;
@@ -188,9 +206,9 @@ final class VectorGemm implements GemmKernel {
         }
     }
 
-    private static void block(boolean transA, int i0, int i1, int jp0, int jp1, int n, int k, int kc, int nPad,
-                              float[] a, int aOff, int lda, float[] bp, float[] c, int cOff, int ldc,
-                              boolean accumulate, float[] bias, float[] sharedA, int mPadS, boolean gelu, float[] gate) {
+    private static void block(boolean transA, int i0, int i1, int jp0, int jp1, int n, int k, int kc, int nPanels,
+                              float[] a, int aOff, int lda, float[][] bp, float[] c, int cOff, int ldc,
+                              boolean accumulate, float[] bias, float[][] sharedA, int allStrips, boolean gelu, float[] gate) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         int jBegin = jp0 * NR, jEnd = Math.min(n, jp1 * NR);
         // The kernel always accumulates into C, so C starts as the bias (or 0) unless the caller accumulates.
@@ -200,24 +218,25 @@ final class VectorGemm implements GemmKernel {
                 if (bias != null) System.arraycopy(bias, jBegin, c, o + jBegin, jEnd - jBegin);
                 else java.util.Arrays.fill(c, o + jBegin, o + jEnd, 0f);
             }
-        float[] ap = sharedA != null ? sharedA : buffer(A_PACK, strips * AS * Math.min(kc, k));
+        float[][] ap = sharedA != null ? sharedA : A_PACK.get().get(strips, Math.min(kc, k) * AS);
         float[] tile = new float[MR * NR];
         for (int p0 = 0; p0 < k; p0 += kc) {
-            int kq = Math.min(kc, k - p0), apOff = 0;
-            if (sharedA != null) apOff = p0 * mPadS + i0 / MR * AS * kq; // i0 is a multiple of MR
+            int kq = Math.min(kc, k - p0), first = 0;
+            if (sharedA != null) first = p0 / kc * allStrips + i0 / MR; // i0 is a multiple of MR
             else packA(transA, i0, i1, p0, kq, a, aOff, lda, ap, 0);
             boolean last = p0 + kq >= k;
             for (int jp = jp0; jp < jp1; jp++) {
-                int j0 = jp * NR, nr = Math.min(NR, n - j0), bo = p0 * nPad + jp * kq * NR;
+                int j0 = jp * NR, nr = Math.min(NR, n - j0);
+                float[] panel = bp[p0 / kc * nPanels + jp];
                 for (int ir = 0; ir < strips; ir++) {
                     int r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0), co = cOff + r0 * ldc + j0;
                     if (mr == MR && nr == NR) {
-                        kernel(kq, ap, apOff + ir * kq * AS, bp, bo, c, co, ldc);
+                        kernel(kq, ap[first + ir], panel, c, co, ldc);
                     } else {
                         // edge tile: run the same kernel on a zero-padded copy, so the kernel has a single path
                         java.util.Arrays.fill(tile, 0f);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * NR, nr);
-                        kernel(kq, ap, apOff + ir * kq * AS, bp, bo, tile, 0, NR);
+                        kernel(kq, ap[first + ir], panel, tile, 0, NR);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * NR, c, co + ii * ldc, nr);
                     }
                     if (gelu && last) Ops.geluTile(c, co, ldc, mr, gate, j0, nr); // fused activation: the tile is still in L1
@@ -234,15 +253,15 @@ final class VectorGemm implements GemmKernel {
      * busy machine the recompilations were observed to take minutes. Bias, zeroing and edges are
      * therefore handled by the caller.
      */
-    private static void kernel(int kq, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc) {
+    private static void kernel(int kq, float[] ap, float[] bp, float[] c, int co, int ldc) {
         int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc;
         FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
         FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + L);
         FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + L);
         FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + L);
         FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + L);
-        for (int p = 0; p < kq; p++) {
-            int a = ao + p * AS, b = bo + p * NR;
+        for (int b = 0, end = kq * NR; b < end; b += NR) { // b indexes both operands (AS == NR)
+            int a = b;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
             FloatVector av = FloatVector.broadcast(S, ap[a]);
