@@ -63,8 +63,6 @@ final class VectorGemm implements GemmKernel {
         }
     }
 
-    private static float[][] newPanels(int count, int length) { return new float[count][length]; }
-
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -76,7 +74,7 @@ final class VectorGemm implements GemmKernel {
 
     @Override
     public Object prepack(boolean transB, int n, int k, float[] b, int bOff, int ldb) {
-        float[][] bp = newPanels(panelCount(n, k), kBlock(k) * NR);
+        float[][] bp = new float[panelCount(n, k)][kBlock(k) * NR];
         pack(transB, n, k, b, bOff, ldb, bp, true);
         return bp;
     }
@@ -166,16 +164,15 @@ final class VectorGemm implements GemmKernel {
         for (int p0 = 0; p0 < k; p0 += kc) {
             int kq = Math.min(kc, k - p0);
             float[] panel = bp[p0 / kc * nPanels + jp];
-            int base = 0;
             if (transB) {
                 for (int jj = 0; jj < nr; jj++) {
                     int src = bOff + (j0 + jj) * ldb + p0;
-                    for (int p = 0; p < kq; p++) panel[base + p * NR + jj] = b[src + p];
+                    for (int p = 0; p < kq; p++) panel[p * NR + jj] = b[src + p];
                 }
-                if (nr < NR) for (int p = 0; p < kq; p++) for (int jj = nr; jj < NR; jj++) panel[base + p * NR + jj] = 0f;
+                if (nr < NR) for (int p = 0; p < kq; p++) for (int jj = nr; jj < NR; jj++) panel[p * NR + jj] = 0f;
             } else {
                 for (int p = 0; p < kq; p++) {
-                    int dst = base + p * NR;
+                    int dst = p * NR;
                     System.arraycopy(b, bOff + (p0 + p) * ldb + j0, panel, dst, nr);
                     for (int jj = nr; jj < NR; jj++) panel[dst + jj] = 0f;
                 }
@@ -191,25 +188,25 @@ final class VectorGemm implements GemmKernel {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         for (int ir = 0; ir < strips; ir++) {
             float[] ap = aps[first + ir];
-            int base = 0, r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
+            int r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
             if (transA) {
                 for (int p = 0; p < kq; p++) {
-                    int src = aOff + (p0 + p) * lda + r0, dst = base + p * AS;
+                    int src = aOff + (p0 + p) * lda + r0, dst = p * AS;
                     for (int ii = 0; ii < mr; ii++) ap[dst + ii] = a[src + ii];
                     for (int ii = mr; ii < MR; ii++) ap[dst + ii] = 0f;
                 }
             } else if (mr == MR) { // full strip, written out for MR = 5: one pass over k, sequential stores
                 int s0 = aOff + r0 * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda;
-                for (int p = 0, dst = base; p < kq; p++, dst += AS) {
+                for (int p = 0, dst = 0; p < kq; p++, dst += AS) {
                     ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p];
                     ap[dst + 3] = a[s3 + p]; ap[dst + 4] = a[s4 + p];
                 }
             } else {
                 for (int ii = 0; ii < mr; ii++) {
                     int src = aOff + (r0 + ii) * lda + p0;
-                    for (int p = 0; p < kq; p++) ap[base + p * AS + ii] = a[src + p];
+                    for (int p = 0; p < kq; p++) ap[p * AS + ii] = a[src + p];
                 }
-                for (int p = 0; p < kq; p++) for (int ii = mr; ii < MR; ii++) ap[base + p * AS + ii] = 0f;
+                for (int p = 0; p < kq; p++) for (int ii = mr; ii < MR; ii++) ap[p * AS + ii] = 0f;
             }
         }
     }
