@@ -33,10 +33,12 @@ final class VectorGemm implements GemmKernel {
      * into one large array made it recompute both indices every step (30 instructions; the
      * front end, not the FMA units, was the limit, the more so with both cores busy). A stride
      * equal to NR (one index for both) gives 20 but doubles A's cache traffic (11 of 16 floats
-     * padding), which cost more than the four instructions in whole products.
+     * padding), which cost more than the four instructions in whole products on JDK 17. JDK 25
+     * compiles the scaled form badly (products 1.5-2× slower than with the stride NR), so there
+     * and on any JDK not measured the stride is NR.
      */
-    static final int AS = L >= MR ? L : NR;
-    /** B's index per unit of A's index in the kernel (a power of two: NR = 2·L). */
+    static final int AS = L >= MR && Runtime.version().feature() == 17 ? L : NR;
+    /** B's index per unit of A's index in the kernel (2 or 1: NR = 2·L). */
     private static final int B_PER_A = NR / AS;
     /**
      * k blocks of up to 512 (a B panel of 32 KB streams through L1 from L2 well enough) and row
