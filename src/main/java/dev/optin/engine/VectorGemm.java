@@ -88,7 +88,9 @@ final class VectorGemm implements GemmKernel {
     }
 
     /** Packed B panels: one per k block and NR columns, at kb·nPanels + jp. */
-    private static int panelCount(int n, int k) { return kBlocks(k) * ((n + NR - 1) / NR); }
+    private static int panelCount(int n, int k) { return kBlocks(k) * columnPanels(n); }
+
+    private static int columnPanels(int n) { return (n + NR - 1) / NR; }
 
     private static int kBlocks(int k) { return (k + kBlock(k) - 1) / kBlock(k); }
 
@@ -104,7 +106,7 @@ final class VectorGemm implements GemmKernel {
 
     /** Packs all of op(B) into bp (layout of {@link #packB}); the layout depends on n and k only. */
     private static void pack(boolean transB, int n, int k, float[] b, int bOff, int ldb, float[][] bp, boolean parallel) {
-        int nPanels = (n + NR - 1) / NR, kc = kBlock(k);
+        int nPanels = columnPanels(n), kc = kBlock(k);
         if (parallel && (long) k * n >= 1 << 16 && Parallel.threads() > 1) {
             int groups = Math.min(nPanels, 4 * Parallel.threads());
             Parallel.forEach(groups, g -> {
@@ -118,7 +120,7 @@ final class VectorGemm implements GemmKernel {
     /** C = op(A) · B (+ bias) (+ C) with B already packed. */
     private static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[][] bp,
                                  float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
-        int nPanels = (n + NR - 1) / NR, kc = kBlock(k);
+        int nPanels = columnPanels(n), kc = kBlock(k);
         boolean parallel = isParallel(m, n, k);
         int rowBlocks = (m + MC - 1) / MC, colBlocks = 1;
         if (parallel) {
