@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * see {@link VectorSupport}). Both operands are copied into panels so the micro-kernel reads
  * memory sequentially: B in KC×NR panels (shared by all tasks), A in MR×KC strips per task,
  * each panel and strip an array of its own (see {@link #AS}). The micro-kernel keeps an MR×NR
- * tile of C in 2·MR vector registers (5×16 with AVX2).
+ * tile of C in 2·MR vector registers (8×32 with AVX-512, 5×16 with AVX2).
  * <p>
  * Determinism: every element of C is summed in the same order (k blocks of fixed size KC,
  * fixed order inside a block) whatever the tiling of rows and columns into tasks, so the
@@ -18,36 +18,44 @@ final class VectorGemm implements GemmKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
     /**
-     * Tile of MR×NR = 5×16 (10 accumulators of the 16 AVX2 registers). Twelve accumulators
-     * (6×16, the classic choice, or 4×24, 3×32) ran 2× slower on JDK 17 and 21+: C2 schedules
-     * the loads early, runs out of registers and spills inside the loop. So did unrolling the
-     * k loop by two. Five rows leave room on every JDK (57 GFLOP/s on one core here, about 95%
-     * of a pure-FMA loop's rate).
+     * Tile of MR×NR, NR two vectors wide, 2·MR accumulators in registers. With 512-bit vectors
+     * (AVX-512, 32 registers) 8×32: sixteen accumulators, 16 FMAs per 10 loads; products 3-10%
+     * faster than 5×32 on a 2-core AVX-512 EPYC with JDK 17 and 25 (the 32×128 forward 4-6%).
+     * With AVX2 (16 registers) 5×16: twelve accumulators (6×16, 4×24, 3×32) ran 2× slower there
+     * on JDK 17 and 21+ (C2 schedules the loads early, runs out of registers and spills inside
+     * the loop), and so did unrolling the k loop by two. {@code -Doptin.gemm.rows=5|8} forces
+     * either kernel (the tests run both on every machine).
      */
-    static final int MR = 5, NR = 2 * L;
+    static final int MR = rows(), NR = 2 * L;
     /**
-     * Floats per k step in a packed A strip: MR values padded to a vector length (NR/2 with
-     * AVX2), and every strip and panel starts at index 0 of its own array. Then the kernel's one
-     * counter is A's index and B's is a constant multiple of it, which x86 addressing scales for
-     * free: C2 (JDK 17) compiles the inner loop to 24 instructions per 10 FMAs, where offsets
-     * into one large array made it recompute both indices every step (30 instructions; the
-     * front end, not the FMA units, was the limit, the more so with both cores busy). A stride
-     * equal to NR (one index for both) gives 20 but doubles A's cache traffic (11 of 16 floats
-     * padding), which cost more than the four instructions in whole products on JDK 17. JDK 25
-     * compiles the scaled form badly (products 1.5-2× slower than with the stride NR), so there
-     * and on any JDK not measured the stride is NR.
+     * Floats per k step in a packed A strip, and every strip and panel starts at index 0 of its
+     * own array: then the kernel's one counter is A's index and B's is a constant multiple of it,
+     * which x86 addressing scales for free. On AVX2 with JDK 17: MR = 5 values padded to 8, and C2
+     * compiles the inner loop to 24 instructions per 10 FMAs, where offsets into one large array
+     * made it recompute both indices every step (30 instructions; the front end, not the FMA
+     * units, was the limit). A stride equal to NR (one index for both) gives 20 but doubles A's
+     * cache traffic, which cost more than the four instructions on JDK 17; JDK 25 compiled the
+     * scaled form badly there (products 1.5-2× slower), so with 5 rows other JDKs use NR. With 8
+     * rows the stride is 8 (no padding) on JDK 17 and 25 alike: 16 and 32 were 3-10% slower.
      */
-    static final int AS = L >= MR && Runtime.version().feature() == 17 ? L : NR;
-    /** B's index per unit of A's index in the kernel (2 or 1: NR = 2·L). */
+    static final int AS = MR == 8 ? 8 : L >= MR && Runtime.version().feature() == 17 ? L : NR;
+    /** B's index per unit of A's index in the kernel (NR / AS). */
     private static final int B_PER_A = NR / AS;
     /**
-     * k blocks of up to 512 (a B panel of 32 KB streams through L1 from L2 well enough) and row
-     * blocks of 144: against 256, one pass over C instead of two at k = 384 and two instead of
-     * three at k = 1536, 3-7% faster products in paired runs; 96-128 were slower, MC 72-290 the same.
+     * k blocks make a B panel (KC×NR floats) of at most 32 KB, which stays in L1 while the A strips
+     * of a row block pass it: 512 with AVX2 (3-7% faster products than 256: one pass over C instead
+     * of two at k = 384), 256 with AVX-512 (512 there, a 64 KB panel, made k = 1536 products 4% slower).
+     * Row blocks of 144 rows: MC 72-290 measured the same.
      */
-    static final int KC = 512, MC = 144;
+    static final int KC = Math.min(512, 8192 / NR), MC = 144;
     /** Below this many multiply-adds a product runs as a single task (not handed to the workers). */
     static final long SERIAL_WORK = 1L << 20;
+
+    private static int rows() {
+        int rows = Integer.getInteger("optin.gemm.rows", L >= 16 ? 8 : 5);
+        if (rows != 5 && rows != 8) throw new IllegalStateException("optin.gemm.rows must be 5 or 8, not " + rows);
+        return rows;
+    }
 
     private static final ThreadLocal<Panels> B_PACK = ThreadLocal.withInitial(Panels::new);
     private static final ThreadLocal<Panels> A_PACK = ThreadLocal.withInitial(Panels::new);
@@ -199,11 +207,19 @@ final class VectorGemm implements GemmKernel {
                     for (int ii = 0; ii < mr; ii++) ap[dst + ii] = a[src + ii];
                     for (int ii = mr; ii < MR; ii++) ap[dst + ii] = 0f;
                 }
-            } else if (mr == MR) { // full strip, written out for MR = 5: one pass over k, sequential stores
+            } else if (mr == MR) { // full strip, written out per tile height: one pass over k, sequential stores
                 int s0 = aOff + r0 * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda;
-                for (int p = 0, dst = 0; p < kq; p++, dst += AS) {
-                    ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p];
-                    ap[dst + 3] = a[s3 + p]; ap[dst + 4] = a[s4 + p];
+                if (MR == 5) {
+                    for (int p = 0, dst = 0; p < kq; p++, dst += AS) {
+                        ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p];
+                        ap[dst + 3] = a[s3 + p]; ap[dst + 4] = a[s4 + p];
+                    }
+                } else {
+                    int s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
+                    for (int p = 0, dst = 0; p < kq; p++, dst += AS) {
+                        ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p]; ap[dst + 3] = a[s3 + p];
+                        ap[dst + 4] = a[s4 + p]; ap[dst + 5] = a[s5 + p]; ap[dst + 6] = a[s6 + p]; ap[dst + 7] = a[s7 + p];
+                    }
                 }
             } else {
                 for (int ii = 0; ii < mr; ii++) {
@@ -240,12 +256,14 @@ final class VectorGemm implements GemmKernel {
                 for (int ir = 0; ir < strips; ir++) {
                     int r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0), co = cOff + r0 * ldc + j0;
                     if (mr == MR && nr == NR) {
-                        kernel(kq, ap[first + ir], panel, c, co, ldc);
+                        if (MR == 8) kernel8(kq, ap[first + ir], panel, c, co, ldc);
+                        else kernel5(kq, ap[first + ir], panel, c, co, ldc);
                     } else {
                         // edge tile: run the same kernel on a zero-padded copy, so the kernel has a single path
                         java.util.Arrays.fill(tile, 0f);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * NR, nr);
-                        kernel(kq, ap[first + ir], panel, tile, 0, NR);
+                        if (MR == 8) kernel8(kq, ap[first + ir], panel, tile, 0, NR);
+                        else kernel5(kq, ap[first + ir], panel, tile, 0, NR);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * NR, c, co + ii * ldc, nr);
                     }
                     if (gelu && last) Ops.geluTile(c, co, ldc, mr, gate, j0, nr); // fused activation: the tile is still in L1
@@ -255,14 +273,14 @@ final class VectorGemm implements GemmKernel {
     }
 
     /**
-     * C tile (MR×NR) += A strip · B strip. One method with one path on purpose: a helper the JIT
+     * The 5×NR tile: C tile += A strip · B strip. One method with one path on purpose: a helper the JIT
      * does not inline spills the accumulators to the heap, and every rarely taken branch (edge
      * tiles, bias, first k block) is an uncommon trap whose deoptimisation sends this method back
      * to interpreted/C1 code, where the Vector API is not intrinsified and runs ~100× slower; on a
      * busy machine the recompilations were observed to take minutes. Bias, zeroing and edges are
      * therefore handled by the caller.
      */
-    private static void kernel(int kq, float[] ap, float[] bp, float[] c, int co, int ldc) {
+    private static void kernel5(int kq, float[] ap, float[] bp, float[] c, int co, int ldc) {
         int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc;
         FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
         FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + L);
@@ -289,5 +307,47 @@ final class VectorGemm implements GemmKernel {
         c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
         c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
         c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
+    }
+
+    /** The 8×NR tile (16 accumulators): for 512-bit vectors, where 32 registers leave room. Same contract as {@link #kernel5}. */
+    private static void kernel8(int kq, float[] ap, float[] bp, float[] c, int co, int ldc) {
+        int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc, o7 = o6 + ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + L);
+        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + L);
+        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + L);
+        FloatVector c60 = FloatVector.fromArray(S, c, o6), c61 = FloatVector.fromArray(S, c, o6 + L);
+        FloatVector c70 = FloatVector.fromArray(S, c, o7), c71 = FloatVector.fromArray(S, c, o7 + L);
+        for (int a = 0, end = kq * AS; a < end; a += AS) {
+            int b = a * B_PER_A;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector av = FloatVector.broadcast(S, ap[a]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[a + 5]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[a + 6]);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[a + 7]);
+            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
+        c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
+        c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
+        c60.intoArray(c, o6); c61.intoArray(c, o6 + L);
+        c70.intoArray(c, o7); c71.intoArray(c, o7 + L);
     }
 }

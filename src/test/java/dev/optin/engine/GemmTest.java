@@ -108,6 +108,29 @@ class GemmTest {
         }
     }
 
+    /**
+     * Each machine runs one micro-kernel (8 rows with 512-bit vectors, else 5); the other is forced in a child JVM.
+     * Both must give this JVM's results bit for bit (same summation order whatever the tile), which also puts the
+     * kernel this machine does not pick under the reference checks above.
+     */
+    @Test
+    void bothTileHeightsGiveBitIdenticalProducts() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.vectorized(), "Vector API module absent: plain-Java GEMM only");
+        String expected = GemmTileProbe.checksums();
+        for (int rows : new int[]{5, 8}) {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                    java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-modules", "jdk.incubator.vector", "-Doptin.gemm.rows=" + rows,
+                    "-cp", System.getProperty("java.class.path"), GemmTileProbe.class.getName()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(output).isZero();
+            assertThat(output).as("child JVM output").contains("rows=" + rows);
+            String last = output.strip().lines().reduce((x, y) -> y).orElse("");
+            assertThat(last).as("checksums with %d-row tiles", rows).isEqualTo(expected);
+        }
+    }
+
     /** Bit-for-bit equality, reporting the first differing index (AssertJ's containsExactly is quadratic on large arrays). */
     private static void assertBitIdentical(float[] actual, float[] expected, String what) {
         assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
