@@ -35,8 +35,9 @@ final class VectorGemm implements GemmKernel {
      * made it recompute both indices every step (30 instructions; the front end, not the FMA
      * units, was the limit). A stride equal to NR (one index for both) gives 20 but doubles A's
      * cache traffic, which cost more than the four instructions on JDK 17; JDK 25 compiled the
-     * scaled form badly there (products 1.5-2× slower), so with 5 rows other JDKs use NR. With 8
-     * rows the stride is 8 (no padding) on JDK 17 and 25 alike: 16 and 32 were 3-10% slower.
+     * scaled form badly there (products 1.5-2× slower), so with 5 rows other JDKs use NR. 8-row
+     * strips are row-major instead ({@link #packA}; AS = 8 only sizes them): interleaved with stride 8 they
+     * ran 3-10% faster than with 16 or 32 on JDK 17 and 25, and reading A in place faster still.
      */
     static final int AS = MR == 8 ? 8 : L >= MR && Runtime.version().feature() == 17 ? L : NR;
     /** B's index per unit of A's index in the kernel (NR / AS). */
@@ -169,7 +170,9 @@ final class VectorGemm implements GemmKernel {
     /**
      * Whether the kernel reads op(A) where it lies (8-row tiles, A not transposed) instead of a packed copy: packing
      * was 8% of a 32×128 forward; without it products ran 3-10% faster on one thread (GemmBench; 128×384×384 on two
-     * threads 1.7×, its shared packing gone) and the forward 2-17% (32×64 the most). Not tried with 5-row tiles.
+     * threads 1.7×, its shared packing gone) and the forward 2-17% (32×64 the most). 5-row tiles keep packing: under -XX:UseAVX=2 on the
+     * AVX-512 machine reading in place was no faster on large products, and the AVX2 machine they were tuned on (front-end
+     * bound: index arithmetic cost there) could not be measured.
      */
     private static boolean readsAInPlace(boolean transA) { return MR == 8 && !transA; }
 
@@ -200,33 +203,34 @@ final class VectorGemm implements GemmKernel {
     }
 
     /**
-     * Packs rows [i0, i1) × [p0, p0+kq) of op(A) into MR-row strips: ap[first + ir][p·AS + ii].
-     * Rows past i1 in the last strip are zeros; lanes MR..AS-1 are padding the kernel never reads.
+     * Packs rows [i0, i1) × [p0, p0+kq) of op(A) into MR-row strips: 5-row strips interleaved, ap[first + ir][p·AS + ii]
+     * (lanes MR..AS-1 are padding the kernel never reads); 8-row strips row by row, ap[first + ir][ii·kq + p], the
+     * layout {@link #kernel8} also reads A in place from. Rows past i1 in the last strip are zeros.
      */
     private static void packA(boolean transA, int i0, int i1, int p0, int kq, float[] a, int aOff, int lda, float[][] aps, int first) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
         for (int ir = 0; ir < strips; ir++) {
             float[] ap = aps[first + ir];
             int r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0);
-            if (transA) {
+            if (MR == 8) {
+                if (transA)
+                    for (int p = 0; p < kq; p++) {
+                        int src = aOff + (p0 + p) * lda + r0;
+                        for (int ii = 0; ii < mr; ii++) ap[ii * kq + p] = a[src + ii];
+                    }
+                else for (int ii = 0; ii < mr; ii++) System.arraycopy(a, aOff + (r0 + ii) * lda + p0, ap, ii * kq, kq);
+                java.util.Arrays.fill(ap, mr * kq, MR * kq, 0f);
+            } else if (transA) {
                 for (int p = 0; p < kq; p++) {
                     int src = aOff + (p0 + p) * lda + r0, dst = p * AS;
                     for (int ii = 0; ii < mr; ii++) ap[dst + ii] = a[src + ii];
                     for (int ii = mr; ii < MR; ii++) ap[dst + ii] = 0f;
                 }
-            } else if (mr == MR) { // full strip, written out per tile height: one pass over k, sequential stores
+            } else if (mr == MR) { // full strip, written out for MR = 5: one pass over k, sequential stores
                 int s0 = aOff + r0 * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda;
-                if (MR == 5) {
-                    for (int p = 0, dst = 0; p < kq; p++, dst += AS) {
-                        ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p];
-                        ap[dst + 3] = a[s3 + p]; ap[dst + 4] = a[s4 + p];
-                    }
-                } else {
-                    int s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
-                    for (int p = 0, dst = 0; p < kq; p++, dst += AS) {
-                        ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p]; ap[dst + 3] = a[s3 + p];
-                        ap[dst + 4] = a[s4 + p]; ap[dst + 5] = a[s5 + p]; ap[dst + 6] = a[s6 + p]; ap[dst + 7] = a[s7 + p];
-                    }
+                for (int p = 0, dst = 0; p < kq; p++, dst += AS) {
+                    ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p];
+                    ap[dst + 3] = a[s3 + p]; ap[dst + 4] = a[s4 + p];
                 }
             } else {
                 for (int ii = 0; ii < mr; ii++) {
@@ -265,18 +269,19 @@ final class VectorGemm implements GemmKernel {
                 float[] panel = bp[p0 / kc * nPanels + jp];
                 for (int ir = 0; ir < strips; ir++) {
                     int r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0), co = cOff + r0 * ldc + j0;
+                    // 8-row tiles read full strips of untransposed A in place, other strips from their packed copy
                     boolean inPlace = direct && mr == MR;
+                    float[] as = inPlace ? a : ap[first + ir];
+                    int ao = inPlace ? aOff + r0 * lda + p0 : 0, ald = inPlace ? lda : kq;
                     if (mr == MR && nr == NR) {
-                        if (inPlace) kernel8d(kq, a, aOff + r0 * lda + p0, lda, panel, c, co, ldc);
-                        else if (MR == 8) kernel8(kq, ap[first + ir], panel, c, co, ldc);
-                        else kernel5(kq, ap[first + ir], panel, c, co, ldc);
+                        if (MR == 8) kernel8(kq, as, ao, ald, panel, c, co, ldc);
+                        else kernel5(kq, as, panel, c, co, ldc);
                     } else {
                         // edge tile: run the same kernel on a zero-padded copy, so the kernel has a single path
                         java.util.Arrays.fill(tile, 0f);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * NR, nr);
-                        if (inPlace) kernel8d(kq, a, aOff + r0 * lda + p0, lda, panel, tile, 0, NR);
-                        else if (MR == 8) kernel8(kq, ap[first + ir], panel, tile, 0, NR);
-                        else kernel5(kq, ap[first + ir], panel, tile, 0, NR);
+                        if (MR == 8) kernel8(kq, as, ao, ald, panel, tile, 0, NR);
+                        else kernel5(kq, as, panel, tile, 0, NR);
                         for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * NR, c, co + ii * ldc, nr);
                     }
                     if (gelu && last) Ops.geluTile(c, co, ldc, mr, gate, j0, nr); // fused activation: the tile is still in L1
@@ -322,50 +327,11 @@ final class VectorGemm implements GemmKernel {
         c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
     }
 
-    /** The 8×NR tile (16 accumulators): for 512-bit vectors, where 32 registers leave room. Same contract as {@link #kernel5}. */
-    private static void kernel8(int kq, float[] ap, float[] bp, float[] c, int co, int ldc) {
-        int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc, o7 = o6 + ldc;
-        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
-        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + L);
-        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + L);
-        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + L);
-        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + L);
-        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + L);
-        FloatVector c60 = FloatVector.fromArray(S, c, o6), c61 = FloatVector.fromArray(S, c, o6 + L);
-        FloatVector c70 = FloatVector.fromArray(S, c, o7), c71 = FloatVector.fromArray(S, c, o7 + L);
-        for (int a = 0, end = kq * AS; a < end; a += AS) {
-            int b = a * B_PER_A;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b);
-            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector av = FloatVector.broadcast(S, ap[a]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, ap[a + 1]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, ap[a + 2]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, ap[a + 3]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, ap[a + 4]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, ap[a + 5]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, ap[a + 6]);
-            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(S, ap[a + 7]);
-            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
-        }
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
-        c60.intoArray(c, o6); c61.intoArray(c, o6 + L);
-        c70.intoArray(c, o7); c71.intoArray(c, o7 + L);
-    }
-
-    /** {@link #kernel8} reading A in place: row r of the strip at a[ao + r·lda + p]. */
-    private static void kernel8d(int kq, float[] a, int ao, int lda, float[] bp, float[] c, int co, int ldc) {
+    /**
+     * The 8×NR tile (16 accumulators), for 512-bit vectors where 32 registers leave room; contract as {@link #kernel5},
+     * but A's row r is read at a[ao + r·lda + p]: in place from the caller's matrix, or from a row-major packed strip.
+     */
+    private static void kernel8(int kq, float[] a, int ao, int lda, float[] bp, float[] c, int co, int ldc) {
         int a0 = ao, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
         int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc, o7 = o6 + ldc;
         FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
