@@ -5,9 +5,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Packed, register-blocked SGEMM on the Vector API (loaded only when the module is present,
- * see {@link VectorSupport}). Both operands are copied into panels so the micro-kernel reads
- * memory sequentially: B in KC×NR panels (shared by all tasks), A in MR×KC strips per task,
- * each panel and strip an array of its own (see {@link #AS}). The micro-kernel keeps an MR×NR
+ * see {@link VectorSupport}). B is copied into KC×NR panels (shared by all tasks) so the
+ * micro-kernel reads it sequentially; A into MR×KC strips per task, except that 8-row tiles
+ * read untransposed A in place ({@link #readsAInPlace}); each panel and strip is an array of
+ * its own (see {@link #AS}). The micro-kernel keeps an MR×NR
  * tile of C in 2·MR vector registers (8×32 with AVX-512, 5×16 with AVX2).
  * <p>
  * Determinism: every element of C is summed in the same order (k blocks of fixed size KC,
