@@ -13,11 +13,7 @@ class GemmTest {
     @AfterEach
     void restore() { Parallel.setThreads(threadsBefore); }
 
-    private static float[] random(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
-        return a;
-    }
+    private static float[] random(Random r, int n) { return GemmTileProbe.random(r, n); }
 
     @Test
     void matchesReferenceOnAllTransposesAndEdgeShapes() {
@@ -118,10 +114,10 @@ class GemmTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.vectorized(), "Vector API module absent: plain-Java GEMM only");
         String expected = GemmTileProbe.checksums();
         for (int rows : new int[]{5, 8}) {
-            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+            java.util.List<String> cmd = java.util.List.of(
                     java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--add-modules", "jdk.incubator.vector", "-Doptin.gemm.rows=" + rows,
-                    "-cp", System.getProperty("java.class.path"), GemmTileProbe.class.getName()));
+                    "-cp", System.getProperty("java.class.path"), GemmTileProbe.class.getName());
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertThat(p.waitFor()).as(output).isZero();

@@ -22,8 +22,8 @@ public final class GemmTileProbe {
             out.append(Arrays.hashCode(c)).append(' ');
             Gemm.linearGelu(a, m, Gemm.pack(b, n, k), bias, gate, c);
             out.append(Arrays.hashCode(c)).append(' ');
-            float[] t = new float[m * m];
-            Gemm.gemm(true, false, m, m, k, transpose(a, m, k), 0, m, transpose(a, m, k), 0, m, t, 0, m, false);
+            float[] t = new float[m * m], at = transpose(a, m, k);
+            Gemm.gemm(true, false, m, m, k, at, 0, m, at, 0, m, t, 0, m, false);
             out.append(Arrays.hashCode(t)).append(' ');
         }
         return out.toString().trim();
@@ -35,7 +35,7 @@ public final class GemmTileProbe {
         return t;
     }
 
-    private static float[] random(Random r, int n) {
+    static float[] random(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
         return a;
