@@ -15,14 +15,25 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) { System.exit(execute(args)); }
 
-    /** Runs a command line and returns its exit code; errors become one line on stderr, not a stack trace. */
+    /**
+     * Runs a command line and returns its exit code; failures, {@link Error}s included (out of
+     * memory, stack overflow), become one line on stderr, not a stack trace.
+     */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("optin: error: " + Errors.describe(e));
-            if (Boolean.getBoolean("optin.stacktrace")) e.printStackTrace(cmd.getErr());
-            return 1;
-        });
-        return cl.execute(args);
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(cmd.getErr(), e));
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler above; Errors reach here
+            return report(cl.getErr(), e);
+        }
+    }
+
+    private static int report(java.io.PrintWriter err, Throwable e) {
+        err.println("optin: error: " + Errors.describe(e));
+        if (Boolean.getBoolean("optin.stacktrace")) e.printStackTrace(err);
+        err.flush();
+        return 1;
     }
 }

@@ -1,0 +1,73 @@
+package dev.optin.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@code optin} in a child JVM with a small heap, so a test of hostile input fails (with an
+ * out-of-memory message or a timeout) instead of letting a regression allocate gigabytes in the
+ * test JVM. The child sees the test class path and the launcher's flags.
+ *
+ * <pre>{@code
+ * ForkedCli.Result r = ForkedCli.run(dir, "eval", "model.pt", "--data", "x.idx");
+ * assertThat(r.exitCode()).isEqualTo(1);
+ * assertThat(r.stderr()).startsWith("optin: error: ");
+ * }</pre>
+ */
+public final class ForkedCli {
+    /** The heap of the child: far below what the hostile inputs of the tests would need. */
+    public static final String HEAP = "-Xmx256m";
+    private static final long TIMEOUT_SECONDS = 120;
+
+    private ForkedCli() {}
+
+    /** What the child printed and returned; {@code stderr} lines are the user-facing errors. */
+    public record Result(int exitCode, String stdout, String stderr) {
+        /** The error lines ({@code optin: error: …}), for a one-line assertion. */
+        public List<String> errorLines() {
+            return stderr.lines().filter(l -> l.startsWith("optin: error:")).toList();
+        }
+
+        @Override public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+        }
+    }
+
+    /** Runs {@code optin args…} in {@code workDir} with {@link #HEAP}. */
+    public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        return run(workDir, HEAP, args);
+    }
+
+    public static Result run(Path workDir, String heap, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
+        cmd.add("-Xss8m");
+        cmd.add(heap);
+        cmd.add("-Doptin.threads=2");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.optin.cli.Main");
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("optin-child", ".out"), err = Files.createTempFile("optin-child", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("optin " + String.join(" ", args) + " ran past " + TIMEOUT_SECONDS + " s\n"
+                        + Files.readString(err, StandardCharsets.UTF_8));
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}
