@@ -26,17 +26,15 @@ public final class MaskGradients {
 
         float[] dHidden = new float[batch.tokens * D];
         boolean pre = c.architecture().preNorm();
-        if (pre) PreNorm.headBackward(w, fr.traces[c.layers() - 1].out, batch, dLogits, dHidden);
+        if (pre) VitHead.headBackward(w, fr.traces[c.layers() - 1].out, batch, dLogits, dHidden);
         else headBackward(w.head(), fr, batch, D, dLogits, dHidden);
 
         float[][] gHead = new float[c.layers()][], gNeuron = new float[c.layers()][];
         for (int l = c.layers() - 1; l >= 0; l--) {
             gHead[l] = new float[c.heads(l)];
             gNeuron[l] = new float[c.intermediate(l)];
-            dHidden = pre ? PreNorm.layerBackward(w.layers()[l], c, fr.traces[l], batch, masks.head[l], masks.neuron[l], dHidden,
-                            gHead[l], gNeuron[l], l > 0)
-                    : layerBackward(w.layers()[l], c, fr.traces[l], batch, masks.head[l], masks.neuron[l], dHidden,
-                            gHead[l], gNeuron[l], l > 0);
+            dHidden = encoder.transformerLayer(l).backward(fr.traces[l], batch, masks.head[l], masks.neuron[l], dHidden,
+                    gHead[l], gNeuron[l], l > 0);
         }
         return new Result(gHead, gNeuron, value, fr.logits);
     }
@@ -55,51 +53,6 @@ public final class MaskGradients {
             Gemm.gemm(false, false, B, D, head.dense().out, dIn, 0, head.dense().out, head.dense().weight, 0, D, dCls, 0, D, false);
         }
         for (int s = 0; s < B; s++) System.arraycopy(dCls, s * D, dHidden, batch.firstRow(s) * D, D);
-    }
-
-    /** Back-propagates d loss / d layer-output to d loss / d layer-input (when needInput), accumulating mask gradients. */
-    private static float[] layerBackward(LayerWeights w, EncoderConfig c, LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron,
-                                         float[] dOut, float[] gHead, float[] gNeuron, boolean needInput) {
-        int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh, I = w.intermediate();
-        Activation fn = c.activation();
-
-        float[] dZ2 = new float[N * D];
-        Ops.layerNormBackward(dOut, tr.out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dZ2);
-
-        // FFN: act = f(pre)·m; out = act·W2ᵀ
-        float[] dAct = new float[N * I];
-        Gemm.gemm(false, false, N, I, D, dZ2, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
-        activationBackward(fn, tr.pre, dAct, mNeuron, N, I, gNeuron);
-        float[] dH1 = dZ2; // residual path, then add the FFN input's gradient
-        Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dH1, 0, D, true);
-
-        float[] dZ1 = new float[N * D];
-        Ops.layerNormBackward(dH1, tr.h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dZ1);
-
-        // attention output: h = (ctx·m)·Woᵀ
-        float[] dCtx = new float[N * A];
-        Gemm.gemm(false, false, N, A, D, dZ1, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
-        int B = batch.size();
-        double[] partialH = new double[B * H];
-        Parallel.forEach(B * H, sh -> {
-            int s = sh / H, h = sh % H, row0 = batch.offsets[s], len = batch.length(s);
-            double g = 0;
-            for (int t = 0; t < len; t++) {
-                int o = (row0 + t) * A + h * dh;
-                for (int j = 0; j < dh; j++) { g += (double) dCtx[o + j] * tr.ctx[o + j]; dCtx[o + j] *= mHead[h]; }
-            }
-            partialH[sh] = g;
-        });
-        for (int sh = 0; sh < B * H; sh++) gHead[sh % H] += (float) partialH[sh];
-        if (!needInput) return null;
-
-        float[] dq = new float[N * A], dk = new float[N * A], dv = new float[N * A];
-        attentionCoreBackward(tr, batch, H, dh, dCtx, dq, dk, dv);
-        float[] dX = dZ1; // residual path
-        Gemm.gemm(false, false, N, D, A, dq, 0, A, w.query().weight, 0, D, dX, 0, D, true);
-        Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dX, 0, D, true);
-        Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dX, 0, D, true);
-        return dX;
     }
 
     /**

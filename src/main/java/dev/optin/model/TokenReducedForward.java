@@ -26,10 +26,10 @@ public final class TokenReducedForward {
                 TokenMerging.Merged m = TokenMerging.merge(x, sizes, batch, d, prefix, tokensBefore[l]);
                 x = m.x(); sizes = m.sizes(); batch = m.batch();
             }
-            x = PreNorm.layer(w, l, x, batch, bySeq, null, null);
+            x = encoder.layer(l, x, batch, bySeq);
         }
-        x = PreNorm.finalNorm(w, x, batch.tokens, null);
-        return PreNorm.logits(w, x, batch);
+        x = VitHead.finalNorm(w, x, batch.tokens, null);
+        return VitHead.logits(w, x, batch);
     }
 
     /** MACs of heads and neurons with per-layer token counts (the attention's T² term included). */

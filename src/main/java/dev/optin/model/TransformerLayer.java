@@ -1,0 +1,274 @@
+package dev.optin.model;
+
+import dev.optin.engine.Gemm;
+import dev.optin.engine.Ops;
+import dev.optin.engine.Parallel;
+
+import java.util.Arrays;
+
+/**
+ * One encoder layer (multi-head self-attention, then the FFN), forward and backward, for both
+ * norm placements: the placement is data ({@link Architecture#preNorm()}), not a second code path.
+ *
+ * <pre>
+ * post-LN (BERT):  h = LN1(x + Attn(x)),        out = LN2(h + FFN(h))
+ * pre-LN  (ViT):   h = x + Attn(LN1(x)),        out = h + FFN(LN2(h))
+ * </pre>
+ * Tensors are row-major, one row per token of a ragged batch: x, h, out [N×D]; query, key and
+ * value side by side in one [N×3A] product (A = heads × head size); context [N×A]; FFN [N×I].
+ * Head h of sequence s is gated by masksBySeq[s].head[l][h] on its context, neuron j by
+ * masksBySeq[s].neuron[l][j] on its activation. The weights are packed for the GEMM kernel on
+ * first use: do not modify them in place afterwards.
+ */
+final class TransformerLayer {
+    private final int index;
+    private final LayerWeights w;
+    private final EncoderConfig config;
+    private final boolean preNorm;
+    /** Packed on first use: [query|key|value] stacked into one [3A×D] product, attention output, FFN in, FFN out. */
+    private volatile Gemm.PackedLinear[] packed;
+    private float[] qkvBias;
+
+    TransformerLayer(EncoderConfig config, LayerWeights w, int index) {
+        this.config = config; this.w = w; this.index = index;
+        this.preNorm = config.architecture().preNorm();
+    }
+
+    private Gemm.PackedLinear[] packed() {
+        Gemm.PackedLinear[] p = packed;
+        if (p != null) return p;
+        synchronized (this) {
+            if (packed == null) {
+                Linear[] qkv = {w.query(), w.key(), w.value()};
+                int A = w.query().out, D = w.query().in;
+                float[] stacked = new float[3 * A * D];
+                boolean biased = false;
+                for (int i = 0; i < 3; i++) {
+                    System.arraycopy(qkv[i].weight, 0, stacked, i * A * D, A * D);
+                    biased |= qkv[i].bias != null;
+                }
+                if (biased) {
+                    float[] b = new float[3 * A];
+                    for (int i = 0; i < 3; i++) if (qkv[i].bias != null) System.arraycopy(qkv[i].bias, 0, b, i * A, A);
+                    qkvBias = b;
+                }
+                Linear[] ls = {w.attnOut(), w.ffnIn(), w.ffnOut()};
+                Gemm.PackedLinear[] q = new Gemm.PackedLinear[4];
+                q[0] = Gemm.pack(stacked, 3 * A, D);
+                for (int i = 0; i < ls.length; i++) q[i + 1] = Gemm.pack(ls[i].weight, ls[i].out, ls[i].in);
+                packed = q;
+            }
+            return packed;
+        }
+    }
+
+    /** Attention scores of one (sequence, head), per worker thread. */
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scores(int size) {
+        float[] a = SCORES.get();
+        if (a.length < size) SCORES.set(a = new float[size]);
+        return a;
+    }
+
+    private static float[] buffer(Workspace ws, int slot, int size) {
+        return ws != null ? ws.get(slot, size) : new float[size];
+    }
+
+    /**
+     * The layer's output for input x [N×D]. features (if not null, [N×D]) receives the layer's OPTIN
+     * feature: the FFN output before the residual sum and norm (post-LN) or LN1(x) (pre-LN). tr (if
+     * not null) keeps what {@link #backward} needs; ws (null when tracing) supplies reused buffers.
+     */
+    float[] forward(float[] x, Batch batch, Masks[] masksBySeq, float[] features, LayerTrace tr, Workspace ws) {
+        int l = index, N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
+        float eps = config.layerNormEps();
+        Gemm.PackedLinear[] pw = packed();
+
+        // attention input: pre-LN normalises the layer input first
+        float[] a = x;
+        float[] inv1 = tr != null ? new float[N] : null;
+        if (preNorm) {
+            a = buffer(ws, Workspace.ATTENTION_IN, N * D);
+            Ops.layerNorm(x, a, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
+            if (features != null) System.arraycopy(a, 0, features, 0, N * D);
+        }
+
+        // qkv rows: [query | key | value], each A wide (same values as three separate products)
+        int S = 3 * A;
+        float[] qkv = buffer(ws, Workspace.QKV, N * S);
+        Gemm.linear(a, N, pw[0], qkvBias, qkv);
+
+        float[] ctx = buffer(ws, Workspace.CONTEXT, N * A);
+        float[] ctxMasked = tr != null ? new float[N * A] : ctx;
+        int B = batch.size();
+        int[] probOff = null;
+        float[] probs = null;
+        if (tr != null) {
+            probOff = new int[B * H + 1];
+            for (int s = 0; s < B; s++) for (int h = 0; h < H; h++) {
+                int len = batch.length(s);
+                probOff[s * H + h + 1] = probOff[s * H + h] + len * len;
+            }
+            probs = new float[probOff[B * H]];
+        }
+        final float[] probsF = probs; final int[] probOffF = probOff;
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        Parallel.forEach(B * H, sh -> {
+            int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
+            float[] p = probsF != null ? probsF : scores(len * len);
+            int pOff = probsF != null ? probOffF[sh] : 0;
+            int qOff = row0 * S + h * dh;
+            Gemm.gemm(false, true, len, len, dh, qkv, qOff, S, qkv, qOff + A, S, p, pOff, len, false);
+            for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
+            Gemm.gemm(false, false, len, dh, len, p, pOff, len, qkv, qOff + 2 * A, S, ctx, row0 * A + h * dh, A, false);
+            float m = masksBySeq[s].head[l][h];
+            if (m != 1f || ctxMasked != ctx) {
+                for (int t = 0; t < len; t++) {
+                    int o = (row0 + t) * A + h * dh;
+                    for (int j = 0; j < dh; j++) ctxMasked[o + j] = ctx[o + j] * m;
+                }
+            }
+        });
+
+        // h: the attention block's output (post-LN: normalised; pre-LN: the residual sum)
+        float[] h1 = buffer(ws, Workspace.ATTENTION_OUT, N * D);
+        Gemm.linear(ctxMasked, N, pw[1], w.attnOut().bias, h1);
+        float[] ffnIn = h1;
+        float[] inv2 = tr != null ? new float[N] : null;
+        if (preNorm) {
+            addInPlace(h1, x, N * D);
+            ffnIn = buffer(ws, Workspace.FFN_IN, N * D);
+            Ops.layerNorm(h1, ffnIn, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+        } else {
+            Ops.addLayerNorm(h1, x, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
+        }
+
+        float[] pre = buffer(ws, Workspace.FFN_HIDDEN, N * I);
+        float[] act = ws != null ? pre : new float[N * I]; // element-wise, so in place is safe
+        Activation fn = config.activation();
+        float[] sharedGate = sameNeuronMask(masksBySeq, l);
+        if (ws != null && fn == Activation.GELU && sharedGate != null) {
+            // No trace needs the pre-activation: apply GELU and the neuron mask inside the product.
+            Gemm.linearGelu(ffnIn, N, pw[2], w.ffnIn().bias, sharedGate, act);
+        } else {
+            Gemm.linear(ffnIn, N, pw[2], w.ffnIn().bias, pre);
+            Parallel.forEach((N + 31) / 32, blk -> {
+                int r1 = Math.min(N, blk * 32 + 32);
+                for (int r = blk * 32; r < r1; r++) {
+                    float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
+                    int o = r * I;
+                    if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
+                    else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
+                }
+            });
+        }
+        float[] out = ws != null ? ws.output(N * D) : new float[N * D];
+        Gemm.linear(act, N, pw[3], w.ffnOut().bias, out);
+        if (preNorm) {
+            addInPlace(out, h1, N * D);
+        } else {
+            if (features != null) System.arraycopy(out, 0, features, 0, N * D);
+            Ops.addLayerNorm(out, h1, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+        }
+
+        if (tr != null) {
+            float[] q = new float[N * A], k = new float[N * A], v = new float[N * A];
+            for (int r = 0; r < N; r++) {
+                System.arraycopy(qkv, r * S, q, r * A, A);
+                System.arraycopy(qkv, r * S + A, k, r * A, A);
+                System.arraycopy(qkv, r * S + 2 * A, v, r * A, A);
+            }
+            tr.input = x; tr.q = q; tr.k = k; tr.v = v; tr.probs = probs; tr.probOffsets = probOff;
+            tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2;
+            if (preNorm) { tr.ln1 = a; tr.ln2 = ffnIn; }
+        }
+        return out;
+    }
+
+    /** y[i] += x[i] for i in [0, n) (buffers may be longer than n). */
+    private static void addInPlace(float[] y, float[] x, int n) {
+        for (int i = 0; i < n; i++) y[i] += x[i];
+    }
+
+    /**
+     * Back-propagates d loss / d layer output through the layer traced in tr under masks mHead,
+     * mNeuron: adds d loss / d mask to gHead and gNeuron and returns d loss / d layer input (null
+     * unless needInput). Reductions run in a fixed order, so results do not depend on threads.
+     */
+    float[] backward(LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron, float[] dOut, float[] gHead, float[] gNeuron,
+                     boolean needInput) {
+        int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
+
+        // FFN: out = [LN2](h + (f(pre)·m)·W2ᵀ), pre = ffnIn·W1ᵀ with ffnIn = h (post-LN) or LN2(h) (pre-LN)
+        float[] dFfnOut = dOut;
+        if (!preNorm) {
+            dFfnOut = new float[N * D];
+            Ops.layerNormBackward(dOut, tr.out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dFfnOut);
+        }
+        float[] dAct = new float[N * I];
+        Gemm.gemm(false, false, N, I, D, dFfnOut, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
+        MaskGradients.activationBackward(config.activation(), tr.pre, dAct, mNeuron, N, I, gNeuron);
+        float[] dH;
+        if (preNorm) {
+            float[] dLn2 = new float[N * D];
+            Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dLn2, 0, D, false);
+            dH = new float[N * D];
+            Ops.layerNormBackward(dLn2, tr.ln2, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dH);
+            addInPlace(dH, dOut, N * D);
+        } else {
+            dH = dFfnOut; // residual path, then add the FFN input's gradient
+            Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dH, 0, D, true);
+        }
+
+        // attention: h = [LN1](x + (ctx·m)·Woᵀ)
+        float[] dProj = dH;
+        if (!preNorm) {
+            dProj = new float[N * D];
+            Ops.layerNormBackward(dH, tr.h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dProj);
+        }
+        float[] dCtx = new float[N * A];
+        Gemm.gemm(false, false, N, A, D, dProj, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
+        int B = batch.size();
+        double[] partialH = new double[B * H];
+        Parallel.forEach(B * H, sh -> {
+            int s = sh / H, h = sh % H, row0 = batch.offsets[s], len = batch.length(s);
+            double g = 0;
+            for (int t = 0; t < len; t++) {
+                int o = (row0 + t) * A + h * dh;
+                for (int j = 0; j < dh; j++) { g += (double) dCtx[o + j] * tr.ctx[o + j]; dCtx[o + j] *= mHead[h]; }
+            }
+            partialH[sh] = g;
+        });
+        for (int sh = 0; sh < B * H; sh++) gHead[sh % H] += (float) partialH[sh];
+        if (!needInput) return null;
+
+        float[] dq = new float[N * A], dk = new float[N * A], dv = new float[N * A];
+        MaskGradients.attentionCoreBackward(tr, batch, H, dh, dCtx, dq, dk, dv);
+        // d attention input: onto the residual path (post-LN) or into LN1's output (pre-LN)
+        float[] dIn = preNorm ? new float[N * D] : dProj;
+        boolean accumulate = !preNorm;
+        Gemm.gemm(false, false, N, D, A, dq, 0, A, w.query().weight, 0, D, dIn, 0, D, accumulate);
+        Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dIn, 0, D, true);
+        Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dIn, 0, D, true);
+        if (!preNorm) return dIn;
+        float[] dX = new float[N * D];
+        Ops.layerNormBackward(dIn, tr.ln1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dX);
+        addInPlace(dX, dH, N * D);
+        return dX;
+    }
+
+    /** Layer l's neuron mask when every sequence uses the same one, else null. */
+    private static float[] sameNeuronMask(Masks[] masksBySeq, int l) {
+        float[] first = masksBySeq.length == 0 ? null : masksBySeq[0].neuron[l];
+        for (Masks m : masksBySeq) if (m.neuron[l] != first && !Arrays.equals(m.neuron[l], first)) return null;
+        return first;
+    }
+
+    /** The sequence that row (token) r of a ragged batch belongs to. */
+    static int seqOfRow(Batch b, int row) {
+        int s = Arrays.binarySearch(b.offsets, row);
+        if (s >= 0) return Math.min(s, b.size() - 1);
+        return -s - 2;
+    }
+}
