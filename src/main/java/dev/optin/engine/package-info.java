@@ -1,0 +1,7 @@
+/**
+ * Compute kernels on plain {@code float[]} tensors with explicit row-major layouts: GEMM (the
+ * Vector API kernel when {@code jdk.incubator.vector} is present, a plain-Java fallback
+ * otherwise), layer norm, softmax, GELU, and the deterministic parallel loop. Imports nothing
+ * else of optin; results are bit-identical across thread counts.
+ */
+package dev.optin.engine;
