@@ -1,5 +1,6 @@
 /**
  * The {@code optin} command line (picocli): one class per subcommand, errors as one line on
- * stderr. Commands parse options and call the library; they hold no pruning logic.
+ * stderr, and the prune jobs that chain scoring, selection, export, evaluation and reports for
+ * text and image models.
  */
 package dev.optin.cli;
