@@ -91,4 +91,13 @@ class HostileVisionConfigTest {
         assertThatThrownBy(() -> ModelLoader.load(f.toString())).isInstanceOf(FormatException.class)
                 .hasMessageContaining("model.safetensors: tensor 'encoder.layer.2.attention.attention.value.weight' holds Infinity at index 3");
     }
+
+    @Test
+    void aDimensionBeyondIntIsNamedNotIntegerOverflow() throws IOException {
+        Path f = dir.resolve("wide.safetensors");
+        byte[] h = "{\"w\":{\"dtype\":\"F32\",\"shape\":[0,4294967296],\"data_offsets\":[0,0]}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Files.write(f, java.nio.ByteBuffer.allocate(8 + h.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h).array());
+        assertThatThrownBy(() -> ModelLoader.load(f.toString())).isInstanceOf(FormatException.class)
+                .hasMessageContaining("wide.safetensors: tensor w has shape [0, 4294967296]; dimensions beyond 2^31-1 are not supported");
+    }
 }
