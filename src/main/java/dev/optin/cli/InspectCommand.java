@@ -9,6 +9,7 @@ import dev.optin.model.EncoderConfig;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
 import dev.optin.pruning.CostModel;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
 @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Show a model's architecture, parameter count, MACs and per-layer heads / FFN sizes.")
 public final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder, .onnx file, or 'minilm'")
+    @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder, .onnx file, vision state dict (.pt, .pth, .safetensors) or 'minilm'")
     String model;
 
     @Option(names = "--seq", paramLabel = "T", defaultValue = "128", description = "sequence length for MACs (default: ${DEFAULT-VALUE})")
@@ -34,11 +35,15 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object on stdout")
     boolean json;
 
+    @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
+    PruneCommand.VisionCli vision = new PruneCommand.VisionCli();
+
     PrintStream out = System.out;
 
     @Override public Integer call() throws Exception {
         if (seq <= 0) throw new IllegalArgumentException("--seq must be positive, got " + seq);
-        try (LoadedModel m = ModelLoader.load(model)) {
+        if (vision == null) vision = new PruneCommand.VisionCli();
+        try (LoadedModel m = ModelLoader.load(model, vision.options())) {
             EncoderWeights w = m.weights();
             EncoderConfig c = w.config();
             CostModel cost = new CostModel(c, seq);

@@ -228,6 +228,7 @@ public final class PruneCommand implements Callable<Integer> {
 
         VisionOptions options() {
             if (heads < 0) throw new IllegalArgumentException("--heads must be positive, got " + heads);
+            if (eps < 0 || !Float.isFinite(eps)) throw new IllegalArgumentException("--layer-norm-eps must be a finite positive number, got " + eps);
             return new VisionOptions(heads, eps, floats(mean), floats(std));
         }
 

@@ -12,6 +12,11 @@ import java.util.List;
  * checkpoint) into {@link EncoderWeights}. Key layouts with or without the model prefix
  * ({@code bert.}, {@code roberta.}, {@code distilbert.}) are accepted; every tensor's shape is
  * checked against the config before use.
+ *
+ * <p>The checkpoint must hold exactly the config's layers: a config that declares more layers
+ * than the checkpoint has, or a checkpoint tensor of a layer beyond the config's count, is an
+ * error naming both, found before any per-layer allocation. Every weight read must be finite;
+ * a NaN or infinity is refused naming the tensor.
  */
 public final class HfCheckpointLoader {
     private HfCheckpointLoader() {}
@@ -67,6 +72,7 @@ public final class HfCheckpointLoader {
                         + "not a BERT-family checkpoint");
             int d = c.hidden();
             boolean distil = c.architecture() == Architecture.DISTILBERT;
+            checkLayerCount(prefix + (distil ? "transformer.layer." : "encoder.layer."));
             Embeddings emb = new Embeddings(
                     tensor(prefix + "embeddings.word_embeddings.weight", c.vocabSize(), d),
                     tensor(prefix + "embeddings.position_embeddings.weight", c.maxPositions(), d),
@@ -79,6 +85,31 @@ public final class HfCheckpointLoader {
             if (head != null && head.out().out != c.numLabels())
                 throw new FormatException(src.fileOf("classifier") + ": classifier has " + head.out().out + " outputs, " + cfg + " says " + c.numLabels() + " labels");
             return new EncoderWeights(config, emb, layers, head);
+        }
+
+        /** Compares the config's layer count with the layer indices that checkpoint tensor names carry. */
+        void checkLayerCount(String layerRoot) {
+            int highest = -1;
+            String example = null;
+            for (String n : src.names()) {
+                int l = layerIndex(n, layerRoot);
+                if (l > highest) { highest = l; example = n; }
+            }
+            if (highest >= c.layers())
+                throw new FormatException(src.fileOf(example) + ": holds " + example + " of layer " + highest + ", but " + cfg
+                        + " declares " + c.layers() + " layers; the checkpoint has at least " + (highest + 1));
+            if (highest + 1 < c.layers())
+                throw new FormatException(describeSource() + ": " + cfg + " declares " + c.layers() + " layers, the checkpoint holds "
+                        + (highest < 0 ? "none (no " + layerRoot + "N.* tensors)" : (highest + 1) + " (" + layerRoot + "0.." + highest + ")"));
+        }
+
+        /** The N of "root + N + '.' + rest", or -1 when the name is not of that form. */
+        static int layerIndex(String name, String root) {
+            if (!name.startsWith(root)) return -1;
+            int i = root.length(), j = i;
+            while (j < name.length() && Character.isDigit(name.charAt(j))) j++;
+            if (j == i || j >= name.length() || name.charAt(j) != '.') return -1;
+            return j - i > 9 ? Integer.MAX_VALUE : Integer.parseInt(name, i, j, 10);
         }
 
         LayerWeights bertLayer(int l) {
@@ -144,7 +175,15 @@ public final class HfCheckpointLoader {
             if (!Arrays.equals(shape, expected))
                 throw new FormatException(src.fileOf(name) + ": " + name + " has shape " + Arrays.toString(shape) + ", " + cfg
                         + " implies " + Arrays.toString(expected));
-            return src.floats(name);
+            return finite(src.floats(name), name);
+        }
+
+        float[] finite(float[] v, String name) {
+            for (int i = 0; i < v.length; i++)
+                if (!Float.isFinite(v[i]))
+                    throw new FormatException(src.fileOf(name) + ": tensor " + name + " holds " + v[i] + " at index " + i
+                            + "; weights must be finite (a diverged or corrupted checkpoint?)");
+            return v;
         }
 
         String describeSource() {

@@ -17,10 +17,18 @@ import java.util.*;
  * BERT (and same-layout models: MiniLM, BGE, E5), DistilBERT, RoBERTa / XLM-RoBERTa / CamemBERT.
  * Pruned models may carry per-layer sizes under {@code optin_heads_per_layer} and
  * {@code optin_intermediate_per_layer}.
+ *
+ * <p>Every value is validated before anything is sized from it: sizes are positive integers,
+ * the layer count is at most {@link #MAX_LAYERS} (a config alone cannot make the loader allocate
+ * per-layer arrays of arbitrary length; the checkpoint loader then checks it against the layers
+ * actually present), the layer norm epsilon is finite and positive, the hidden size is a
+ * multiple of the head count. Failures are {@link FormatException}s naming the file and the key.
  */
 public final class HfConfig {
     public static final String HEADS_PER_LAYER = "optin_heads_per_layer";
     public static final String INTERMEDIATE_PER_LAYER = "optin_intermediate_per_layer";
+    /** Most encoder layers a config may declare; real encoders have a few dozen. */
+    public static final int MAX_LAYERS = 4096;
 
     private HfConfig() {}
 
@@ -47,21 +55,26 @@ public final class HfConfig {
                     + "' is not supported (supported: bert, distilbert, roberta, xlm-roberta, camembert)");
         };
         boolean distil = arch == Architecture.DISTILBERT;
-        int layers = positive(c, file, distil ? "n_layers" : "num_hidden_layers");
+        String layersKey = distil ? "n_layers" : "num_hidden_layers";
+        int layers = positive(c, file, layersKey);
+        if (layers > MAX_LAYERS)
+            throw new FormatException(file + ": " + layersKey + " " + layers + " is implausible (at most " + MAX_LAYERS + " layers are read)");
         int hidden = positive(c, file, distil ? "dim" : "hidden_size");
         int heads = positive(c, file, distil ? "n_heads" : "num_attention_heads");
         int inter = positive(c, file, distil ? "hidden_dim" : "intermediate_size");
         int vocab = positive(c, file, "vocab_size");
         int maxPos = positive(c, file, "max_position_embeddings");
-        int types = distil ? 0 : c.path("type_vocab_size").asInt(arch == Architecture.ROBERTA ? 1 : 2);
-        float eps = distil ? 1e-12f : (float) c.path("layer_norm_eps").asDouble(1e-12);
+        int types = distil ? 0 : nonNegative(c, file, "type_vocab_size", arch == Architecture.ROBERTA ? 1 : 2);
+        float eps = distil ? 1e-12f : layerNormEps(c, file, "layer_norm_eps", 1e-12f);
         Activation act;
         try {
             act = Activation.fromConfig(distil ? c.path("activation").asText("gelu") : c.path("hidden_act").asText("gelu"));
         } catch (IllegalArgumentException e) {
             throw new FormatException(file + ": " + e.getMessage());
         }
-        int posOffset = arch == Architecture.ROBERTA ? c.path("pad_token_id").asInt(1) + 1 : 0;
+        int posOffset = arch == Architecture.ROBERTA ? nonNegative(c, file, "pad_token_id", 1) + 1 : 0;
+        if (posOffset >= maxPos)
+            throw new FormatException(file + ": pad_token_id " + (posOffset - 1) + " leaves no positions of max_position_embeddings " + maxPos);
         if (!c.path("position_embedding_type").asText("absolute").equals("absolute"))
             throw new FormatException(file + ": only absolute position embeddings are supported");
 
@@ -82,7 +95,7 @@ public final class HfConfig {
             labels.addAll(sorted.values());
             numLabels = labels.size();
         } else {
-            numLabels = c.path("num_labels").asInt(2);
+            numLabels = nonNegative(c, file, "num_labels", 2);
         }
 
         int headSize = c.has("attention_head_size") ? positive(c, file, "attention_head_size") : -1;
@@ -92,15 +105,38 @@ public final class HfConfig {
             if (hidden % heads != 0) throw new FormatException(file + ": hidden size " + hidden + " is not divisible by " + heads + " heads");
             headSize = hidden / heads;
         }
-        return new EncoderConfig(arch, layers, hidden, headSize, headsPer, interPer, vocab, maxPos, types, eps, act,
-                posOffset, numLabels, labels);
+        try {
+            return new EncoderConfig(arch, layers, hidden, headSize, headsPer, interPer, vocab, maxPos, types, eps, act,
+                    posOffset, numLabels, labels);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(file + ": " + e.getMessage(), e);
+        }
     }
 
     private static int positive(JsonNode c, String file, String key) {
         JsonNode n = c.get(key);
-        if (n == null || !n.canConvertToInt() || n.asInt() <= 0)
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() <= 0)
             throw new FormatException(file + ": " + key + (n == null ? " is missing" : " must be a positive integer, got " + n));
         return n.asInt();
+    }
+
+    /** config[key] as a non-negative int, or {@code absent} when the key is missing or null. */
+    private static int nonNegative(JsonNode c, String file, String key, int absent) {
+        JsonNode n = c.get(key);
+        if (n == null || n.isNull()) return absent;
+        if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 0)
+            throw new FormatException(file + ": " + key + " must be a non-negative integer, got " + n);
+        return n.asInt();
+    }
+
+    /** config[key] as a layer norm epsilon: a finite positive number (also as fp32), or {@code absent}. */
+    public static float layerNormEps(JsonNode c, String file, String key, float absent) {
+        JsonNode n = c.get(key);
+        if (n == null || n.isNull()) return absent;
+        float eps = (float) n.asDouble(Double.NaN);
+        if (!n.isNumber() || !(eps > 0) || !Float.isFinite(eps))
+            throw new FormatException(file + ": " + key + " must be a finite positive number, got " + n);
+        return eps;
     }
 
     private static int[] perLayer(JsonNode c, String file, String key, int layers, int uniform) {
@@ -113,7 +149,7 @@ public final class HfConfig {
         if (!n.isArray() || n.size() != layers)
             throw new FormatException(file + ": " + key + " must be an array of " + layers + " integers, got " + n);
         for (int i = 0; i < layers; i++) {
-            if (!n.get(i).canConvertToInt() || n.get(i).asInt() < 0)
+            if (!n.get(i).isIntegralNumber() || !n.get(i).canConvertToInt() || n.get(i).asInt() < 0)
                 throw new FormatException(file + ": " + key + "[" + i + "] must be a non-negative integer");
             r[i] = n.get(i).asInt();
         }

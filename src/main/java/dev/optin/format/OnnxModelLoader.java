@@ -74,29 +74,45 @@ public final class OnnxModelLoader {
         long[] word = src.shape(prefix + "embeddings.word_embeddings.weight");
         long[] pos = src.shape(prefix + "embeddings.position_embeddings.weight");
         long[] types = src.shape(prefix + "embeddings.token_type_embeddings.weight");
-        if (word.length != 2) throw new FormatException(file + ": word embeddings have shape " + Arrays.toString(word));
+        if (word.length != 2 || word[0] <= 0 || word[1] <= 0 || word[0] > Integer.MAX_VALUE || word[1] > Integer.MAX_VALUE)
+            throw new FormatException(file + ": word embeddings have shape " + Arrays.toString(word) + ", expected [vocabulary, hidden] with positive sizes");
         if (pos == null) throw new FormatException(file + ": not a BERT export: no " + prefix + "embeddings.position_embeddings.weight");
+        if (pos.length != 2 || pos[0] <= 0 || pos[0] > Integer.MAX_VALUE)
+            throw new FormatException(file + ": position embeddings have shape " + Arrays.toString(pos) + ", expected [positions, hidden]");
+        if (types != null && (types.length != 2 || types[0] > Integer.MAX_VALUE))
+            throw new FormatException(file + ": token type embeddings have shape " + Arrays.toString(types) + ", expected [types, hidden]");
         int hidden = (int) word[1];
         int layers = 0;
-        while (src.shape(prefix + "encoder.layer." + layers + ".attention.self.query.weight") != null) layers++;
+        while (layers < HfConfig.MAX_LAYERS && src.shape(prefix + "encoder.layer." + layers + ".attention.self.query.weight") != null) layers++;
         if (layers == 0)
             throw new FormatException(file + ": not a BERT export: no encoder.layer.0.attention.self.query weight (MatMul node /encoder/layer.0/attention/self/query/MatMul)");
         int headSize = graph.headSize(file);
         int[] heads = new int[layers], inter = new int[layers];
         for (int l = 0; l < layers; l++) {
             String p = prefix + "encoder.layer." + l + ".";
-            long a = src.shape(p + "attention.self.query.weight")[0];
+            long[] q = src.shape(p + "attention.self.query.weight");
+            if (q.length != 2 || q[0] > Integer.MAX_VALUE)
+                throw new FormatException(file + ": " + p + "attention.self.query.weight has shape " + Arrays.toString(q) + ", expected [width, hidden]");
+            long a = q[0];
             if (a % headSize != 0)
                 throw new FormatException(file + ": layer " + l + " attention width " + a + " is not a multiple of the head size " + headSize);
             heads[l] = (int) (a / headSize);
             long[] ffn = src.shape(p + "intermediate.dense.weight");
             if (ffn == null) throw new FormatException(file + ": missing " + p + "intermediate.dense.weight");
+            if (ffn.length != 2 || ffn[0] > Integer.MAX_VALUE)
+                throw new FormatException(file + ": " + p + "intermediate.dense.weight has shape " + Arrays.toString(ffn) + ", expected [width, hidden]");
             inter[l] = (int) ffn[0];
         }
         long[] cls = src.shape("classifier.weight");
+        if (cls != null && (cls.length != 2 || cls[0] > Integer.MAX_VALUE))
+            throw new FormatException(file + ": classifier.weight has shape " + Arrays.toString(cls) + ", expected [labels, hidden]");
         int labels = cls == null ? 0 : (int) cls[0];
-        return new EncoderConfig(Architecture.BERT, layers, hidden, headSize, heads, inter, (int) word[0], (int) pos[0],
-                types == null ? 0 : (int) types[0], graph.layerNormEps(), graph.activation(), 0, labels, List.of());
+        try {
+            return new EncoderConfig(Architecture.BERT, layers, hidden, headSize, heads, inter, (int) word[0], (int) pos[0],
+                    types == null ? 0 : (int) types[0], graph.layerNormEps(), graph.activation(), 0, labels, List.of());
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(file + ": " + e.getMessage() + " (sizes read from the graph)", e);
+        }
     }
 
     /** Index of the graph: initializers, constants and consumers. */

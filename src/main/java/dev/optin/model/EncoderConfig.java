@@ -16,10 +16,25 @@ public record EncoderConfig(Architecture architecture, int layers, int hidden, i
                             float layerNormEps, Activation activation, int positionOffset,
                             int numLabels, List<String> labels) {
 
+    /**
+     * Invariants: layers, hidden and headSize are positive; every per-layer head count and FFN
+     * width is non-negative, one entry per layer; vocabulary, positions, token types and labels are
+     * non-negative; the layer norm epsilon is finite and positive (a zero or negative epsilon
+     * divides by zero or takes the square root of a negative number on constant features).
+     */
     public EncoderConfig {
-        if (layers <= 0 || hidden <= 0 || headSize <= 0) throw new IllegalArgumentException("non-positive model size");
+        if (layers <= 0) throw new IllegalArgumentException("number of layers must be positive, got " + layers);
+        if (hidden <= 0) throw new IllegalArgumentException("hidden size must be positive, got " + hidden);
+        if (headSize <= 0) throw new IllegalArgumentException("attention head size must be positive, got " + headSize);
         if (headsPerLayer.length != layers || intermediatePerLayer.length != layers)
             throw new IllegalArgumentException("per-layer sizes must have one entry per layer");
+        for (int l = 0; l < layers; l++)
+            if (headsPerLayer[l] < 0 || intermediatePerLayer[l] < 0)
+                throw new IllegalArgumentException("layer " + l + " has a negative head count or FFN width");
+        if (vocabSize < 0 || maxPositions < 0 || typeVocabSize < 0 || numLabels < 0)
+            throw new IllegalArgumentException("vocabulary, position, token type and label counts must not be negative");
+        if (!(layerNormEps > 0) || !Float.isFinite(layerNormEps))
+            throw new IllegalArgumentException("layer norm epsilon must be finite and positive, got " + layerNormEps);
         headsPerLayer = headsPerLayer.clone();
         intermediatePerLayer = intermediatePerLayer.clone();
         labels = labels == null ? List.of() : List.copyOf(labels);

@@ -102,4 +102,18 @@ class EvalInspectCommandTest {
         long head = 4L * 128 * 384 * 32 + 2L * 128 * 128 * 32, neuron = 2L * 128 * 384;
         assertThat(j.get("macs").asLong()).isEqualTo((6 * 12 - 5) * head + (6 * 1536 - 1000) * neuron);
     }
+
+    @Test
+    void inspectTakesHeadsForAVisionStateDict() {
+        String pt = Fixtures.require("vit-mnist-researchase/vit_mnist_gpu.pt").toString();
+        Run without = run("inspect", pt);
+        assertThat(without.code()).isEqualTo(1);
+        assertThat(without.err()).startsWith("optin: error: ").contains("vit_mnist_gpu.pt").contains("--heads");
+        Run r = run("inspect", pt, "--heads", "4");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("lucidrains").contains("VIT, 6 layers, hidden 64, head size 64");
+        Run eps = run("inspect", pt, "--heads", "4", "--layer-norm-eps", "-1");
+        assertThat(eps.code()).isEqualTo(1);
+        assertThat(eps.err()).contains("--layer-norm-eps must be a finite positive number, got -1.0");
+    }
 }

@@ -93,7 +93,7 @@ class BadInputTest {
     /** A copy of the fixture folder with config.json edited and the weights linked. */
     private Path editedFixture(String key, int value) throws IOException {
         Path src = Fixtures.require("minilm-l6-sst2");
-        Path folder = dir.resolve("edited-" + key);
+        Path folder = dir.resolve("edited-" + key + "-" + value);
         Files.createDirectories(folder);
         ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(src.resolve("config.json").toFile());
         cfg.put(key, value);
@@ -112,7 +112,11 @@ class BadInputTest {
                 .hasMessage("model.safetensors: bert.encoder.layer.0.intermediate.dense.weight has shape [1536, 384], config.json implies [1000, 384]");
         Path layers = editedFixture("num_hidden_layers", 7);
         assertThatThrownBy(() -> HfCheckpointLoader.load(layers)).isInstanceOf(FormatException.class)
-                .hasMessage("model.safetensors: missing tensor bert.encoder.layer.6.attention.self.query.weight");
+                .hasMessage("model.safetensors: config.json declares 7 layers, the checkpoint holds 6 (bert.encoder.layer.0..5)");
+        Path fewer = editedFixture("num_hidden_layers", 3);   // once loaded 3 of the 6 layers silently
+        assertThatThrownBy(() -> HfCheckpointLoader.load(fewer)).isInstanceOf(FormatException.class)
+                .hasMessageContaining("model.safetensors: holds bert.encoder.layer.5.")
+                .hasMessageContaining("config.json declares 3 layers; the checkpoint has at least 6");
         Path heads = editedFixture("num_attention_heads", 5);
         assertThatThrownBy(() -> HfCheckpointLoader.load(heads)).isInstanceOf(FormatException.class)
                 .hasMessageContaining("config.json").hasMessageContaining("not divisible by 5 heads");

@@ -2,6 +2,8 @@ package dev.optin.format.vision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optin.format.FormatException;
+import dev.optin.format.HfConfig;
 import dev.optin.vision.ImagePreprocessing;
 import dev.optin.model.*;
 
@@ -14,14 +16,22 @@ import java.util.List;
 
 /**
  * Hugging Face ViTForImageClassification / DeiTForImageClassification(WithTeacher) folders:
- * config.json, model.safetensors, preprocessor_config.json.
+ * config.json, model.safetensors, preprocessor_config.json. Config sizes are positive integers,
+ * the layer count matches the {@code encoder.layer.N} tensors present, the layer norm epsilon is
+ * finite and positive; each is checked before anything is sized from it.
  */
 final class HfVisionLayout {
     private HfVisionLayout() {}
 
     static LoadedVisionModel load(Path dir, VisionOptions options) throws IOException {
         Path cfgPath = dir.resolve("config.json");
-        JsonNode cfg = new ObjectMapper().readTree(cfgPath.toFile());
+        JsonNode cfg;
+        try {
+            cfg = new ObjectMapper().readTree(cfgPath.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(cfgPath + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (cfg == null || !cfg.isObject()) throw new IOException(cfgPath + ": not a JSON object");
         String type = cfg.path("model_type").asText("");
         if (!type.equals("vit") && !type.equals("deit"))
             throw new IOException(cfgPath + ": model_type '" + type + "' is not a vision transformer (vit, deit)");
@@ -32,22 +42,31 @@ final class HfVisionLayout {
 
         int D = req(cfg, cfgPath, "hidden_size"), L = req(cfg, cfgPath, "num_hidden_layers"), H = req(cfg, cfgPath, "num_attention_heads");
         int I = req(cfg, cfgPath, "intermediate_size"), p = req(cfg, cfgPath, "patch_size");
+        if (L > HfConfig.MAX_LAYERS)
+            throw new IOException(cfgPath + ": num_hidden_layers " + L + " is implausible (at most " + HfConfig.MAX_LAYERS + " layers are read)");
+        checkLayerCount(sd, L, cfgPath);
         int imgH, imgW;
         JsonNode size = cfg.get("image_size");
         if (size == null) throw new IOException(cfgPath + ": 'image_size' is missing");
         if (size.isArray() && size.size() == 2) { imgH = size.get(0).asInt(); imgW = size.get(1).asInt(); }
         else if (size.isNumber()) imgH = imgW = size.asInt();
         else throw new IOException(cfgPath + ": 'image_size' must be a number or [height, width], got " + size);
-        int C = cfg.path("num_channels").asInt(3);
+        if (imgH < p || imgW < p) throw new IOException(cfgPath + ": image_size " + size + " must be positive and at least patch_size " + p);
+        int C = cfg.has("num_channels") ? req(cfg, cfgPath, "num_channels") : 3;
         // optin's pruned folders (see dev.optin.export.VisionCheckpointWriter) give per-layer sizes and the head size.
-        int dh = cfg.has("attention_head_size") ? cfg.get("attention_head_size").asInt() : -1;
+        int dh = cfg.has("attention_head_size") ? req(cfg, cfgPath, "attention_head_size") : -1;
         if (dh < 0 && D % H != 0) throw new IOException(cfgPath + ": hidden_size " + D + " is not divisible by " + H + " heads");
         if (dh <= 0) dh = D / H;
         int[] heads = perLayer(cfg, cfgPath, "optin_heads_per_layer", L, H);
         int[] inter = perLayer(cfg, cfgPath, "optin_intermediate_per_layer", L, I);
         if (!cfg.has("optin_heads_per_layer") && cfg.path("pruned_heads").size() > 0)
             throw new IOException(cfgPath + ": pruned_heads without optin_heads_per_layer is not supported");
-        float eps = options.epsOr((float) cfg.path("layer_norm_eps").asDouble(1e-12));
+        float eps;
+        try {
+            eps = options.epsOr(HfConfig.layerNormEps(cfg, cfgPath.toString(), "layer_norm_eps", 1e-12f));
+        } catch (FormatException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         Activation act = Activation.fromConfig(cfg.path("hidden_act").asText("gelu"));
 
         boolean distilled = sd.has("embeddings.distillation_token");
@@ -77,11 +96,11 @@ final class HfVisionLayout {
         List<String> labels = labels(cfg);
         Linear head, distHead = null;
         if (all.has("cls_classifier.weight")) {
-            int n = all.get("cls_classifier.weight").dim(0);
+            int n = all.get("cls_classifier.weight", 2).dim(0);
             head = VisionParts.linear(all, "cls_classifier", n, D, true);
             distHead = VisionParts.linear(all, "distillation_classifier", n, D, true);
         } else {
-            int n = all.get("classifier.weight").dim(0);
+            int n = all.get("classifier.weight", 2).dim(0);
             head = VisionParts.linear(all, "classifier", n, D, true);
         }
         EncoderConfig config = new EncoderConfig(Architecture.VIT, L, D, dh, heads, inter, 0, tokens, 0, eps, act, 0,
@@ -95,9 +114,38 @@ final class HfVisionLayout {
         return new LoadedVisionModel(w, prep, "huggingface-" + type);
     }
 
+    /** config[key] as a positive integer. */
     private static int req(JsonNode cfg, Path file, String key) throws IOException {
         if (!cfg.has(key)) throw new IOException(file + ": '" + key + "' is missing");
-        return cfg.get(key).asInt();
+        JsonNode n = cfg.get(key);
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() <= 0)
+            throw new IOException(file + ": '" + key + "' must be a positive integer, got " + n);
+        return n.asInt();
+    }
+
+    /** The state dict must hold exactly layers 0..L-1 (encoder.layer.N.*): a config may neither invent nor hide layers. */
+    private static void checkLayerCount(StateDict sd, int layers, Path cfgPath) throws IOException {
+        int highest = -1;
+        String example = null;
+        for (String k : sd.keys()) {
+            int l = layerIndex(k, "encoder.layer.");
+            if (l > highest) { highest = l; example = k; }
+        }
+        if (highest >= layers)
+            throw new IOException(sd.file() + ": holds " + example + " of layer " + highest + ", but " + cfgPath
+                    + " declares num_hidden_layers " + layers + "; the checkpoint has at least " + (highest + 1) + " layers");
+        if (highest + 1 < layers)
+            throw new IOException(cfgPath + ": num_hidden_layers " + layers + " but " + sd.file() + " holds "
+                    + (highest < 0 ? "no encoder.layer.N.* tensors" : "layers 0.." + highest + " only"));
+    }
+
+    /** The N of "root + N + '.' + rest", Integer.MAX_VALUE for an index beyond int, -1 when the key is not of that form. */
+    static int layerIndex(String key, String root) {
+        if (!key.startsWith(root)) return -1;
+        int i = root.length(), j = i;
+        while (j < key.length() && Character.isDigit(key.charAt(j))) j++;
+        if (j == i || j >= key.length() || key.charAt(j) != '.') return -1;
+        return j - i > 9 ? Integer.MAX_VALUE : Integer.parseInt(key, i, j, 10);
     }
 
     /** config[key] as one non-negative int per layer, or `uniform` in every layer when the key is absent. */

@@ -20,11 +20,12 @@ final class LucidrainsVisionLayout {
             throw new IllegalArgumentException(sd.file() + ": this lucidrains layout normalises patches (to_patch_embedding.1 is a LayerNorm); only the early layout is supported");
         if (!sd.has("transformer.layers.0.0.fn.to_qkv.weight"))
             throw new IllegalArgumentException(sd.file() + ": unrecognised lucidrains layout (no transformer.layers.0.0.fn.to_qkv.weight)");
-        StateTensor pe = sd.get("to_patch_embedding.1.weight");
+        StateTensor pe = sd.get("to_patch_embedding.1.weight", 2);
         int D = pe.dim(0), K = pe.dim(1);
         int C = isSquare(K) ? 1 : 3, p = (int) Math.round(Math.sqrt(K / C));
         if (C * p * p != K) throw new IllegalArgumentException(sd.file() + ": patch input width " + K + " is neither p² nor 3·p²");
         int tokens = sd.get("pos_embedding").values().length / D;
+        if (tokens < 2) throw new IllegalArgumentException(sd.file() + ": pos_embedding has shape " + sd.get("pos_embedding").shapeString() + ", expected [1, 1 + patches, " + D + "]");
         int g = VisionParts.gridSide(sd, tokens - 1);
         // (p1 p2 c) column order -> the engine's (c p1 p2)
         float[] w = new float[D * K];
@@ -35,13 +36,14 @@ final class LucidrainsVisionLayout {
         VisionEmbeddings emb = new VisionEmbeddings(C, g * p, g * p, p, patch, sd.values("cls_token", D), null, sd.values("pos_embedding", tokens * D));
 
         int L = sd.countMatching("transformer\\.layers\\.\\d+\\.0\\.norm\\.weight");
-        int A = sd.get("transformer.layers.0.0.fn.to_qkv.weight").dim(0) / 3;
+        if (L == 0) throw new IllegalArgumentException(sd.file() + ": no transformer.layers.N.0.norm.weight tensors");
+        int A = sd.get("transformer.layers.0.0.fn.to_qkv.weight", 2).dim(0) / 3;
         int H = VisionParts.requireHeads(sd, o, A, "lucidrains vit-pytorch");
         LayerWeights[] layers = new LayerWeights[L];
         int[] heads = new int[L], inter = new int[L];
         for (int l = 0; l < L; l++) {
             String a = "transformer.layers." + l + ".0.", f = "transformer.layers." + l + ".1.";
-            int I = sd.get(f + "fn.net.0.weight").dim(0);
+            int I = sd.get(f + "fn.net.0.weight", 2).dim(0);
             Linear[] qkv = VisionParts.splitQkv(sd, a + "fn.to_qkv", A, D);
             Linear out = sd.has(a + "fn.to_out.0.weight") ? VisionParts.linear(sd, a + "fn.to_out.0", D, A, false) : identity(sd, D, A);
             layers[l] = new LayerWeights(H, I, qkv[0], qkv[1], qkv[2], out, VisionParts.norm(sd, a + "norm", D),
@@ -49,7 +51,7 @@ final class LucidrainsVisionLayout {
                     VisionParts.norm(sd, f + "norm", D));
             heads[l] = H; inter[l] = I;
         }
-        int n = sd.get("mlp_head.1.weight").dim(0);
+        int n = sd.get("mlp_head.1.weight", 2).dim(0);
         EncoderConfig c = new EncoderConfig(Architecture.VIT, L, D, A / H, heads, inter, 0, tokens, 0, o.epsOr(1e-5f),
                 Activation.GELU, 0, n, null);
         return new EncoderWeights(c, null, layers,

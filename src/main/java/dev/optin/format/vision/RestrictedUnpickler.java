@@ -17,6 +17,12 @@ import java.util.Set;
  * None) and calls only the globals it is given by name; any other class or function in the
  * stream is refused, never looked up. Covers the opcodes PyTorch writes for state dicts
  * (protocol 2, plus the framing and memo opcodes of protocol 4).
+ *
+ * <p>Hostile streams are bounded: the stack, the memo and the number of objects built are capped
+ * ({@link #MAX_STACK}, {@link #MAX_MEMO}, {@link #MAX_VALUES} values pushed in all), and the reader never recurses
+ * into what it builds: dict keys must be scalars (str, int, float, bool, None), so no container
+ * is ever hashed, compared or printed, and a self-referencing structure made with the memo
+ * cannot overflow the stack. Errors are IOExceptions naming the source and the pickle offset.
  */
 final class RestrictedUnpickler {
     /** A whitelisted global, as it appears on the stack before REDUCE. */
@@ -36,7 +42,9 @@ final class RestrictedUnpickler {
         Object persistentLoad(Object pid) throws IOException;
     }
 
-    private static final Object MARK = new Object();
+    /** Longest module or class name of a GLOBAL opcode. */
+    static final int MAX_NAME = 1024;
+    static final int MAX_STACK = 1 << 20, MAX_MEMO = 1 << 20, MAX_VALUES = 1 << 21;
     private final String source;
     private final ByteBuffer in;
     private final Set<String> allowed;
@@ -44,6 +52,7 @@ final class RestrictedUnpickler {
     private final ArrayList<Object> stack = new ArrayList<>();
     private final ArrayList<Integer> marks = new ArrayList<>();
     private final Map<Integer, Object> memo = new HashMap<>();
+    private int values;
 
     RestrictedUnpickler(String source, byte[] data, Set<String> allowedGlobals, Resolver resolver) {
         this.source = source;
@@ -61,7 +70,10 @@ final class RestrictedUnpickler {
                     case 0x80 -> in.get();                                   // PROTO
                     case 0x95 -> in.getLong();                               // FRAME
                     case '.' -> { return pop(); }                             // STOP
-                    case '(' -> { marks.add(stack.size()); }                 // MARK
+                    case '(' -> {                                              // MARK
+                        if (marks.size() >= MAX_STACK) throw error(pos, "more than " + MAX_STACK + " open marks");
+                        marks.add(stack.size());
+                    }
                     case '}' -> push(new LinkedHashMap<Object, Object>());
                     case ']' -> push(new ArrayList<Object>());
                     case ')' -> push(new Tuple(List.of()));
@@ -69,9 +81,9 @@ final class RestrictedUnpickler {
                     case 0x85 -> push(tupleOf(1));
                     case 0x86 -> push(tupleOf(2));
                     case 0x87 -> push(tupleOf(3));
-                    case 'q' -> memo.put(in.get() & 0xff, peek());
-                    case 'r' -> memo.put(in.getInt(), peek());
-                    case 0x94 -> memo.put(memo.size(), peek());              // MEMOIZE
+                    case 'q' -> memoPut(in.get() & 0xff, pos);
+                    case 'r' -> memoPut(in.getInt(), pos);
+                    case 0x94 -> memoPut(memo.size(), pos);                  // MEMOIZE
                     case 'h' -> push(memoGet(in.get() & 0xff, pos));
                     case 'j' -> push(memoGet(in.getInt(), pos));
                     case 'J' -> push((long) in.getInt());
@@ -81,22 +93,26 @@ final class RestrictedUnpickler {
                     case 'G' -> push(Double.longBitsToDouble(Long.reverseBytes(in.getLong())));  // big-endian double
                     case 'X', 'T' -> push(string(in.getInt(), pos));
                     case 0x8c, 'U' -> push(string(in.get() & 0xff, pos));
-                    case 0x8d -> push(string(Math.toIntExact(in.getLong()), pos));
+                    case 0x8d -> { long n = in.getLong(); push(string(n < 0 || n > Integer.MAX_VALUE ? -1 : (int) n, pos)); }
                     case 'B' -> push(bytes(in.getInt(), pos));
                     case 'C' -> push(bytes(in.get() & 0xff, pos));
                     case 0x88 -> push(Boolean.TRUE);
                     case 0x89 -> push(Boolean.FALSE);
                     case 'N' -> push(null);
-                    case 's' -> { Object v = pop(), k = pop(); dict(peek(), pos).put(k, v); }
+                    case 's' -> { Object v = pop(), k = pop(); dict(peek(), pos).put(key(k, pos), v); }
                     case 'u' -> {
                         List<Object> kv = popToMark();
                         Map<Object, Object> d = dict(peek(), pos);
-                        for (int i = 0; i + 1 < kv.size(); i += 2) d.put(kv.get(i), kv.get(i + 1));
+                        for (int i = 0; i + 1 < kv.size(); i += 2) d.put(key(kv.get(i), pos), kv.get(i + 1));
                     }
                     case 'a' -> { Object v = pop(); list(peek(), pos).add(v); }
                     case 'e' -> { List<Object> items = popToMark(); list(peek(), pos).addAll(items); }
                     case 'c' -> push(global(line(), line()));
-                    case 0x93 -> { Object name = pop(), module = pop(); push(global(String.valueOf(module), String.valueOf(name))); }
+                    case 0x93 -> {                                            // STACK_GLOBAL
+                        Object name = pop(), module = pop();
+                        if (!(module instanceof String m) || !(name instanceof String n)) throw error(pos, "STACK_GLOBAL with non-string names");
+                        push(global(m, n));
+                    }
                     case 'R' -> {
                         Object args = pop(), fn = pop();
                         if (!(fn instanceof Global g)) throw error(pos, "REDUCE on a non-callable " + describe(fn));
@@ -119,6 +135,19 @@ final class RestrictedUnpickler {
         }
     }
 
+    private void memoPut(int key, int pos) throws IOException {
+        if (memo.size() >= MAX_MEMO && !memo.containsKey(key)) throw error(pos, "more than " + MAX_MEMO + " memo entries");
+        memo.put(key, peek());
+    }
+
+    /** A dict key: scalars only (what a state dict uses), so keys hash and compare without recursion. */
+    private static Object key(Object k, int pos, String source) throws IOException {
+        if (k == null || k instanceof String || k instanceof Long || k instanceof Double || k instanceof Boolean) return k;
+        throw new IOException(source + ": pickle offset " + pos + ": dict key of type " + describe(k) + " (only str, int, float, bool and None keys are read)");
+    }
+
+    private Object key(Object k, int pos) throws IOException { return key(k, pos, source); }
+
     private Global global(String module, String name) throws IOException {
         String q = module + "." + name;
         if (!allowed.contains(q))
@@ -127,10 +156,13 @@ final class RestrictedUnpickler {
         return new Global(module, name);
     }
 
-    private String line() {
+    private String line() throws IOException {
         StringBuilder sb = new StringBuilder();
         byte b;
-        while ((b = in.get()) != '\n') sb.append((char) b);
+        while ((b = in.get()) != '\n') {
+            if (sb.length() >= MAX_NAME) throw new IOException(source + ": pickle GLOBAL name longer than " + MAX_NAME + " characters");
+            sb.append((char) b);
+        }
         return sb.toString();
     }
 
@@ -164,6 +196,7 @@ final class RestrictedUnpickler {
 
     private List<Object> popToMark() throws IOException {
         if (marks.isEmpty()) throw new IOException(source + ": pickle MARK missing");
+        if (marks.get(marks.size() - 1) > stack.size()) throw new IOException(source + ": pickle MARK lies above the stack (malformed pickle)");
         int m = marks.remove(marks.size() - 1);
         List<Object> items = new ArrayList<>(stack.subList(m, stack.size()));
         stack.subList(m, stack.size()).clear();
@@ -187,7 +220,11 @@ final class RestrictedUnpickler {
         throw error(pos, "APPEND on " + describe(o));
     }
 
-    private void push(Object o) { stack.add(o); }
+    private void push(Object o) throws IOException {
+        if (stack.size() >= MAX_STACK) throw new IOException(source + ": pickle stack exceeds " + MAX_STACK + " entries");
+        if (++values > MAX_VALUES) throw new IOException(source + ": pickle pushes more than " + MAX_VALUES + " values; not a state dict");
+        stack.add(o);
+    }
     private Object peek() throws IOException {
         if (stack.isEmpty()) throw new IOException(source + ": pickle stack underflow");
         return stack.get(stack.size() - 1);

@@ -1,5 +1,6 @@
 package dev.optin.format.vision;
 
+import dev.optin.format.FormatException;
 import dev.optin.format.Safetensors;
 
 import java.nio.file.Path;
@@ -16,7 +17,12 @@ final class SafetensorsFloats {
             for (String n : s.names()) {
                 long[] shape = s.shape(n);
                 int[] dims = new int[shape.length];
-                for (int i = 0; i < dims.length; i++) dims[i] = Math.toIntExact(shape[i]);
+                for (int i = 0; i < dims.length; i++) {
+                    if (shape[i] > Integer.MAX_VALUE)
+                        throw new FormatException(file.getFileName() + ": tensor " + n + " has shape " + java.util.Arrays.toString(shape)
+                                + "; dimensions beyond 2^31-1 are not supported");
+                    dims[i] = (int) shape[i];
+                }
                 out.put(n, new StateTensor(dims, s.floats(n)));
             }
             return new StateDict(file, out);

@@ -2,14 +2,21 @@ package dev.optin.format.vision;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** Named tensors of one checkpoint file, with lookups that fail naming the file and the key. */
+/**
+ * Named tensors of one checkpoint file, with lookups that fail naming the file and the key.
+ * Every tensor handed out by {@link #get} holds finite values only: a NaN or infinity is refused
+ * (naming the tensor) the first time the tensor is looked up, so weights a model is built from are
+ * finite while unused entries of the file are not judged.
+ */
 public final class StateDict {
     private final Path file;
     private final Map<String, StateTensor> tensors;
+    private final Set<String> finite = new HashSet<>();
 
     public StateDict(Path file, Map<String, StateTensor> tensors) {
         this.file = file;
@@ -22,9 +29,25 @@ public final class StateDict {
     public StateTensor get(String key) {
         StateTensor t = tensors.get(key);
         if (t == null) throw new IllegalArgumentException(file + ": tensor '" + key + "' is missing");
+        if (finite.add(key)) {
+            float[] v = t.values();
+            for (int i = 0; i < v.length; i++)
+                if (!Float.isFinite(v[i]))
+                    throw new IllegalArgumentException(file + ": tensor '" + key + "' holds " + v[i] + " at index " + i
+                            + "; weights must be finite (a diverged or corrupted checkpoint?)");
+        }
         return t;
     }
-    public StateTensor getOrNull(String key) { return tensors.get(key); }
+
+    /** The tensor, checking that it has `rank` dimensions, each positive. */
+    public StateTensor get(String key, int rank) {
+        StateTensor t = get(key);
+        boolean ok = t.rank() == rank;
+        for (int d : t.shape()) ok &= d > 0;
+        if (!ok) throw new IllegalArgumentException(file + ": tensor '" + key + "' has shape " + t.shapeString() + ", expected " + rank + " positive dimensions");
+        return t;
+    }
+    public StateTensor getOrNull(String key) { return has(key) ? get(key) : null; }
 
     /** The tensor's values, checking that it has exactly `numel` elements. */
     public float[] values(String key, int numel) {

@@ -14,15 +14,16 @@ final class TimmVisionLayout {
     static boolean matches(StateDict sd) { return sd.has("patch_embed.proj.weight") && sd.has("blocks.0.attn.qkv.weight"); }
 
     static EncoderWeights build(StateDict sd, VisionOptions o) {
-        StateTensor proj = sd.get("patch_embed.proj.weight");
-        if (proj.rank() != 4) throw new IllegalArgumentException(sd.file() + ": patch_embed.proj.weight has shape " + proj.shapeString() + ", expected [hidden, channels, patch, patch]");
+        StateTensor proj = sd.get("patch_embed.proj.weight", 4);
         int D = proj.dim(0), C = proj.dim(1), p = proj.dim(2);
         int L = sd.countMatching("blocks\\.\\d+\\.norm1\\.weight");
-        int A = sd.get("blocks.0.attn.qkv.weight").dim(0) / 3;
+        if (L == 0) throw new IllegalArgumentException(sd.file() + ": no blocks.N.norm1.weight tensors");
+        int A = sd.get("blocks.0.attn.qkv.weight", 2).dim(0) / 3;
         int H = VisionParts.requireHeads(sd, o, A, "timm");
         boolean distilled = sd.has("dist_token");
         int prefix = distilled ? 2 : 1;
         int tokens = sd.get("pos_embed").values().length / D;
+        if (tokens <= prefix) throw new IllegalArgumentException(sd.file() + ": pos_embed has shape " + sd.get("pos_embed").shapeString() + ", expected [1, " + prefix + " + patches, " + D + "]");
         int g = VisionParts.gridSide(sd, tokens - prefix);
         VisionEmbeddings emb = new VisionEmbeddings(C, g * p, g * p, p, VisionParts.linear(sd, "patch_embed.proj", D, C * p * p, false),
                 sd.values("cls_token", D), distilled ? sd.values("dist_token", D) : null, sd.values("pos_embed", tokens * D));
@@ -30,14 +31,14 @@ final class TimmVisionLayout {
         int[] inter = new int[L], heads = new int[L];
         for (int l = 0; l < L; l++) {
             String b = "blocks." + l + ".";
-            int I = sd.get(b + "mlp.fc1.weight").dim(0);
+            int I = sd.get(b + "mlp.fc1.weight", 2).dim(0);
             Linear[] qkv = VisionParts.splitQkv(sd, b + "attn.qkv", A, D);
             layers[l] = new LayerWeights(H, I, qkv[0], qkv[1], qkv[2], VisionParts.linear(sd, b + "attn.proj", D, A, false),
                     VisionParts.norm(sd, b + "norm1", D), VisionParts.linear(sd, b + "mlp.fc1", I, D, false),
                     VisionParts.linear(sd, b + "mlp.fc2", D, I, false), VisionParts.norm(sd, b + "norm2", D));
             inter[l] = I; heads[l] = H;
         }
-        int n = sd.get("head.weight").dim(0);
+        int n = sd.get("head.weight", 2).dim(0);
         Linear head = VisionParts.linear(sd, "head", n, D, false);
         Linear dist = sd.has("head_dist.weight") ? VisionParts.linear(sd, "head_dist", n, D, false) : null;
         EncoderConfig c = new EncoderConfig(Architecture.VIT, L, D, A / H, heads, inter, 0, tokens, 0, o.epsOr(1e-6f),

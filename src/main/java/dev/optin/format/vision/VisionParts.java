@@ -40,6 +40,7 @@ final class VisionParts {
         if (o.heads() <= 0)
             throw new IllegalArgumentException(sd.file() + ": the number of attention heads cannot be read from a " + layout
                     + " state dict; pass it (VisionOptions.heads, CLI --heads)");
+        if (attentionWidth <= 0) throw new IllegalArgumentException(sd.file() + ": the fused qkv projection has no rows (attention width " + attentionWidth + ")");
         if (attentionWidth % o.heads() != 0)
             throw new IllegalArgumentException(sd.file() + ": attention width " + attentionWidth + " is not divisible by " + o.heads() + " heads");
         return o.heads();

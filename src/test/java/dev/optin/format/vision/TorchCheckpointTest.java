@@ -34,6 +34,9 @@ class TorchCheckpointTest {
         }
         Pickle small(int v) { op('K'); op(v); return this; }
         Pickle raw(String s) { b.writeBytes(s.getBytes(StandardCharsets.US_ASCII)); return this; }
+        /** LONG1 with 8 bytes: any long. */
+        Pickle lng(long v) { op(0x8a); op(8); b.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array()); return this; }
+        Pickle tuple(long... v) { op('('); for (long x : v) lng(x); return op('t'); }
         byte[] bytes() { return b.toByteArray(); }
     }
 
@@ -105,7 +108,8 @@ class TorchCheckpointTest {
         byte[] cut = java.util.Arrays.copyOf(full, full.length / 2);
         assertThatThrownBy(() -> TorchCheckpoint.read(zip("cut.pt", cut, new float[6]))).hasMessageContaining("ends unexpectedly");
         assertThatThrownBy(() -> TorchCheckpoint.read(zip("nostorage.pt", full, null))).hasMessageContaining("storage entry archive/data/0 is missing");
-        assertThatThrownBy(() -> TorchCheckpoint.read(zip("short.pt", full, new float[4]))).hasMessageContaining("reaches beyond its storage");
+        assertThatThrownBy(() -> TorchCheckpoint.read(zip("short.pt", full, new float[4])))
+                .hasMessageContaining("short.pt: storage entry archive/data/0 holds 16 bytes, its record declares 6 F32 elements (24 bytes)");
         Path legacy = dir.resolve("legacy.pt");
         Files.write(legacy, new byte[]{(byte) 0x80, 2, 'K', 1, '.'});
         assertThatThrownBy(() -> TorchCheckpoint.read(legacy)).hasMessageContaining("not a PyTorch zip checkpoint");
