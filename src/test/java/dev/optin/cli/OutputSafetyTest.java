@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -164,6 +166,12 @@ class OutputSafetyTest {
         JsonNode top = json.readTree(out.resolve("report.json").toFile());
         assertThat(top.get("runs").findValuesAsText("folder")).containsExactly("magnitude-flops60.1", "magnitude-flops60.4");
         assertThat(out.resolve(".optin-output")).isRegularFile();
+        // every file gets the permissions the umask gives (temporary files used to make some owner-only)
+        Set<PosixFilePermission> usual = Files.getPosixFilePermissions(Files.writeString(dir.resolve("reference.txt"), "x"));
+        try (Stream<Path> s = Files.walk(out)) {
+            for (Path f : s.filter(Files::isRegularFile).toList())
+                assertThat(Files.getPosixFilePermissions(f)).as(out.relativize(f).toString()).isEqualTo(usual);
+        }
     }
 
     @Test
