@@ -3,6 +3,7 @@ package dev.optin.cli;
 import dev.optin.bench.SpeedComparison;
 import dev.optin.data.Example;
 import dev.optin.data.Task;
+import dev.optin.export.OutputDirectory;
 import dev.optin.format.LoadedModel;
 import dev.optin.format.ModelLoader;
 import dev.optin.pruning.OptinWeighting;
@@ -35,8 +36,11 @@ import java.util.concurrent.Callable;
 public final class DemoCommand implements Callable<Integer> {
     static final String SENTENCES = "/dev/optin/demo/sentences.txt";
 
-    @Option(names = "--out", defaultValue = "optin-demo", paramLabel = "<dir>", description = "output folder, replaced if it exists (default: ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "optin-demo", paramLabel = "<dir>", description = "output folder; must not exist or be empty, unless --force (default: ${DEFAULT-VALUE})")
     Path out;
+
+    @Option(names = "--force", description = "replace an existing output folder that optin wrote (e.g. an earlier demo's; never the current or the home folder)")
+    boolean force;
 
     @Option(names = "--flops", defaultValue = "0.6", paramLabel = "F", description = "fraction of MACs to keep (default: ${DEFAULT-VALUE})")
     double flops;
@@ -60,6 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
         List<Example> all = sentences();
         if (calibration < 8 || calibration > all.size() - 32)
             throw new IllegalArgumentException("--calibration must be between 8 and " + (all.size() - 32) + " (the demo ships " + all.size() + " sentences)");
+        OutputDirectory.check(out, force);   // before the model is resolved
         PrintStream o = out();
         o.println("optin demo: all-MiniLM-L6-v2 (Maven Central), label-free OPTIN to " + Math.round(flops * 100) + "% of the MACs");
         try (LoadedModel m = ModelLoader.load(ModelLoader.MINILM)) {
@@ -68,7 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
             PruneJob.Settings s = new PruneJob.Settings(Task.TEXT, 32, 0, false, !exact, OptinWeighting.COST_NORMALIZED,
                     false, 1, 0, !noSpeed, null);
             job.run(new ArrayList<>(calib), new ArrayList<>(held),
-                    List.of(new PruneJob.Run(Pruner.Method.OPTIN, flops, false, null, calibration)), s, out, true);
+                    List.of(new PruneJob.Run(Pruner.Method.OPTIN, flops, false, null, calibration)), s, out, force);
             table(o, job.lastReport, job.outcomes.get(0).speed(), held.size());
         }
         o.println();

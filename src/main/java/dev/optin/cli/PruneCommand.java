@@ -7,6 +7,7 @@ import dev.optin.data.Datasets;
 import dev.optin.data.Example;
 import dev.optin.data.Task;
 import dev.optin.engine.Parallel;
+import dev.optin.export.OutputDirectory;
 import dev.optin.format.LoadedModel;
 import dev.optin.format.ModelLoader;
 import dev.optin.format.vision.VisionOptions;
@@ -22,6 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -130,7 +133,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "<dir>", description = "output folder (must not exist or be empty, unless --force)")
     Path out;
 
-    @Option(names = "--force", description = "replace an existing non-empty output folder (never an input)")
+    @Option(names = "--force", description = "replace an existing output folder that optin wrote (never one holding an input, the current or the home folder)")
     boolean force;
 
     @Option(names = "--no-speed", description = "skip measuring the pruned model's speed in ONNX Runtime and the engine")
@@ -147,6 +150,12 @@ public final class PruneCommand implements Callable<Integer> {
         for (double f : fractions)
             if (!(f > 0) || f > 1) throw new IllegalArgumentException("budget " + f + " is outside (0, 1]: give the fraction to keep, e.g. --flops 0.6");
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
+        // refusals that need no model: a repeated run, an --out that is an input or not optin's to replace
+        List<PruneJob.Run> planned = new ArrayList<>();
+        for (Pruner.Method method : ms) for (double f : fractions) planned.add(new PruneJob.Run(method, f, latencyBudget, null, 0));
+        PruneJob.folders(planned);
+        Path[] inputs = inputs();
+        OutputDirectory.check(out, force, inputs);
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
         OptinWeighting w = parseWeighting(weighting);
         LatencyProfiler.BlockTimer latencyTimer = latencyBudget ? latencyTimer(latencyRuntime, Parallel.threads()) : null;
@@ -155,7 +164,7 @@ public final class PruneCommand implements Callable<Integer> {
 
         if (vision == null) vision = new VisionCli();
         try (LoadedModel m = ModelLoader.load(model, vision.options())) {
-            if (m.isVision()) return pruneVision(m, ms, fractions, latencyBudget, w);
+            if (m.isVision()) return pruneVision(m, ms, fractions, latencyBudget, w, inputs);
             if (tokens != null || calibrationRange != null || evalRange != null)
                 throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
             PruneJob job = new PruneJob(m, System.err, quiet);
@@ -185,13 +194,26 @@ public final class PruneCommand implements Callable<Integer> {
                             samples != null ? samples : defaultSamples(method)));
             PruneJob.Settings settings = new PruneJob.Settings(t, batch, maxLength, tune, fast, w, labelFree, seed, seqLength, !noSpeed,
                     parseObjective(encoderObjective));
-            Path written = job.run(calibration, evalSet, runs, settings, out, force);
+            Path written = job.run(calibration, evalSet, runs, settings, out, force, inputs);
             System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
         }
         return 0;
     }
 
-    private int pruneVision(LoadedModel m, List<Pruner.Method> ms, List<Double> fractions, boolean latencyBudget, OptinWeighting w) throws Exception {
+    /** The files and folders this command reads: the model (when a path), --data and --eval. */
+    private Path[] inputs() {
+        Path modelPath = null;
+        try {
+            Path p = Path.of(model);
+            if (Files.exists(p)) modelPath = p;
+        } catch (InvalidPathException e) {
+            // a built-in name such as 'minilm': its files are added by the job
+        }
+        return new Path[] {modelPath, data, eval};
+    }
+
+    private int pruneVision(LoadedModel m, List<Pruner.Method> ms, List<Double> fractions, boolean latencyBudget, OptinWeighting w,
+                            Path[] inputs) throws Exception {
         if (latencyBudget) throw new IllegalArgumentException("--latency budgets are not supported for vision models; use --flops");
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
         if (tokens != null && !ms.contains(Pruner.Method.OPTIN)) throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
@@ -210,7 +232,7 @@ public final class PruneCommand implements Callable<Integer> {
         for (Pruner.Method method : ms)
             for (double f : fractions) runs.add(new PruneJob.Run(method, f, false, null, samples != null ? samples : defaultSamples(method)));
         PruneJob.Settings settings = new PruneJob.Settings(null, batch, 0, tune, fast, w, labelFree, seed, 0, !noSpeed, null);
-        Path written = new VisionPruneJob(m, System.err, quiet).run(new VisionPruneJob.Data(calib, cr, ev, er), runs, settings, tokens, out, force);
+        Path written = new VisionPruneJob(m, System.err, quiet).run(new VisionPruneJob.Data(calib, cr, ev, er), runs, settings, tokens, out, force, inputs);
         System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
         return 0;
     }

@@ -29,14 +29,17 @@ import dev.optin.report.PruneReport;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One prune invocation: tokenise the samples, score each method once, select every budget,
@@ -45,7 +48,30 @@ import java.util.Map;
  */
 final class PruneJob {
     record Run(Pruner.Method method, double fraction, boolean latency, LatencyTable table, int samples) {
-        String folder() { return method.name().toLowerCase(Locale.ROOT) + "-" + (latency ? "latency" : "flops") + Math.round(fraction * 100); }
+        /** {@code <method>-<flops|latency>}, the start of the run's sub-folder name. */
+        String kind() { return method.name().toLowerCase(Locale.ROOT) + "-" + (latency ? "latency" : "flops"); }
+    }
+
+    /**
+     * The sub-folder of each run, in order, all different: {@code <method>-<flops|latency><percent>},
+     * the percent rounded to an integer ({@code magnitude-flops60}) unless runs of the same method
+     * would share the name, which then carry the budget's own digits ({@code magnitude-flops60.1},
+     * {@code magnitude-flops60.4}). Refuses a run that repeats another's method and budget.
+     */
+    static List<String> folders(List<Run> runs) {
+        Set<String> seen = new HashSet<>();
+        for (Run r : runs)
+            if (!seen.add(r.kind() + "/" + r.fraction()))
+                throw new IllegalArgumentException("the run " + r.method().name().toLowerCase(Locale.ROOT) + " " + (r.latency() ? "latency" : "flops")
+                        + " " + budget(r.fraction()) + " is given twice; list each method and budget once");
+        List<String> rounded = runs.stream().map(r -> r.kind() + Math.round(r.fraction() * 100)).toList();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            String name = rounded.get(i);
+            boolean shared = rounded.stream().filter(name::equals).count() > 1;
+            names.add(shared ? runs.get(i).kind() + new BigDecimal(Double.toString(runs.get(i).fraction())).movePointRight(2).stripTrailingZeros().toPlainString() : name);
+        }
+        return names;
     }
 
     record Settings(Task task, int batch, int maxLength, boolean tune, boolean fast, OptinWeighting weighting,
@@ -79,36 +105,48 @@ final class PruneJob {
 
     private Progress progress() { return quiet ? Progress.NONE : new ConsoleProgress(); }
 
-    Path run(List<Example> calibration, List<Example> evalSet, List<Run> runs, Settings s, Path out, boolean force) throws IOException {
+    /**
+     * Runs every run and writes the output folder; nothing is scored or evaluated before the output
+     * folder is accepted ({@link OutputDirectory#create}: never an input, replaced only when forced
+     * and written by optin).
+     *
+     * @param inputs the files the caller read (data, eval, masks); the model's own files are added here
+     */
+    Path run(List<Example> calibration, List<Example> evalSet, List<Run> runs, Settings s, Path out, boolean force, Path... inputs) throws IOException {
         checkCalibration(calibration, s.batch());
-        boolean classifier = model.weights().head() != null;
-        boolean labelled = calibration.stream().allMatch(Example::hasLabel) && s.task().isLabelled();
-        List<LabeledBatch> evalBatches = evalSet == null ? null : Batches.of(model.tokenizer(), evalSet, s.batch(), s.maxLength());
-        double costLength = s.seqLength() > 0 ? s.seqLength()
-                : evalBatches != null ? meanLength(Batches.batches(evalBatches)) : 0;
-        Masks ones = Masks.ones(encoder.config());
-        Map<String, Double> originalMetrics = null;
-        float[] originalEmbeddings = null;
-        if (evalBatches != null) {
-            if (classifier && s.task().isLabelled()) originalMetrics = Evaluator.evaluate(encoder, ones, s.task(), evalBatches);
-            else originalEmbeddings = Evaluator.embeddings(encoder, ones, Batches.batches(evalBatches));
-        }
         Path source = model.folder() != null ? model.folder() : model.onnxPath() != null ? model.onnxPath().getParent() : null;
         Path originalOnnx = BenchModels.existingOnnx(model);
-        boolean single = runs.size() == 1;
-        ObjectNode top = PruneReport.newReport();
-        ArrayNode runsNode = top.putArray("runs");
-        // each run's calibration prefix, tokenised once per sample count
-        Map<Integer, List<LabeledBatch>> tokenised = new HashMap<>();
-        for (Run run : runs)
-            tokenised.computeIfAbsent(run.samples(), n -> Batches.of(model.tokenizer(),
-                    calibration.subList(0, Math.min(n, calibration.size())), s.batch(), s.maxLength()));
-        // every budget is checked before the first (possibly long) scoring pass
-        for (Run run : runs)
-            Pruner.checkBudget(encoder.config(), Batches.batches(tokenised.get(run.samples())), options(run, s, costLength));
-        try (OutputDirectory dir = OutputDirectory.create(out, force, source, originalOnnx)) {
+        List<String> folders = folders(runs);
+        Path[] reads = java.util.stream.Stream.concat(java.util.Arrays.stream(inputs), java.util.stream.Stream.of(source, originalOnnx)).toArray(Path[]::new);
+        // the output is checked and opened before any work (evaluation, scoring)
+        try (OutputDirectory dir = OutputDirectory.create(out, force, reads)) {
+            boolean classifier = model.weights().head() != null;
+            boolean labelled = calibration.stream().allMatch(Example::hasLabel) && s.task().isLabelled();
+            List<LabeledBatch> evalBatches = evalSet == null ? null : Batches.of(model.tokenizer(), evalSet, s.batch(), s.maxLength());
+            double costLength = s.seqLength() > 0 ? s.seqLength()
+                    : evalBatches != null ? meanLength(Batches.batches(evalBatches)) : 0;
+            boolean single = runs.size() == 1;
+            ObjectNode top = PruneReport.newReport();
+            ArrayNode runsNode = top.putArray("runs");
+            // each run's calibration prefix, tokenised once per sample count
+            Map<Integer, List<LabeledBatch>> tokenised = new HashMap<>();
+            for (Run run : runs)
+                tokenised.computeIfAbsent(run.samples(), n -> Batches.of(model.tokenizer(),
+                        calibration.subList(0, Math.min(n, calibration.size())), s.batch(), s.maxLength()));
+            // every budget is checked before the first (possibly long) scoring pass
+            for (Run run : runs)
+                Pruner.checkBudget(encoder.config(), Batches.batches(tokenised.get(run.samples())), options(run, s, costLength));
+            // the original model is evaluated once the budgets are known to be valid
+            Masks ones = Masks.ones(encoder.config());
+            Map<String, Double> originalMetrics = null;
+            float[] originalEmbeddings = null;
+            if (evalBatches != null) {
+                if (classifier && s.task().isLabelled()) originalMetrics = Evaluator.evaluate(encoder, ones, s.task(), evalBatches);
+                else originalEmbeddings = Evaluator.embeddings(encoder, ones, Batches.batches(evalBatches));
+            }
             Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
-            for (Run run : runs) {
+            for (int ri = 0; ri < runs.size(); ri++) {
+                Run run = runs.get(ri);
                 List<Example> own = calibration.subList(0, Math.min(run.samples(), calibration.size()));
                 List<LabeledBatch> lb = tokenised.get(run.samples());
                 List<Batch> batches = Batches.batches(lb);
@@ -123,7 +161,7 @@ final class PruneJob {
                     scoredBy.put(key, Pruner.score(encoder, batches, labels, o, progress()));
                 }
                 Pruner.Result r = Pruner.finish(encoder, batches, scoredBy.get(key), o, progress());
-                Path runDir = single ? dir.dir() : Files.createDirectories(dir.dir().resolve(run.folder()));
+                Path runDir = single ? dir.dir() : Files.createDirectory(dir.dir().resolve(folders.get(ri)));
                 EncoderWeights pruned = PrunedModelExport.writeInto(model.weights(), r.masks(), runDir, source);
 
                 ObjectNode rep = PruneReport.newReport();
@@ -190,7 +228,7 @@ final class PruneJob {
                     ObjectNode a = rn.putObject("accuracy");
                     prunedMetrics.forEach((k, v) -> a.put(k, PruneReport.round(v, 6)));
                 }
-                rn.put("folder", single ? "." : run.folder());
+                rn.put("folder", single ? "." : folders.get(ri));
                 outcomes.add(new Outcome(run, r.macFraction(), prunedMetrics, rep.get("pruning_seconds").asDouble(), speed, runDir));
                 log.printf(Locale.ROOT, "optin: %-9s %s %s -> MACs %.4f%s, %.1f s%n", run.method().name().toLowerCase(Locale.ROOT),
                         run.latency() ? "latency" : "flops", budget(run.fraction()), r.macFraction(),

@@ -60,24 +60,33 @@ final class VisionPruneJob {
 
     private Progress progress() { return quiet ? Progress.NONE : new ConsoleProgress(); }
 
-    Path run(Data data, List<PruneJob.Run> runs, PruneJob.Settings s, Double tokensHeadsNeurons, Path out, boolean force) throws IOException {
+    /**
+     * As {@link PruneJob#run}: the output folder is accepted before any evaluation or scoring.
+     *
+     * @param inputs the files the caller read (data, eval, masks); the model's folder is added here
+     */
+    Path run(Data data, List<PruneJob.Run> runs, PruneJob.Settings s, Double tokensHeadsNeurons, Path out, boolean force, Path... inputs) throws IOException {
         VisionEmbeddings emb = model.weights().vision().embeddings();
         int cFrom = data.calibrationRange()[0], cTo = data.calibrationRange()[1];
         if (cTo - cFrom < s.batch())
             throw new IllegalArgumentException("only " + (cTo - cFrom) + " calibration images: need at least one batch of " + s.batch() + " (--batch)");
-        Masks ones = Masks.ones(encoder.config());
-        Double original = null;
-        if (data.eval() != null) {
-            log.printf(Locale.ROOT, "optin: evaluating the original model on images [%d, %d)%n", data.evalRange()[0], data.evalRange()[1]);
-            original = accuracy(ones, null, data);
-        }
+        List<String> folders = PruneJob.folders(runs);
         Path source = model.folder();
+        Path[] reads = Arrays.copyOf(inputs, inputs.length + 1);
+        reads[inputs.length] = source;
         boolean single = runs.size() == 1;
         ObjectNode top = PruneReport.newReport();
         ArrayNode runsNode = top.putArray("runs");
-        try (OutputDirectory dir = OutputDirectory.create(out, force, source)) {
+        try (OutputDirectory dir = OutputDirectory.create(out, force, reads)) {
+            Masks ones = Masks.ones(encoder.config());
+            Double original = null;
+            if (data.eval() != null) {
+                log.printf(Locale.ROOT, "optin: evaluating the original model on images [%d, %d)%n", data.evalRange()[0], data.evalRange()[1]);
+                original = accuracy(ones, null, data);
+            }
             Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
-            for (PruneJob.Run run : runs) {
+            for (int ri = 0; ri < runs.size(); ri++) {
+                PruneJob.Run run = runs.get(ri);
                 boolean tokens = tokensHeadsNeurons != null && run.method() == Pruner.Method.OPTIN;
                 if (tokens && tokensHeadsNeurons < run.fraction())
                     throw new IllegalArgumentException("--tokens " + tokensHeadsNeurons + " (the heads+neurons share) is below the budget " + run.fraction() + "; token reduction can only remove more");
@@ -106,7 +115,7 @@ final class VisionPruneJob {
                     macs = ts.macs();
                     tokenSeconds = (System.nanoTime() - t0) / 1e9;
                 }
-                Path runDir = single ? dir.dir() : Files.createDirectories(dir.dir().resolve(run.folder() + (tokens ? "-tokens" : "")));
+                Path runDir = single ? dir.dir() : Files.createDirectory(dir.dir().resolve(folders.get(ri) + (tokens ? "-tokens" : "")));
                 EncoderWeights pruned = PrunedModelExport.writeInto(model.weights(), r.masks(), runDir, source, model.preprocessing());
 
                 ObjectNode rep = PruneReport.newReport();

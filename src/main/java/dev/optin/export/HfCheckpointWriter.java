@@ -80,8 +80,18 @@ public final class HfCheckpointWriter {
         if (sourceFolderOrNull != null)
             for (String f : TOKENIZER_FILES) {
                 Path src = sourceFolderOrNull.resolve(f);
-                if (Files.isRegularFile(src)) Files.copy(src, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                if (Files.isRegularFile(src)) copyContent(src, dir.resolve(f));
             }
+    }
+
+    /**
+     * Copies a file's bytes only: the copy gets the permissions of any new file (umask), not the
+     * source's (a read-only model store would otherwise give read-only output files).
+     */
+    static void copyContent(Path src, Path dst) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(src)) {
+            Files.copy(in, dst, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     // ---------------------------------------------------------------- config.json

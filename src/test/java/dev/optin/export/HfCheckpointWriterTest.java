@@ -134,6 +134,12 @@ class HfCheckpointWriterTest {
         Files.writeString(out.resolve("stale.txt"), "old");
         assertThatThrownBy(() -> HfCheckpointWriter.write(p, out, src)).hasMessageContaining("not empty");
         assertThat(out.resolve("stale.txt")).exists();
+        // --force replaces only a folder optin wrote
+        assertThatThrownBy(() -> HfCheckpointWriter.write(p, out, src, true)).hasMessageContaining("not written by optin");
+        assertThat(out.resolve("stale.txt")).hasContent("old");
+        Files.delete(out.resolve("stale.txt"));
+        HfCheckpointWriter.write(p, out, src);
+        Files.writeString(out.resolve("stale.txt"), "old");
         HfCheckpointWriter.write(p, out, src, true);
         assertThat(out.resolve("stale.txt")).doesNotExist();
         assertThat(out.resolve("model.safetensors")).exists();

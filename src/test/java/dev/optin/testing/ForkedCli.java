@@ -40,10 +40,31 @@ public final class ForkedCli {
 
     /** Runs {@code optin args…} in {@code workDir} with {@link #HEAP}. */
     public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
-        return run(workDir, HEAP, args);
+        return runWithHeap(workDir, HEAP, args);
     }
 
-    public static Result run(Path workDir, String heap, String... args) throws IOException, InterruptedException {
+    /** As {@link #run(Path, String...)} with another heap (a separate name: an overload of run would be ambiguous). */
+    public static Result runWithHeap(Path workDir, String heap, String... args) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("optin-child", ".out"), err = Files.createTempFile("optin-child", ".err");
+        try {
+            Process p = builder(workDir, heap, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("optin " + String.join(" ", args) + " ran past " + TIMEOUT_SECONDS + " s\n"
+                        + Files.readString(err, StandardCharsets.UTF_8));
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /**
+     * The child's command line, for a test that drives the process itself (e.g. interrupts it);
+     * the caller redirects its output and must end it.
+     */
+    public static ProcessBuilder builder(Path workDir, String heap, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-modules");
@@ -55,19 +76,6 @@ public final class ForkedCli {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.optin.cli.Main");
         cmd.addAll(List.of(args));
-        Path out = Files.createTempFile("optin-child", ".out"), err = Files.createTempFile("optin-child", ".err");
-        try {
-            Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new AssertionError("optin " + String.join(" ", args) + " ran past " + TIMEOUT_SECONDS + " s\n"
-                        + Files.readString(err, StandardCharsets.UTF_8));
-            }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+        return new ProcessBuilder(cmd).directory(workDir.toFile());
     }
 }
