@@ -36,11 +36,10 @@ import java.util.concurrent.Callable;
 public final class DemoCommand implements Callable<Integer> {
     static final String SENTENCES = "/dev/optin/demo/sentences.txt";
 
-    @Option(names = "--out", defaultValue = "optin-demo", paramLabel = "<dir>", description = "output folder; must not exist or be empty, unless --force (default: ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "optin-demo", paramLabel = "<dir>",
+            description = {"output folder (default: ${DEFAULT-VALUE}); an earlier output of optin there is replaced,",
+                    "any other non-empty folder is refused (as are the current and the home folder)"})
     Path out;
-
-    @Option(names = "--force", description = "replace an existing output folder that optin wrote (e.g. an earlier demo's; never the current or the home folder)")
-    boolean force;
 
     @Option(names = "--flops", defaultValue = "0.6", paramLabel = "F", description = "fraction of MACs to keep (default: ${DEFAULT-VALUE})")
     double flops;
@@ -64,16 +63,19 @@ public final class DemoCommand implements Callable<Integer> {
         List<Example> all = sentences();
         if (calibration < 8 || calibration > all.size() - 32)
             throw new IllegalArgumentException("--calibration must be between 8 and " + (all.size() - 32) + " (the demo ships " + all.size() + " sentences)");
-        OutputDirectory.check(out, force);   // before the model is resolved
+        // Re-running the README's first command replaces its own earlier output (OutputDirectory
+        // replaces only folders optin wrote, so a user's folder is refused, not deleted).
+        OutputDirectory.check(out, true);   // before the model is resolved
         PrintStream o = out();
         o.println("optin demo: all-MiniLM-L6-v2 (Maven Central), label-free OPTIN to " + Math.round(flops * 100) + "% of the MACs");
         try (LoadedModel m = ModelLoader.load(ModelLoader.MINILM)) {
             PruneJob job = new PruneJob(m, System.err, quiet);
             List<Example> calib = all.subList(0, calibration), held = all.subList(calibration, all.size());
-            PruneJob.Settings s = new PruneJob.Settings(Task.TEXT, 32, 0, false, !exact, OptinWeighting.COST_NORMALIZED,
+            // one batch may not exceed the calibration set (the demo has no --batch)
+            PruneJob.Settings s = new PruneJob.Settings(Task.TEXT, Math.min(32, calibration), 0, false, !exact, OptinWeighting.COST_NORMALIZED,
                     false, 1, 0, !noSpeed, null);
             job.run(new ArrayList<>(calib), new ArrayList<>(held),
-                    List.of(new PruneJob.Run(Pruner.Method.OPTIN, flops, false, null, calibration)), s, out, force);
+                    List.of(new PruneJob.Run(Pruner.Method.OPTIN, flops, false, null, calibration)), s, out, true);
             table(o, job.lastReport, job.outcomes.get(0).speed(), held.size());
         }
         o.println();

@@ -100,7 +100,7 @@ class OutputSafetyTest {
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
             assertThat(r.errorLines()).as(r.toString()).containsExactly("optin: error: output folder " + (out.isEmpty() ? "\"\"" : out)
                     + " is the current folder; choose a new folder");
-            r = ForkedCli.run(work, "demo", "--force", "--out", out);
+            r = ForkedCli.run(work, "demo", "--out", out);
             assertThat(r.errorLines()).as(r.toString()).hasSize(1).allMatch(l -> l.endsWith(" is the current folder; choose a new folder"));
         }
         ForkedCli.Result r = ForkedCli.run(work, "demo", "--out", "..");
@@ -109,17 +109,29 @@ class OutputSafetyTest {
     }
 
     @Test
-    void demoNoLongerReplacesAnExistingFolderWithoutForce() throws Exception {
+    void demoNeverReplacesAFolderOptinDidNotWrite() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("somewhere"));
         Files.writeString(folder.resolve("data.csv"), "a,b\n1,2\n");
         TreeSnapshot before = TreeSnapshot.of(dir);
         var r = run("demo", "--out", folder.toString(), "--no-speed", "-q");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(error(r)).isEqualTo("optin: error: output folder " + folder + " exists and is not empty (use --force to replace it)");
-        r = run("demo", "--force", "--out", folder.toString(), "--no-speed", "-q");
         assertThat(error(r)).contains("was not written by optin");
         assertThat(r.out()).doesNotContain("optin demo:");   // refused before the model is resolved
         assertThat(TreeSnapshot.of(dir)).isEqualTo(before);
+    }
+
+    @Test
+    void demoRunsWithItsSmallestCalibrationAndReplacesOnlyItsOwnEarlierOutput() throws Exception {
+        Path out = dir.resolve("demo-out");
+        var r = run("demo", "--calibration", "16", "--out", out.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(out.resolve("report.json")).exists();
+        String first = Files.readString(out.resolve("report.json"));
+        r = run("demo", "--calibration", "8", "--out", out.toString(), "--no-speed", "-q");   // a second run: its own folder
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(out.resolve("report.json"))).isNotEqualTo(first);
+        r = run("demo", "--calibration", "4", "--out", out.toString(), "--no-speed", "-q");
+        assertThat(error(r)).startsWith("optin: error: --calibration must be between 8 and ");
     }
 
     @Test
