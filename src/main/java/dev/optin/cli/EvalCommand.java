@@ -17,6 +17,7 @@ import dev.optin.pruning.ConsoleProgress;
 import dev.optin.pruning.Progress;
 import dev.optin.vision.ImageSet;
 import dev.optin.vision.ImageSets;
+import dev.optin.vision.ModelClasses;
 import dev.optin.vision.VisionEvaluation;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -112,7 +113,8 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private int evalVision(LoadedModel m, long t0) throws Exception {
-        ImageSet images = ImageSets.read(data, m.weights().vision().embeddings().channels());
+        ImageSet images = ImageSets.read(data, m.weights().vision().embeddings().channels(),
+                ModelClasses.of(m.weights().config()));
         int[] r = ImageSets.range(range, images.count(), "--range");
         if (limit > 0) r[1] = (int) Math.min(r[1], r[0] + limit);
         for (int i = r[0]; i < r[1]; i++)

@@ -196,8 +196,9 @@ public final class PruneCommand implements Callable<Integer> {
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
         if (tokens != null && !ms.contains(Pruner.Method.OPTIN)) throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
         int channels = m.weights().vision().embeddings().channels();
-        dev.optin.vision.ImageSet calib = dev.optin.vision.ImageSets.read(data, channels);
-        dev.optin.vision.ImageSet ev = eval != null ? dev.optin.vision.ImageSets.read(eval, channels) : evalRange != null ? calib : null;
+        dev.optin.vision.ModelClasses classes = dev.optin.vision.ModelClasses.of(m.weights().config());
+        dev.optin.vision.ImageSet calib = dev.optin.vision.ImageSets.read(data, channels, classes);
+        dev.optin.vision.ImageSet ev = eval != null ? dev.optin.vision.ImageSets.read(eval, channels, classes) : evalRange != null ? calib : null;
         int[] cr = dev.optin.vision.ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
         int[] er = null;
         if (ev != null) {
