@@ -175,6 +175,8 @@ public final class PruneCommand implements Callable<Integer> {
                 // before the table is measured: a bad run should fail at once
                 PruneJob.checkCalibration(calibration, batch);
                 ThroughputBench.checkPositions(m.weights(), List.of(latencySetting));
+                boolean ortTimer = !(latencyTimer == LatencyProfiler.ENGINE);
+                ThroughputBench.checkMemory(m.weights().config(), List.of(latencySetting), !ortTimer, ortTimer);
                 table = new LatencyProfiler(latencyTimer, 2, 5).loadOrMeasure(m.weights().config(), latencySetting.batch(), latencySetting.seq(), 16,
                         quiet ? Progress.NONE : new ConsoleProgress());
             }

@@ -4,7 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /**
- * What this process may still allocate: the Java heap left under -Xmx, and the machine's physical
+ * What this process may allocate at most: the Java heap (-Xmx), and the machine's physical
  * memory (the ceiling of native runtimes such as ONNX Runtime, which -Xmx does not bound).
  * Checks against these run before a large allocation, so that a hostile size is refused with a
  * message instead of an {@link OutOfMemoryError} or the kernel's OOM killer.
@@ -12,10 +12,12 @@ import java.util.Locale;
 public final class MemoryBudget {
     private MemoryBudget() {}
 
-    /** Bytes the heap can still grow by: max heap minus what is in use now. */
-    public static long heapAvailable() {
-        Runtime r = Runtime.getRuntime();
-        return r.maxMemory() - (r.totalMemory() - r.freeMemory());
+    /**
+     * The Java heap's maximum (-Xmx) in bytes. Not what is free now: the heap in use counts
+     * garbage not yet collected, and a check against it would refuse sizes that fit.
+     */
+    public static long heap() {
+        return Runtime.getRuntime().maxMemory();
     }
 
     /** The machine's physical memory in bytes, or {@link Long#MAX_VALUE} when the JVM cannot tell. */

@@ -21,7 +21,7 @@ import java.util.zip.ZipException;
  * <p>The header is not trusted: a raw file must hold exactly the bytes its header announces
  * (checked against the file size before anything is allocated), a gzipped one is read in growing
  * chunks so that a short stream fails where its data ends, and read to its end so that the gzip
- * trailer (CRC, length) is checked. The announced total must also fit the heap left. Empty files
+ * trailer (CRC, length) is checked. The announced total must also fit the heap. Empty files
  * (0 images) are refused.
  */
 public final class IdxFiles {
@@ -120,9 +120,9 @@ public final class IdxFiles {
             if (have > bytes)
                 throw new DataException(p + ": " + (have - bytes) + " bytes after the " + what + " its header announces (not an IDX file, or a wrong header)");
         }
-        if (bytes > MemoryBudget.heapAvailable())
+        if (bytes > MemoryBudget.heap())
             throw new DataException(p + ": the header announces " + what + " (" + MemoryBudget.format(bytes) + "), more than the "
-                    + MemoryBudget.format(MemoryBudget.heapAvailable()) + " of Java heap left (raise -Xmx through OPTIN_JAVA_OPTS)");
+                    + MemoryBudget.format(MemoryBudget.heap()) + " Java heap (raise -Xmx through OPTIN_JAVA_OPTS)");
         try {
             byte[] b = new byte[(int) Math.min(bytes, gz ? CHUNK : bytes)];
             int filled = 0;

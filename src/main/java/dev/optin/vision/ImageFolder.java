@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * <p>Class folders map to the model's classes by name or index ({@link ModelClasses#mapFolders});
  * without a model, in sorted order. Each image's size is read from its header before it is
  * decoded: images over {@link #MAX_PIXELS} pixels, of another size than the first, or whose
- * pixels would not fit the heap left are refused without decoding them.
+ * pixels would not fit the heap are refused without decoding them.
  */
 public final class ImageFolder {
     private ImageFolder() {}
@@ -70,9 +70,9 @@ public final class ImageFolder {
                             throw new DataException(f + ": image is " + ih + "x" + iw + ", the folder's first image is " + h + "x" + w);
                         total += (long) channels * h * w;
                         // the decoded image (up to 4 bytes a pixel) and every image's pixels so far
-                        if (total + 4L * h * w > MemoryBudget.heapAvailable())
+                        if (total + 4L * h * w > MemoryBudget.heap())
                             throw new DataException(f + ": the images of " + root + " read so far need " + MemoryBudget.format(total)
-                                    + ", more than the Java heap left (raise -Xmx through OPTIN_JAVA_OPTS, or use fewer images)");
+                                    + ", more than the Java heap (raise -Xmx through OPTIN_JAVA_OPTS, or use fewer images)");
                         img = reader.read(0);
                     } finally {
                         reader.dispose();
