@@ -155,6 +155,7 @@ public final class PruneCommand implements Callable<Integer> {
 
         if (vision == null) vision = new VisionCli();
         try (LoadedModel m = ModelLoader.load(model, vision.options())) {
+            checkSourceFiles(m);
             if (m.isVision()) return pruneVision(m, ms, fractions, latencyBudget, w);
             if (tokens != null || calibrationRange != null || evalRange != null)
                 throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
@@ -240,6 +241,15 @@ public final class PruneCommand implements Callable<Integer> {
             for (int i = 0; i < r.length; i++) r[i] = l.get(i);
             return r;
         }
+    }
+
+    /** The model folder's side files that the export will copy: links out of the folder fail now, not after the pruning. */
+    private static void checkSourceFiles(LoadedModel m) throws java.io.IOException {
+        Path source = m.folder() != null ? m.folder() : m.onnxPath() != null ? m.onnxPath().toAbsolutePath().getParent() : null;
+        if (source == null) return;
+        List<String> files = new ArrayList<>(dev.optin.export.HfCheckpointWriter.TOKENIZER_FILES);
+        files.add(dev.optin.export.VisionCheckpointWriter.PREPROCESSOR);
+        dev.optin.export.SourceFiles.check(source, files);
     }
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
