@@ -3,6 +3,7 @@ package dev.optin.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.optin.data.Batches;
+import dev.optin.data.DataException;
 import dev.optin.data.DataOptions;
 import dev.optin.data.Datasets;
 import dev.optin.data.ExampleReader;
@@ -101,6 +102,9 @@ public final class EvalCommand implements Callable<Integer> {
             try {
                 p = Evaluator.predict(encoder, Masks.ones(encoder.config()), t,
                         Batches.stream(m.tokenizer(), reader, batch, maxLength), progress);
+            } catch (IllegalArgumentException e) {
+                if (Evaluator.NO_EXAMPLES.equals(e.getMessage())) throw new DataException(data + ": no examples to evaluate (an empty data set)");
+                throw e;
             } finally {
                 progress.done();
             }

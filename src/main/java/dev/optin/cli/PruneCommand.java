@@ -171,6 +171,8 @@ public final class PruneCommand implements Callable<Integer> {
             };
             Task t = dataOptions.task() != null ? dataOptions.task() : dev.optin.data.Tasks.detect(data);
             List<Example> evalSet = eval == null ? null : Datasets.read(eval, dataOptions.withTask(t).withLimit(evalLimit));
+            if (calibration.isEmpty()) throw new dev.optin.data.DataException(data + ": no examples (an empty data set)");
+            if (evalSet != null && evalSet.isEmpty()) throw new dev.optin.data.DataException(eval + ": no examples to evaluate (an empty data set)");
             LatencyTable table = null;
             if (latencyBudget) {
                 // before the table is measured: a bad run should fail at once
