@@ -46,6 +46,7 @@ public final class SpeedComparison {
         ThroughputBench.checkArguments(settings, threads, warmup, iters);
         ThroughputBench.checkPositions(prunedWeights, settings);
         ThroughputBench.checkPositions(originalWeights, settings);
+        ThroughputBench.checkMemory(originalWeights.config(), settings, engine, onnxRuntime);
         Path tmpPruned = null, tmpOriginal = null;
         OrtRunner ortPruned = null, ortOriginal = null;
         int previousThreads = Parallel.threads();

@@ -62,6 +62,7 @@ public final class ThroughputBench {
         checkArguments(settings, threads, warmup, iters);
         if (onnx != null && !Files.isRegularFile(onnx)) throw new IllegalArgumentException(onnx + ": no such ONNX file");
         if (weights != null) checkPositions(weights, settings);
+        if (weights != null) checkMemory(weights.config(), settings, true, onnx != null);
         int previousThreads = Parallel.threads();
         Parallel.setThreads(threads);
         try (OrtRunner ort = onnx != null ? new OrtRunner(onnx, threads) : null) {
@@ -100,6 +101,17 @@ public final class ThroughputBench {
         int maxSeq = weights.config().maxPositions() - weights.config().positionOffset();
         for (Setting s : settings)
             if (s.seq() > maxSeq) throw new IllegalArgumentException("setting " + s + ": the model has only " + maxSeq + " positions");
+    }
+
+    /**
+     * Every setting's forward must fit: the Java heap for the engine, physical memory for ONNX
+     * Runtime (see {@link ForwardMemory}). Checked before any input is built.
+     */
+    public static void checkMemory(EncoderConfig config, List<Setting> settings, boolean engine, boolean onnxRuntime) {
+        for (Setting s : settings) {
+            if (engine) ForwardMemory.checkEngine(config, s.batch(), s.seq(), "setting " + s);
+            if (onnxRuntime) ForwardMemory.checkNative(config, s.batch(), s.seq(), "setting " + s);
+        }
     }
 
     /**

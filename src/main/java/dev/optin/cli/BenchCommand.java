@@ -73,6 +73,8 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (vs != null) {
             try (LoadedModel pruned = ModelLoader.load(model); LoadedModel original = ModelLoader.load(vs)) {
+                ThroughputBench.checkPositions(original.weights(), list);
+                ThroughputBench.checkMemory(original.weights().config(), list, eng, ort);
                 err.println("pruned: " + pruned.source() + "; original: " + original.source() + "; threads: " + th
                         + "; Vector API kernels: " + Gemm.vectorized());
                 err.flush();
@@ -82,6 +84,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
         } else {
             try (LoadedModel m = ModelLoader.load(model)) {
+                // before the ONNX export and any input: a shape that cannot fit fails at once
+                ThroughputBench.checkPositions(m.weights(), list);
+                ThroughputBench.checkMemory(m.weights().config(), list, eng, ort);
                 err.println("model: " + m.source() + "; threads: " + th + "; Vector API kernels: " + Gemm.vectorized());
                 err.flush();
                 Path onnx = ort ? BenchModels.existingOnnx(m) : null, temp = null;

@@ -3,6 +3,7 @@ package dev.optin.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.optin.data.Batches;
+import dev.optin.data.DataException;
 import dev.optin.data.DataOptions;
 import dev.optin.data.Datasets;
 import dev.optin.data.ExampleReader;
@@ -17,6 +18,7 @@ import dev.optin.pruning.ConsoleProgress;
 import dev.optin.pruning.Progress;
 import dev.optin.vision.ImageSet;
 import dev.optin.vision.ImageSets;
+import dev.optin.vision.ModelClasses;
 import dev.optin.vision.VisionEvaluation;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -100,6 +102,9 @@ public final class EvalCommand implements Callable<Integer> {
             try {
                 p = Evaluator.predict(encoder, Masks.ones(encoder.config()), t,
                         Batches.stream(m.tokenizer(), reader, batch, maxLength), progress);
+            } catch (IllegalArgumentException e) {
+                if (Evaluator.NO_EXAMPLES.equals(e.getMessage())) throw new DataException(data + ": no examples to evaluate (an empty data set)");
+                throw e;
             } finally {
                 progress.done();
             }
@@ -112,7 +117,8 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private int evalVision(LoadedModel m, long t0) throws Exception {
-        ImageSet images = ImageSets.read(data, m.weights().vision().embeddings().channels());
+        ImageSet images = ImageSets.read(data, m.weights().vision().embeddings().channels(),
+                ModelClasses.of(m.weights().config()));
         int[] r = ImageSets.range(range, images.count(), "--range");
         if (limit > 0) r[1] = (int) Math.min(r[1], r[0] + limit);
         for (int i = r[0]; i < r[1]; i++)

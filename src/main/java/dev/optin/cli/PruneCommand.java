@@ -164,6 +164,7 @@ public final class PruneCommand implements Callable<Integer> {
 
         if (vision == null) vision = new VisionCli();
         try (LoadedModel m = ModelLoader.load(model, vision.options())) {
+            checkSourceFiles(m);
             if (m.isVision()) return pruneVision(m, ms, fractions, latencyBudget, w, inputs);
             if (tokens != null || calibrationRange != null || evalRange != null)
                 throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
@@ -179,11 +180,15 @@ public final class PruneCommand implements Callable<Integer> {
             };
             Task t = dataOptions.task() != null ? dataOptions.task() : dev.optin.data.Tasks.detect(data);
             List<Example> evalSet = eval == null ? null : Datasets.read(eval, dataOptions.withTask(t).withLimit(evalLimit));
+            if (calibration.isEmpty()) throw new dev.optin.data.DataException(data + ": no examples (an empty data set)");
+            if (evalSet != null && evalSet.isEmpty()) throw new dev.optin.data.DataException(eval + ": no examples to evaluate (an empty data set)");
             LatencyTable table = null;
             if (latencyBudget) {
                 // before the table is measured: a bad run should fail at once
                 PruneJob.checkCalibration(calibration, batch);
                 ThroughputBench.checkPositions(m.weights(), List.of(latencySetting));
+                boolean ortTimer = !(latencyTimer == LatencyProfiler.ENGINE);
+                ThroughputBench.checkMemory(m.weights().config(), List.of(latencySetting), !ortTimer, ortTimer);
                 table = new LatencyProfiler(latencyTimer, 2, 5).loadOrMeasure(m.weights().config(), latencySetting.batch(), latencySetting.seq(), 16,
                         quiet ? Progress.NONE : new ConsoleProgress());
             }
@@ -218,8 +223,9 @@ public final class PruneCommand implements Callable<Integer> {
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
         if (tokens != null && !ms.contains(Pruner.Method.OPTIN)) throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
         int channels = m.weights().vision().embeddings().channels();
-        dev.optin.vision.ImageSet calib = dev.optin.vision.ImageSets.read(data, channels);
-        dev.optin.vision.ImageSet ev = eval != null ? dev.optin.vision.ImageSets.read(eval, channels) : evalRange != null ? calib : null;
+        dev.optin.vision.ModelClasses classes = dev.optin.vision.ModelClasses.of(m.weights().config());
+        dev.optin.vision.ImageSet calib = dev.optin.vision.ImageSets.read(data, channels, classes);
+        dev.optin.vision.ImageSet ev = eval != null ? dev.optin.vision.ImageSets.read(eval, channels, classes) : evalRange != null ? calib : null;
         int[] cr = dev.optin.vision.ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
         int[] er = null;
         if (ev != null) {
@@ -260,6 +266,15 @@ public final class PruneCommand implements Callable<Integer> {
             for (int i = 0; i < r.length; i++) r[i] = l.get(i);
             return r;
         }
+    }
+
+    /** The model folder's side files that the export will copy: links out of the folder fail now, not after the pruning. */
+    private static void checkSourceFiles(LoadedModel m) throws java.io.IOException {
+        Path source = m.folder() != null ? m.folder() : m.onnxPath() != null ? m.onnxPath().toAbsolutePath().getParent() : null;
+        if (source == null) return;
+        List<String> files = new ArrayList<>(dev.optin.export.HfCheckpointWriter.TOKENIZER_FILES);
+        files.add(dev.optin.export.VisionCheckpointWriter.PREPROCESSOR);
+        dev.optin.export.SourceFiles.check(source, files);
     }
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */

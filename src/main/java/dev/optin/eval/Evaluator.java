@@ -27,6 +27,9 @@ public final class Evaluator {
     private Evaluator() {}
 
     /** The task's metrics (keys accuracy, f1, mcc, pearson, spearman as they apply), in the task's order. */
+    /** The message when the data held no example: callers that know the file name it. */
+    public static final String NO_EXAMPLES = "no examples to evaluate";
+
     public static Map<String, Double> evaluate(Encoder encoder, Masks masks, Task task, Iterator<LabeledBatch> batches, Progress progress) {
         return metrics(task, predict(encoder, masks, task, batches, progress), encoder.config());
     }
@@ -78,7 +81,7 @@ public final class Evaluator {
             done += chunk.size();
             for (int i = 0; i < chunk.size(); i++) progress.step();
         }
-        if (pred.size == 0 && predS.size == 0) throw new IllegalArgumentException("no examples to evaluate");
+        if (pred.size == 0 && predS.size == 0) throw new IllegalArgumentException(NO_EXAMPLES);
         return task.isRegression() ? new Predictions(null, null, predS.array(), goldS.array())
                 : new Predictions(pred.array(), gold.array(), null, null);
     }

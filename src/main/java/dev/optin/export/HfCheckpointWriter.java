@@ -11,7 +11,6 @@ import dev.optin.model.*;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -78,20 +77,7 @@ public final class HfCheckpointWriter {
         JSON.writeValue(dir.resolve("config.json").toFile(), config(w, sourceConfig));
         tensors(w).write(dir.resolve("model.safetensors"));
         if (sourceFolderOrNull != null)
-            for (String f : TOKENIZER_FILES) {
-                Path src = sourceFolderOrNull.resolve(f);
-                if (Files.isRegularFile(src)) copyContent(src, dir.resolve(f));
-            }
-    }
-
-    /**
-     * Copies a file's bytes only: the copy gets the permissions of any new file (umask), not the
-     * source's (a read-only model store would otherwise give read-only output files).
-     */
-    static void copyContent(Path src, Path dst) throws IOException {
-        try (java.io.InputStream in = Files.newInputStream(src)) {
-            Files.copy(in, dst, StandardCopyOption.REPLACE_EXISTING);
-        }
+            for (String f : TOKENIZER_FILES) SourceFiles.copyIfPresent(sourceFolderOrNull, f, dir);
     }
 
     // ---------------------------------------------------------------- config.json

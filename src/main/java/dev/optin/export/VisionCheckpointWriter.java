@@ -45,9 +45,8 @@ public final class VisionCheckpointWriter {
             source = new ObjectMapper().readTree(sourceFolderOrNull.resolve("config.json").toFile());
         JSON.writeValue(dir.resolve("config.json").toFile(), config(w, source));
         tensors(w).write(dir.resolve("model.safetensors"));
-        Path srcPrep = sourceFolderOrNull == null ? null : sourceFolderOrNull.resolve(PREPROCESSOR);
-        if (srcPrep != null && Files.isRegularFile(srcPrep)) HfCheckpointWriter.copyContent(srcPrep, dir.resolve(PREPROCESSOR));
-        else if (prepOrNull != null) JSON.writeValue(dir.resolve(PREPROCESSOR).toFile(), preprocessor(prepOrNull));
+        boolean copied = sourceFolderOrNull != null && SourceFiles.copyIfPresent(sourceFolderOrNull, PREPROCESSOR, dir);
+        if (!copied && prepOrNull != null) JSON.writeValue(dir.resolve(PREPROCESSOR).toFile(), preprocessor(prepOrNull));
     }
 
     private static boolean deit(EncoderWeights w) { return w.vision().embeddings().distillation() != null; }

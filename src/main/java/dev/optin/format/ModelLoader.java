@@ -73,8 +73,13 @@ public final class ModelLoader {
     private static LoadedModel loadOnnx(Path onnx, String source) {
         Path folder = onnx.toAbsolutePath().getParent();
         Path tokJson = folder.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tokJson) && !Files.isRegularFile(folder.resolve("vocab.txt")))
+        if (!Files.isRegularFile(tokJson) && !Files.isRegularFile(folder.resolve("vocab.txt"))) {
+            java.util.List<String> inputs = OnnxModelLoader.describeInputs(onnx);
+            if (inputs.stream().noneMatch(i -> i.startsWith("input_ids ")))
+                throw new FormatException(onnx + ": an ONNX model with inputs " + inputs + ", not a text encoder (input_ids); optin reads ONNX files of"
+                        + " text models only. For a vision model give its Hugging Face folder (config.json + model.safetensors) or its state dict (.pt/.pth/.safetensors)");
             throw new FormatException(onnx + ": no tokenizer.json (or vocab.txt) beside the ONNX file in " + folder);
+        }
         EncoderWeights w = OnnxModelLoader.load(onnx);
         return new LoadedModel(w, TextTokenizer.forFolder(folder, maxLength(w)), source, onnx, null);
     }

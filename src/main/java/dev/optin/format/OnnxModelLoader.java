@@ -52,6 +52,26 @@ public final class OnnxModelLoader {
         }
     }
 
+    /**
+     * The graph's real inputs (not initializers) as "name [d0,d1,…]", a symbolic dimension by its
+     * name: what a message says the file takes when it is not the model a command expects.
+     */
+    static List<String> describeInputs(Path onnx) {
+        GraphProto g = parse(onnx).getGraph();
+        Set<String> weights = new HashSet<>();
+        for (TensorProto t : g.getInitializerList()) weights.add(t.getName());
+        List<String> r = new ArrayList<>();
+        for (ValueInfoProto v : g.getInputList()) {
+            if (weights.contains(v.getName())) continue;
+            List<String> dims = new ArrayList<>();
+            if (v.getType().hasTensorType())
+                for (TensorShapeProto.Dimension d : v.getType().getTensorType().getShape().getDimList())
+                    dims.add(d.hasDimValue() ? Long.toString(d.getDimValue()) : d.getDimParam().isEmpty() ? "?" : d.getDimParam());
+            r.add(v.getName() + " [" + String.join(",", dims) + "]");
+        }
+        return r;
+    }
+
     static ModelProto parse(Path onnx) {
         String file = onnx.getFileName().toString();
         try {

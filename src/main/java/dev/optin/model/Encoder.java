@@ -92,6 +92,7 @@ public final class Encoder {
      */
     public ForwardResult run(Batch batch, Masks[] masksBySeq, int startLayer, float[] input, Capture capture) {
         if (masksBySeq.length != batch.size()) throw new IllegalArgumentException("one mask set per sequence expected");
+        if (batch.tokens > 0) ForwardMemory.checkEngine(config, batch.size(), batch.maxLength(), "a batch (--batch)");
         int L = config.layers();
         float[] x = input != null ? input : embed(batch);
         if (input != null && input.length != batch.tokens * config.hidden())

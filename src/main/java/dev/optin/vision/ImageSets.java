@@ -1,5 +1,7 @@
 package dev.optin.vision;
 
+import dev.optin.data.DataException;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +11,18 @@ public final class ImageSets {
     private ImageSets() {}
 
     public static ImageSet read(Path data, int channels) throws IOException {
-        if (Files.isDirectory(data)) return ImageFolder.read(data, channels);
-        if (!Files.isRegularFile(data)) throw new IOException(data + ": no such file or folder (expected an IDX images file or a folder of class sub-folders)");
-        return IdxFiles.read(data);
+        return read(data, channels, null);
+    }
+
+    /**
+     * Reads images for a model with the given classes: IDX labels must lie in [0, count), class
+     * folders are mapped to the classes by name (see {@link ModelClasses#mapFolders}); null
+     * checks nothing. Never returns an empty set.
+     */
+    public static ImageSet read(Path data, int channels, ModelClasses classes) throws IOException {
+        if (Files.isDirectory(data)) return ImageFolder.read(data, channels, classes);
+        if (!Files.isRegularFile(data)) throw new DataException(data + ": no such file or folder (expected an IDX images file or a folder of class sub-folders)");
+        return IdxFiles.read(data, classes);
     }
 
     /**

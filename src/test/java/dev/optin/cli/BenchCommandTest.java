@@ -7,6 +7,7 @@ import dev.optin.export.PrunedModelExport;
 import dev.optin.format.ModelLoader;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
+import dev.optin.testing.ForkedCli;
 import dev.optin.testing.RandomModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,36 @@ class BenchCommandTest {
         List<JsonNode> r = new ArrayList<>();
         for (String line : out.split("\n")) if (!line.isBlank()) r.add(new ObjectMapper().readTree(line));
         return r;
+    }
+
+    @Test
+    void shapesBeyondMemoryAreRefusedBeforeRunning() {
+        // int overflow of the activations (was "error: -1814036480")
+        Run r = run("bench", "minilm", "--runtime", "engine", "--batch", "100000", "--seq", "512");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("optin: error: setting 100000x512").contains("Java heap");
+        // ONNX Runtime's native memory is not bounded by -Xmx: the machine's memory is the limit
+        r = run("bench", "minilm", "--runtime", "onnxruntime", "--batch", "1000000", "--seq", "512");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("optin: error: setting 1000000x512").contains("physical memory");
+        r = run("bench", tmp.resolve("nope").toString(), "--vs", "minilm", "--batch", "100000", "--seq", "512");
+        assertThat(r.code()).isEqualTo(1);
+        r = run("bench", "minilm", "--vs", "minilm", "--runtime", "engine", "--batch", "100000", "--seq", "512");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("setting 100000x512");
+    }
+
+    @Test
+    void hugeBatchInASmallHeapIsOneErrorLineNotOutOfMemory() throws Exception {
+        for (String runtime : List.of("engine", "onnxruntime")) {
+            // 4000x512 on MiniLM: ~80 GiB of activations; ORT's ~0.5 GiB of inputs alone exceed the 256 MiB heap
+            ForkedCli.Result r = ForkedCli.runWithHeap(tmp, ForkedCli.HEAP,
+                    new String[]{"bench", "minilm", "--runtime", runtime, "--batch", "4000", "--seq", "512"});
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+            assertThat(r.errorLines()).as(r.toString()).hasSize(1);
+            assertThat(r.errorLines().get(0)).contains("setting 4000x512")
+                    .containsAnyOf("Java heap", "physical memory").doesNotContain("out of memory");
+        }
     }
 
     @Test
