@@ -2,7 +2,7 @@ package dev.optin.bench;
 
 import dev.optin.export.OnnxExporter;
 import dev.optin.export.PrunedModelExport;
-import dev.optin.format.LoadedModel;
+import dev.optin.load.LoadedModel;
 import dev.optin.model.EncoderWeights;
 
 import java.io.IOException;

@@ -278,7 +278,7 @@ public final class ThroughputBench {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        dev.optin.format.LoadedModel m = dev.optin.format.ModelLoader.load(model);
+        dev.optin.load.LoadedModel m = dev.optin.load.ModelLoader.load(model);
         Path onnx = m.onnxPath();
         System.err.println("model: " + m.source() + "; Vector API kernels: " + Gemm.vectorized() + "; threads: " + threads);
         List<BenchResult> r = run(m.weights(), onnx, settings == null ? DEFAULT_SETTINGS : Setting.parseList(settings), threads, warmup, iters);

@@ -31,7 +31,7 @@ public final class VisionSpeedComparison {
 
     public static List<SpeedComparison.Speedup> measure(EncoderWeights pruned, Path prunedOnnx, EncoderWeights original, Path originalOnnx,
                                                         int batch, int threads, boolean engine, int[] tokensBefore, int warmup, int iters) {
-        VisionEmbeddings e = original.vision().embeddings();
+        PatchEmbeddings e = original.vision().embeddings();
         Setting s = new Setting(batch, e.tokens());
         Path tmpPruned = null, tmpOriginal = null;
         int previous = Parallel.threads();

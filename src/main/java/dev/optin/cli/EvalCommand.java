@@ -10,16 +10,16 @@ import dev.optin.data.ExampleReader;
 import dev.optin.data.Task;
 import dev.optin.eval.Evaluator;
 import dev.optin.eval.Predictions;
-import dev.optin.format.LoadedModel;
-import dev.optin.format.ModelLoader;
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
 import dev.optin.model.Encoder;
 import dev.optin.model.Masks;
-import dev.optin.pruning.ConsoleProgress;
-import dev.optin.pruning.Progress;
-import dev.optin.vision.ImageSet;
-import dev.optin.vision.ImageSets;
-import dev.optin.vision.ModelClasses;
-import dev.optin.vision.VisionEvaluation;
+import dev.optin.progress.ConsoleProgress;
+import dev.optin.progress.Progress;
+import dev.optin.data.image.ImageSet;
+import dev.optin.data.image.ImageSets;
+import dev.optin.data.image.ModelClasses;
+import dev.optin.eval.ImageEvaluation;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -124,7 +124,7 @@ public final class EvalCommand implements Callable<Integer> {
         for (int i = r[0]; i < r[1]; i++)
             if (images.labels()[i] < 0) throw new IllegalArgumentException(data + ": image " + i + " has no label");
         Encoder encoder = new Encoder(m.weights());
-        double acc = VisionEvaluation.accuracy(encoder, m.preprocessing(), images, r[0], r[1], Masks.ones(encoder.config()), batch);
+        double acc = ImageEvaluation.accuracy(encoder, m.preprocessing(), images, r[0], r[1], Masks.ones(encoder.config()), batch);
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Double> metrics = Map.of("accuracy", acc);
         if (json) {

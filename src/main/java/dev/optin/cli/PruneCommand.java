@@ -8,15 +8,15 @@ import dev.optin.data.Example;
 import dev.optin.data.Task;
 import dev.optin.engine.Parallel;
 import dev.optin.export.OutputDirectory;
-import dev.optin.format.LoadedModel;
-import dev.optin.format.ModelLoader;
-import dev.optin.format.vision.VisionOptions;
-import dev.optin.pruning.ConsoleProgress;
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
+import dev.optin.format.CheckpointOptions;
+import dev.optin.progress.ConsoleProgress;
 import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.OptinImportance;
 import dev.optin.pruning.OptinWeighting;
-import dev.optin.pruning.Progress;
+import dev.optin.progress.Progress;
 import dev.optin.pruning.Pruner;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -223,13 +223,13 @@ public final class PruneCommand implements Callable<Integer> {
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
         if (tokens != null && !ms.contains(Pruner.Method.OPTIN)) throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
         int channels = m.weights().vision().embeddings().channels();
-        dev.optin.vision.ModelClasses classes = dev.optin.vision.ModelClasses.of(m.weights().config());
-        dev.optin.vision.ImageSet calib = dev.optin.vision.ImageSets.read(data, channels, classes);
-        dev.optin.vision.ImageSet ev = eval != null ? dev.optin.vision.ImageSets.read(eval, channels, classes) : evalRange != null ? calib : null;
-        int[] cr = dev.optin.vision.ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
+        dev.optin.data.image.ModelClasses classes = dev.optin.data.image.ModelClasses.of(m.weights().config());
+        dev.optin.data.image.ImageSet calib = dev.optin.data.image.ImageSets.read(data, channels, classes);
+        dev.optin.data.image.ImageSet ev = eval != null ? dev.optin.data.image.ImageSets.read(eval, channels, classes) : evalRange != null ? calib : null;
+        int[] cr = dev.optin.data.image.ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
         int[] er = null;
         if (ev != null) {
-            er = dev.optin.vision.ImageSets.range(evalRange, ev.count(), "--eval-range");
+            er = dev.optin.data.image.ImageSets.range(evalRange, ev.count(), "--eval-range");
             if (evalLimit > 0) er[1] = (int) Math.min(er[1], er[0] + evalLimit);
             if (ev == calib && er[0] < cr[1] && cr[0] < er[1] && calibrationRange != null)
                 System.err.println("optin: warning: --calibration-range and --eval-range overlap");
@@ -243,7 +243,7 @@ public final class PruneCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** How to read vision checkpoints that do not describe themselves (see {@link VisionOptions}). */
+    /** How to read vision checkpoints that do not describe themselves (see {@link CheckpointOptions}). */
     static final class VisionCli {
         @Option(names = "--heads", paramLabel = "N", description = "attention heads per layer (timm and lucidrains state dicts: the fused qkv matrix does not tell)")
         int heads;
@@ -254,10 +254,10 @@ public final class PruneCommand implements Callable<Integer> {
         @Option(names = "--layer-norm-eps", paramLabel = "E", description = "layer norm epsilon (default: the layout's: config.json, timm 1e-6, lucidrains 1e-5)")
         float eps;
 
-        VisionOptions options() {
+        CheckpointOptions options() {
             if (heads < 0) throw new IllegalArgumentException("--heads must be positive, got " + heads);
             if (eps < 0 || !Float.isFinite(eps)) throw new IllegalArgumentException("--layer-norm-eps must be a finite positive number, got " + eps);
-            return new VisionOptions(heads, eps, floats(mean), floats(std));
+            return new CheckpointOptions(heads, eps, floats(mean), floats(std));
         }
 
         private static float[] floats(List<Float> l) {

@@ -6,22 +6,22 @@ import dev.optin.bench.SpeedComparison;
 import dev.optin.bench.VisionSpeedComparison;
 import dev.optin.export.OutputDirectory;
 import dev.optin.export.PrunedModelExport;
-import dev.optin.format.LoadedModel;
+import dev.optin.load.LoadedModel;
 import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
 import dev.optin.model.TokenReducedForward;
-import dev.optin.model.VisionEmbeddings;
-import dev.optin.pruning.ConsoleProgress;
-import dev.optin.pruning.Progress;
+import dev.optin.model.PatchEmbeddings;
+import dev.optin.progress.ConsoleProgress;
+import dev.optin.progress.Progress;
 import dev.optin.pruning.Pruner;
 import dev.optin.pruning.TokenSchedule;
 import dev.optin.report.HtmlReport;
 import dev.optin.report.PruneReport;
-import dev.optin.vision.ImageSet;
-import dev.optin.vision.VisionData;
-import dev.optin.vision.VisionEvaluation;
+import dev.optin.data.image.ImageSet;
+import dev.optin.data.image.ImageBatches;
+import dev.optin.eval.ImageEvaluation;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -66,7 +66,7 @@ final class VisionPruneJob {
      * @param inputs the files the caller read (data, eval, masks); the model's folder is added here
      */
     Path run(Data data, List<PruneJob.Run> runs, PruneJob.Settings s, Double tokensHeadsNeurons, Path out, boolean force, Path... inputs) throws IOException {
-        VisionEmbeddings emb = model.weights().vision().embeddings();
+        PatchEmbeddings emb = model.weights().vision().embeddings();
         int cFrom = data.calibrationRange()[0], cTo = data.calibrationRange()[1];
         if (cTo - cFrom < s.batch())
             throw new IllegalArgumentException("only " + (cTo - cFrom) + " calibration images: need at least one batch of " + s.batch() + " (--batch)");
@@ -91,9 +91,9 @@ final class VisionPruneJob {
                 if (tokens && tokensHeadsNeurons < run.fraction())
                     throw new IllegalArgumentException("--tokens " + tokensHeadsNeurons + " (the heads+neurons share) is below the budget " + run.fraction() + "; token reduction can only remove more");
                 int to = Math.min(cTo, cFrom + run.samples());
-                List<Batch> batches = VisionData.batches(data.calibration(), model.preprocessing(), emb, cFrom, to, s.batch());
+                List<Batch> batches = ImageBatches.batches(data.calibration(), model.preprocessing(), emb, cFrom, to, s.batch());
                 boolean labelled = Arrays.stream(data.calibration().labels(), cFrom, to).allMatch(y -> y >= 0);
-                List<int[]> labels = labelled && !s.labelFree() ? VisionData.labels(data.calibration(), cFrom, to, s.batch()) : null;
+                List<int[]> labels = labelled && !s.labelFree() ? ImageBatches.labels(data.calibration(), cFrom, to, s.batch()) : null;
                 double hn = tokens ? tokensHeadsNeurons : run.fraction();
                 Pruner.Options o = new Pruner.Options(run.method(), hn, null, s.tune(), s.seed(), s.weighting(), s.fast(), emb.tokens());
                 String key = run.method() + "/" + run.samples();
@@ -196,7 +196,7 @@ final class VisionPruneJob {
 
     private double accuracy(Masks m, int[] tokens, Data d) {
         int from = d.evalRange()[0], to = d.evalRange()[1];
-        return tokens == null ? VisionEvaluation.accuracy(encoder, model.preprocessing(), d.eval(), from, to, m, 64)
-                : VisionEvaluation.accuracyWithTokens(encoder, model.preprocessing(), d.eval(), from, to, m, tokens, 64);
+        return tokens == null ? ImageEvaluation.accuracy(encoder, model.preprocessing(), d.eval(), from, to, m, 64)
+                : ImageEvaluation.accuracyWithTokens(encoder, model.preprocessing(), d.eval(), from, to, m, tokens, 64);
     }
 }

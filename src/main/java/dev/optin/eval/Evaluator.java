@@ -9,7 +9,7 @@ import dev.optin.model.EncoderConfig;
 import dev.optin.model.ForwardResult;
 import dev.optin.model.Masks;
 import dev.optin.model.Pooling;
-import dev.optin.pruning.Progress;
+import dev.optin.progress.Progress;
 
 import java.util.ArrayList;
 import java.util.Iterator;

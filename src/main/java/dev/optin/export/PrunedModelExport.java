@@ -2,7 +2,7 @@ package dev.optin.export;
 
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
-import dev.optin.vision.ImagePreprocessing;
+import dev.optin.format.ImagePreprocessing;
 
 import java.io.IOException;
 import java.nio.file.Files;

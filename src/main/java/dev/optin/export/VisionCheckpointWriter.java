@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.optin.format.SafetensorsWriter;
 import dev.optin.model.*;
-import dev.optin.vision.ImagePreprocessing;
+import dev.optin.format.ImagePreprocessing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,7 +53,7 @@ public final class VisionCheckpointWriter {
 
     static ObjectNode config(EncoderWeights w, JsonNode source) {
         EncoderConfig c = w.config();
-        VisionEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.vision().embeddings();
         boolean deit = deit(w), teacher = w.vision().distillationHead() != null;
         String type = deit ? "deit" : "vit";
         ObjectNode j = source instanceof ObjectNode o && o.path("model_type").asText("").equals(type) ? o.deepCopy() : JSON.createObjectNode();
@@ -116,7 +116,7 @@ public final class VisionCheckpointWriter {
 
     static SafetensorsWriter tensors(EncoderWeights w) {
         EncoderConfig c = w.config();
-        VisionEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.vision().embeddings();
         int d = c.hidden(), p = e.patchSize();
         String base = deit(w) ? "deit." : "vit.";
         SafetensorsWriter st = new SafetensorsWriter().metadata("format", "pt");

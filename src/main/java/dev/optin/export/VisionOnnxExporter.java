@@ -30,10 +30,10 @@ public final class VisionOnnxExporter {
 
     public static ModelProto build(EncoderWeights w) {
         EncoderConfig c = w.config();
-        VisionWeights vw = w.vision();
+        VitWeights vw = w.vision();
         if (vw == null) throw new IllegalArgumentException("not a vision transformer");
         if (w.head() == null) throw new IllegalArgumentException("the vision exporter needs a classifier head");
-        VisionEmbeddings e = vw.embeddings();
+        PatchEmbeddings e = vw.embeddings();
         int d = c.hidden(), dh = c.headSize(), p = e.patchSize();
         TensorProto.DataType f32 = TensorProto.DataType.FLOAT;
         OnnxGraphBuilder g = new OnnxGraphBuilder();

@@ -56,7 +56,7 @@ public final class OnnxModelLoader {
      * The graph's real inputs (not initializers) as "name [d0,d1,…]", a symbolic dimension by its
      * name: what a message says the file takes when it is not the model a command expects.
      */
-    static List<String> describeInputs(Path onnx) {
+    public static List<String> describeInputs(Path onnx) {
         GraphProto g = parse(onnx).getGraph();
         Set<String> weights = new HashSet<>();
         for (TensorProto t : g.getInitializerList()) weights.add(t.getName());

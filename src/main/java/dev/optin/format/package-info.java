@@ -1,7 +1,7 @@
 /**
- * Checkpoints in and out of memory: safetensors (read, write, shards), Hugging Face folders and
- * configs, ONNX import, tokenizers, and the {@code ModelLoader} that turns a path into a
- * {@code LoadedModel}. Every reader bounds what a header or config may make it allocate and
- * fails with a {@code FormatException} naming the file.
+ * Checkpoint formats in and out of memory: safetensors (read, write, shards), Hugging Face
+ * folders and configs, ONNX import, tokenizers and image preprocessing configs. Every reader
+ * bounds what a header or config may make it allocate and fails with a {@code FormatException}
+ * naming the file.
  */
 package dev.optin.format;

@@ -11,7 +11,7 @@ public enum Architecture {
     /**
      * Vision transformer (ViT, DeiT, timm, lucidrains vit-pytorch): pre-LN blocks
      * x + attn(LN1(x)), x + ffn(LN2(x)), a final layer norm, heads on the CLS (and distillation)
-     * token. Layer 0's input comes from {@link VisionEmbeddings}, not from token ids.
+     * token. Layer 0's input comes from {@link PatchEmbeddings}, not from token ids.
      */
     VIT;
 

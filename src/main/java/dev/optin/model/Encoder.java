@@ -71,7 +71,7 @@ public final class Encoder {
     }
 
     private float[] embedImages(Batch batch) {
-        VisionEmbeddings e = weights.vision().embeddings();
+        PatchEmbeddings e = weights.vision().embeddings();
         if (batch.pixels == null) throw new IllegalArgumentException("a vision model needs images (Batch.images), the batch has token ids only");
         int P = e.pixelsPerImage(), n = batch.size();
         float[] flat = new float[n * P];

@@ -6,7 +6,7 @@ package dev.optin.model;
  * final layer norm and optional distillation head in vision.
  */
 public record EncoderWeights(EncoderConfig config, Embeddings embeddings, LayerWeights[] layers, ClassifierHead head,
-                             VisionWeights vision) {
+                             VitWeights vision) {
     public EncoderWeights {
         if (layers.length != config.layers()) throw new IllegalArgumentException("config says " + config.layers() + " layers, weights have " + layers.length);
         if ((vision != null) != config.architecture().preNorm())

@@ -1,5 +1,7 @@
 package dev.optin.pruning;
 
+import dev.optin.progress.Progress;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.optin.engine.Parallel;
 import dev.optin.model.Batch;

@@ -1,5 +1,7 @@
 package dev.optin.pruning;
 
+import dev.optin.progress.Progress;
+
 import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;

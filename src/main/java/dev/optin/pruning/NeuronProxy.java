@@ -1,5 +1,7 @@
 package dev.optin.pruning;
 
+import dev.optin.progress.Progress;
+
 import dev.optin.engine.Parallel;
 import dev.optin.model.Batch;
 import dev.optin.model.Capture;

@@ -12,7 +12,7 @@ import dev.optin.model.LayerWeights;
 import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.LayerProbe;
-import dev.optin.pruning.Progress;
+import dev.optin.progress.Progress;
 import dev.optin.testing.RandomModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.optin.export.HfCheckpointWriter;
 import dev.optin.export.PrunedModelExport;
-import dev.optin.format.ModelLoader;
+import dev.optin.load.ModelLoader;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
 import dev.optin.testing.ForkedCli;

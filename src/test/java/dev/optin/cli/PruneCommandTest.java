@@ -2,8 +2,8 @@ package dev.optin.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.optin.format.ModelLoader;
-import dev.optin.format.LoadedModel;
+import dev.optin.load.ModelLoader;
+import dev.optin.load.LoadedModel;
 import dev.optin.model.Encoder;
 import dev.optin.model.ForwardResult;
 import dev.optin.model.Masks;

@@ -6,13 +6,13 @@ import dev.optin.data.Datasets;
 import dev.optin.data.Example;
 import dev.optin.data.LabeledBatch;
 import dev.optin.data.Task;
-import dev.optin.format.LoadedModel;
-import dev.optin.format.ModelLoader;
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
 import dev.optin.model.Architecture;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.Masks;
-import dev.optin.pruning.Progress;
+import dev.optin.progress.Progress;
 import dev.optin.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 

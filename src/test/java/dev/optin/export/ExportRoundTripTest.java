@@ -2,8 +2,8 @@ package dev.optin.export;
 
 import ai.onnxruntime.*;
 import dev.optin.format.HfCheckpointLoader;
-import dev.optin.format.LoadedModel;
-import dev.optin.format.ModelLoader;
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
 import dev.optin.model.*;
 import dev.optin.testing.Fixtures;
 import dev.optin.testing.RandomModels;

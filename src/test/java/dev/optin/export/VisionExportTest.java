@@ -5,14 +5,14 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.optin.format.vision.LoadedVisionModel;
-import dev.optin.format.vision.VisionLoader;
-import dev.optin.format.vision.VisionOptions;
+import dev.optin.format.vit.LoadedVit;
+import dev.optin.format.vit.VitLoader;
+import dev.optin.format.CheckpointOptions;
 import dev.optin.model.*;
 import dev.optin.testing.Fixtures;
 import dev.optin.testing.RandomModels;
-import dev.optin.vision.IdxFiles;
-import dev.optin.vision.ImageSet;
+import dev.optin.data.image.IdxFiles;
+import dev.optin.data.image.ImageSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,14 +48,14 @@ class VisionExportTest {
 
     /** Exports, reloads and runs; returns the largest difference seen. */
     static double check(EncoderWeights w, Masks masks, float[] pixels, int n, Path dir, Path source,
-                        dev.optin.vision.ImagePreprocessing prep) throws Exception {
+                        dev.optin.format.ImagePreprocessing prep) throws Exception {
         Files.createDirectories(dir);
         EncoderWeights pruned = PrunedModelExport.writeInto(w, masks, dir, source, prep);
-        VisionEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.vision().embeddings();
         float[] expected = logits(new Encoder(w), masks, pixels, n);
         float[] ofPruned = logits(new Encoder(pruned), Masks.ones(pruned.config()), pixels, n);
 
-        LoadedVisionModel back = VisionLoader.load(dir, VisionOptions.defaults());
+        LoadedVit back = VitLoader.load(dir, CheckpointOptions.defaults());
         assertThat(back.weights().config().headsPerLayer()).containsExactly(pruned.config().headsPerLayer());
         assertThat(back.weights().config().intermediatePerLayer()).containsExactly(pruned.config().intermediatePerLayer());
         float[] reloaded = logits(new Encoder(back.weights()), Masks.ones(back.weights().config()), pixels, n);
@@ -74,13 +74,13 @@ class VisionExportTest {
     }
 
     static float[] logits(Encoder enc, Masks m, float[] pixels, int n) {
-        VisionEmbeddings e = enc.weights().vision().embeddings();
+        PatchEmbeddings e = enc.weights().vision().embeddings();
         Masks[] by = new Masks[n];
         Arrays.fill(by, m);
         return enc.run(e.batch(n), by, 0, e.embed(pixels, n), Capture.NONE).logits;
     }
 
-    static float[] ort(Path onnx, float[] pixels, int n, VisionEmbeddings e) throws Exception {
+    static float[] ort(Path onnx, float[] pixels, int n, PatchEmbeddings e) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession s = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
              OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[]{n, e.channels(), e.imageHeight(), e.imageWidth()});
@@ -133,12 +133,12 @@ class VisionExportTest {
     @Test
     void vitFmnistPrunedExportEqualsTheMaskedModel() throws Exception {
         Path src = Fixtures.require("vit-fmnist");
-        LoadedVisionModel m = VisionLoader.load(src, VisionOptions.defaults());
+        LoadedVit m = VitLoader.load(src, CheckpointOptions.defaults());
         JsonNode exp = new ObjectMapper().readTree(src.resolve("expected.json").toFile());
         int n = 8;
         byte[] b = new byte[n * 784];
         for (int i = 0; i < n; i++) for (int j = 0; j < 784; j++) b[i * 784 + j] = (byte) exp.get("pixels_uint8").get(i).get(j).asInt();
-        float[] px = m.preprocessing().apply(new ImageSet(n, 1, 28, 28, b, new int[n], null), 0, n);
+        float[] px = new ImageSet(n, 1, 28, 28, b, new int[n], null).pixelValues(m.preprocessing(), 0, n);
         Path out = tmp.resolve("fmnist");
         Files.createDirectories(out);
         double max = check(m.weights(), degenerate(m.weights().config()), px, n, out, src, m.preprocessing());
@@ -158,11 +158,11 @@ class VisionExportTest {
     void lucidrainsMnistPrunedExportEqualsTheMaskedModel() throws Exception {
         Path pt = Fixtures.require("vit-mnist-researchase/vit_mnist_gpu.pt");
         Path mnist = Fixtures.require("mnist/t10k-images-idx3-ubyte.gz");
-        VisionOptions o = VisionOptions.heads(4).withNormalisation(new float[]{0.1307f}, new float[]{0.3081f});
-        LoadedVisionModel m = VisionLoader.load(pt, o);
+        CheckpointOptions o = CheckpointOptions.heads(4).withNormalisation(new float[]{0.1307f}, new float[]{0.3081f});
+        LoadedVit m = VitLoader.load(pt, o);
         assertThat(m.weights().config().headSize() * 4).isNotEqualTo(m.weights().config().hidden());
         ImageSet test = IdxFiles.read(mnist).slice(0, 8);
-        float[] px = m.preprocessing().apply(test, 0, 8);
+        float[] px = test.pixelValues(m.preprocessing(), 0, 8);
         Path out = tmp.resolve("lucidrains");
         Files.createDirectories(out);
         EncoderWeights w = m.weights();
@@ -172,9 +172,9 @@ class VisionExportTest {
         assertThat(cfg.get("attention_head_size").asInt()).isEqualTo(64);
         assertThat(cfg.get("qkv_bias").asBoolean()).isFalse();
         // the generated preprocessor config carries the given normalisation: the folder alone evaluates the same
-        LoadedVisionModel back = VisionLoader.load(out, VisionOptions.defaults());
+        LoadedVit back = VitLoader.load(out, CheckpointOptions.defaults());
         assertThat(back.preprocessing().mean()).containsExactly(0.1307f);
         assertThat(back.preprocessing().std()).containsExactly(0.3081f);
-        assertThat(back.preprocessing().apply(test, 0, 8)).containsExactly(px);
+        assertThat(test.pixelValues(back.preprocessing(), 0, 8)).containsExactly(px);
     }
 }

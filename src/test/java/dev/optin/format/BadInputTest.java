@@ -1,5 +1,7 @@
 package dev.optin.format;
 
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.optin.testing.Fixtures;

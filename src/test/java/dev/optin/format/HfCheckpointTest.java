@@ -1,5 +1,8 @@
 package dev.optin.format;
 
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.optin.model.*;

@@ -1,5 +1,8 @@
 package dev.optin.format;
 
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;

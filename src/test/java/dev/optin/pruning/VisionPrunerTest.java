@@ -1,5 +1,7 @@
 package dev.optin.pruning;
 
+import dev.optin.progress.Progress;
+
 import dev.optin.model.*;
 import dev.optin.testing.RandomModels;
 import org.junit.jupiter.api.Test;

@@ -41,7 +41,7 @@ public final class RandomModels {
         int d = hidden, pre = distilled ? 2 : 1, tokens = pre + (image / patch) * (image / patch);
         EncoderConfig c = EncoderConfig.uniform(Architecture.VIT, layers, hidden, heads, intermediate, 0, tokens, 0,
                 1e-6f, Activation.GELU, 0, numLabels, null);
-        VisionEmbeddings e = new VisionEmbeddings(channels, image, image, patch, lin(r, d, channels * patch * patch, 0.3f),
+        PatchEmbeddings e = new PatchEmbeddings(channels, image, image, patch, lin(r, d, channels * patch * patch, 0.3f),
                 rand(r, d, 0.5f), distilled ? rand(r, d, 0.5f) : null, rand(r, tokens * d, 0.2f));
         LayerWeights[] ls = new LayerWeights[layers];
         for (int l = 0; l < layers; l++) {
@@ -50,12 +50,12 @@ public final class RandomModels {
                     lin(r, intermediate, d, s), lin(r, d, intermediate, s(intermediate)), norm(r, d));
         }
         ClassifierHead head = new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, lin(r, numLabels, d, s(d)));
-        return new EncoderWeights(c, null, ls, head, new VisionWeights(e, norm(r, d), distilled ? lin(r, numLabels, d, s(d)) : null));
+        return new EncoderWeights(c, null, ls, head, new VitWeights(e, norm(r, d), distilled ? lin(r, numLabels, d, s(d)) : null));
     }
 
     /** count random images (pixel_values, roughly normalised) for a vision model. */
     public static Batch images(Random r, EncoderWeights vit, int count) {
-        VisionEmbeddings e = vit.vision().embeddings();
+        PatchEmbeddings e = vit.vision().embeddings();
         float[][] px = new float[count][];
         for (int i = 0; i < count; i++) px[i] = rand(r, e.pixelsPerImage(), 1f);
         return Batch.images(px, e.tokens());

@@ -1,0 +1,6 @@
+/**
+ * From a path (a Hugging Face folder, an ONNX file, a PyTorch state dict, or a built-in name such
+ * as {@code minilm}) to a {@code LoadedModel}: weights, tokenizer or image preprocessing, and where
+ * they came from. The one place that knows every format and family.
+ */
+package dev.optin.load;
