@@ -18,6 +18,7 @@
  *
  * <p>Reproducers of findings against parsers not yet fixed live in
  * {@code src/test/resources/dev/optin/fuzz/findings/} (outside the regression corpus, so {@code mvn test}
- * stays green); {@link dev.optin.fuzz.FindingsReplay} replays them on demand ({@code -Doptin.fuzz.findings=true}).
+ * stays green); {@link dev.optin.fuzz.FindingsReplayTest} replays them on demand
+ * ({@code mvn test -Dtest=FindingsReplayTest -Doptin.fuzz.findings=true}).
  */
 package dev.optin.fuzz;

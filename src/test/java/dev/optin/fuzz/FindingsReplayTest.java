@@ -17,24 +17,30 @@ import java.util.stream.Stream;
  * is fixed (normal return or a documented exception, see {@link FuzzExpectations}). Off in a plain
  * {@code mvn test}, because the findings against parsers not yet fixed fail on purpose:
  * <pre>
- * mvn test -Dtest=FindingsReplay -Doptin.fuzz.findings=true          # src/test/resources/dev/optin/fuzz/findings/
- * mvn test -Dtest=FindingsReplay -Doptin.fuzz.findings=target/fuzz   # what .ci/fuzz just found
+ * mvn test -Dtest=FindingsReplayTest -Doptin.fuzz.findings=true          # src/test/resources/dev/optin/fuzz/findings/
+ * mvn test -Dtest=FindingsReplayTest -Doptin.fuzz.findings=target/fuzz   # what .ci/fuzz just found
  * </pre>
  * A finding's target is named by its folders: {@code findings/<Class>/<method>/<file>}, or
  * {@code target/fuzz/<Class>#<method>/crash-*} as .ci/fuzz leaves them. Once a finding passes, move it
  * into the regression corpus, {@code src/test/resources/dev/optin/fuzz/<Class>Inputs/<method>/}.
  */
 @EnabledIfSystemProperty(named = "optin.fuzz.findings", matches = ".+")
-class FindingsReplay {
+class FindingsReplayTest {
     @TestFactory
     Stream<DynamicTest> findings() throws IOException {
         String where = System.getProperty("optin.fuzz.findings");
         Path root = where.equals("true") ? Path.of("src/test/resources/dev/optin/fuzz/findings") : Path.of(where);
         List<Path> files;
         try (Stream<Path> s = Files.walk(root)) {
-            files = s.filter(Files::isRegularFile).filter(FindingsReplay::isInput).sorted().toList();
+            files = s.filter(Files::isRegularFile).filter(FindingsReplayTest::isInput).sorted().toList();
         }
-        return files.stream().map(f -> DynamicTest.dynamicTest(root.relativize(f).toString(), () -> replay(f)));
+        return files.stream().map(f -> DynamicTest.dynamicTest(root.relativize(f).toString(), () -> {
+            try {
+                replay(f);
+            } catch (Throwable t) {   // name the reproducer: surefire's summary shows only the factory's name
+                throw new AssertionError(root.relativize(f) + ": " + t, t);
+            }
+        }));
     }
 
     private static boolean isInput(Path f) {
@@ -56,6 +62,8 @@ class FindingsReplay {
         try {
             m.invoke(ctor.newInstance(), (Object) Files.readAllBytes(f));
         } catch (InvocationTargetException e) {
+            // JUnit aborts the whole run on an OutOfMemoryError: report it as this finding's failure instead
+            if (e.getCause() instanceof OutOfMemoryError oom) throw new AssertionError("parser ran out of memory: " + oom, oom);
             throw e.getCause();
         }
     }
