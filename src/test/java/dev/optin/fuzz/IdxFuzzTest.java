@@ -1,7 +1,7 @@
 package dev.optin.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.optin.vision.IdxFiles;
+import dev.optin.data.image.IdxFiles;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Path;

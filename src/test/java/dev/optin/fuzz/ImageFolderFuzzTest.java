@@ -1,8 +1,8 @@
 package dev.optin.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.optin.vision.ImageFolder;
-import dev.optin.vision.ImagePreprocessing;
+import dev.optin.data.image.ImageFolder;
+import dev.optin.format.ImagePreprocessing;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Path;

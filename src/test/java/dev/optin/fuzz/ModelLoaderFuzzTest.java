@@ -2,9 +2,9 @@ package dev.optin.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.optin.export.HfCheckpointWriter;
-import dev.optin.format.LoadedModel;
-import dev.optin.format.ModelLoader;
-import dev.optin.format.vision.VisionOptions;
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
+import dev.optin.format.CheckpointOptions;
 import dev.optin.testing.RandomModels;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,7 +36,7 @@ class ModelLoaderFuzzTest {
     @Timeout(10)
     void stateDict(byte[] data) {
         Path f = Scratch.write(Scratch.dir("state-dict"), "vit.safetensors", data);
-        FuzzExpectations.run(() -> { try (LoadedModel m = ModelLoader.load(f.toString(), VisionOptions.heads(1))) { m.weights(); } });
+        FuzzExpectations.run(() -> { try (LoadedModel m = ModelLoader.load(f.toString(), CheckpointOptions.heads(1))) { m.weights(); } });
     }
 
     static Path tinyBertFolder() {

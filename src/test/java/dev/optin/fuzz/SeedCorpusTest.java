@@ -1,16 +1,16 @@
 package dev.optin.fuzz;
 
 import dev.optin.format.HfConfig;
-import dev.optin.format.LoadedModel;
-import dev.optin.format.ModelLoader;
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
 import dev.optin.format.OnnxModelLoader;
 import dev.optin.format.Safetensors;
-import dev.optin.format.vision.StateDict;
-import dev.optin.format.vision.TorchCheckpoint;
-import dev.optin.format.vision.VisionOptions;
-import dev.optin.vision.IdxFiles;
-import dev.optin.vision.ImageFolder;
-import dev.optin.vision.ImagePreprocessing;
+import dev.optin.format.torch.StateDict;
+import dev.optin.format.torch.TorchCheckpoint;
+import dev.optin.format.CheckpointOptions;
+import dev.optin.data.image.IdxFiles;
+import dev.optin.data.image.ImageFolder;
+import dev.optin.format.ImagePreprocessing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,7 +108,7 @@ class SeedCorpusTest {
             assertThat(m.weights().config().vocabSize()).isEqualTo(8);
         }
         try (LoadedModel m = ModelLoader.load(file("vit.safetensors", "ModelLoaderFuzzTestInputs/stateDict/timm-vit.safetensors").toString(),
-                VisionOptions.heads(1))) {
+                CheckpointOptions.heads(1))) {
             assertThat(m.weights().config().hidden()).isEqualTo(4);
         }
     }

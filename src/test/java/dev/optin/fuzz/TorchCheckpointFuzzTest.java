@@ -1,7 +1,7 @@
 package dev.optin.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.optin.format.vision.TorchCheckpoint;
+import dev.optin.format.torch.TorchCheckpoint;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
