@@ -29,7 +29,10 @@ public record ImagePreprocessing(int channels, int height, int width, boolean re
         }
         boolean resize = n.path("do_resize").asBoolean(true);
         if (n.has("size") && n.get("size").has("height")) {
-            int h = n.get("size").get("height").asInt(), w = n.get("size").get("width").asInt();
+            JsonNode hn = n.get("size").get("height"), wn = n.get("size").get("width");
+            if (!hn.canConvertToInt() || wn == null || !wn.canConvertToInt())
+                throw new IOException(json + ": size must give an integer height and width, got " + n.get("size"));
+            int h = hn.asInt(), w = wn.asInt();
             if (h != height || w != width)
                 throw new IOException(json + ": size " + h + "x" + w + " differs from the model's image size " + height + "x" + width);
         }

@@ -15,21 +15,22 @@ import java.util.stream.Stream;
 /**
  * Replays fuzzing findings through their fuzz target, each one a test that passes once the parser
  * is fixed (normal return or a documented exception, see {@link FuzzExpectations}). Off in a plain
- * {@code mvn test}, because the findings against parsers not yet fixed fail on purpose:
+ * {@code mvn test}, because new findings fail on purpose until they are fixed:
  * <pre>
- * mvn test -Dtest=FindingsReplayTest -Doptin.fuzz.findings=true          # src/test/resources/dev/optin/fuzz/findings/
  * mvn test -Dtest=FindingsReplayTest -Doptin.fuzz.findings=target/fuzz   # what .ci/fuzz just found
+ * mvn test -Dtest=FindingsReplayTest -Doptin.fuzz.findings=&lt;folder&gt;     # findings/&lt;Class&gt;/&lt;method&gt;/&lt;file&gt;
  * </pre>
- * A finding's target is named by its folders: {@code findings/<Class>/<method>/<file>}, or
+ * A finding's target is named by its folders: {@code <Class>/<method>/<file>}, or
  * {@code target/fuzz/<Class>#<method>/crash-*} as .ci/fuzz leaves them. Once a finding passes, move it
- * into the regression corpus, {@code src/test/resources/dev/optin/fuzz/<Class>Inputs/<method>/}.
+ * into the regression corpus, {@code src/test/resources/dev/optin/fuzz/<Class>Inputs/<method>/finding-*}
+ * (every finding so far is there, see docs/fuzzing.md), which every {@code mvn test} replays.
  */
 @EnabledIfSystemProperty(named = "optin.fuzz.findings", matches = ".+")
 class FindingsReplayTest {
     @TestFactory
     Stream<DynamicTest> findings() throws IOException {
         String where = System.getProperty("optin.fuzz.findings");
-        Path root = where.equals("true") ? Path.of("src/test/resources/dev/optin/fuzz/findings") : Path.of(where);
+        Path root = where.equals("true") ? Path.of("target/fuzz") : Path.of(where);
         List<Path> files;
         try (Stream<Path> s = Files.walk(root)) {
             files = s.filter(Files::isRegularFile).filter(FindingsReplayTest::isInput).sorted().toList();

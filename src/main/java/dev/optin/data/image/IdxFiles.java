@@ -83,7 +83,14 @@ public final class IdxFiles {
 
     private static DataInputStream open(Path p) throws IOException {
         InputStream raw = new BufferedInputStream(Files.newInputStream(p), 1 << 16);
-        return new DataInputStream(gzipped(p) ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw);
+        if (!gzipped(p)) return new DataInputStream(raw);
+        try {
+            // the constructor reads the gzip header: a file cut inside it fails here
+            return new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16));
+        } catch (EOFException | ZipException e) {
+            raw.close();
+            throw corrupt(p, e);
+        }
     }
 
     private static int readHeader(DataInputStream in, Path p) throws IOException {

@@ -70,11 +70,14 @@ public final class TorchCheckpoint {
         ZipFile opened;
         try {
             opened = new ZipFile(file.toFile());
-        } catch (ZipException e) {
-            throw new IOException(file + ": not a readable zip archive (" + e.getMessage() + "); truncated or not a PyTorch checkpoint", e);
+        } catch (ZipException | EOFException e) {
+            throw new IOException(file + ": not a readable zip archive (" + (e.getMessage() == null ? "ends inside its directory" : e.getMessage())
+                    + "); truncated or not a PyTorch checkpoint", e);
         }
         try (ZipFile zip = opened) {
             return read(file, zip, budget);
+        } catch (EOFException | ZipException e) {
+            throw new IOException(file + ": truncated or corrupt zip entry" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
         } catch (RuntimeException e) {
             // a structure the checks below did not foresee: still one line naming the file, never a bare exception name
             throw new IOException(file + ": malformed PyTorch checkpoint (" + e.getClass().getSimpleName()
