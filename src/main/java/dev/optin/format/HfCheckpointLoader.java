@@ -61,6 +61,7 @@ public final class HfCheckpointLoader {
         final EncoderConfig c;
         final TensorSource src;
         final String cfg;
+        final java.util.Set<String> used = new java.util.HashSet<>();
         String prefix;
 
         Reader(EncoderConfig c, TensorSource src, String cfg) { this.c = c; this.src = src; this.cfg = cfg; }
@@ -84,7 +85,25 @@ public final class HfCheckpointLoader {
             EncoderConfig config = head == null ? HfConfig.withLabels(c, 0, List.of()) : c;
             if (head != null && head.out().out != c.numLabels())
                 throw new FormatException(src.fileOf("classifier") + ": classifier has " + head.out().out + " outputs, " + cfg + " says " + c.numLabels() + " labels");
+            checkNothingLeftInTheEncoder(distil);
             return new EncoderWeights(config, emb, layers, head);
+        }
+
+        /**
+         * Refuses encoder tensors the model would not use (e.g. relative position biases of a variant
+         * this layout does not implement): running without them would give wrong outputs silently.
+         * Heads, poolers and pre-training heads outside the encoder may be left unused.
+         */
+        void checkNothingLeftInTheEncoder(boolean distil) {
+            String[] roots = {prefix + "embeddings.", prefix + (distil ? "transformer." : "encoder.")};
+            java.util.List<String> unused = new java.util.ArrayList<>();
+            for (String n : src.names())
+                if (!used.contains(n) && !n.endsWith("position_ids") && (n.startsWith(roots[0]) || n.startsWith(roots[1]))) unused.add(n);
+            if (unused.isEmpty()) return;
+            java.util.Collections.sort(unused);
+            throw new FormatException(src.fileOf(unused.get(0)) + ": " + unused.size() + " encoder tensor(s) the " + c.architecture()
+                    + " layout does not use, e.g. " + unused.subList(0, Math.min(3, unused.size()))
+                    + "; the checkpoint is a variant optin does not implement (its outputs would be wrong)");
         }
 
         /** Compares the config's layer count with the layer indices that checkpoint tensor names carry. */
@@ -172,6 +191,7 @@ public final class HfCheckpointLoader {
             // a fully pruned layer may store its empty attention/FFN tensors or leave them out
             if (shape == null && Arrays.stream(expected).anyMatch(x -> x == 0)) return new float[0];
             if (shape == null) throw new FormatException(describeSource() + ": missing tensor " + name);
+            used.add(name);
             if (!Arrays.equals(shape, expected))
                 throw new FormatException(src.fileOf(name) + ": " + name + " has shape " + Arrays.toString(shape) + ", " + cfg
                         + " implies " + Arrays.toString(expected));

@@ -55,8 +55,12 @@ public record ImagePreprocessing(int channels, int height, int width, boolean re
         float[] r = new float[channels];
         if (a == null || a.isNull()) { Arrays.fill(r, dflt); return r; }
         if (a.isNumber()) { Arrays.fill(r, (float) a.asDouble()); return r; }
+        if (!a.isArray()) throw new IOException(json + ": " + what + " must be a number or an array of numbers, got " + a);
         if (a.size() != channels) throw new IOException(json + ": " + what + " has " + a.size() + " values for " + channels + " channels");
-        for (int c = 0; c < channels; c++) r[c] = (float) a.get(c).asDouble();
+        for (int c = 0; c < channels; c++) {
+            if (!a.get(c).isNumber()) throw new IOException(json + ": " + what + " must hold numbers, got " + a);
+            r[c] = (float) a.get(c).asDouble();
+        }
         return r;
     }
 

@@ -72,7 +72,9 @@ public final class ModelLoader {
         } catch (IOException e) {
             throw new FormatException(e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new FormatException(p + ": " + e.getMessage(), e);
+            // name the file once: the layouts' messages often start with it already
+            String m = String.valueOf(e.getMessage());
+            throw new FormatException(m.startsWith(p.toString()) ? m : p + ": " + m, e);
         }
     }
 

@@ -97,6 +97,36 @@ class HostileConfigTest {
     }
 
     @Test
+    void encoderTensorsTheModelWouldNotUseAreRefused() throws IOException {
+        Path folder = bert("extra", 3, w -> {}, c -> {});
+        Path st = folder.resolve("model.safetensors");
+        appendTensor(st, "bert.encoder.layer.1.attention.self.distance_embedding.weight", 4);
+        assertThatThrownBy(() -> HfCheckpointLoader.load(folder)).isInstanceOf(FormatException.class)
+                .hasMessageStartingWith("model.safetensors: 1 encoder tensor(s) the BERT layout does not use, e.g. "
+                        + "[bert.encoder.layer.1.attention.self.distance_embedding.weight]");
+        Path other = bert("pretraining-head", 3, w -> {}, c -> {});
+        appendTensor(other.resolve("model.safetensors"), "cls.predictions.bias", 4);   // outside the encoder: allowed
+        assertThat(HfCheckpointLoader.load(other).config().layers()).isEqualTo(3);
+    }
+
+    /** Rewrites a safetensors file with one more F32 tensor of n zeros at the end of its data. */
+    static void appendTensor(Path file, String name, int n) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int headerLength = (int) b.getLong(0);
+        ObjectNode header = (ObjectNode) new ObjectMapper().readTree(new String(all, 8, headerLength, java.nio.charset.StandardCharsets.UTF_8));
+        long end = all.length - 8 - headerLength;
+        ObjectNode t = header.putObject(name);
+        t.put("dtype", "F32");
+        t.putArray("shape").add(n);
+        t.putArray("data_offsets").add(end).add(end + 4L * n);
+        byte[] h = header.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(8 + h.length + (int) end + 4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putLong(h.length).put(h).put(all, 8 + headerLength, (int) end);
+        Files.write(file, out.array());
+    }
+
+    @Test
     void nonFiniteWeightsAreRefusedNamingTheTensor() throws IOException {
         Path nan = bert("nan", 3, w -> w.layers()[1].ffnIn().weight[5] = Float.NaN, c -> {});
         assertThatThrownBy(() -> HfCheckpointLoader.load(nan)).isInstanceOf(FormatException.class)

@@ -45,7 +45,8 @@ public final class IdxFiles {
             int magic = readHeader(in, images);
             if (magic != IMAGES_MAGIC) throw new DataException(images + ": bad IDX magic " + String.format("0x%08x", magic) + " (images need 0x00000803: uint8, 3 dimensions)");
             n = readInt(in, images); rows = readInt(in, images); cols = readInt(in, images);
-            if (n < 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE - 8)
+            // rows·cols and then n·(rows·cols), each below 2^62: the check itself cannot overflow
+            if (n < 0 || rows <= 0 || cols <= 0 || (long) rows * cols > Integer.MAX_VALUE || (long) n * ((long) rows * cols) > Integer.MAX_VALUE - 8)
                 throw new DataException(images + ": implausible IDX dimensions " + n + "x" + rows + "x" + cols);
             if (n == 0) throw new DataException(images + ": the IDX file holds no images (its header announces 0)");
             String what = n + " images of " + rows + "x" + cols;
@@ -119,6 +120,7 @@ public final class IdxFiles {
      * chunk, so a lying header costs what the stream really holds, not what it announces.
      */
     private static byte[] readData(DataInputStream in, Path p, long headerBytes, long bytes, String what) throws IOException {
+        if (bytes < 0) throw new IllegalStateException("negative size " + bytes + " for " + p);   // callers check their products
         boolean gz = gzipped(p);
         if (!gz) {
             long have = Files.size(p) - headerBytes;
@@ -127,6 +129,9 @@ public final class IdxFiles {
             if (have > bytes)
                 throw new DataException(p + ": " + (have - bytes) + " bytes after the " + what + " its header announces (not an IDX file, or a wrong header)");
         }
+        if (bytes > Integer.MAX_VALUE - 8)
+            throw new DataException(p + ": the header announces " + what + " (" + MemoryBudget.format(bytes)
+                    + "), more than one data set may hold (2 GiB); split the file");
         if (bytes > MemoryBudget.heap())
             throw new DataException(p + ": the header announces " + what + " (" + MemoryBudget.format(bytes) + "), more than the "
                     + MemoryBudget.format(MemoryBudget.heap()) + " Java heap (raise -Xmx through OPTIN_JAVA_OPTS)");

@@ -1,0 +1,26 @@
+package dev.optin.cli;
+
+import dev.optin.testing.Fixtures;
+import dev.optin.testing.ForkedCli;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Errors (not only exceptions) reach the user as one line: no raw stack trace, exit code 1. */
+class ErrorReportingTest {
+    @TempDir Path dir;
+
+    @Test
+    void outOfMemoryIsOneLineWithAHint() throws Exception {
+        // the 90 MB checkpoint cannot be read into a 48 MB heap: a real OutOfMemoryError, not a bounded refusal
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        ForkedCli.Result r = ForkedCli.runWithHeap(dir, "-Xmx48m", "inspect", model);
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+        assertThat(r.errorLines()).as(r.toString()).hasSize(1)
+                .allMatch(l -> l.startsWith("optin: error: out of memory (raise -Xmx through OPTIN_JAVA_OPTS)"));
+        assertThat(r.stderr()).as(r.toString()).doesNotContain("\tat ").doesNotContain("Exception in thread");
+    }
+}
