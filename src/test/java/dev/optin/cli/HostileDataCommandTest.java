@@ -181,21 +181,6 @@ class HostileDataCommandTest {
 
     /** A PNG signature and an IHDR chunk announcing width x height (valid CRC), nothing more. */
     static byte[] pngHeader(int width, int height) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(b);
-        d.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        ByteArrayOutputStream chunk = new ByteArrayOutputStream();
-        DataOutputStream c = new DataOutputStream(chunk);
-        c.writeBytes("IHDR");
-        c.writeInt(width);
-        c.writeInt(height);
-        c.write(new byte[]{8, 0, 0, 0, 0});
-        byte[] typeAndData = chunk.toByteArray();
-        d.writeInt(typeAndData.length - 4);
-        d.write(typeAndData);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(typeAndData);
-        d.writeInt((int) crc.getValue());
-        return b.toByteArray();
+        return dev.optin.data.image.HostileImageDataTest.pngHeader(width, height);
     }
 }

@@ -95,20 +95,18 @@ public final class IdxFiles {
     }
 
     private static int readHeader(DataInputStream in, Path p) throws IOException {
-        try {
-            return in.readInt();
-        } catch (EOFException e) {
-            throw new DataException(p + ": file too short for an IDX header");
-        } catch (ZipException e) {
-            throw corrupt(p, e);
-        }
+        return readInt(in, p, "file too short for an IDX header");
     }
 
     private static int readInt(DataInputStream in, Path p) throws IOException {
+        return readInt(in, p, "truncated IDX header");
+    }
+
+    private static int readInt(DataInputStream in, Path p, String whenShort) throws IOException {
         try {
             return in.readInt();
         } catch (EOFException e) {
-            throw new DataException(p + ": truncated IDX header");
+            throw new DataException(p + ": " + whenShort);
         } catch (ZipException e) {
             throw corrupt(p, e);
         }

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * gzip, empty sets, labels outside the model's classes, class folders that are not the model's.
  * Every refusal is a {@link DataException} naming the file, raised before the large allocation.
  */
-class HostileImageDataTest {
+public class HostileImageDataTest {
     @TempDir Path dir;
 
     static final ModelClasses TEN = new ModelClasses(10, null);
@@ -42,7 +42,7 @@ class HostileImageDataTest {
     }
 
     /** A PNG of only a signature and an IHDR chunk (valid CRC) announcing width × height, 8-bit grey. */
-    static byte[] pngHeader(int width, int height) throws IOException {
+    public static byte[] pngHeader(int width, int height) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(b);
         d.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
