@@ -102,8 +102,9 @@ class VisionPruneCommandTest {
                 "--flops", "0.6", "--out", dir.resolve("y").toString(), "-q");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--tokens").contains("optin");
-        r = run("prune", pt.toString(), "--heads", "4", "--data", mnist.toString(), "--latency", "0.6", "--out", dir.resolve("z").toString(), "-q");
+        r = run("prune", pt.toString(), "--heads", "4", "--data", mnist.toString(), "--latency", "0.6", "--latency-shape", "1x128",
+                "--out", dir.resolve("z").toString(), "-q");
         assertThat(r.code()).isNotZero();
-        assertThat(r.err()).contains("--flops");
+        assertThat(r.err()).contains("--latency-shape").contains("tokens");
     }
 }
