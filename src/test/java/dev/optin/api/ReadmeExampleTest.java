@@ -1,5 +1,6 @@
 package dev.optin.api;
 
+import dev.optin.cli.Main;
 import dev.optin.report.RunReport;
 import dev.optin.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class ReadmeExampleTest {
         Path model = Fixtures.require("minilm-l6-sst2"), train = Fixtures.require("sst2/train.tsv"), dev = Fixtures.require("sst2/dev.tsv");
         RunReport r = ReadmeExample.run(model, train, dev, dir.resolve("api"));
         assertThat(r.macs().ratio()).isLessThanOrEqualTo(0.5);
-        int code = dev.optin.cli.Main.execute("prune", model.toString(), "--data", train.toString(), "--method", "magnitude",
+        int code = Main.execute("prune", model.toString(), "--data", train.toString(), "--method", "magnitude",
                 "--flops", "0.5", "--samples", "64", "--eval", dev.toString(), "--eval-limit", "64", "--out", dir.resolve("cli").toString(), "--no-speed", "-q");
         assertThat(code).isZero();
         for (String f : List.of("masks.json", "model.safetensors"))
