@@ -1,14 +1,18 @@
 package dev.optin.cli;
 
-import dev.optin.bench.SpeedComparison;
+import dev.optin.api.Optin;
+import dev.optin.api.OptinModel;
+import dev.optin.api.PruneRequest;
+import dev.optin.api.PruneResult;
+import dev.optin.api.TextWorkload;
 import dev.optin.data.Example;
 import dev.optin.data.Task;
 import dev.optin.export.OutputDirectory;
-import dev.optin.load.LoadedModel;
 import dev.optin.load.ModelLoader;
-import dev.optin.pruning.OptinWeighting;
+import dev.optin.progress.ConsoleProgress;
+import dev.optin.progress.Progress;
 import dev.optin.pruning.Pruner;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.optin.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -68,15 +72,15 @@ public final class DemoCommand implements Callable<Integer> {
         OutputDirectory.check(out, true);   // before the model is resolved
         PrintStream o = out();
         o.println("optin demo: all-MiniLM-L6-v2 (Maven Central), label-free OPTIN to " + Math.round(flops * 100) + "% of the MACs");
-        try (LoadedModel m = ModelLoader.load(ModelLoader.MINILM)) {
-            PruneJob job = new PruneJob(m, System.err, quiet);
+        try (OptinModel m = Optin.load(ModelLoader.MINILM)) {
             List<Example> calib = all.subList(0, calibration), held = all.subList(calibration, all.size());
             // one batch may not exceed the calibration set (the demo has no --batch)
-            PruneJob.Settings s = new PruneJob.Settings(Task.TEXT, Math.min(32, calibration), 0, false, !exact, OptinWeighting.COST_NORMALIZED,
-                    false, 1, 0, !noSpeed, null);
-            job.run(new ArrayList<>(calib), new ArrayList<>(held),
-                    List.of(new PruneJob.Run(Pruner.Method.OPTIN, flops, false, null, calibration)), s, out, true);
-            table(o, job.lastReport, job.outcomes.get(0).speed(), held.size());
+            PruneRequest request = PruneRequest.builder().method(Pruner.Method.OPTIN).flops(flops).fast(!exact).samples(calibration)
+                    .batch(Math.min(32, calibration)).measureSpeed(!noSpeed)
+                    .progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err).build();
+            PruneResult r = m.prune(TextWorkload.rows(calib, held, Task.TEXT), request);
+            r.writeTo(out, true);
+            table(o, r.report(), held.size());
         }
         o.println();
         o.println("Outputs in " + out.toAbsolutePath() + ":");
@@ -86,27 +90,24 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void table(PrintStream o, JsonNode r, List<SpeedComparison.Speedup> speed, int held) {
+    private static void table(PrintStream o, RunReport r, int held) {
         o.println();
         o.printf(Locale.ROOT, "%-34s %16s %16s%n", "", "original", "pruned");
         o.printf(Locale.ROOT, "%-34s %16s %16s   (ratio %.3f, at T = %.1f)%n", "MACs per sequence (heads + FFN)",
-                human(r.at("/macs/original").asDouble()), human(r.at("/macs/pruned").asDouble()), r.at("/macs/ratio").asDouble(), r.at("/macs/seq_length").asDouble());
-        o.printf(Locale.ROOT, "%-34s %16s %16s%n", "parameters", human(r.at("/params/original").asDouble()), human(r.at("/params/pruned").asDouble()));
-        int heads = 0, neurons = 0, ht = 0, nt = 0;
-        for (int l = 0; l < r.get("heads_kept").size(); l++) {
-            heads += r.get("heads_kept").get(l).asInt(); ht += r.get("heads_total").get(l).asInt();
-            neurons += r.get("neurons_kept").get(l).asInt(); nt += r.get("neurons_total").get(l).asInt();
+                human(r.macs().original()), human(r.macs().pruned()), r.macs().ratio(), r.macs().seqLength());
+        o.printf(Locale.ROOT, "%-34s %16s %16s%n", "parameters", human(r.params().original()), human(r.params().pruned()));
+        int[] t = r.totals();
+        o.printf(Locale.ROOT, "%-34s %16d %16d%n", "attention heads", t[1], t[0]);
+        o.printf(Locale.ROOT, "%-34s %16d %16d%n", "FFN neurons", t[3], t[2]);
+        if (r.fidelity() != null) {
+            o.printf(Locale.ROOT, "%-34s %16s %16.4f%n", "embedding cosine to original (" + held + ")", "1", r.fidelity().get("mean_cosine"));
+            o.printf(Locale.ROOT, "%-34s %16s %16.4f%n", "top-10 neighbour overlap", "1", r.fidelity().get("top10_overlap"));
         }
-        o.printf(Locale.ROOT, "%-34s %16d %16d%n", "attention heads", ht, heads);
-        o.printf(Locale.ROOT, "%-34s %16d %16d%n", "FFN neurons", nt, neurons);
-        if (r.has("fidelity")) {
-            o.printf(Locale.ROOT, "%-34s %16s %16.4f%n", "embedding cosine to original (" + held + ")", "1", r.at("/fidelity/mean_cosine").asDouble());
-            o.printf(Locale.ROOT, "%-34s %16s %16.4f%n", "top-10 neighbour overlap", "1", r.at("/fidelity/top10_overlap").asDouble());
-        }
-        for (SpeedComparison.Speedup s : speed)
-            o.printf(Locale.ROOT, "%-34s %16.0f %16.0f   (%.2fx)%n", "tokens/s " + s.runtime() + " " + s.batch() + "x" + s.seq(),
-                    s.originalTokensPerSecond(), s.tokensPerSecond(), s.speedup());
-        o.printf(Locale.ROOT, "%-34s %33.1f s%n", "pruning time", r.get("pruning_seconds").asDouble());
+        if (r.speed() != null)
+            for (RunReport.Speed s : r.speed())
+                o.printf(Locale.ROOT, "%-34s %16.0f %16.0f   (%.2fx)%n", "tokens/s " + s.runtime() + " " + s.batch() + "x" + s.seq(),
+                        s.originalTokensPerSecond(), s.tokensPerSecond(), s.speedup());
+        o.printf(Locale.ROOT, "%-34s %33.1f s%n", "pruning time", r.pruningSeconds());
     }
 
     static String human(double v) {

@@ -2,24 +2,16 @@ package dev.optin.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.optin.data.Batches;
-import dev.optin.data.DataException;
+import dev.optin.api.EvalResult;
+import dev.optin.api.ImageWorkload;
+import dev.optin.api.Optin;
+import dev.optin.api.OptinModel;
+import dev.optin.api.TextWorkload;
+import dev.optin.api.Workload;
 import dev.optin.data.DataOptions;
-import dev.optin.data.Datasets;
-import dev.optin.data.ExampleReader;
 import dev.optin.data.Task;
-import dev.optin.eval.Evaluator;
-import dev.optin.eval.Predictions;
-import dev.optin.load.LoadedModel;
-import dev.optin.load.ModelLoader;
-import dev.optin.model.Encoder;
-import dev.optin.model.Masks;
 import dev.optin.progress.ConsoleProgress;
 import dev.optin.progress.Progress;
-import dev.optin.data.image.ImageSet;
-import dev.optin.data.image.ImageSets;
-import dev.optin.data.image.ModelClasses;
-import dev.optin.eval.ImageEvaluation;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -83,88 +75,40 @@ public final class EvalCommand implements Callable<Integer> {
         if (limit < 0) throw new IllegalArgumentException("--limit must not be negative, got " + limit);
         long t0 = System.nanoTime();
         if (vision == null) vision = new PruneCommand.VisionCli();
-        try (LoadedModel m = ModelLoader.load(model, vision.options())) {
-            if (m.isVision()) return evalVision(m, t0);
-            if (range != null) throw new IllegalArgumentException("--range applies to vision models only");
-            return evalText(m, t0);
-        }
-    }
-
-    private int evalText(LoadedModel m, long t0) throws Exception {
-        DataOptions o = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, limit);
-        try (ExampleReader reader = Datasets.open(data, o)) {
-            Task t = reader.task();
-            if (!t.isLabelled()) throw new IllegalArgumentException(data + ": no labels (task text); eval needs a labelled dataset, give --task and --label-column");
-            Encoder encoder = new Encoder(m.weights());
-            Progress progress = quiet || json ? Progress.NONE : new ConsoleProgress();
-            progress.start("eval", -1);
-            Predictions p;
-            try {
-                p = Evaluator.predict(encoder, Masks.ones(encoder.config()), t,
-                        Batches.stream(m.tokenizer(), reader, batch, maxLength), progress);
-            } catch (IllegalArgumentException e) {
-                if (Evaluator.NO_EXAMPLES.equals(e.getMessage())) throw new DataException(data + ": no examples to evaluate (an empty data set)");
-                throw e;
-            } finally {
-                progress.done();
+        try (OptinModel m = Optin.load(model, vision.options())) {
+            Workload workload;
+            if (m.takesImages()) workload = new ImageWorkload(data, null, null, range, limit);
+            else {
+                if (range != null) throw new IllegalArgumentException("--range applies to vision models only");
+                workload = TextWorkload.files(null, data, new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0), limit);
             }
-            Map<String, Double> metrics = Evaluator.metrics(t, p, encoder.config());
+            EvalResult r = m.evaluate(workload, batch, maxLength, quiet || json ? Progress.NONE : new ConsoleProgress());
             double seconds = (System.nanoTime() - t0) / 1e9;
-            if (json) printJson(t, p.size(), metrics, seconds);
-            else printTable(m.source(), t, p.size(), metrics, seconds);
+            if (json) printJson(r, seconds);
+            else printTable(m.source(), r, seconds);
         }
         return 0;
     }
 
-    private int evalVision(LoadedModel m, long t0) throws Exception {
-        ImageSet images = ImageSets.read(data, m.weights().vision().embeddings().channels(),
-                ModelClasses.of(m.weights().config()));
-        int[] r = ImageSets.range(range, images.count(), "--range");
-        if (limit > 0) r[1] = (int) Math.min(r[1], r[0] + limit);
-        for (int i = r[0]; i < r[1]; i++)
-            if (images.labels()[i] < 0) throw new IllegalArgumentException(data + ": image " + i + " has no label");
-        Encoder encoder = new Encoder(m.weights());
-        double acc = ImageEvaluation.accuracy(encoder, m.preprocessing(), images, r[0], r[1], Masks.ones(encoder.config()), batch);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Double> metrics = Map.of("accuracy", acc);
-        if (json) {
-            ObjectMapper mapper = new ObjectMapper();
-            ObjectNode o = mapper.createObjectNode();
-            o.put("task", "image-classification");
-            o.put("examples", r[1] - r[0]);
-            o.put("range", r[0] + ":" + r[1]);
-            o.put("accuracy", acc);
-            o.put("model", model);
-            o.put("data", data.toString());
-            o.put("seconds", Math.round(seconds * 1000) / 1000.0);
-            out.println(mapper.writeValueAsString(o));
-        } else {
-            out.printf(Locale.ROOT, "%-10s %s%n", "model", m.source());
-            out.printf(Locale.ROOT, "%-10s %s (images [%d, %d), %d examples)%n", "data", data, r[0], r[1], r[1] - r[0]);
-            out.printf(Locale.ROOT, "%-10s %.4f  (%.2f%%)%n", "accuracy", acc, 100 * acc);
-            out.printf(Locale.ROOT, "%-10s %.1f s%n", "time", seconds);
-        }
-        return 0;
-    }
-
-    private void printJson(Task t, int n, Map<String, Double> metrics, double seconds) throws Exception {
+    private void printJson(EvalResult e, double seconds) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode r = mapper.createObjectNode();
-        r.put("task", t.id());
-        r.put("examples", n);
-        metrics.forEach(r::put);
+        r.put("task", e.task());
+        r.put("examples", e.examples());
+        if (e.range() != null) r.put("range", e.range());
+        e.metrics().forEach(r::put);
         r.put("model", model);
         r.put("data", data.toString());
         r.put("seconds", Math.round(seconds * 1000) / 1000.0);
         out.println(mapper.writeValueAsString(r));
     }
 
-    private void printTable(String source, Task t, int n, Map<String, Double> metrics, double seconds) {
+    private void printTable(String source, EvalResult e, double seconds) {
         out.printf(Locale.ROOT, "%-10s %s%n", "model", source);
-        out.printf(Locale.ROOT, "%-10s %s (task %s, %d examples)%n", "data", data, t.id(), n);
-        for (Map.Entry<String, Double> e : metrics.entrySet())
-            out.printf(Locale.ROOT, "%-10s %.4f%s%n", e.getKey(), e.getValue(),
-                    e.getKey().equals("accuracy") || e.getKey().equals("f1") ? String.format(Locale.ROOT, "  (%.2f%%)", 100 * e.getValue()) : "");
+        out.printf(Locale.ROOT, "%-10s %s (%s, %d examples)%n", "data", data, e.range() != null ? "images [" + e.range().replace(":", ", ") + ")" : "task " + e.task(), e.examples());
+        for (Map.Entry<String, Double> m : e.metrics().entrySet())
+            out.printf(Locale.ROOT, "%-10s %.4f%s%n", m.getKey(), m.getValue(),
+                    m.getKey().equals("accuracy") || m.getKey().equals("f1") ? String.format(Locale.ROOT, "  (%.2f%%)", 100 * m.getValue()) : "");
         out.printf(Locale.ROOT, "%-10s %.1f s%n", "time", seconds);
     }
 }

@@ -1,19 +1,22 @@
 package dev.optin.cli;
 
-import dev.optin.bench.OrtBlockTimer;
+import dev.optin.api.ImageWorkload;
+import dev.optin.api.LatencyRuntime;
+import dev.optin.api.Optin;
+import dev.optin.api.OptinModel;
+import dev.optin.api.PruneRequest;
+import dev.optin.api.PruneResult;
+import dev.optin.api.RunFolders;
+import dev.optin.api.TextWorkload;
+import dev.optin.api.Workload;
+import dev.optin.report.MasksFile;
 import dev.optin.bench.ThroughputBench;
 import dev.optin.data.DataOptions;
-import dev.optin.data.Datasets;
-import dev.optin.data.Example;
 import dev.optin.data.Task;
-import dev.optin.engine.Parallel;
 import dev.optin.export.OutputDirectory;
 import dev.optin.load.LoadedModel;
-import dev.optin.load.ModelLoader;
 import dev.optin.format.CheckpointOptions;
 import dev.optin.progress.ConsoleProgress;
-import dev.optin.pruning.LatencyProfiler;
-import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.OptinImportance;
 import dev.optin.pruning.OptinWeighting;
 import dev.optin.progress.Progress;
@@ -42,8 +45,8 @@ public final class PruneCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder (text, or ViT/DeiT), .onnx file, 'minilm', or a vision state dict (.pt/.pth/.bin/.safetensors, timm or lucidrains layout)")
     String model;
 
-    @Option(names = "--data", required = true, paramLabel = "<file>",
-            description = {"calibration samples: GLUE .tsv, .csv/.jsonl with named columns, or .txt (one text per line, no labels);",
+    @Option(names = "--data", paramLabel = "<file>",
+            description = {"calibration samples (required unless --masks): GLUE .tsv, .csv/.jsonl with named columns, or .txt (one text per line, no labels);",
                     "vision models: an IDX images file (…-images-idx3-ubyte[.gz], labels file beside it) or a folder of class sub-folders of PNG/JPEG"})
     Path data;
 
@@ -54,8 +57,12 @@ public final class PruneCommand implements Callable<Integer> {
             description = "optin, kwon, magnitude or random; several run one after another (default: ${DEFAULT-VALUE})")
     List<String> methods;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Budget budget;
+
+    @Option(names = "--masks", paramLabel = "<masks.json>",
+            description = "apply the masks a previous prune wrote (checked against the model's layers, heads and neurons) instead of scoring; no budget")
+    Path masks;
 
     static final class Budget {
         @Option(names = "--flops", paramLabel = "F[,F…]", split = ",", description = "keep at most this fraction of the MACs, in (0, 1]")
@@ -106,7 +113,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--max-length", paramLabel = "T", description = "truncate inputs to T tokens (default: the tokenizer's limit)")
     int maxLength;
 
-    @Option(names = "--latency-shape", paramLabel = "BxT", defaultValue = "1x128", description = "deployment batch × sequence for --latency tables (default: ${DEFAULT-VALUE})")
+    @Option(names = "--latency-shape", paramLabel = "BxT", description = "deployment batch × sequence for --latency tables (default: 1x128; image models: B or Bx<tokens>, default 1)")
     String latencyShape;
 
     @Option(names = "--latency-runtime", paramLabel = "engine|onnxruntime", defaultValue = "engine",
@@ -143,69 +150,55 @@ public final class PruneCommand implements Callable<Integer> {
     boolean quiet;
 
     @Override public Integer call() throws Exception {
-        List<Pruner.Method> ms = new ArrayList<>();
-        for (String s : methods) ms.add(Pruner.Method.parse(s));
-        boolean latencyBudget = budget.latency != null;
-        List<Double> fractions = latencyBudget ? budget.latency : budget.flops;
-        for (double f : fractions)
-            if (!(f > 0) || f > 1) throw new IllegalArgumentException("budget " + f + " is outside (0, 1]: give the fraction to keep, e.g. --flops 0.6");
-        if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
-        // refusals that need no model: a repeated run, an --out that is an input or not optin's to replace
-        List<PruneJob.Run> planned = new ArrayList<>();
-        for (Pruner.Method method : ms) for (double f : fractions) planned.add(new PruneJob.Run(method, f, latencyBudget, null, 0));
-        PruneJob.folders(planned);
+        PruneRequest.Builder request = PruneRequest.builder();
+        if (masks == null && budget == null) throw new IllegalArgumentException("give a budget (--flops or --latency) or --masks");
+        if (masks != null && budget != null) throw new IllegalArgumentException("--masks applies saved masks: give no --flops or --latency");
+        if (masks == null && data == null) throw new IllegalArgumentException("--data is required to score (only --masks works without it)");
+        if (masks == null) for (String s : methods) request.method(Pruner.Method.parse(s));
+        if (budget != null && budget.latency != null) request.latency(doubles(budget.latency));
+        else if (budget != null) request.flops(doubles(budget.flops));
+        String shapeSpec = latencyShape == null ? "1" : latencyShape.strip();
+        ThroughputBench.Setting shape = ThroughputBench.Setting.parse(shapeSpec.contains("x") ? shapeSpec : shapeSpec + "x1");
+        request.samples(samples).sampling(parseSampling(sampling)).seed(seed).tune(tune).fast(fast)
+                .weighting(parseWeighting(weighting)).encoderObjective(parseObjective(encoderObjective)).labelFree(labelFree)
+                .batch(batch).maxLength(maxLength).costLength(seqLength)
+                .latencyShape(shape.batch(), shapeSpec.contains("x") ? shape.seq() : 0).latencyRuntime(LatencyRuntime.parse(latencyRuntime))
+                .tokens(tokens).measureSpeed(!noSpeed).progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err);
+        if (masks == null) {
+            PruneRequest planned = request.build();   // refusals that need no model: a bad budget, a repeated run
+            RunFolders.of(planned);
+        }
         Path[] inputs = inputs();
         OutputDirectory.check(out, force, inputs);
-        if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
-        OptinWeighting w = parseWeighting(weighting);
-        LatencyProfiler.BlockTimer latencyTimer = latencyBudget ? latencyTimer(latencyRuntime, Parallel.threads()) : null;
-        ThroughputBench.Setting latencySetting = latencyBudget ? ThroughputBench.Setting.parse(latencyShape) : null;
-        DataOptions dataOptions = new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0);
-
         if (vision == null) vision = new VisionCli();
-        try (LoadedModel m = ModelLoader.load(model, vision.options())) {
-            checkSourceFiles(m);
-            if (m.isVision()) return pruneVision(m, ms, fractions, latencyBudget, w, inputs);
-            if (tokens != null || calibrationRange != null || evalRange != null)
-                throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
-            PruneJob job = new PruneJob(m, System.err, quiet);
-            int maxN = samples != null ? samples : ms.stream().mapToInt(this::defaultSamples).max().orElse(2048);
-            List<Example> calibration = switch (sampling) {
-                // Always a pool of at least the default size, each method taking a prefix: a method's
-                // sample must not depend on which other methods share the command (OPTIN --fast alone
-                // drew a different 128 rows than beside kwon, and gave different masks).
-                case "random" -> Datasets.prefixOfPool(data, dataOptions, maxN, DEFAULT_SAMPLES, seed);
-                case "first" -> Datasets.read(data, dataOptions.withLimit(maxN));
-                default -> throw new IllegalArgumentException("--sampling must be random or first, got '" + sampling + "'");
-            };
-            Task t = dataOptions.task() != null ? dataOptions.task() : dev.optin.data.Tasks.detect(data);
-            List<Example> evalSet = eval == null ? null : Datasets.read(eval, dataOptions.withTask(t).withLimit(evalLimit));
-            if (calibration.isEmpty()) throw new dev.optin.data.DataException(data + ": no examples (an empty data set)");
-            if (evalSet != null && evalSet.isEmpty()) throw new dev.optin.data.DataException(eval + ": no examples to evaluate (an empty data set)");
-            LatencyTable table = null;
-            if (latencyBudget) {
-                // before the table is measured: a bad run should fail at once
-                PruneJob.checkCalibration(calibration, batch);
-                ThroughputBench.checkPositions(m.weights(), List.of(latencySetting));
-                boolean ortTimer = !(latencyTimer == LatencyProfiler.ENGINE);
-                ThroughputBench.checkMemory(m.weights().config(), List.of(latencySetting), !ortTimer, ortTimer);
-                table = new LatencyProfiler(latencyTimer, 2, 5).loadOrMeasure(m.weights().config(), latencySetting.batch(), latencySetting.seq(), 16,
-                        quiet ? Progress.NONE : new ConsoleProgress());
-            }
-            List<PruneJob.Run> runs = new ArrayList<>();
-            for (Pruner.Method method : ms)
-                for (double f : fractions)
-                    runs.add(new PruneJob.Run(method, f, latencyBudget, table,
-                            samples != null ? samples : defaultSamples(method)));
-            PruneJob.Settings settings = new PruneJob.Settings(t, batch, maxLength, tune, fast, w, labelFree, seed, seqLength, !noSpeed,
-                    parseObjective(encoderObjective));
-            Path written = job.run(calibration, evalSet, runs, settings, out, force, inputs);
+        try (OptinModel m = Optin.load(model, vision.options())) {
+            checkSourceFiles(m.loaded());
+            if (masks != null) request.masks(MasksFile.read(masks, m.config()));
+            Workload workload = m.takesImages() ? new ImageWorkload(data, eval, calibrationRange, evalRange, evalLimit) : textWorkload();
+            PruneResult result = m.prune(workload, request.build());
+            Path written = result.writeTo(out, force, inputs);
             System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
         }
         return 0;
     }
 
-    /** The files and folders this command reads: the model (when a path), --data and --eval. */
+    private Workload textWorkload() {
+        if (calibrationRange != null || evalRange != null)
+            throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
+        return TextWorkload.files(data, eval, new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0), evalLimit);
+    }
+
+    private static double[] doubles(List<Double> l) { return l.stream().mapToDouble(Double::doubleValue).toArray(); }
+
+    static PruneRequest.Sampling parseSampling(String s) {
+        return switch (s) {
+            case "random" -> PruneRequest.Sampling.RANDOM;
+            case "first" -> PruneRequest.Sampling.FIRST;
+            default -> throw new IllegalArgumentException("--sampling must be random or first, got '" + s + "'");
+        };
+    }
+
+    /** The files and folders this command reads: the model (when a path), --data, --eval and --masks. */
     private Path[] inputs() {
         Path modelPath = null;
         try {
@@ -214,33 +207,7 @@ public final class PruneCommand implements Callable<Integer> {
         } catch (InvalidPathException e) {
             // a built-in name such as 'minilm': its files are added by the job
         }
-        return new Path[] {modelPath, data, eval};
-    }
-
-    private int pruneVision(LoadedModel m, List<Pruner.Method> ms, List<Double> fractions, boolean latencyBudget, OptinWeighting w,
-                            Path[] inputs) throws Exception {
-        if (latencyBudget) throw new IllegalArgumentException("--latency budgets are not supported for vision models; use --flops");
-        if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
-        if (tokens != null && !ms.contains(Pruner.Method.OPTIN)) throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
-        int channels = m.weights().vision().embeddings().channels();
-        dev.optin.data.image.ModelClasses classes = dev.optin.data.image.ModelClasses.of(m.weights().config());
-        dev.optin.data.image.ImageSet calib = dev.optin.data.image.ImageSets.read(data, channels, classes);
-        dev.optin.data.image.ImageSet ev = eval != null ? dev.optin.data.image.ImageSets.read(eval, channels, classes) : evalRange != null ? calib : null;
-        int[] cr = dev.optin.data.image.ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
-        int[] er = null;
-        if (ev != null) {
-            er = dev.optin.data.image.ImageSets.range(evalRange, ev.count(), "--eval-range");
-            if (evalLimit > 0) er[1] = (int) Math.min(er[1], er[0] + evalLimit);
-            if (ev == calib && er[0] < cr[1] && cr[0] < er[1] && calibrationRange != null)
-                System.err.println("optin: warning: --calibration-range and --eval-range overlap");
-        }
-        List<PruneJob.Run> runs = new ArrayList<>();
-        for (Pruner.Method method : ms)
-            for (double f : fractions) runs.add(new PruneJob.Run(method, f, false, null, samples != null ? samples : defaultSamples(method)));
-        PruneJob.Settings settings = new PruneJob.Settings(null, batch, 0, tune, fast, w, labelFree, seed, 0, !noSpeed, null);
-        Path written = new VisionPruneJob(m, System.err, quiet).run(new VisionPruneJob.Data(calib, cr, ev, er), runs, settings, tokens, out, force, inputs);
-        System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
-        return 0;
+        return new Path[] {modelPath, data, eval, masks};
     }
 
     /** How to read vision checkpoints that do not describe themselves (see {@link CheckpointOptions}). */
@@ -275,22 +242,6 @@ public final class PruneCommand implements Callable<Integer> {
         List<String> files = new ArrayList<>(dev.optin.export.HfCheckpointWriter.TOKENIZER_FILES);
         files.add(dev.optin.export.VisionCheckpointWriter.PREPROCESSOR);
         dev.optin.export.SourceFiles.check(source, files);
-    }
-
-    /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
-    static final int DEFAULT_SAMPLES = 2048;
-
-    private int defaultSamples(Pruner.Method m) {
-        return m == Pruner.Method.OPTIN ? (fast ? 128 : 64) : DEFAULT_SAMPLES;
-    }
-
-    /** The latency-table runtime of --latency-runtime. */
-    static LatencyProfiler.BlockTimer latencyTimer(String s, int threads) {
-        return switch (s.trim().toLowerCase(Locale.ROOT)) {
-            case "engine" -> LatencyProfiler.ENGINE;
-            case "onnxruntime", "ort" -> new OrtBlockTimer(threads);
-            default -> throw new IllegalArgumentException("unknown --latency-runtime '" + s + "' (expected engine or onnxruntime)");
-        };
     }
 
     static OptinImportance.EncoderObjective parseObjective(String s) {

@@ -79,6 +79,7 @@ public final class LatencyProfiler {
 
     public LatencyTable loadOrMeasure(Path dir, EncoderConfig c, int batch, int sequence, int neuronGridPoints, Progress progress) {
         String key = machine() + "_" + timer.runtime() + "_D" + c.hidden() + "_dh" + c.headSize() + "_H" + c.maxHeads() + "_N" + c.maxIntermediate()
+                + (c.architecture().preNorm() ? "_preln" : "")   // pre-LN (ViT) blocks add a layer norm, post-LN keys stay as they were
                 + "_b" + batch + "_s" + sequence + "_g" + neuronGridPoints + "_v2.json"; // v2: tables measured after JIT warm-up
         Path file = dir.resolve(key);
         ObjectMapper json = new ObjectMapper();

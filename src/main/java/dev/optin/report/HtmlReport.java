@@ -60,6 +60,11 @@ public final class HtmlReport {
         return b.append("</main></body></html>\n").toString();
     }
 
+    /** Writes the page of a typed report ({@link RunReport} or {@link SweepReport}). */
+    public static void write(Object report, Path html) throws IOException {
+        write((JsonNode) PruneReport.JSON.valueToTree(report), html);
+    }
+
     /** Writes the page atomically (temp file in the same folder, then a move), so readers never see half a file. */
     public static void write(JsonNode report, Path html) throws IOException {
         Path abs = html.toAbsolutePath();

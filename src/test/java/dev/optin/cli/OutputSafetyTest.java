@@ -1,5 +1,8 @@
 package dev.optin.cli;
 
+import dev.optin.api.PruneRequest;
+import dev.optin.api.RunFolders;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.optin.pruning.Pruner;
@@ -136,17 +139,18 @@ class OutputSafetyTest {
 
     @Test
     void subFolderNamesAreUniquePerRun() {
-        PruneJob.Run a = run(0.601), b = run(0.604), c = run(0.5), d = run(0.6);
-        assertThat(PruneJob.folders(List.of(a, b, c))).containsExactly("magnitude-flops60.1", "magnitude-flops60.4", "magnitude-flops50");
-        assertThat(PruneJob.folders(List.of(d, run(0.6004)))).containsExactly("magnitude-flops60", "magnitude-flops60.04");
-        assertThat(PruneJob.folders(List.of(c, d))).containsExactly("magnitude-flops50", "magnitude-flops60");
-        assertThat(PruneJob.folders(List.of(d, new PruneJob.Run(Pruner.Method.RANDOM, 0.6, false, null, 1))))
+        assertThat(folders(0.601, 0.604, 0.5)).containsExactly("magnitude-flops60.1", "magnitude-flops60.4", "magnitude-flops50");
+        assertThat(folders(0.6, 0.6004)).containsExactly("magnitude-flops60", "magnitude-flops60.04");
+        assertThat(folders(0.5, 0.6)).containsExactly("magnitude-flops50", "magnitude-flops60");
+        assertThat(RunFolders.of(PruneRequest.builder().method(Pruner.Method.MAGNITUDE, Pruner.Method.RANDOM).flops(0.6).build()))
                 .containsExactly("magnitude-flops60", "random-flops60");
-        assertThatThrownBy(() -> PruneJob.folders(List.of(d, run(0.6))))
+        assertThatThrownBy(() -> folders(0.6, 0.6))
                 .hasMessage("the run magnitude flops 0.60 is given twice; list each method and budget once");
     }
 
-    private static PruneJob.Run run(double f) { return new PruneJob.Run(Pruner.Method.MAGNITUDE, f, false, null, 1); }
+    private static java.util.List<String> folders(double... f) {
+        return RunFolders.of(PruneRequest.builder().method(Pruner.Method.MAGNITUDE).flops(f).build());
+    }
 
     @Test
     void pruneRefusesARepeatedRunBeforeLoadingAnything() throws Exception {

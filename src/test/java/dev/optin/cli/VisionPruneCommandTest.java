@@ -102,8 +102,23 @@ class VisionPruneCommandTest {
                 "--flops", "0.6", "--out", dir.resolve("y").toString(), "-q");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--tokens").contains("optin");
-        r = run("prune", pt.toString(), "--heads", "4", "--data", mnist.toString(), "--latency", "0.6", "--out", dir.resolve("z").toString(), "-q");
+        r = run("prune", pt.toString(), "--heads", "4", "--data", mnist.toString(), "--latency", "0.6", "--latency-shape", "1x128",
+                "--out", dir.resolve("z").toString(), "-q");
         assertThat(r.code()).isNotZero();
-        assertThat(r.err()).contains("--flops");
+        assertThat(r.err()).contains("--latency-shape").contains("tokens");
+    }
+
+    @Test
+    void latencyBudgetOnAVitMeasuresATableAtTheModelsTokenCount() throws Exception {
+        String model = Fixtures.require("vit-fmnist").toString();
+        Path out = dir.resolve("latency");
+        var r = run("prune", model, "--data", FASHION_TRAIN.toString(), "--calibration-range", "0:64", "--method", "magnitude",
+                "--latency", "0.6", "--samples", "64", "--out", out.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(rep.at("/budget/kind").asText()).isEqualTo("latency");
+        assertThat(rep.at("/budget/achieved").asDouble()).isLessThanOrEqualTo(0.6);
+        assertThat(rep.at("/budget/shape").asText()).startsWith("1x");
+        assertThat(rep.at("/macs/ratio").asDouble()).isLessThan(1);
     }
 }

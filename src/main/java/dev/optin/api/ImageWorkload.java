@@ -1,0 +1,137 @@
+package dev.optin.api;
+
+import dev.optin.bench.SpeedComparison;
+import dev.optin.bench.VisionSpeedComparison;
+import dev.optin.data.image.ImageBatches;
+import dev.optin.data.image.ImageSet;
+import dev.optin.data.image.ImageSets;
+import dev.optin.data.image.ModelClasses;
+import dev.optin.engine.Parallel;
+import dev.optin.eval.ImageEvaluation;
+import dev.optin.load.LoadedModel;
+import dev.optin.model.Batch;
+import dev.optin.model.Encoder;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.Masks;
+import dev.optin.model.PatchEmbeddings;
+import dev.optin.progress.Progress;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Images: calibration images {@code [A, A + samples)} of a range of an IDX file or an ImageFolder
+ * tree, evaluation by top-1 accuracy on a range of the evaluation images (of {@code data} when
+ * only an evaluation range is given). The MAC cost length is the model's token count; the
+ * workload offers OPTIN token reduction ({@link TokenReduction}) when the request asks for it.
+ *
+ * @param calibrationRange "A:B" or null (all)
+ * @param evalRange        "A:B" or null (all of {@code eval})
+ * @param evalLimit        evaluate on at most N images from the range's start (0 = all)
+ */
+public record ImageWorkload(Path data, Path eval, String calibrationRange, String evalRange, long evalLimit) implements Workload {
+
+    @Override public Prepared prepare(LoadedModel model, PruneRequest r) throws IOException {
+        int channels = model.weights().vision().embeddings().channels();
+        ModelClasses classes = ModelClasses.of(model.weights().config());
+        ImageSet calib = data == null ? null : ImageSets.read(data, channels, classes);
+        ImageSet ev = eval != null ? ImageSets.read(eval, channels, classes) : evalRange != null ? calib : null;
+        int[] cr = calib == null ? null : ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
+        int[] er = null;
+        if (ev != null) {
+            er = ImageSets.range(evalRange, ev.count(), "--eval-range");
+            if (evalLimit > 0) er[1] = (int) Math.min(er[1], er[0] + evalLimit);
+            if (ev == calib && er[0] < cr[1] && cr[0] < er[1] && calibrationRange != null)
+                r.log().println("optin: warning: --calibration-range and --eval-range overlap");
+        }
+        if (r.budget() != PruneRequest.Budget.MASKS) {
+            if (calib == null) throw new IllegalArgumentException("no calibration images (--data)");
+            if (cr[1] - cr[0] < r.batch())
+                throw new IllegalArgumentException("only " + (cr[1] - cr[0]) + " calibration images: need at least one batch of " + r.batch() + " (--batch)");
+        }
+        return new Images(model, r, calib, cr, ev, er);
+    }
+
+    @Override public EvalResult evaluate(LoadedModel model, int batch, int maxLength, Progress progress) throws IOException {
+        Path file = eval != null ? eval : data;
+        ImageSet images = ImageSets.read(file, model.weights().vision().embeddings().channels(), ModelClasses.of(model.weights().config()));
+        int[] r = ImageSets.range(evalRange, images.count(), "--range");
+        if (evalLimit > 0) r[1] = (int) Math.min(r[1], r[0] + evalLimit);
+        for (int i = r[0]; i < r[1]; i++)
+            if (images.labels()[i] < 0) throw new IllegalArgumentException(file + ": image " + i + " has no label");
+        Encoder encoder = new Encoder(model.weights());
+        double acc = ImageEvaluation.accuracy(encoder, model.preprocessing(), images, r[0], r[1], Masks.ones(encoder.config()), batch);
+        return new EvalResult(Images.TASK, r[1] - r[0], Map.of("accuracy", acc), r[0] + ":" + r[1]);
+    }
+
+    /** The workload read for one request. */
+    private static final class Images implements Prepared {
+        static final String TASK = "image-classification";
+        private final LoadedModel model;
+        private final PruneRequest request;
+        private final PatchEmbeddings emb;
+        private final ImageSet calib, eval;
+        private final int[] cr, er;
+        private final Map<Integer, Calibration> byRows = new HashMap<>();
+
+        Images(LoadedModel model, PruneRequest r, ImageSet calib, int[] cr, ImageSet eval, int[] er) {
+            this.model = model; this.request = r; this.calib = calib; this.cr = cr; this.eval = eval; this.er = er;
+            this.emb = model.weights().vision().embeddings();
+        }
+
+        @Override public String task() { return TASK; }
+
+        @Override public Calibration calibration(int n) {
+            return byRows.computeIfAbsent(n, k -> {
+                int from = cr[0], to = (int) Math.min(cr[1], (long) from + k);
+                List<Batch> batches = ImageBatches.batches(calib, model.preprocessing(), emb, from, to, request.batch());
+                boolean labelled = Arrays.stream(calib.labels(), from, to).allMatch(y -> y >= 0);
+                List<int[]> labels = labelled ? ImageBatches.labels(calib, from, to, request.batch()) : null;
+                return new Calibration(batches, labels, to - from, (to - from) + " images [" + from + ", " + to + ")", from + ":" + to);
+            });
+        }
+
+        @Override public double costLength() { return emb.tokens(); }
+
+        @Override public Optional<Evaluation> evaluation(Encoder encoder) {
+            if (eval == null) return Optional.empty();
+            request.log().printf("optin: evaluating the original model on images [%d, %d)%n", er[0], er[1]);
+            Map<String, Double> original = Map.of("accuracy", accuracy(encoder, Masks.ones(encoder.config()), null));
+            return Optional.of(new Evaluation() {
+                @Override public Map<String, Double> original() { return original; }
+                @Override public boolean accuracy() { return true; }
+                @Override public Map<String, Double> pruned(Masks m, int[] tokens) { return Map.of("accuracy", Images.this.accuracy(encoder, m, tokens)); }
+            });
+        }
+
+        private double accuracy(Encoder encoder, Masks m, int[] tokens) {
+            return tokens == null ? ImageEvaluation.accuracy(encoder, model.preprocessing(), eval, er[0], er[1], m, 64)
+                    : ImageEvaluation.accuracyWithTokens(encoder, model.preprocessing(), eval, er[0], er[1], m, tokens, 64);
+        }
+
+        /** Batch × the model's token count: an image model's sequence is fixed. */
+        @Override public int[] latencyShape(int batch, int sequence) {
+            if (sequence > 0 && sequence != emb.tokens())
+                throw new IllegalArgumentException("--latency-shape " + batch + "x" + sequence + ": this image model always runs "
+                        + emb.tokens() + " tokens; give " + batch + "x" + emb.tokens() + " or the batch alone");
+            return new int[] {batch, emb.tokens()};
+        }
+
+        /** ONNX Runtime and the engine at the request's batch (plus the engine with merging after token reduction). */
+        @Override public List<SpeedComparison.Speedup> speed(EncoderWeights pruned, int[] tokensPerLayer) {
+            request.log().println("optin: measuring speed (original vs pruned, ONNX Runtime and engine, batch " + request.batch() + ")");
+            return VisionSpeedComparison.measure(pruned, null, model.weights(), null, request.batch(), Parallel.threads(), true, tokensPerLayer, 2, 5);
+        }
+
+        @Override public Optional<TokenReduction> tokenReduction() {
+            return request.tokens() == null ? Optional.empty() : Optional.of(new TokenReduction(request.tokens(), emb.tokens()));
+        }
+
+        @Override public String evalRange() { return eval == null ? null : er[0] + ":" + er[1]; }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.optin.api;
+
+import dev.optin.load.LoadedModel;
+import dev.optin.model.EncoderConfig;
+import dev.optin.progress.Progress;
+
+import java.io.IOException;
+
+/**
+ * A loaded model (text encoder or image classifier, any format {@link Optin#load} reads), ready to
+ * be pruned or evaluated. Holds native resources (the tokenizer): close it.
+ */
+public final class OptinModel implements AutoCloseable {
+    private final LoadedModel loaded;
+
+    OptinModel(LoadedModel loaded) { this.loaded = loaded; }
+
+    /** Prunes on the workload's calibration data as the request says; evaluates on its evaluation data. */
+    public PruneResult prune(Workload calibration, PruneRequest request) throws IOException {
+        return new PruneSession(loaded, request).run(calibration);
+    }
+
+    /** The unpruned model's metrics on the workload's evaluation data, 32 rows per batch, untruncated. */
+    public EvalResult evaluate(Workload data) throws IOException { return evaluate(data, 32, 0, Progress.NONE); }
+
+    public EvalResult evaluate(Workload data, int batch, int maxLength, Progress progress) throws IOException {
+        if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
+        return data.evaluate(loaded, batch, maxLength, progress);
+    }
+
+    public EncoderConfig config() { return loaded.weights().config(); }
+
+    /** True for image classifiers (ViT/DeiT), whose data is an {@link ImageWorkload}. */
+    public boolean takesImages() { return loaded.isVision(); }
+
+    /** Where the model came from, as the reports name it. */
+    public String source() { return loaded.source(); }
+
+    /** The loaded model underneath, for the engine-level API (weights, tokenizer, preprocessing). */
+    public LoadedModel loaded() { return loaded; }
+
+    @Override public void close() { loaded.close(); }
+}

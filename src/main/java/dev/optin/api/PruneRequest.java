@@ -1,0 +1,170 @@
+package dev.optin.api;
+
+import dev.optin.model.Masks;
+import dev.optin.progress.Progress;
+import dev.optin.pruning.OptinImportance.EncoderObjective;
+import dev.optin.pruning.OptinWeighting;
+import dev.optin.pruning.Pruner.Method;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * What to prune and how: the methods and budgets (required), or saved masks to apply instead,
+ * plus optional settings whose defaults are those of {@code optin prune}. Built with
+ * {@link #builder()}; every run is one method at one budget, in method-major order.
+ *
+ * <pre>{@code
+ * PruneRequest r = PruneRequest.builder().method(Method.KWON).flops(0.5).tune(true).build();
+ * }</pre>
+ *
+ * @param samples     calibration rows per run; null = {@link #defaultSamples} of each method
+ * @param costLength  sequence length T of the MAC cost model; 0 = the workload's (mean evaluation
+ *                    length for text, else the calibration's; the token count for images)
+ * @param tokens      OPTIN token reduction (images only): heads and neurons are pruned to this share of
+ *                    the MACs, then tokens per layer bring the total to the budget; null = off
+ * @param masks       masks to apply instead of scoring (then methods and fractions are empty)
+ */
+public record PruneRequest(List<Method> methods, Budget budget, List<Double> fractions, Masks masks,
+                           Integer samples, Sampling sampling, long seed, boolean tune, boolean fast,
+                           OptinWeighting weighting, EncoderObjective encoderObjective, boolean labelFree,
+                           int batch, int maxLength, double costLength,
+                           int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
+                           Double tokens, boolean measureSpeed, Supplier<Progress> progress, PrintStream log) {
+
+    /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
+    public static final int DEFAULT_SAMPLES = 2048;
+
+    public enum Budget { FLOPS, LATENCY, MASKS }
+
+    /**
+     * Which calibration rows a file gives: {@code RANDOM} draws a pool of max(N, {@value #DEFAULT_SAMPLES})
+     * rows uniformly (seeded), of which every method takes a prefix, so a method's sample does not
+     * depend on which other methods share the request; {@code FIRST} takes the file's first N rows.
+     */
+    public enum Sampling { RANDOM, FIRST }
+
+    public PruneRequest {
+        methods = List.copyOf(methods);
+        fractions = List.copyOf(fractions);
+        for (double f : fractions)
+            if (!(f > 0) || f > 1) throw new IllegalArgumentException("budget " + f + " is outside (0, 1]: give the fraction to keep, e.g. --flops 0.6");
+        if (budget == Budget.MASKS ? masks == null || !methods.isEmpty() : methods.isEmpty() || fractions.isEmpty())
+            throw new IllegalArgumentException("a prune request needs methods and budgets, or masks (not both)");
+        if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
+        if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
+        if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
+        if (tokens != null && !methods.contains(Method.OPTIN))
+            throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
+        Objects.requireNonNull(sampling);
+        Objects.requireNonNull(weighting);
+        Objects.requireNonNull(encoderObjective);
+        Objects.requireNonNull(latencyRuntime);
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** One method at one budget. */
+    public record Run(Method method, double fraction, int samples) {}
+
+    /** Every run in order (method-major); one run for masks. */
+    public List<Run> runs() {
+        List<Run> r = new ArrayList<>();
+        if (budget == Budget.MASKS) return List.of(new Run(null, 1, 0));
+        for (Method m : methods) for (double f : fractions) r.add(new Run(m, f, samplesFor(m)));
+        return r;
+    }
+
+    public boolean latency() { return budget == Budget.LATENCY; }
+
+    /** The calibration rows of a method: {@link #samples} when given, else {@link #defaultSamples}. */
+    public int samplesFor(Method m) { return samples != null ? samples : defaultSamples(m, fast); }
+
+    /** The most rows any run uses (for masks, which score nothing, the default pool: it only gives the cost length). */
+    public int maxSamples() { return budget == Budget.MASKS ? DEFAULT_SAMPLES : runs().stream().mapToInt(Run::samples).max().orElse(0); }
+
+    /** Kwon and the baselines 2048 rows; exact OPTIN 64 (a forward pass per unit); OPTIN {@code --fast} 128. */
+    public static int defaultSamples(Method m, boolean fast) {
+        return m == Method.OPTIN ? (fast ? 128 : 64) : DEFAULT_SAMPLES;
+    }
+
+    /**
+     * The request's settings. Required: {@link #method}s and a budget ({@link #flops} or {@link #latency}),
+     * or {@link #masks}. Everything else is optional, with {@code optin prune}'s defaults.
+     */
+    public static final class Builder {
+        private final List<Method> methods = new ArrayList<>();
+        private Budget budget;
+        private List<Double> fractions = List.of();
+        private Masks masks;
+        private Integer samples;
+        private Sampling sampling = Sampling.RANDOM;
+        private long seed = 1;
+        private boolean tune, fast, labelFree, measureSpeed = true;
+        private OptinWeighting weighting = OptinWeighting.COST_NORMALIZED;
+        private EncoderObjective encoderObjective = EncoderObjective.OUTPUT;
+        private int batch = 32, maxLength, latencyBatch = 1, latencySequence;
+        private double costLength;
+        private LatencyRuntime latencyRuntime = LatencyRuntime.ENGINE;
+        private Double tokens;
+        private Supplier<Progress> progress = () -> Progress.NONE;
+        private PrintStream log = new PrintStream(OutputStream.nullOutputStream());
+
+        private Builder() {}
+
+        /** Required (with a budget): the pruning methods, run one after another on the same calibration pool. */
+        public Builder method(Method... m) { methods.addAll(List.of(m)); return this; }
+        public Builder methods(List<Method> m) { methods.addAll(m); return this; }
+
+        /** Required, or {@link #latency}: keep at most these fractions of the MACs. */
+        public Builder flops(double... f) { return budget(Budget.FLOPS, f); }
+        /** Required, or {@link #flops}: keep at most these fractions of the latency measured on {@link #latencyRuntime}. */
+        public Builder latency(double... f) { return budget(Budget.LATENCY, f); }
+
+        /** Instead of methods and a budget: apply these masks (e.g. read back by {@code MasksFile.read}). */
+        public Builder masks(Masks m) { masks = m; budget = Budget.MASKS; return this; }
+
+        private Builder budget(Budget b, double... f) {
+            if (budget != null && budget != b) throw new IllegalArgumentException("give one budget: --flops, --latency or --masks");
+            budget = b;
+            List<Double> l = new ArrayList<>();
+            for (double v : f) l.add(v);
+            fractions = l;
+            return this;
+        }
+
+        public Builder samples(Integer n) { samples = n; return this; }
+        public Builder sampling(Sampling s) { sampling = s; return this; }
+        public Builder seed(long s) { seed = s; return this; }
+        public Builder tune(boolean t) { tune = t; return this; }
+        public Builder fast(boolean f) { fast = f; return this; }
+        public Builder weighting(OptinWeighting w) { weighting = w; return this; }
+        public Builder encoderObjective(EncoderObjective o) { encoderObjective = o; return this; }
+        public Builder labelFree(boolean l) { labelFree = l; return this; }
+        public Builder batch(int b) { batch = b; return this; }
+        public Builder maxLength(int t) { maxLength = t; return this; }
+        public Builder costLength(double t) {
+            if (t < 0 || Double.isNaN(t)) throw new IllegalArgumentException("cost length must be ≥ 0, got " + t);
+            costLength = t; return this;
+        }
+        /** Deployment shape of latency tables: batch × sequence (images: sequence 0 or the model's token count). */
+        public Builder latencyShape(int batch, int sequence) { latencyBatch = batch; latencySequence = sequence; return this; }
+        public Builder latencyRuntime(LatencyRuntime r) { latencyRuntime = r; return this; }
+        public Builder tokens(Double share) { tokens = share; return this; }
+        public Builder measureSpeed(boolean m) { measureSpeed = m; return this; }
+        /** Progress of long passes (a fresh one per pass); default none. */
+        public Builder progress(Supplier<Progress> p) { progress = p; return this; }
+        /** One line per step ({@code optin: scoring …}); default nowhere. */
+        public Builder log(PrintStream l) { log = l; return this; }
+
+        public PruneRequest build() {
+            if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
+            return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, tune, fast, weighting, encoderObjective,
+                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, progress, log);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package dev.optin.api;
+
+import dev.optin.bench.SpeedComparison;
+import dev.optin.bench.ThroughputBench;
+import dev.optin.engine.Parallel;
+import dev.optin.export.PhysicalPruner;
+import dev.optin.load.LoadedModel;
+import dev.optin.model.Encoder;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.Masks;
+import dev.optin.pruning.CostModel;
+import dev.optin.pruning.LatencyProfiler;
+import dev.optin.pruning.LatencyTable;
+import dev.optin.pruning.Pruner;
+import dev.optin.pruning.Pruner.Method;
+import dev.optin.report.PruneReport;
+import dev.optin.report.RunReport;
+import dev.optin.report.SweepReport;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One prune request over one workload: read the data, check every budget before the first
+ * (possibly long) scoring pass, evaluate the original model once, score each method once per
+ * calibration size, then per run select, take the workload's optional step after selection,
+ * evaluate, measure speed and build the typed report. Writes nothing: {@link PruneResult#writeTo}
+ * exports. The same request on the same workload gives the same masks.
+ */
+final class PruneSession {
+    private final LoadedModel model;
+    private final Encoder encoder;
+    private final PruneRequest request;
+
+    PruneSession(LoadedModel model, PruneRequest request) {
+        this.model = model;
+        this.encoder = new Encoder(model.weights());
+        this.request = request;
+    }
+
+    PruneResult run(Workload workload) throws IOException {
+        List<String> folders = RunFolders.of(request);
+        Workload.Prepared data = workload.prepare(model, request);
+        EncoderConfig config = encoder.config();
+        double costLength = data.costLength();
+        LatencyTable table = request.latency() ? latencyTable(data) : null;
+        Optional<TokenReduction> reduction = data.tokenReduction();
+        List<PruneRequest.Run> runs = request.runs();
+        if (request.budget() != PruneRequest.Budget.MASKS)
+            for (PruneRequest.Run run : runs) {
+                Optional<TokenReduction> step = reduction.filter(t -> t.appliesTo(run.method()));
+                step.ifPresent(t -> t.check(run.fraction()));
+                Pruner.checkBudget(config, data.calibration(run.samples()).batches(), options(run, step, table, costLength));
+            }
+        Optional<Workload.Evaluation> evaluation = data.evaluation(encoder);
+        Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
+        List<RunResult> results = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            PruneRequest.Run run = runs.get(i);
+            RunResult r = request.budget() == PruneRequest.Budget.MASKS
+                    ? applyMasks(data, evaluation, costLength)
+                    : prune(run, data, evaluation, reduction.filter(t -> t.appliesTo(run.method())), table, costLength, scoredBy, runs.size() == 1 ? "." : folders.get(i));
+            results.add(r);
+            RunReport rep = r.report();
+            request.log().printf(Locale.ROOT, "optin: %-9s %s %s -> MACs %.4f%s%s, %.1f s%n", rep.method(),
+                    rep.budget() == null ? "masks" : rep.budget().kind(), rep.budget() == null ? "" : RunFolders.budget(rep.budget().target()),
+                    rep.macs().ratio(), rep.tokensPerLayer() == null ? "" : ", tokens " + java.util.Arrays.toString(rep.tokensPerLayer()),
+                    r.metrics() == null ? "" : ", " + format(r.metrics()), rep.pruningSeconds());
+        }
+        SweepReport sweep = results.size() == 1 ? null : sweep(results, data, evaluation);
+        return new PruneResult(model, results, sweep);
+    }
+
+    private LatencyTable latencyTable(Workload.Prepared data) {
+        int[] shape = data.latencyShape(request.latencyBatch(), request.latencySequence());
+        ThroughputBench.Setting setting = new ThroughputBench.Setting(shape[0], shape[1]);
+        boolean ort = request.latencyRuntime() == LatencyRuntime.ONNXRUNTIME;
+        ThroughputBench.checkMemory(model.weights().config(), List.of(setting), !ort, ort);
+        return new LatencyProfiler(request.latencyRuntime().timer(Parallel.threads()), 2, 5)
+                .loadOrMeasure(model.weights().config(), shape[0], shape[1], 16, request.progress().get());
+    }
+
+    private Pruner.Options options(PruneRequest.Run run, Optional<TokenReduction> step, LatencyTable table, double costLength) {
+        double fraction = step.map(TokenReduction::headsNeurons).orElse(run.fraction());
+        return new Pruner.Options(run.method(), fraction, table, request.tune(), request.seed(), request.weighting(), request.fast(),
+                costLength, request.encoderObjective());
+    }
+
+    private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
+                            LatencyTable table, double costLength, Map<String, Pruner.Scored> scoredBy, String folder) {
+        Workload.Calibration cal = data.calibration(run.samples());
+        List<int[]> labels = request.labelFree() ? null : cal.labels();
+        boolean classifier = model.weights().head() != null;
+        if (run.method() == Method.KWON && !classifier)
+            throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
+        Pruner.Options o = options(run, step, table, costLength);
+        Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + run.samples(), k -> {
+            request.log().printf(Locale.ROOT, "optin: scoring %s on %s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description());
+            return Pruner.score(encoder, cal.batches(), labels, o, request.progress().get());
+        });
+        Pruner.Result r = Pruner.finish(encoder, cal.batches(), scored, o, request.progress().get());
+        TokenReduction.Outcome tokens = step.map(t -> t.apply(encoder, cal.batches().get(0), r.masks(), run.fraction())).orElse(null);
+        double macs = tokens != null ? tokens.macs() : r.macs(), originalMacs = tokens != null ? tokens.originalMacs() : r.originalMacs();
+        Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
+        if (tokens != null) seconds.put("token_schedule", tokens.seconds());
+
+        String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
+                + (tokens != null ? " + tokens" : "");
+        RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
+                step.map(TokenReduction::headsNeurons).orElse(null),
+                table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
+                table == null ? null : table.machine(), table == null ? null : table.batch() + "x" + table.sequence());
+        double seqLength = new CostModel(encoder.config(), costLength > 0 ? costLength : CostModel.averageLength(cal.batches())).averageLength();
+        Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-') : null,
+                run.method() == Method.OPTIN && !classifier ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
+                run.method() == Method.KWON ? (labels == null ? "model predictions (label-free)" : "true labels") : null,
+                cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget);
+        return finish(h, data, evaluation, r.masks(), macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
+    }
+
+    private RunResult applyMasks(Workload.Prepared data, Optional<Workload.Evaluation> evaluation, double costLength) {
+        Masks masks = request.masks();
+        double length = costLength > 0 ? costLength : CostModel.averageLength(data.calibration(Integer.MAX_VALUE).batches());
+        CostModel cost = new CostModel(encoder.config(), length);
+        Header h = new Header("masks", null, null, null, 0, null, false, null, null);
+        return finish(h, data, evaluation, masks, cost.macs(masks), cost.macs(encoder.config()), cost.averageLength(), null, Map.of(), 1, ".");
+    }
+
+    /** The fields that differ between a scored run and applied masks. */
+    private record Header(String method, String weighting, String encoderObjective, String labels, int samples, String calibrationRange,
+                          boolean tuned, String tuningStop, RunReport.Budget budget) {}
+
+    private RunResult finish(Header h, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Masks masks, double macs, double originalMacs,
+                             double seqLength, TokenReduction.Outcome tokens, Map<String, Double> seconds, double fraction, String folder) {
+        int[] tokensPerLayer = tokens == null ? null : tokens.tokensPerLayer();
+        EncoderWeights pruned = PhysicalPruner.prune(model.weights(), masks);
+        Map<String, Double> metrics = evaluation.map(e -> e.pruned(masks, tokensPerLayer)).orElse(null);
+        List<RunReport.Speed> speed = null;
+        if (request.measureSpeed()) speed = data.speed(pruned, tokensPerLayer).stream().map(RunReport.Speed::of).toList();
+        RunReport.Accuracy accuracy = evaluation.filter(Workload.Evaluation::accuracy)
+                .map(e -> new RunReport.Accuracy(RunReport.rounded(e.original(), 6), RunReport.rounded(metrics, 6))).orElse(null);
+        Map<String, Double> fidelity = evaluation.filter(e -> !e.accuracy()).map(e -> RunReport.rounded(metrics, 4)).orElse(null);
+        int[][] structure = RunReport.structure(encoder.config(), masks);
+        RunReport report = new RunReport(model.source(), h.method(), h.weighting(), h.encoderObjective(), h.labels(), data.task(),
+                h.samples(), h.calibrationRange(), data.evalRange(), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
+                new RunReport.Macs(Math.round(originalMacs), Math.round(macs), PruneReport.round(macs / originalMacs, 4), PruneReport.round(seqLength, 2)),
+                new RunReport.Params(model.weights().parameters(), pruned.parameters()),
+                structure[0], structure[1], structure[2], structure[3],
+                tokensPerLayer, tokens == null ? null : TokenReduction.ENGINE_ONLY,
+                RunReport.rounded(seconds, 2), PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
+                accuracy, fidelity, speed);
+        String dir = tokens != null && !".".equals(folder) ? folder + "-tokens" : folder;
+        return new RunResult(report, masks, metrics, fraction, dir);
+    }
+
+    private SweepReport sweep(List<RunResult> results, Workload.Prepared data, Optional<Workload.Evaluation> evaluation) {
+        List<SweepReport.Row> rows = results.stream().map(r -> new SweepReport.Row(r.report().method(), r.fraction(),
+                r.report().macs().ratio(), RunReport.rounded(r.metrics(), 6), r.folder())).toList();
+        Map<String, Double> original = evaluation.map(Workload.Evaluation::original).map(m -> RunReport.rounded(m, 6)).orElse(null);
+        return new SweepReport(rows, model.source(), data.task(), original);
+    }
+
+    static String format(Map<String, Double> m) {
+        StringBuilder b = new StringBuilder();
+        m.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(String.format(Locale.ROOT, "%.4f", v)));
+        return b.toString();
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * The library API: everything {@code optin prune}, {@code optin eval} and {@code optin demo} do,
+ * callable from Java with the same results (the command line calls this package).
+ *
+ * <pre>{@code
+ * try (OptinModel model = Optin.load("minilm-l6-sst2")) {
+ *     Workload sst2 = TextWorkload.files(train, dev, DataOptions.detect(), 0);
+ *     PruneResult r = model.prune(sst2, PruneRequest.builder().method(Method.KWON).flops(0.5).build());
+ *     r.report().macs().ratio();
+ *     r.writeTo(Path.of("sst2-kwon50"));
+ * }
+ * }</pre>
+ *
+ * <p>{@link dev.optin.api.Optin} loads a model; a {@link dev.optin.api.PruneRequest} says which
+ * methods at which budgets (or which saved masks) and carries the command line's defaults; a
+ * {@link dev.optin.api.Workload} ({@link dev.optin.api.TextWorkload} or
+ * {@link dev.optin.api.ImageWorkload}) holds the data and what depends on its kind. One
+ * package-private {@code PruneSession} runs every request. Imports: everything below {@code cli}.
+ */
+package dev.optin.api;

@@ -1,0 +1,86 @@
+package dev.optin.report;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.Masks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * masks.json, both directions: per layer the kept head and neuron indices and their mask values
+ * (1, or the scales mask tuning chose). {@link #read} gives back exactly the {@link Masks} that
+ * {@link #json} wrote (float values round-trip through their shortest decimal form), and refuses
+ * a file that does not fit the model: another layer count, a head or neuron index outside the
+ * layer, a repeated index, a value that is not finite, or lists of unequal length.
+ */
+public final class MasksFile {
+    private MasksFile() {}
+
+    /** Keeps each value's decimal text, so that it parses back to exactly the float that was written. */
+    private static final ObjectMapper READER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    public static ObjectNode json(EncoderConfig c, Masks m) {
+        ObjectNode root = PruneReport.JSON.createObjectNode();
+        root.put("layers", c.layers());
+        ArrayNode layers = root.putArray("masks");
+        for (int l = 0; l < c.layers(); l++) {
+            ObjectNode o = layers.addObject();
+            o.put("layer", l);
+            ArrayNode kh = o.putArray("kept_heads"), hv = o.putArray("head_values");
+            for (int h = 0; h < m.head[l].length; h++) if (m.head[l][h] != 0f) { kh.add(h); hv.add(m.head[l][h]); }
+            ArrayNode kn = o.putArray("kept_neurons"), nv = o.putArray("neuron_values");
+            for (int j = 0; j < m.neuron[l].length; j++) if (m.neuron[l][j] != 0f) { kn.add(j); nv.add(m.neuron[l][j]); }
+        }
+        return root;
+    }
+
+    public static void write(EncoderConfig c, Masks m, Path file) throws IOException {
+        PruneReport.writeJson(json(c, m), file);
+    }
+
+    /** Reads masks.json and checks it against the model's layers, heads and neurons. */
+    public static Masks read(Path file, EncoderConfig c) throws IOException {
+        JsonNode root;
+        try {
+            root = READER.readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException(file + ": not a masks.json file (" + e.getOriginalMessage() + ")");
+        }
+        JsonNode layers = root == null ? null : root.get("masks");
+        if (layers == null || !layers.isArray())
+            throw new IllegalArgumentException(file + ": not a masks.json file (no \"masks\" list)");
+        if (layers.size() != c.layers())
+            throw new IllegalArgumentException(file + ": masks for " + layers.size() + " layers, but the model has " + c.layers());
+        Masks m = new Masks(new float[c.layers()][], new float[c.layers()][]);
+        for (int l = 0; l < c.layers(); l++) {
+            JsonNode layer = layers.get(l);
+            m.head[l] = values(file, l, "head", layer.get("kept_heads"), layer.get("head_values"), c.heads(l));
+            m.neuron[l] = values(file, l, "neuron", layer.get("kept_neurons"), layer.get("neuron_values"), c.intermediate(l));
+        }
+        return m;
+    }
+
+    private static float[] values(Path file, int layer, String unit, JsonNode kept, JsonNode values, int count) {
+        String where = file + ": layer " + layer + ": ";
+        if (kept == null || values == null || !kept.isArray() || !values.isArray() || kept.size() != values.size())
+            throw new IllegalArgumentException(where + "kept_" + unit + "s and " + unit + "_values must be lists of equal length");
+        float[] r = new float[count];
+        for (int i = 0; i < kept.size(); i++) {
+            int index = kept.get(i).asInt(-1);
+            if (!kept.get(i).isIntegralNumber() || index < 0 || index >= count)
+                throw new IllegalArgumentException(where + unit + " " + kept.get(i) + " is outside the layer's " + count + " " + unit + "s");
+            float v = values.get(i).isNumber() ? Float.parseFloat(values.get(i).decimalValue().toString()) : Float.NaN;
+            if (!values.get(i).isNumber() || !Float.isFinite(v) || v == 0f)
+                throw new IllegalArgumentException(where + unit + " " + index + " has the value " + values.get(i) + " (a kept unit needs a finite, non-zero value)");
+            if (r[index] != 0f) throw new IllegalArgumentException(where + unit + " " + index + " is listed twice");
+            r[index] = v;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.optin.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.optin.bench.SpeedComparison;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.Masks;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * report.json of one prune run, as a type. Serialised by {@link PruneReport#JSON} with snake-case
+ * keys ({@code heads_kept}, {@code pruning_seconds}, …); absent (null) fields are left out. Numbers
+ * are rounded where the record is built ({@link PruneReport#round}), so the record equals what a
+ * reader of the file gets back. {@link HtmlReport} draws this tree.
+ *
+ * @param budget    null when the masks were given rather than selected ({@code prune --masks})
+ * @param accuracy  the task's metrics before and after (classifiers with labelled evaluation data)
+ * @param fidelity  embedding fidelity of the pruned model (label-free encoders)
+ * @param tokensPerLayer tokens entering each layer under token reduction, else null
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunReport(String model, String method, String weighting, String encoderObjective, String labels, String task,
+                        int samples, String calibrationRange, String evalRange, long seed, boolean tuned, String tuningStop,
+                        Budget budget, Macs macs, Params params,
+                        int[] headsKept, int[] neuronsKept, int[] headsTotal, int[] neuronsTotal,
+                        int[] tokensPerLayer, String tokenMerging,
+                        Map<String, Double> seconds, double pruningSeconds,
+                        Accuracy accuracy, Map<String, Double> fidelity, List<Speed> speed) {
+
+    /** The budget asked for; {@code achieved}, {@code measuredOn} and {@code shape} for latency budgets only. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Budget(String kind, double target, Double headsNeuronsTarget, Double achieved, String measuredOn, String shape) {}
+
+    /** MACs per sequence of the heads and FFN neurons, at {@code seqLength} tokens. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Macs(long original, long pruned, double ratio, double seqLength) {}
+
+    public record Params(long original, long pruned) {}
+
+    public record Accuracy(Map<String, Double> original, Map<String, Double> pruned) {}
+
+    /** One row of the speed comparison (rounded {@link SpeedComparison.Speedup}). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Speed(String runtime, int batch, int seq, int threads, double tokensPerSecond, double originalTokensPerSecond, double speedup) {
+        public static Speed of(SpeedComparison.Speedup s) {
+            return new Speed(s.runtime(), s.batch(), s.seq(), s.threads(), PruneReport.round(s.tokensPerSecond(), 1),
+                    PruneReport.round(s.originalTokensPerSecond(), 1), PruneReport.round(s.speedup(), 3));
+        }
+    }
+
+    /** Kept and total heads and neurons per layer, in the order of the record's four arrays. */
+    public static int[][] structure(EncoderConfig c, Masks m) {
+        int L = c.layers();
+        int[][] r = new int[4][L];
+        for (int l = 0; l < L; l++) {
+            r[0][l] = m.keptHeads(l); r[1][l] = m.keptNeurons(l); r[2][l] = c.heads(l); r[3][l] = c.intermediate(l);
+        }
+        return r;
+    }
+
+    /** Metrics rounded to {@code digits} decimals, in their order. */
+    public static Map<String, Double> rounded(Map<String, Double> metrics, int digits) {
+        if (metrics == null) return null;
+        Map<String, Double> r = new LinkedHashMap<>();
+        metrics.forEach((k, v) -> r.put(k, PruneReport.round(v, digits)));
+        return r;
+    }
+
+    /** All heads and neurons kept, summed over layers: {heads kept, heads total, neurons kept, neurons total}. */
+    public int[] totals() {
+        int[] t = new int[4];
+        for (int l = 0; l < headsKept.length; l++) {
+            t[0] += headsKept[l]; t[1] += headsTotal[l]; t[2] += neuronsKept[l]; t[3] += neuronsTotal[l];
+        }
+        return t;
+    }
+}
