@@ -7,7 +7,7 @@ import ai.onnxruntime.OrtSession;
 import dev.optin.bench.ThroughputBench.BenchResult;
 import dev.optin.bench.ThroughputBench.Setting;
 import dev.optin.engine.Parallel;
-import dev.optin.export.VisionOnnxExporter;
+import dev.optin.export.OnnxExporter;
 import dev.optin.model.*;
 
 import java.nio.FloatBuffer;
@@ -78,7 +78,7 @@ public final class VisionSpeedComparison {
     }
 
     private static void ort(OrtSession s, OnnxTensor in) {
-        try (OrtSession.Result r = s.run(Map.of(VisionOnnxExporter.INPUT, in))) {
+        try (OrtSession.Result r = s.run(Map.of(OnnxExporter.PIXEL_VALUES, in))) {
             if (r.size() == 0) throw new IllegalStateException("no output");
         } catch (OrtException ex) {
             throw new IllegalStateException("ONNX Runtime: " + ex.getMessage(), ex);
