@@ -2,6 +2,7 @@ package dev.optin.bench;
 
 import dev.optin.export.OnnxExporter;
 import dev.optin.export.PrunedModelExport;
+import dev.optin.format.OnnxModelLoader;
 import dev.optin.load.LoadedModel;
 import dev.optin.model.EncoderWeights;
 
@@ -14,14 +15,17 @@ import java.nio.file.Path;
 public final class BenchModels {
     private BenchModels() {}
 
-    /** The model's own ONNX file: the .onnx it was loaded from, or model.onnx in its folder (as pruned folders have); else null. */
+    /**
+     * The model's own ONNX file: the .onnx it was loaded from, or model.onnx in its folder (as pruned
+     * folders have); else null. For an image model only a file optin wrote counts (another one, e.g.
+     * from torch.onnx, is a different graph; the caller exports the loaded weights instead).
+     */
     public static Path existingOnnx(LoadedModel m) {
-        if (m.onnxPath() != null) return m.onnxPath();
-        if (m.folder() != null) {
-            Path p = m.folder().resolve(PrunedModelExport.ONNX_FILE);
-            if (Files.isRegularFile(p)) return p;
-        }
-        return null;
+        Path p = m.onnxPath();
+        if (p == null && m.folder() != null && Files.isRegularFile(m.folder().resolve(PrunedModelExport.ONNX_FILE)))
+            p = m.folder().resolve(PrunedModelExport.ONNX_FILE);
+        if (p != null && m.isVision() && OnnxModelLoader.optinExport(p) == null) return null;
+        return p;
     }
 
     /**

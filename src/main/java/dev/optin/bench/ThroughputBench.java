@@ -5,16 +5,17 @@ import dev.optin.engine.Gemm;
 import dev.optin.engine.Parallel;
 import dev.optin.model.*;
 
-import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.*;
 
 /**
  * Tokens per second of the optin engine and of ONNX Runtime on the same inputs, at equal
- * thread counts. Each setting is a batch of equal-length sequences of random in-vocabulary
- * tokens (all real, no padding). Runs of the two runtimes alternate, so load from other
- * processes hits both alike; the median of the timed runs is reported.
+ * thread counts, for every model family. Each setting is a batch of equal-length sequences of
+ * random in-vocabulary tokens (all real, no padding), or for an image model a batch of random
+ * images (seq = the model's tokens per image: patches + prefix; see {@link BenchInput}). Runs of
+ * the two runtimes alternate, so load from other processes hits both alike; the median of the
+ * timed runs is reported.
  */
 public final class ThroughputBench {
     private ThroughputBench() {}
@@ -58,24 +59,32 @@ public final class ThroughputBench {
      */
     public static List<BenchResult> run(EncoderWeights weights, Path onnx, List<Setting> settings,
                                         int threads, int warmup, int iters) {
-        if (weights == null && onnx == null) throw new IllegalArgumentException("nothing to benchmark: give weights and/or an ONNX file");
+        return run(weights, weights != null, onnx, settings, threads, warmup, iters);
+    }
+
+    /**
+     * As {@link #run(EncoderWeights, Path, List, int, int, int)}, the engine measured only when engine
+     * is true: weights (when not null) still say what inputs the model takes (token ids or pixels).
+     */
+    public static List<BenchResult> run(EncoderWeights weights, boolean engine, Path onnx, List<Setting> settings,
+                                        int threads, int warmup, int iters) {
+        if (engine && weights == null) throw new IllegalArgumentException("the engine needs the model's weights");
+        if (!engine && onnx == null) throw new IllegalArgumentException("nothing to benchmark: give weights and/or an ONNX file");
         checkArguments(settings, threads, warmup, iters);
         if (onnx != null && !Files.isRegularFile(onnx)) throw new IllegalArgumentException(onnx + ": no such ONNX file");
         if (weights != null) checkPositions(weights, settings);
-        if (weights != null) checkMemory(weights.config(), settings, true, onnx != null);
+        if (weights != null) checkMemory(weights.config(), settings, engine, onnx != null);
         int previousThreads = Parallel.threads();
         Parallel.setThreads(threads);
         try (OrtRunner ort = onnx != null ? new OrtRunner(onnx, threads) : null) {
-            Encoder encoder = weights != null ? new Encoder(weights) : null;
-            Masks ones = weights != null ? Masks.ones(weights.config()) : null;
-            int vocab = weights != null ? weights.config().vocabSize() : 1000; // ORT alone: ids valid for any BERT vocabulary
+            Encoder encoder = engine ? new Encoder(weights) : null;
+            Masks ones = engine ? Masks.ones(weights.config()) : null;
             List<BenchResult> results = new ArrayList<>();
             for (Setting s : settings) {
-                int[][] ids = randomIds(s, vocab, 42);
-                Batch batch = new Batch(ids, new int[s.batch()][s.seq()]);
+                BenchInput in = BenchInput.of(s, weights);
                 List<Runnable> runs = new ArrayList<>();
-                if (encoder != null) runs.add(() -> encoder.forward(batch, ones));
-                if (ort != null) runs.add(() -> ort.run(ids));
+                if (encoder != null) runs.add(() -> encoder.forward(in.batch(), ones));
+                if (ort != null) runs.add(() -> ort.run(in));
                 double[][] t = timeAlternating(runs, warmup, iters);
                 int i = 0;
                 if (encoder != null) results.add(result(ENGINE, s, threads, t[i++]));
@@ -96,8 +105,29 @@ public final class ThroughputBench {
         if (iters <= 0) throw new IllegalArgumentException("timed iterations must be positive: " + iters);
     }
 
-    /** Every setting's sequence length must fit the model's position embeddings. */
+    /** Default batches of an image model (the shape is batch × tokens per image). */
+    public static final int[] DEFAULT_IMAGE_BATCHES = {1, 8, 32};
+
+    /** Settings of an image model: each batch at the model's tokens per image. */
+    public static List<Setting> imageSettings(EncoderWeights w, int... batches) {
+        List<Setting> r = new ArrayList<>();
+        for (int b : batches) r.add(new Setting(b, w.vision().embeddings().tokens()));
+        return r;
+    }
+
+    /**
+     * Every setting's sequence length must fit the model's position embeddings; an image model
+     * takes exactly its tokens per image.
+     */
     public static void checkPositions(EncoderWeights weights, List<Setting> settings) {
+        if (weights.vision() != null) {
+            int tokens = weights.vision().embeddings().tokens();
+            for (Setting s : settings)
+                if (s.seq() != tokens)
+                    throw new IllegalArgumentException("setting " + s + ": an image model runs " + tokens + " tokens per image"
+                            + " (patches and prefix tokens); give the batch alone (--batch B)");
+            return;
+        }
         int maxSeq = weights.config().maxPositions() - weights.config().positionOffset();
         for (Setting s : settings)
             if (s.seq() > maxSeq) throw new IllegalArgumentException("setting " + s + ": the model has only " + maxSeq + " positions");
@@ -163,17 +193,6 @@ public final class ThroughputBench {
         return ((CPU_TIME ? Stats.processCpuNanos() : System.nanoTime()) - t0) * 1e-9;
     }
 
-    /** Token ids in [0, vocab), the first of each sequence 101 ([CLS] in BERT vocabularies) when it exists. */
-    static int[][] randomIds(Setting s, int vocab, long seed) {
-        Random r = new Random(seed);
-        int[][] ids = new int[s.batch()][s.seq()];
-        for (int[] row : ids) {
-            for (int t = 0; t < row.length; t++) row[t] = r.nextInt(vocab);
-            if (vocab > 101) row[0] = 101;
-        }
-        return ids;
-    }
-
     /** The engine's speed relative to ONNX Runtime at the same setting, or NaN. */
     static double ratio(List<BenchResult> all, BenchResult r) {
         for (BenchResult o : all)
@@ -183,11 +202,15 @@ public final class ThroughputBench {
     }
 
     /** One JSON object per line; engine lines carry ratio_vs_onnxruntime when ORT was measured. */
-    public static String toJsonLines(List<BenchResult> results) {
+    public static String toJsonLines(List<BenchResult> results) { return toJsonLines(results, false); }
+
+    /** As {@link #toJsonLines(List)}; rows of an image model also carry images_per_second (seq = tokens per image). */
+    public static String toJsonLines(List<BenchResult> results, boolean images) {
         StringBuilder sb = new StringBuilder();
         for (BenchResult r : results) {
             sb.append(String.format(Locale.ROOT, "{\"runtime\":\"%s\",\"batch\":%d,\"seq\":%d,\"threads\":%d,\"tokens_per_second\":%.1f,\"median_seconds\":%.6f",
                     r.runtime(), r.batch(), r.seq(), r.threads(), r.tokensPerSecond(), r.medianSeconds()));
+            if (images) sb.append(String.format(Locale.ROOT, ",\"images_per_second\":%.1f", r.batch() / r.medianSeconds()));
             double ratio = r.runtime().equals(ENGINE) ? ratio(results, r) : Double.NaN;
             if (!Double.isNaN(ratio)) sb.append(String.format(Locale.ROOT, ",\"ratio_vs_onnxruntime\":%.3f", ratio));
             sb.append("}\n");
@@ -215,48 +238,6 @@ public final class ThroughputBench {
         o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         if (CPU_TIME) o.addConfigEntry("session.intra_op.allow_spinning", "0");
         return o;
-    }
-
-    /** ONNX Runtime session for a BERT-style model; feeds input_ids, attention_mask and token_type_ids as it declares them. */
-    static final class OrtRunner implements AutoCloseable {
-        final OrtEnvironment env = OrtEnvironment.getEnvironment();
-        final OrtSession session;
-        final Set<String> inputs;
-
-        OrtRunner(Path onnx, int threads) throws OrtException {
-            try (OrtSession.SessionOptions o = sessionOptions(threads)) {
-                session = env.createSession(onnx.toString(), o);
-            }
-            inputs = session.getInputNames();
-            if (!inputs.contains("input_ids"))
-                throw new IllegalArgumentException(onnx + ": the model has no 'input_ids' input (inputs: " + inputs + ")");
-            for (String name : inputs)
-                if (!Set.of("input_ids", "attention_mask", "token_type_ids").contains(name))
-                    throw new IllegalArgumentException(onnx + ": unsupported model input '" + name + "' (expected input_ids, attention_mask, token_type_ids)");
-        }
-
-        void run(int[][] ids) {
-            int b = ids.length, t = ids[0].length;
-            long[] shape = {b, t};
-            long[] idv = new long[b * t], ones = new long[b * t], zeros = new long[b * t];
-            for (int i = 0; i < b; i++) for (int j = 0; j < t; j++) idv[i * t + j] = ids[i][j];
-            Arrays.fill(ones, 1L);
-            Map<String, OnnxTensor> feed = new HashMap<>();
-            try {
-                feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idv), shape));
-                if (inputs.contains("attention_mask")) feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(ones), shape));
-                if (inputs.contains("token_type_ids")) feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(zeros), shape));
-                try (OrtSession.Result r = session.run(feed)) {
-                    if (r.size() == 0) throw new IllegalStateException("ONNX Runtime returned no outputs");
-                }
-            } catch (OrtException e) {
-                throw new IllegalStateException("ONNX Runtime run failed: " + e.getMessage(), e);
-            } finally {
-                feed.values().forEach(OnnxTensor::close);
-            }
-        }
-
-        @Override public void close() throws OrtException { session.close(); }
     }
 
     /**

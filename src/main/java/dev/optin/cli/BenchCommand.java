@@ -8,6 +8,7 @@ import dev.optin.engine.Gemm;
 import dev.optin.engine.Parallel;
 import dev.optin.load.LoadedModel;
 import dev.optin.load.ModelLoader;
+import dev.optin.model.EncoderWeights;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,26 +24,27 @@ import java.util.concurrent.Callable;
  * {@code --vs} the speedup of a pruned model over its original in both runtimes.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure throughput (tokens/s) of optin's engine and ONNX Runtime on the same random inputs, in one run.",
+        description = {"Measure throughput (tokens/s; images/s too for image models) of optin's engine and ONNX Runtime on the same random inputs, in one run.",
                 "With --vs ORIGINAL: the speedup of MODEL (e.g. a pruned folder) over ORIGINAL in both runtimes.",
                 "Runs of the compared runtimes/models alternate, so background load affects them alike; medians are reported."})
 public final class BenchCommand implements Callable<Integer> {
     enum Runtime { engine, onnxruntime, both }
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Hugging Face folder, .onnx file, or 'minilm'.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Hugging Face folder (text or ViT/DeiT), .onnx file, vision state dict, or 'minilm'.")
     String model;
 
     @Option(names = "--runtime", paramLabel = "engine|onnxruntime|both", description = "What to measure (default: ${DEFAULT-VALUE}).")
     Runtime runtime = Runtime.both;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Sequences per batch (with --seq; replaces --settings).")
+    @Option(names = "--batch", paramLabel = "B", description = "Sequences per batch (with --seq; replaces --settings). Image models: images per batch, alone.")
     Integer batch;
 
-    @Option(names = "--seq", paramLabel = "T", description = "Tokens per sequence (with --batch).")
+    @Option(names = "--seq", paramLabel = "T", description = "Tokens per sequence (with --batch; text models).")
     Integer seq;
 
     @Option(names = "--settings", paramLabel = "BxT,...",
-            description = "Batch shapes, e.g. 1x128,32x128 (default: 1x128,8x128,32x128,32x64; with --vs: 1x128,32x128).")
+            description = {"Batch shapes, e.g. 1x128,32x128 (default: 1x128,8x128,32x128,32x64; with --vs: 1x128,32x128).",
+                    "Image models run their tokens per image (patches + prefix): default batches 1, 8, 32 (with --vs: 1, 32)."})
     String settings;
 
     @Option(names = "--threads", paramLabel = "N", description = "Threads for both runtimes (default: available processors).")
@@ -64,7 +66,6 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Setting> list = settings();
         int th = threads != null ? threads : Parallel.threads();
         if (th <= 0) throw usage("--threads must be positive, got " + th);
         if (warmup < 0) throw usage("--warmup must be zero or more, got " + warmup);
@@ -73,6 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (vs != null) {
             try (LoadedModel pruned = ModelLoader.load(model); LoadedModel original = ModelLoader.load(vs)) {
+                List<Setting> list = settings(original.weights());
                 ThroughputBench.checkPositions(original.weights(), list);
                 ThroughputBench.checkMemory(original.weights().config(), list, eng, ort);
                 err.println("pruned: " + pruned.source() + "; original: " + original.source() + "; threads: " + th
@@ -80,10 +82,11 @@ public final class BenchCommand implements Callable<Integer> {
                 err.flush();
                 List<SpeedComparison.Speedup> r = SpeedComparison.measure(pruned.weights(), BenchModels.existingOnnx(pruned),
                         original.weights(), BenchModels.existingOnnx(original), list, th, eng, ort, warmup, iters);
-                out.print(json ? SpeedComparison.toJsonLines(r) : SpeedComparison.toTable(r));
+                out.print(json ? SpeedComparison.toJsonLines(r, original.isVision()) : SpeedComparison.toTable(r));
             }
         } else {
             try (LoadedModel m = ModelLoader.load(model)) {
+                List<Setting> list = settings(m.weights());
                 // before the ONNX export and any input: a shape that cannot fit fails at once
                 ThroughputBench.checkPositions(m.weights(), list);
                 ThroughputBench.checkMemory(m.weights().config(), list, eng, ort);
@@ -92,8 +95,8 @@ public final class BenchCommand implements Callable<Integer> {
                 Path onnx = ort ? BenchModels.existingOnnx(m) : null, temp = null;
                 if (ort && onnx == null) onnx = temp = BenchModels.exportTemporary(m.weights());
                 try {
-                    List<ThroughputBench.BenchResult> r = ThroughputBench.run(eng ? m.weights() : null, onnx, list, th, warmup, iters);
-                    out.print(json ? ThroughputBench.toJsonLines(r) : ThroughputBench.toTable(r));
+                    List<ThroughputBench.BenchResult> r = ThroughputBench.run(m.weights(), eng, onnx, list, th, warmup, iters);
+                    out.print(json ? ThroughputBench.toJsonLines(r, m.isVision()) : ThroughputBench.toTable(r));
                 } finally {
                     if (temp != null) temp.toFile().delete();
                 }
@@ -103,11 +106,14 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<Setting> settings() {
-        if ((batch == null) != (seq == null)) throw usage("--batch and --seq go together (or use --settings BxT,...)");
+    /** The settings asked for; an image model's shape is set by the batch alone (tokens per image are fixed). */
+    private List<Setting> settings(EncoderWeights w) {
+        boolean image = w.vision() != null;
+        if (image && seq != null) throw usage("an image model runs " + w.vision().embeddings().tokens() + " tokens per image: give --batch alone, without --seq");
+        if (!image && (batch == null) != (seq == null)) throw usage("--batch and --seq go together (or use --settings BxT,...)");
         if (batch != null && settings != null) throw usage("give either --batch/--seq or --settings, not both");
         try {
-            if (batch != null) return List.of(new Setting(batch, seq));
+            if (batch != null) return image ? ThroughputBench.imageSettings(w, batch) : List.of(new Setting(batch, seq));
             if (settings != null) {
                 List<Setting> l = Setting.parseList(settings);
                 if (l.isEmpty()) throw usage("--settings is empty");
@@ -116,6 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        if (image) return ThroughputBench.imageSettings(w, vs != null ? SpeedComparison.DEFAULT_IMAGE_BATCHES : ThroughputBench.DEFAULT_IMAGE_BATCHES);
         return vs != null ? SpeedComparison.DEFAULT_SETTINGS : ThroughputBench.DEFAULT_SETTINGS;
     }
 

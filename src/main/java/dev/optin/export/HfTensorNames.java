@@ -1,14 +1,22 @@
 package dev.optin.export;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.optin.format.SafetensorsWriter;
 import dev.optin.model.Architecture;
+import dev.optin.model.ClassifierHead;
+import dev.optin.model.Embeddings;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.EncoderWeights;
+
+import static dev.optin.export.HfCheckpointWriter.linear;
+import static dev.optin.export.HfCheckpointWriter.norm;
 
 /**
- * Hugging Face state-dict module names of a text encoder's tensors. The checkpoint writer and
- * the ONNX exporter both use them, so either file reads back through the same loader.
+ * Hugging Face config keys and state-dict module names of a text encoder: BERT ({@code bert.*}),
+ * RoBERTa ({@code roberta.*}) and DistilBERT ({@code distilbert.*}), plus their classifier heads.
  */
-final class HfTensorNames {
-    enum Part { QUERY, KEY, VALUE, ATTN_OUT, ATTN_NORM, FFN_IN, FFN_OUT, FFN_NORM }
-
+final class HfTensorNames implements HfFamily {
     private final Architecture arch;
     private final String base;
 
@@ -18,14 +26,14 @@ final class HfTensorNames {
             case BERT -> "bert.";
             case ROBERTA -> "roberta.";
             case DISTILBERT -> "distilbert.";
-            case VIT -> throw new IllegalArgumentException("vision transformers are written by the vision exporters");
+            case VIT -> throw new IllegalArgumentException("vision transformers are named by HfVitNames");
         };
     }
 
     /** e.g. "bert.embeddings.word_embeddings.weight" for "word_embeddings.weight". */
     String embeddings(String tensor) { return base + "embeddings." + tensor; }
 
-    String layer(int l, Part p) {
+    @Override public String layer(int l, Part p) {
         if (arch == Architecture.DISTILBERT) {
             String m = base + "transformer.layer." + l + ".";
             return m + switch (p) {
@@ -42,10 +50,76 @@ final class HfTensorNames {
         };
     }
 
+    @Override public boolean biasRequired(Part p) { return false; }
+
     /** The classifier's hidden dense layer (BERT's pooler). */
     String headDense() {
         return switch (arch) { case ROBERTA -> "classifier.dense"; case DISTILBERT -> "pre_classifier"; default -> base + "pooler.dense"; };
     }
 
     String headOut() { return arch == Architecture.ROBERTA ? "classifier.out_proj" : "classifier"; }
+
+    @Override public boolean sameFamily(JsonNode source) {
+        String t = source.path("model_type").asText("");
+        return switch (arch) {
+            case BERT -> t.equals("bert");
+            case ROBERTA -> t.equals("roberta") || t.equals("xlm-roberta");
+            default -> t.equals("distilbert");
+        };
+    }
+
+    @Override public void putConfig(ObjectNode j, EncoderWeights w, int numHeads, int ffn, String act) {
+        EncoderConfig c = w.config();
+        int d = c.hidden(), L = c.layers();
+        boolean classify = w.head() != null;
+        int positions = w.embeddings().position().length / d;
+        if (arch == Architecture.DISTILBERT) {
+            j.putArray("architectures").add("DistilBert" + (classify ? "ForSequenceClassification" : "Model"));
+            j.put("model_type", "distilbert");
+            j.put("dim", d);
+            j.put("n_layers", L);
+            j.put("n_heads", numHeads);
+            j.put("hidden_dim", ffn);
+            j.put("activation", act);
+            j.put("layer_norm_eps", c.layerNormEps());
+            j.put("max_position_embeddings", positions);
+            j.put("vocab_size", w.embeddings().word().length / d);
+            j.put("sinusoidal_pos_embds", false);
+            return;
+        }
+        boolean roberta = arch == Architecture.ROBERTA;
+        j.putArray("architectures").add((roberta ? "Roberta" : "Bert") + (classify ? "ForSequenceClassification" : "Model"));
+        j.put("model_type", roberta ? "roberta" : "bert");
+        j.put("hidden_size", d);
+        j.put("num_hidden_layers", L);
+        j.put("num_attention_heads", numHeads);
+        j.put("intermediate_size", ffn);
+        j.put("hidden_act", act);
+        j.put("layer_norm_eps", c.layerNormEps());
+        j.put("max_position_embeddings", positions);
+        j.put("type_vocab_size", w.embeddings().tokenType() == null ? 0 : w.embeddings().tokenType().length / d);
+        j.put("vocab_size", w.embeddings().word().length / d);
+        j.put("pad_token_id", roberta ? Math.max(0, c.positionOffset() - 1) : j.path("pad_token_id").asInt(0));
+        j.put("position_embedding_type", "absolute");
+    }
+
+    @Override public boolean stockLoadable(EncoderWeights w) { return true; }
+
+    @Override public void stemTensors(SafetensorsWriter st, EncoderWeights w) {
+        int d = w.config().hidden();
+        Embeddings e = w.embeddings();
+        if (arch == Architecture.DISTILBERT && e.tokenType() != null)
+            throw new IllegalArgumentException("DistilBERT has no token-type embeddings, but the model has them");
+        st.add(embeddings("word_embeddings.weight"), e.word(), e.word().length / d, d);
+        st.add(embeddings("position_embeddings.weight"), e.position(), e.position().length / d, d);
+        if (e.tokenType() != null) st.add(embeddings("token_type_embeddings.weight"), e.tokenType(), e.tokenType().length / d, d);
+        norm(st, embeddings("LayerNorm"), e.norm());
+    }
+
+    @Override public void headTensors(SafetensorsWriter st, EncoderWeights w) {
+        ClassifierHead h = w.head();
+        if (h == null) return;
+        if (h.dense() != null) linear(st, headDense(), h.dense(), false);
+        linear(st, headOut(), h.out(), false);
+    }
 }

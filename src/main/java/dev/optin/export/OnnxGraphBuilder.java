@@ -6,10 +6,27 @@ import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Thin helper over the generated ONNX protobuf classes: nodes with unique names, fp32/int64 initializers. */
+/**
+ * Thin helper over the generated ONNX protobuf classes: nodes with unique names, fp32/int64
+ * initializers, and the one place a {@link ModelProto} is assembled (IR version 8, opset 17 for
+ * LayerNormalization, producer "optin"), so every graph optin writes runs in stock ONNX Runtime.
+ */
 final class OnnxGraphBuilder {
+    static final int OPSET = 17;
+    static final long IR_VERSION = 8;
+
     final GraphProto.Builder graph = GraphProto.newBuilder();
     private int counter;
+
+    OnnxGraphBuilder(String name) { graph.setName(name); }
+
+    /** The model holding this graph, with metadata entries in the given order. */
+    ModelProto model(java.util.Map<String, String> metadata) {
+        ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("optin").setProducerVersion("0.1")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
+        metadata.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        return m.setGraph(graph).build();
+    }
 
     /** A fresh tensor name with a readable prefix. */
     String fresh(String prefix) { return prefix + "_" + counter++; }

@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * What {@code prune --out DIR} writes, all-or-nothing: the physically pruned model as a Hugging
- * Face folder (config.json, model.safetensors, tokenizer files), {@code model.onnx}, and the
- * caller's extra files (e.g. masks.json, report.json) already serialized.
+ * Face folder (config.json, model.safetensors, tokenizer files or preprocessor_config.json),
+ * {@code model.onnx} (an image model's carries the folder's preprocessor_config.json, so either
+ * file evaluates alike), and the caller's extra files (e.g. masks.json, report.json) already serialized.
  */
 public final class PrunedModelExport {
     private PrunedModelExport() {}
@@ -47,9 +48,10 @@ public final class PrunedModelExport {
     public static EncoderWeights writeInto(EncoderWeights original, Masks masks, Path dir, Path sourceFolderOrNull,
                                            ImagePreprocessing prepOrNull) throws IOException {
         EncoderWeights pruned = PhysicalPruner.prune(original, masks);
-        if (pruned.vision() != null) VisionCheckpointWriter.writeInto(pruned, dir, sourceFolderOrNull, prepOrNull);
-        else HfCheckpointWriter.writeInto(pruned, dir, sourceFolderOrNull);
-        OnnxExporter.export(pruned, dir.resolve(ONNX_FILE));
+        HfCheckpointWriter.writeInto(pruned, dir, sourceFolderOrNull, prepOrNull);
+        Path prep = dir.resolve(PreprocessorConfig.FILE);
+        String prepJson = pruned.vision() != null && Files.isRegularFile(prep) ? Files.readString(prep) : null;
+        OnnxExporter.export(pruned, dir.resolve(ONNX_FILE), prepJson);
         return pruned;
     }
 }

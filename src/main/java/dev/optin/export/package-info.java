@@ -1,6 +1,9 @@
 /**
  * Physically smaller models and their files: {@code PhysicalPruner} drops masked heads and
- * neurons, writers emit Hugging Face checkpoints and ONNX graphs, and {@code OutputDirectory}
- * writes a folder all-or-nothing without ever replacing an input or a folder optin did not write.
+ * neurons; one checkpoint writer ({@code HfCheckpointWriter}) and one ONNX emitter
+ * ({@code OnnxExporter}: stem, layer, head) serve every family, which differ only in their
+ * naming class ({@code HfTensorNames} for BERT/RoBERTa/DistilBERT, {@code HfVitNames} for
+ * ViT/DeiT); {@code OutputDirectory} writes a folder all-or-nothing without ever replacing an
+ * input or a folder optin did not write.
  */
 package dev.optin.export;

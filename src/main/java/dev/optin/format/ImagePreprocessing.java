@@ -27,21 +27,27 @@ public record ImagePreprocessing(int channels, int height, int width, boolean re
         } catch (IOException e) {
             throw new IOException(json + ": cannot read the preprocessor config: " + e.getMessage(), e);
         }
+        return fromPreprocessorConfig(n, json.toString(), channels, height, width);
+    }
+
+    /** As {@link #fromPreprocessorConfig(Path, int, int, int)} for a config already parsed; where names it in messages. */
+    public static ImagePreprocessing fromPreprocessorConfig(JsonNode n, String where, int channels, int height, int width) throws IOException {
+        if (n == null || !n.isObject()) throw new IOException(where + ": the preprocessor config is not a JSON object");
         boolean resize = n.path("do_resize").asBoolean(true);
         if (n.has("size") && n.get("size").has("height")) {
             JsonNode hn = n.get("size").get("height"), wn = n.get("size").get("width");
             if (!hn.canConvertToInt() || wn == null || !wn.canConvertToInt())
-                throw new IOException(json + ": size must give an integer height and width, got " + n.get("size"));
+                throw new IOException(where + ": size must give an integer height and width, got " + n.get("size"));
             int h = hn.asInt(), w = wn.asInt();
             if (h != height || w != width)
-                throw new IOException(json + ": size " + h + "x" + w + " differs from the model's image size " + height + "x" + width);
+                throw new IOException(where + ": size " + h + "x" + w + " differs from the model's image size " + height + "x" + width);
         }
         float rescale = n.path("do_rescale").asBoolean(true) ? (float) n.path("rescale_factor").asDouble(1 / 255.0) : 1f;
         float[] mean = new float[channels], std = new float[channels];
         Arrays.fill(std, 1f);
         if (n.path("do_normalize").asBoolean(true)) {
-            mean = perChannel(json, n.get("image_mean"), channels, 0.5f, "image_mean");
-            std = perChannel(json, n.get("image_std"), channels, 0.5f, "image_std");
+            mean = perChannel(where, n.get("image_mean"), channels, 0.5f, "image_mean");
+            std = perChannel(where, n.get("image_std"), channels, 0.5f, "image_std");
         }
         return new ImagePreprocessing(channels, height, width, resize, rescale, mean, std);
     }
@@ -51,7 +57,7 @@ public record ImagePreprocessing(int channels, int height, int width, boolean re
         return new ImagePreprocessing(channels, height, width, false, 1f / 255f, mean, std);
     }
 
-    private static float[] perChannel(Path json, JsonNode a, int channels, float dflt, String what) throws IOException {
+    private static float[] perChannel(String json, JsonNode a, int channels, float dflt, String what) throws IOException {
         float[] r = new float[channels];
         if (a == null || a.isNull()) { Arrays.fill(r, dflt); return r; }
         if (a.isNumber()) { Arrays.fill(r, (float) a.asDouble()); return r; }

@@ -1,6 +1,7 @@
 package dev.optin.format;
 
 import ai.onnx.proto.OnnxMl.*;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.optin.model.*;
 
 import java.io.IOException;
@@ -28,11 +29,10 @@ public final class OnnxModelLoader {
     public static EncoderWeights load(Path onnx) {
         String file = onnx.getFileName().toString();
         ModelProto model = parse(onnx);
-        GraphProto g = model.getGraph();
-        Graph graph = new Graph(g, file);
+        OptinExport optin = optinExport(model, file);
+        if (optin != null) return load(optin);
+        Graph graph = new Graph(model.getGraph(), file);
         GraphTensors src = new GraphTensors(graph, file);
-        for (StringStringEntryProto p : model.getMetadataPropsList())
-            if (p.getKey().equals(OPTIN_CONFIG)) return HfCheckpointLoader.assemble(optinConfig(p.getValue(), file), src, file + " (optin.config)");
         String prefix = HfCheckpointLoader.modelPrefix(src.names());
         if (prefix == null)
             throw new FormatException(file + ": not a BERT-family export: no embeddings.word_embeddings.weight initializer "
@@ -41,15 +41,53 @@ public final class OnnxModelLoader {
         return HfCheckpointLoader.assemble(config, src, "the ONNX graph");
     }
 
-    /** Metadata key under which optin's exporter stores the model's config.json (per-layer widths included). */
-    static final String OPTIN_CONFIG = "optin.config";
+    /** The text encoder of an optin export (config from its metadata, weights by their HF names). */
+    public static EncoderWeights load(OptinExport optin) {
+        if (optin.isVision())
+            throw new FormatException(optin.file() + ": an optin export of a vision transformer (model_type "
+                    + optin.config().path("model_type").asText() + "), not a text encoder");
+        return HfCheckpointLoader.assemble(HfConfig.parse(optin.config(), optin.file() + " (" + OPTIN_CONFIG + ")"),
+                optin.tensors(), optin.file() + " (" + OPTIN_CONFIG + ")");
+    }
 
-    private static EncoderConfig optinConfig(String json, String file) {
-        try {
-            return HfConfig.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json), file + " (optin.config)");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new FormatException(file + ": the optin.config metadata is not valid JSON: " + e.getOriginalMessage(), e);
+    /** Metadata key under which optin's exporter stores the model's config.json (per-layer widths included). */
+    public static final String OPTIN_CONFIG = "optin.config";
+    /** Metadata key under which optin's exporter stores an image model's preprocessor_config.json. */
+    public static final String OPTIN_PREPROCESSOR = "optin.preprocessor";
+
+    /**
+     * An ONNX file optin wrote: its config.json (metadata {@value #OPTIN_CONFIG}), an image model's
+     * preprocessor_config.json (metadata {@value #OPTIN_PREPROCESSOR}, or null) and its weights under
+     * their Hugging Face state-dict names, [out][in] as PyTorch stores them.
+     */
+    public record OptinExport(String file, JsonNode config, String preprocessorJson, TensorSource tensors) {
+        /** Whether the config is of a vision transformer (model_type vit or deit). */
+        public boolean isVision() {
+            String t = config.path("model_type").asText("");
+            return t.equals("vit") || t.equals("deit");
         }
+    }
+
+    /** The export optin wrote, or null when the file has no {@value #OPTIN_CONFIG} metadata (e.g. from torch.onnx). */
+    public static OptinExport optinExport(Path onnx) {
+        return optinExport(parse(onnx), onnx.getFileName().toString());
+    }
+
+    private static OptinExport optinExport(ModelProto model, String file) {
+        String config = null, prep = null;
+        for (StringStringEntryProto p : model.getMetadataPropsList()) {
+            if (p.getKey().equals(OPTIN_CONFIG)) config = p.getValue();
+            if (p.getKey().equals(OPTIN_PREPROCESSOR)) prep = p.getValue();
+        }
+        if (config == null) return null;
+        JsonNode json;
+        try {
+            json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(config);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new FormatException(file + ": the " + OPTIN_CONFIG + " metadata is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (json == null || !json.isObject()) throw new FormatException(file + ": the " + OPTIN_CONFIG + " metadata is not a JSON object");
+        return new OptinExport(file, json, prep, new GraphTensors(new Graph(model.getGraph(), file), file));
     }
 
     /**

@@ -23,7 +23,9 @@ import java.nio.file.*;
  * (all-MiniLM-L6-v2 from the classpath, extracted once to {@code ~/.cache/optin/minilm/}).
  * Vision transformers: a Hugging Face ViT/DeiT folder (model_type vit or deit), or a bare state
  * dict ({@code .pt/.pth/.bin} PyTorch zip, {@code .safetensors}) in timm or lucidrains layout,
- * whose missing hyper-parameters (heads) come from {@link CheckpointOptions}.
+ * whose missing hyper-parameters (heads) come from {@link CheckpointOptions}, or optin's own
+ * {@code model.onnx} of one (config and preprocessing in its metadata; no tokenizer needed).
+ * Another vision ONNX file (e.g. from torch.onnx, without optin's metadata) is refused in one line.
  */
 public final class ModelLoader {
     public static final String MINILM = "minilm";
@@ -34,7 +36,7 @@ public final class ModelLoader {
     public static LoadedModel load(String pathOrName) { return load(pathOrName, CheckpointOptions.defaults()); }
 
     public static LoadedModel load(String pathOrName, CheckpointOptions vision) {
-        if (pathOrName.equals(MINILM)) return loadOnnx(minilmFolder().resolve("model.onnx"), "built-in all-MiniLM-L6-v2 (ONNX)");
+        if (pathOrName.equals(MINILM)) return loadOnnx(minilmFolder().resolve("model.onnx"), "built-in all-MiniLM-L6-v2 (ONNX)", vision);
         Path p = Path.of(pathOrName);
         if (isVisionFolder(p) || isStateDictFile(p)) return loadVision(p, vision);
         if (Files.isDirectory(p)) {
@@ -42,7 +44,7 @@ public final class ModelLoader {
             TextTokenizer tok = TextTokenizer.forFolder(p, maxLength(w));
             return new LoadedModel(w, tok, "Hugging Face checkpoint " + p, null, p);
         }
-        if (Files.isRegularFile(p) && p.getFileName().toString().endsWith(".onnx")) return loadOnnx(p, "ONNX model " + p);
+        if (Files.isRegularFile(p) && p.getFileName().toString().endsWith(".onnx")) return loadOnnx(p, "ONNX model " + p, vision);
         if (!Files.exists(p))
             throw new FormatException(pathOrName + ": no such file or folder (expected a Hugging Face folder, an .onnx file or '" + MINILM + "')");
         throw new FormatException(pathOrName + ": not a model folder or .onnx file");
@@ -78,18 +80,32 @@ public final class ModelLoader {
         }
     }
 
-    private static LoadedModel loadOnnx(Path onnx, String source) {
+    private static LoadedModel loadOnnx(Path onnx, String source, CheckpointOptions options) {
+        OnnxModelLoader.OptinExport optin = OnnxModelLoader.optinExport(onnx);
+        if (optin != null && optin.isVision()) return loadOptinVision(onnx, optin, options);
         Path folder = onnx.toAbsolutePath().getParent();
         Path tokJson = folder.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokJson) && !Files.isRegularFile(folder.resolve("vocab.txt"))) {
             java.util.List<String> inputs = OnnxModelLoader.describeInputs(onnx);
             if (inputs.stream().noneMatch(i -> i.startsWith("input_ids ")))
-                throw new FormatException(onnx + ": an ONNX model with inputs " + inputs + ", not a text encoder (input_ids); optin reads ONNX files of"
-                        + " text models only. For a vision model give its Hugging Face folder (config.json + model.safetensors) or its state dict (.pt/.pth/.safetensors)");
+                throw new FormatException(onnx + ": an ONNX model with inputs " + inputs + ", not a text encoder (input_ids) and without optin's metadata;"
+                        + " optin reads text-model ONNX files and its own exports only. For another vision model give its Hugging Face folder (config.json + model.safetensors) or its state dict (.pt/.pth/.safetensors)");
             throw new FormatException(onnx + ": no tokenizer.json (or vocab.txt) beside the ONNX file in " + folder);
         }
-        EncoderWeights w = OnnxModelLoader.load(onnx);
+        EncoderWeights w = optin != null ? OnnxModelLoader.load(optin) : OnnxModelLoader.load(onnx);
         return new LoadedModel(w, TextTokenizer.forFolder(folder, maxLength(w)), source, onnx, null);
+    }
+
+    /** optin's own model.onnx of a vision transformer (config and preprocessing from its metadata). */
+    private static LoadedModel loadOptinVision(Path onnx, OnnxModelLoader.OptinExport optin, CheckpointOptions options) {
+        try {
+            LoadedVit m = VitLoader.load(optin, onnx, options);
+            return new LoadedModel(m.weights(), null, m.preprocessing(), "vision transformer (" + m.layout() + ") " + onnx, onnx, null);
+        } catch (IOException e) {
+            throw new FormatException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(onnx + ": " + e.getMessage(), e);
+        }
     }
 
     static int maxLength(EncoderWeights w) {

@@ -84,8 +84,8 @@ class VisionExportTest {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession s = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
              OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[]{n, e.channels(), e.imageHeight(), e.imageWidth()});
-             OrtSession.Result r = s.run(Map.of(VisionOnnxExporter.INPUT, in))) {
-            assertThat(s.getInputNames()).containsExactly(VisionOnnxExporter.INPUT);
+             OrtSession.Result r = s.run(Map.of(OnnxExporter.PIXEL_VALUES, in))) {
+            assertThat(s.getInputNames()).containsExactly(OnnxExporter.PIXEL_VALUES);
             assertThat(s.getOutputNames()).containsExactly("logits");
             float[][] z = (float[][]) r.get("logits").get().getValue();
             float[] flat = new float[n * z[0].length];

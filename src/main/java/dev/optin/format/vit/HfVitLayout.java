@@ -19,10 +19,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Hugging Face ViTForImageClassification / DeiTForImageClassification(WithTeacher) folders:
- * config.json, model.safetensors, preprocessor_config.json. Config sizes are positive integers,
- * the layer count matches the {@code encoder.layer.N} tensors present, the layer norm epsilon is
- * finite and positive; each is checked before anything is sized from it.
+ * Hugging Face ViTForImageClassification / DeiTForImageClassification(WithTeacher) weights:
+ * a folder (config.json, model.safetensors, preprocessor_config.json), or a config and a
+ * name → tensor map under the same state-dict names from elsewhere (optin's own model.onnx, whose
+ * metadata holds the config and preprocessor config). Config sizes are positive integers, the layer
+ * count matches the {@code encoder.layer.N} tensors present, the layer norm epsilon is finite and
+ * positive; each is checked before anything is sized from it. Projections without rows or columns
+ * and the norms of such a pre-LN half may be absent (an ONNX export leaves them out): they are empty,
+ * or identity norms, which the forward never applies.
  */
 final class HfVitLayout {
     private HfVitLayout() {}
@@ -35,13 +39,50 @@ final class HfVitLayout {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IOException(cfgPath + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
-        if (cfg == null || !cfg.isObject()) throw new IOException(cfgPath + ": not a JSON object");
-        String type = cfg.path("model_type").asText("");
-        if (!type.equals("vit") && !type.equals("deit"))
-            throw new IOException(cfgPath + ": model_type '" + type + "' is not a vision transformer (vit, deit)");
+        String type = modelType(cfg, cfgPath.toString());
         Path weightsFile = dir.resolve("model.safetensors");
         if (!Files.exists(weightsFile)) throw new IOException(dir + ": model.safetensors not found (pytorch_model.bin: convert to safetensors)");
-        StateDict all = SafetensorsFloats.read(weightsFile);
+        EncoderWeights w = weights(cfg, cfgPath.toString(), SafetensorsFloats.read(weightsFile), options);
+        PatchEmbeddings e = w.vision().embeddings();
+        Path pre = dir.resolve("preprocessor_config.json");
+        ImagePreprocessing prep = Files.exists(pre) ? ImagePreprocessing.fromPreprocessorConfig(pre, e.channels(), e.imageHeight(), e.imageWidth())
+                : VitLoader.fallbackPreprocessing(options, e.channels(), e.imageHeight(), e.imageWidth());
+        return new LoadedVit(w, prep, "huggingface-" + type);
+    }
+
+    /**
+     * A model from a config.json already parsed (where names it in messages), its state dict under
+     * HF names, and its preprocessor_config.json (null: the options' mean/std, as for a bare state dict).
+     */
+    static LoadedVit build(JsonNode cfg, String where, StateDict all, String preprocessorJsonOrNull, CheckpointOptions options) throws IOException {
+        String type = modelType(cfg, where);
+        EncoderWeights w = weights(cfg, where, all, options);
+        PatchEmbeddings e = w.vision().embeddings();
+        ImagePreprocessing prep;
+        if (preprocessorJsonOrNull == null) {
+            prep = VitLoader.fallbackPreprocessing(options, e.channels(), e.imageHeight(), e.imageWidth());
+        } else {
+            JsonNode json;
+            try {
+                json = new ObjectMapper().readTree(preprocessorJsonOrNull);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new IOException(where + ": the preprocessor config is not valid JSON: " + ex.getOriginalMessage(), ex);
+            }
+            prep = ImagePreprocessing.fromPreprocessorConfig(json, where + " (preprocessor config)", e.channels(), e.imageHeight(), e.imageWidth());
+        }
+        return new LoadedVit(w, prep, "optin-onnx-" + type);
+    }
+
+    private static String modelType(JsonNode cfg, String where) throws IOException {
+        if (cfg == null || !cfg.isObject()) throw new IOException(where + ": not a JSON object");
+        String type = cfg.path("model_type").asText("");
+        if (!type.equals("vit") && !type.equals("deit"))
+            throw new IOException(where + ": model_type '" + type + "' is not a vision transformer (vit, deit)");
+        return type;
+    }
+
+    private static EncoderWeights weights(JsonNode cfg, String cfgPath, StateDict all, CheckpointOptions options) throws IOException {
+        String type = modelType(cfg, cfgPath);
         StateDict sd = all.stripPrefix(type + ".");
 
         int D = req(cfg, cfgPath, "hidden_size"), L = req(cfg, cfgPath, "num_hidden_layers"), H = req(cfg, cfgPath, "num_attention_heads");
@@ -57,7 +98,7 @@ final class HfVitLayout {
         else throw new IOException(cfgPath + ": 'image_size' must be a number or [height, width], got " + size);
         if (imgH < p || imgW < p) throw new IOException(cfgPath + ": image_size " + size + " must be positive and at least patch_size " + p);
         int C = cfg.has("num_channels") ? req(cfg, cfgPath, "num_channels") : 3;
-        // optin's pruned folders (see dev.optin.export.VisionCheckpointWriter) give per-layer sizes and the head size.
+        // optin's pruned folders (see dev.optin.export.CheckpointConfig) give per-layer sizes and the head size.
         int dh = cfg.has("attention_head_size") ? req(cfg, cfgPath, "attention_head_size") : -1;
         if (dh < 0 && D % H != 0) throw new IOException(cfgPath + ": hidden_size " + D + " is not divisible by " + H + " heads");
         if (dh <= 0) dh = D / H;
@@ -67,7 +108,7 @@ final class HfVitLayout {
             throw new IOException(cfgPath + ": pruned_heads without optin_heads_per_layer is not supported");
         float eps;
         try {
-            eps = options.epsOr(HfConfig.layerNormEps(cfg, cfgPath.toString(), "layer_norm_eps", 1e-12f));
+            eps = options.epsOr(HfConfig.layerNormEps(cfg, cfgPath, "layer_norm_eps", 1e-12f));
         } catch (FormatException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -86,14 +127,14 @@ final class HfVitLayout {
             String b = "encoder.layer." + l + ".";
             int A = heads[l] * dh, Il = inter[l];
             layers[l] = new LayerWeights(heads[l], Il,
-                    VitParts.linear(sd, b + "attention.attention.query", A, D, false),
-                    VitParts.linear(sd, b + "attention.attention.key", A, D, false),
-                    VitParts.linear(sd, b + "attention.attention.value", A, D, false),
-                    VitParts.linear(sd, b + "attention.output.dense", D, A, true),
-                    VitParts.norm(sd, b + "layernorm_before", D),
-                    VitParts.linear(sd, b + "intermediate.dense", Il, D, true),
-                    VitParts.linear(sd, b + "output.dense", D, Il, true),
-                    VitParts.norm(sd, b + "layernorm_after", D));
+                    projection(sd, b + "attention.attention.query", A, D, false),
+                    projection(sd, b + "attention.attention.key", A, D, false),
+                    projection(sd, b + "attention.attention.value", A, D, false),
+                    projection(sd, b + "attention.output.dense", D, A, true),
+                    norm(sd, b + "layernorm_before", D, A > 0),
+                    projection(sd, b + "intermediate.dense", Il, D, true),
+                    projection(sd, b + "output.dense", D, Il, true),
+                    norm(sd, b + "layernorm_after", D, Il > 0));
         }
         Norm finalNorm = VitParts.norm(sd, "layernorm", D);
 
@@ -109,17 +150,31 @@ final class HfVitLayout {
         }
         EncoderConfig config = new EncoderConfig(Architecture.VIT, L, D, dh, heads, inter, 0, tokens, 0, eps, act, 0,
                 head.out, labels.size() == head.out ? labels : null);
-        EncoderWeights w = new EncoderWeights(config, null, layers,
+        return new EncoderWeights(config, null, layers,
                 new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, head), new VitWeights(emb, finalNorm, distHead));
+    }
 
-        Path pre = dir.resolve("preprocessor_config.json");
-        ImagePreprocessing prep = Files.exists(pre) ? ImagePreprocessing.fromPreprocessorConfig(pre, C, imgH, imgW)
-                : VitLoader.fallbackPreprocessing(options, C, imgH, imgW);
-        return new LoadedVit(w, prep, "huggingface-" + type);
+    /** A layer projection; one without rows or columns may be absent (then empty, with its bias when present). */
+    private static Linear projection(StateDict sd, String name, int out, int in, boolean biasRequired) {
+        if ((long) out * in == 0 && !sd.has(name + ".weight")) {
+            float[] b = sd.has(name + ".bias") ? sd.values(name + ".bias", out) : biasRequired ? new float[out] : null;
+            return new Linear(out, in, new float[0], b);
+        }
+        return VitParts.linear(sd, name, out, in, biasRequired);
+    }
+
+    /** A layer norm; one in front of a half without width (never applied) may be absent: identity. */
+    private static Norm norm(StateDict sd, String name, int d, boolean used) {
+        if (!used && !sd.has(name + ".weight")) {
+            float[] ones = new float[d];
+            Arrays.fill(ones, 1f);
+            return new Norm(ones, new float[d]);
+        }
+        return VitParts.norm(sd, name, d);
     }
 
     /** config[key] as a positive integer. */
-    private static int req(JsonNode cfg, Path file, String key) throws IOException {
+    private static int req(JsonNode cfg, String file, String key) throws IOException {
         if (!cfg.has(key)) throw new IOException(file + ": '" + key + "' is missing");
         JsonNode n = cfg.get(key);
         if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() <= 0)
@@ -128,7 +183,7 @@ final class HfVitLayout {
     }
 
     /** The state dict must hold exactly layers 0..L-1 (encoder.layer.N.*): a config may neither invent nor hide layers. */
-    private static void checkLayerCount(StateDict sd, int layers, Path cfgPath) throws IOException {
+    private static void checkLayerCount(StateDict sd, int layers, String cfgPath) throws IOException {
         int highest = -1;
         String example = null;
         for (String k : sd.keys()) {
@@ -153,7 +208,7 @@ final class HfVitLayout {
     }
 
     /** config[key] as one non-negative int per layer, or `uniform` in every layer when the key is absent. */
-    private static int[] perLayer(JsonNode cfg, Path file, String key, int layers, int uniform) throws IOException {
+    private static int[] perLayer(JsonNode cfg, String file, String key, int layers, int uniform) throws IOException {
         int[] r = new int[layers];
         JsonNode a = cfg.get(key);
         if (a == null) { Arrays.fill(r, uniform); return r; }

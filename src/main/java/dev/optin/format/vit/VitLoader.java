@@ -6,6 +6,7 @@ import dev.optin.format.torch.StateDict;
 import dev.optin.format.torch.TorchCheckpoint;
 
 import dev.optin.format.ImagePreprocessing;
+import dev.optin.format.OnnxModelLoader;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.PatchEmbeddings;
 
@@ -38,6 +39,15 @@ public final class VitLoader {
                 + sd.keys().stream().limit(6).toList());
         PatchEmbeddings e = w.vision().embeddings();
         return new LoadedVit(w, fallbackPreprocessing(options, e.channels(), e.imageHeight(), e.imageWidth()), layout);
+    }
+
+    /**
+     * optin's own model.onnx of a vision transformer: the config and preprocessing its metadata
+     * holds, the weights its initializers hold under Hugging Face names (read as {@link HfVitLayout} reads a folder).
+     */
+    public static LoadedVit load(OnnxModelLoader.OptinExport export, Path onnx, CheckpointOptions options) throws IOException {
+        return HfVitLayout.build(export.config(), export.file() + " (" + OnnxModelLoader.OPTIN_CONFIG + ")",
+                SafetensorsFloats.of(onnx, export.tensors()), export.preprocessorJson(), options);
     }
 
     static ImagePreprocessing fallbackPreprocessing(CheckpointOptions o, int channels, int h, int w) {

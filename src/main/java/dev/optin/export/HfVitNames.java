@@ -1,0 +1,104 @@
+package dev.optin.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.optin.format.SafetensorsWriter;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.LayerWeights;
+import dev.optin.model.Linear;
+import dev.optin.model.PatchEmbeddings;
+
+import static dev.optin.export.HfCheckpointWriter.linear;
+import static dev.optin.export.HfCheckpointWriter.norm;
+
+/**
+ * Hugging Face config keys and state-dict names of a vision transformer (from any source
+ * layout: HF, timm, lucidrains): {@code ViTForImageClassification} ({@code vit.*}), or DeiT
+ * ({@code deit.*}) when the model has a distillation token, as
+ * {@code DeiTForImageClassificationWithTeacher} ({@code cls_classifier},
+ * {@code distillation_classifier}) when it also has the distillation head. These are the names
+ * {@code format/vit/HfVitLayout} reads. The attention output and FFN biases and the patch
+ * projection bias are required by HF's layout; missing ones (lucidrains) are written as zeros.
+ * Stock transformers load the folder only when the q/k/v biases are all present or all absent.
+ */
+final class HfVitNames implements HfFamily {
+    private final boolean deit, teacher;
+    private final String base;
+
+    HfVitNames(EncoderWeights w) {
+        if (w.vision() == null) throw new IllegalArgumentException("not a vision transformer");
+        if (w.head() == null) throw new IllegalArgumentException("a vision transformer needs a classifier head");
+        deit = w.vision().embeddings().distillation() != null;
+        teacher = w.vision().distillationHead() != null;
+        base = deit ? "deit." : "vit.";
+    }
+
+    String cls() { return base + "embeddings.cls_token"; }
+    String distillation() { return base + "embeddings.distillation_token"; }
+    String position() { return base + "embeddings.position_embeddings"; }
+    String patch() { return base + "embeddings.patch_embeddings.projection"; }
+    String finalNorm() { return base + "layernorm"; }
+    String classifier() { return teacher ? "cls_classifier" : "classifier"; }
+    String distillationClassifier() { return "distillation_classifier"; }
+
+    @Override public String layer(int l, Part p) {
+        return base + "encoder.layer." + l + "." + switch (p) {
+            case QUERY -> "attention.attention.query"; case KEY -> "attention.attention.key"; case VALUE -> "attention.attention.value";
+            case ATTN_OUT -> "attention.output.dense"; case ATTN_NORM -> "layernorm_before";
+            case FFN_IN -> "intermediate.dense"; case FFN_OUT -> "output.dense"; case FFN_NORM -> "layernorm_after";
+        };
+    }
+
+    @Override public boolean biasRequired(Part p) { return p == Part.ATTN_OUT || p == Part.FFN_IN || p == Part.FFN_OUT; }
+
+    @Override public boolean sameFamily(JsonNode source) {
+        return source.path("model_type").asText("").equals(deit ? "deit" : "vit");
+    }
+
+    @Override public void putConfig(ObjectNode j, EncoderWeights w, int numHeads, int ffn, String act) {
+        EncoderConfig c = w.config();
+        PatchEmbeddings e = w.vision().embeddings();
+        j.putArray("architectures").add(deit ? (teacher ? "DeiTForImageClassificationWithTeacher" : "DeiTForImageClassification") : "ViTForImageClassification");
+        j.put("model_type", deit ? "deit" : "vit");
+        j.put("hidden_size", c.hidden());
+        j.put("num_hidden_layers", c.layers());
+        j.put("num_attention_heads", numHeads);
+        j.put("intermediate_size", ffn);
+        j.put("hidden_act", act);
+        j.put("layer_norm_eps", c.layerNormEps());
+        if (e.imageHeight() == e.imageWidth()) j.put("image_size", e.imageHeight());
+        else j.putArray("image_size").add(e.imageHeight()).add(e.imageWidth());
+        j.put("patch_size", e.patchSize());
+        j.put("num_channels", e.channels());
+        j.put("qkv_bias", !"none".equals(qkvBias(w)));
+    }
+
+    @Override public boolean stockLoadable(EncoderWeights w) { return !"some".equals(qkvBias(w)); }
+
+    /** "all", "none" or "some": whether the q/k/v projections of the layers with heads have biases. */
+    private static String qkvBias(EncoderWeights w) {
+        boolean any = false, all = true;
+        for (LayerWeights lw : w.layers()) {
+            if (lw.heads() == 0) continue;
+            for (Linear lin : new Linear[]{lw.query(), lw.key(), lw.value()}) { any |= lin.bias != null; all &= lin.bias != null; }
+        }
+        return all && any ? "all" : any ? "some" : "none";
+    }
+
+    @Override public void stemTensors(SafetensorsWriter st, EncoderWeights w) {
+        PatchEmbeddings e = w.vision().embeddings();
+        int d = w.config().hidden(), p = e.patchSize();
+        st.add(cls(), e.cls(), 1, 1, d);
+        if (e.distillation() != null) st.add(distillation(), e.distillation(), 1, 1, d);
+        st.add(position(), e.position(), 1, e.tokens(), d);
+        st.add(patch() + ".weight", e.patch().weight, d, e.channels(), p, p);
+        st.add(patch() + ".bias", HfCheckpointWriter.biasOrZeros(e.patch()), d);
+    }
+
+    @Override public void headTensors(SafetensorsWriter st, EncoderWeights w) {
+        norm(st, finalNorm(), w.vision().finalNorm());
+        linear(st, classifier(), w.head().out(), true);
+        if (teacher) linear(st, distillationClassifier(), w.vision().distillationHead(), true);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.optin.export;
+
+import ai.onnx.proto.OnnxMl.TensorProto;
+import dev.optin.model.ClassifierHead;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.VitWeights;
+
+import static dev.optin.export.OnnxGraphBuilder.attr;
+
+/**
+ * The part of the graph after the last layer, output {@code logits} [batch_size, labels].
+ * Text: the classifier on token 0, through the pooler/pre-classifier dense layer when there is one.
+ * Images: final LayerNorm, classifier on token 0, averaged with the distillation head on token 1
+ * when the model has one (as HF's DeiTForImageClassificationWithTeacher); image classifiers always
+ * carry a bias (zeros when the model has none), as HF's layout requires.
+ */
+final class OnnxHeadEmitter {
+    private OnnxHeadEmitter() {}
+
+    static final String LOGITS = "logits";
+
+    static void pooled(OnnxGraphBuilder g, OnnxLayerEmitter layers, String x, ClassifierHead head, HfTensorNames n) {
+        String cls = g.op("Gather", new String[]{x, g.int64s("const.zero_i64", new long[]{0})}, attr("axis", 1L));
+        if (head.dense() != null) {
+            cls = layers.gemm(cls, head.dense(), n.headDense(), head.dense().bias, null);
+            cls = g.op(head.activation() == ClassifierHead.DenseActivation.TANH ? "Tanh" : "Relu", new String[]{cls});
+        }
+        layers.gemm(cls, head.out(), n.headOut(), head.out().bias, LOGITS);
+        output(g, head);
+    }
+
+    static void vit(OnnxGraphBuilder g, OnnxLayerEmitter layers, String x, EncoderWeights w, HfVitNames n) {
+        VitWeights vw = w.vision();
+        x = layers.layerNorm(x, vw.finalNorm(), n.finalNorm(), null);
+        String tok0 = g.op("Gather", new String[]{x, g.int64s("const.token0", new long[]{0})}, attr("axis", 1L));
+        if (vw.distillationHead() == null) {
+            layers.gemm(tok0, w.head().out(), n.classifier(), HfCheckpointWriter.biasOrZeros(w.head().out()), LOGITS);
+        } else {
+            String tok1 = g.op("Gather", new String[]{x, g.int64s("const.token1", new long[]{1})}, attr("axis", 1L));
+            String sum = g.op("Add", new String[]{layers.gemm(tok0, w.head().out(), n.classifier(), HfCheckpointWriter.biasOrZeros(w.head().out()), null),
+                    layers.gemm(tok1, vw.distillationHead(), n.distillationClassifier(), HfCheckpointWriter.biasOrZeros(vw.distillationHead()), null)});
+            g.opTo("Mul", LOGITS, new String[]{sum, g.scalar("const.half_logits", 0.5f)});
+        }
+        output(g, w.head());
+    }
+
+    private static void output(OnnxGraphBuilder g, ClassifierHead head) {
+        g.graph.addOutput(OnnxGraphBuilder.value(LOGITS, TensorProto.DataType.FLOAT, "batch_size", head.out().out));
+    }
+}
