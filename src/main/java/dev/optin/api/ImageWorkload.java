@@ -1,7 +1,7 @@
 package dev.optin.api;
 
 import dev.optin.bench.SpeedComparison;
-import dev.optin.bench.VisionSpeedComparison;
+import dev.optin.bench.ThroughputBench;
 import dev.optin.data.image.ImageBatches;
 import dev.optin.data.image.ImageSet;
 import dev.optin.data.image.ImageSets;
@@ -125,7 +125,8 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
         /** ONNX Runtime and the engine at the request's batch (plus the engine with merging after token reduction). */
         @Override public List<SpeedComparison.Speedup> speed(EncoderWeights pruned, int[] tokensPerLayer) {
             request.log().println("optin: measuring speed (original vs pruned, ONNX Runtime and engine, batch " + request.batch() + ")");
-            return VisionSpeedComparison.measure(pruned, null, model.weights(), null, request.batch(), Parallel.threads(), true, tokensPerLayer, 2, 5);
+            return SpeedComparison.measure(pruned, null, model.weights(), null, List.of(new ThroughputBench.Setting(request.batch(), emb.tokens())),
+                    Parallel.threads(), true, true, tokensPerLayer, 2, 5);
         }
 
         @Override public Optional<TokenReduction> tokenReduction() {

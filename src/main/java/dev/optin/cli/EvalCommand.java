@@ -39,7 +39,7 @@ public final class EvalCommand implements Callable<Integer> {
     String range;
 
     @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
-    PruneCommand.VisionCli vision = new PruneCommand.VisionCli();
+    CheckpointCli checkpoint = new CheckpointCli();
 
     @Option(names = "--task", paramLabel = "<task>", description = "sst2, cola, mrpc, qqp, qnli, rte, mnli, stsb or classification (default: detected from the file)")
     String task;
@@ -74,8 +74,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (limit < 0) throw new IllegalArgumentException("--limit must not be negative, got " + limit);
         long t0 = System.nanoTime();
-        if (vision == null) vision = new PruneCommand.VisionCli();
-        try (OptinModel m = Optin.load(model, vision.options())) {
+        if (checkpoint == null) checkpoint = new CheckpointCli();
+        try (OptinModel m = Optin.load(model, checkpoint.options())) {
             Workload workload;
             if (m.takesImages()) workload = new ImageWorkload(data, null, null, range, limit);
             else {

@@ -36,14 +36,14 @@ public final class InspectCommand implements Callable<Integer> {
     boolean json;
 
     @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
-    PruneCommand.VisionCli vision = new PruneCommand.VisionCli();
+    CheckpointCli checkpoint = new CheckpointCli();
 
     PrintStream out = System.out;
 
     @Override public Integer call() throws Exception {
         if (seq <= 0) throw new IllegalArgumentException("--seq must be positive, got " + seq);
-        if (vision == null) vision = new PruneCommand.VisionCli();
-        try (LoadedModel m = ModelLoader.load(model, vision.options())) {
+        if (checkpoint == null) checkpoint = new CheckpointCli();
+        try (LoadedModel m = ModelLoader.load(model, checkpoint.options())) {
             EncoderWeights w = m.weights();
             EncoderConfig c = w.config();
             CostModel cost = new CostModel(c, seq);

@@ -135,7 +135,7 @@ public final class PruneCommand implements Callable<Integer> {
     Double tokens;
 
     @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
-    VisionCli vision = new VisionCli();
+    CheckpointCli checkpoint = new CheckpointCli();
 
     @Option(names = "--out", required = true, paramLabel = "<dir>", description = "output folder (must not exist or be empty, unless --force)")
     Path out;
@@ -170,8 +170,8 @@ public final class PruneCommand implements Callable<Integer> {
         }
         Path[] inputs = inputs();
         OutputDirectory.check(out, force, inputs);
-        if (vision == null) vision = new VisionCli();
-        try (OptinModel m = Optin.load(model, vision.options())) {
+        if (checkpoint == null) checkpoint = new CheckpointCli();
+        try (OptinModel m = Optin.load(model, checkpoint.options())) {
             checkSourceFiles(m.loaded());
             if (masks != null) request.masks(MasksFile.read(masks, m.config()));
             Workload workload = m.takesImages() ? new ImageWorkload(data, eval, calibrationRange, evalRange, evalLimit) : textWorkload();
@@ -210,37 +210,12 @@ public final class PruneCommand implements Callable<Integer> {
         return new Path[] {modelPath, data, eval, masks};
     }
 
-    /** How to read vision checkpoints that do not describe themselves (see {@link CheckpointOptions}). */
-    static final class VisionCli {
-        @Option(names = "--heads", paramLabel = "N", description = "attention heads per layer (timm and lucidrains state dicts: the fused qkv matrix does not tell)")
-        int heads;
-        @Option(names = "--mean", paramLabel = "M[,M…]", split = ",", description = "per-channel normalisation mean when the checkpoint has no preprocessor_config.json (default 0.5)")
-        List<Float> mean;
-        @Option(names = "--std", paramLabel = "S[,S…]", split = ",", description = "per-channel normalisation std (default 0.5)")
-        List<Float> std;
-        @Option(names = "--layer-norm-eps", paramLabel = "E", description = "layer norm epsilon (default: the layout's: config.json, timm 1e-6, lucidrains 1e-5)")
-        float eps;
-
-        CheckpointOptions options() {
-            if (heads < 0) throw new IllegalArgumentException("--heads must be positive, got " + heads);
-            if (eps < 0 || !Float.isFinite(eps)) throw new IllegalArgumentException("--layer-norm-eps must be a finite positive number, got " + eps);
-            return new CheckpointOptions(heads, eps, floats(mean), floats(std));
-        }
-
-        private static float[] floats(List<Float> l) {
-            if (l == null) return null;
-            float[] r = new float[l.size()];
-            for (int i = 0; i < r.length; i++) r[i] = l.get(i);
-            return r;
-        }
-    }
-
     /** The model folder's side files that the export will copy: links out of the folder fail now, not after the pruning. */
     private static void checkSourceFiles(LoadedModel m) throws java.io.IOException {
         Path source = m.folder() != null ? m.folder() : m.onnxPath() != null ? m.onnxPath().toAbsolutePath().getParent() : null;
         if (source == null) return;
         List<String> files = new ArrayList<>(dev.optin.export.HfCheckpointWriter.TOKENIZER_FILES);
-        files.add(dev.optin.export.VisionCheckpointWriter.PREPROCESSOR);
+        files.add(dev.optin.export.PreprocessorConfig.FILE);
         dev.optin.export.SourceFiles.check(source, files);
     }
 

@@ -2,7 +2,7 @@ package dev.optin.format.vit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.optin.export.VisionCheckpointWriter;
+import dev.optin.export.HfCheckpointWriter;
 import dev.optin.format.CheckpointOptions;
 import dev.optin.format.FormatException;
 import dev.optin.load.ModelLoader;
@@ -31,7 +31,7 @@ class HostileVitConfigTest {
         spoil.accept(w);
         Path folder = dir.resolve(name);
         Files.createDirectories(folder);
-        VisionCheckpointWriter.writeInto(w, folder, null, null);
+        HfCheckpointWriter.writeInto(w, folder, null, null);
         Path cfg = folder.resolve("config.json");
         ObjectNode c = (ObjectNode) new ObjectMapper().readTree(cfg.toFile());
         c.remove(List.of("optin_heads_per_layer", "optin_intermediate_per_layer", "attention_head_size"));   // a plain HF config
