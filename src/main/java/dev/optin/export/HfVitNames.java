@@ -27,11 +27,21 @@ final class HfVitNames implements HfFamily {
     private final String base;
 
     HfVitNames(EncoderWeights w) {
+        this(checked(w).vision().embeddings().distillation() != null, w.vision().distillationHead() != null);
+    }
+
+    private HfVitNames(boolean deit, boolean teacher) {
+        this.deit = deit; this.teacher = teacher;
+        this.base = deit ? "deit." : "vit.";
+    }
+
+    /** Names for a layer on its own (a latency block), where stem and head do not exist. */
+    static HfVitNames layersOnly() { return new HfVitNames(false, false); }
+
+    private static EncoderWeights checked(EncoderWeights w) {
         if (w.vision() == null) throw new IllegalArgumentException("not a vision transformer");
         if (w.head() == null) throw new IllegalArgumentException("a vision transformer needs a classifier head");
-        deit = w.vision().embeddings().distillation() != null;
-        teacher = w.vision().distillationHead() != null;
-        base = deit ? "deit." : "vit.";
+        return w;
     }
 
     String cls() { return base + "embeddings.cls_token"; }

@@ -8,9 +8,9 @@ import dev.optin.model.LayerWeights;
 import java.util.Map;
 
 /**
- * One attention block or one FFN block of a post-LN (BERT-style) layer as a stand-alone ONNX
- * model, x [batch, sequence, hidden] → y of the same shape, built by the same emitter as the full
- * export ({@link OnnxLayerEmitter}): what a latency table for ONNX Runtime times (every token
+ * One attention block or one FFN block of a layer (post-LN BERT or pre-LN ViT) as a stand-alone
+ * ONNX model, x [batch, sequence, hidden] → y of the same shape, built by the same emitter as the
+ * full export ({@link OnnxLayerEmitter}): what a latency table for ONNX Runtime times (every token
  * real, no padding mask).
  */
 public final class OnnxBlockModels {
@@ -18,7 +18,7 @@ public final class OnnxBlockModels {
 
     public static final String INPUT = "x", OUTPUT = "y";
 
-    /** y = LN(x + attention(x)) with the layer's heads. */
+    /** The attention half of the layer with its heads: LN(x + attention(x)) post-LN, x + attention(LN(x)) pre-LN. */
     public static ModelProto attention(EncoderConfig c, LayerWeights w) {
         OnnxGraphBuilder g = start("optin_attention_block", c);
         String y = emitter(g, c).attention(0, w, INPUT, null);
@@ -26,7 +26,7 @@ public final class OnnxBlockModels {
         return finish(g, c);
     }
 
-    /** y = LN(x + FFN(x)) with the layer's neurons. */
+    /** The FFN half of the layer with its neurons: LN(x + FFN(x)) post-LN, x + FFN(LN(x)) pre-LN. */
     public static ModelProto ffn(EncoderConfig c, LayerWeights w) {
         OnnxGraphBuilder g = start("optin_ffn_block", c);
         emitter(g, c).ffn(0, w, INPUT, OUTPUT);
@@ -34,12 +34,10 @@ public final class OnnxBlockModels {
     }
 
     private static OnnxLayerEmitter emitter(OnnxGraphBuilder g, EncoderConfig c) {
-        return new OnnxLayerEmitter(g, c, new HfTensorNames(c.architecture()));
+        return new OnnxLayerEmitter(g, c, c.architecture().preNorm() ? HfVitNames.layersOnly() : new HfTensorNames(c.architecture()));
     }
 
     private static OnnxGraphBuilder start(String name, EncoderConfig c) {
-        if (c.architecture().preNorm())
-            throw new IllegalArgumentException("ONNX block models are built for post-LN (BERT-style) layers only, not " + c.architecture());
         OnnxGraphBuilder g = new OnnxGraphBuilder(name);
         g.graph.addInput(OnnxGraphBuilder.value(INPUT, TensorProto.DataType.FLOAT, "batch_size", "sequence_length", c.hidden()));
         return g;

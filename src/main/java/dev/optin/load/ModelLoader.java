@@ -38,7 +38,7 @@ public final class ModelLoader {
     public static LoadedModel load(String pathOrName, CheckpointOptions vision) {
         if (pathOrName.equals(MINILM)) return loadOnnx(minilmFolder().resolve("model.onnx"), "built-in all-MiniLM-L6-v2 (ONNX)", vision);
         Path p = Path.of(pathOrName);
-        if (isVisionFolder(p) || isStateDictFile(p)) return loadVision(p, vision);
+        if (isVitFolder(p) || isStateDictFile(p)) return loadVision(p, vision);
         if (Files.isDirectory(p)) {
             EncoderWeights w = HfCheckpointLoader.load(p);
             TextTokenizer tok = TextTokenizer.forFolder(p, maxLength(w));
@@ -50,7 +50,7 @@ public final class ModelLoader {
         throw new FormatException(pathOrName + ": not a model folder or .onnx file");
     }
 
-    private static boolean isVisionFolder(Path p) {
+    private static boolean isVitFolder(Path p) {
         Path cfg = p.resolve("config.json");
         if (!Files.isDirectory(p) || !Files.isRegularFile(cfg)) return false;
         try {

@@ -50,6 +50,17 @@ class OrtLatencyBlocksTest {
     }
 
     @Test
+    void preNormBlocksOfAVitInOnnxRuntimeMatchTheEngine() throws Exception {
+        EncoderWeights vit = RandomModels.vit(2, c.hidden(), 4, 96, 1, 8, 4, false, 3, 11);
+        EncoderConfig vc = vit.config();
+        LayerWeights vl = vit.layers()[1];
+        float[] ort = runOrt(OnnxBlockModels.attention(vc, vl));
+        assertThat(maxAbsDiff(ort, LayerProbe.attention(vc, vl, b, x, ones(vl.heads())).out())).isLessThan(1e-4f);
+        ort = runOrt(OnnxBlockModels.ffn(vc, vl));
+        assertThat(maxAbsDiff(ort, LayerProbe.ffn(vc, vl, b, x, ones(vl.intermediate())).out())).isLessThan(1e-4f);
+    }
+
+    @Test
     void onnxRuntimeTableCoversEveryHeadCountAndTheNeuronGridAndIsCachedApartFromTheEngines(@TempDir Path dir) throws Exception {
         LatencyProfiler ort = new LatencyProfiler(new OrtBlockTimer(1), 0, 1);
         LatencyTable t = ort.loadOrMeasure(dir, c, 2, 8, 4, Progress.NONE);
