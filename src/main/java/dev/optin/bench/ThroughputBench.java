@@ -120,8 +120,8 @@ public final class ThroughputBench {
      * takes exactly its tokens per image.
      */
     public static void checkPositions(EncoderWeights weights, List<Setting> settings) {
-        if (weights.takesImages()) {
-            int tokens = weights.patchEmbeddings().tokens();
+        if (weights.stem() instanceof PatchEmbeddings p) {
+            int tokens = p.tokens();
             for (Setting s : settings)
                 if (s.seq() != tokens)
                     throw new IllegalArgumentException("setting " + s + ": an image model runs " + tokens + " tokens per image"

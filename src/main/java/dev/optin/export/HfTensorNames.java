@@ -72,7 +72,8 @@ final class HfTensorNames implements HfFamily {
         EncoderConfig c = w.config();
         int d = c.hidden(), L = c.layers();
         boolean classify = w.hasClassifier();
-        int positions = w.tokenEmbeddings().position().length / d;
+        TokenEmbeddings e = w.tokenEmbeddings();
+        int positions = e.position().length / d;
         if (arch == Architecture.DISTILBERT) {
             j.putArray("architectures").add("DistilBert" + (classify ? "ForSequenceClassification" : "Model"));
             j.put("model_type", "distilbert");
@@ -83,7 +84,7 @@ final class HfTensorNames implements HfFamily {
             j.put("activation", act);
             j.put("layer_norm_eps", c.layerNormEps());
             j.put("max_position_embeddings", positions);
-            j.put("vocab_size", w.tokenEmbeddings().word().length / d);
+            j.put("vocab_size", e.word().length / d);
             j.put("sinusoidal_pos_embds", false);
             return;
         }
@@ -97,8 +98,8 @@ final class HfTensorNames implements HfFamily {
         j.put("hidden_act", act);
         j.put("layer_norm_eps", c.layerNormEps());
         j.put("max_position_embeddings", positions);
-        j.put("type_vocab_size", w.tokenEmbeddings().tokenType() == null ? 0 : w.tokenEmbeddings().tokenType().length / d);
-        j.put("vocab_size", w.tokenEmbeddings().word().length / d);
+        j.put("type_vocab_size", e.tokenType() == null ? 0 : e.tokenType().length / d);
+        j.put("vocab_size", e.word().length / d);
         j.put("pad_token_id", roberta ? Math.max(0, c.positionOffset() - 1) : j.path("pad_token_id").asInt(0));
         j.put("position_embedding_type", "absolute");
     }
