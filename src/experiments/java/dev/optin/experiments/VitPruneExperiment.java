@@ -35,7 +35,7 @@ public final class VitPruneExperiment {
         long t = System.nanoTime();
         double base = ImageEvaluation.accuracy(enc, m.preprocessing(), eval, er[0], er[1], Masks.ones(enc.config()), 256);
         System.out.printf(Locale.ROOT, "%s: unpruned accuracy %.4f on images [%d,%d) (%.0f s)%n", a[0], base, er[0], er[1], (System.nanoTime() - t) * 1e-9);
-        List<Batch> batches = ImageBatches.batches(calib, m.preprocessing(), m.weights().vision().embeddings(), cr[0], cr[1], 64);
+        List<Batch> batches = ImageBatches.batches(calib, m.preprocessing(), m.weights().patchEmbeddings(), cr[0], cr[1], 64);
         List<int[]> labels = ImageBatches.labels(calib, cr[0], cr[1], 64);
         for (String method : a[6].split(",")) {
             if (method.startsWith("tokens")) { tokens(enc, m, eval, er, batches, fraction, base, method); continue; }
@@ -67,7 +67,7 @@ public final class VitPruneExperiment {
         int correct = 0;
         for (int s = er[0]; s < er[1]; s += 256) {
             int e = Math.min(er[1], s + 256);
-            List<Batch> b = ImageBatches.batches(eval, m.preprocessing(), m.weights().vision().embeddings(), s, e, 256);
+            List<Batch> b = ImageBatches.batches(eval, m.preprocessing(), m.weights().patchEmbeddings(), s, e, 256);
             float[] z = dev.optin.model.TokenReducedForward.logits(enc, b.get(0), r.masks(), ts.tokensBefore());
             int C = z.length / (e - s);
             for (int i = 0; i < e - s; i++) if (ImageEvaluation.argmax(z, i * C, C) == eval.labels()[s + i]) correct++;

@@ -37,7 +37,7 @@ import java.util.Optional;
 public record ImageWorkload(Path data, Path eval, String calibrationRange, String evalRange, long evalLimit) implements Workload {
 
     @Override public Prepared prepare(LoadedModel model, PruneRequest r) throws IOException {
-        int channels = model.weights().vision().embeddings().channels();
+        int channels = model.weights().patchEmbeddings().channels();
         ModelClasses classes = ModelClasses.of(model.weights().config());
         ImageSet calib = data == null ? null : ImageSets.read(data, channels, classes);
         ImageSet ev = eval != null ? ImageSets.read(eval, channels, classes) : evalRange != null ? calib : null;
@@ -59,7 +59,7 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
 
     @Override public EvalResult evaluate(LoadedModel model, int batch, int maxLength, Progress progress) throws IOException {
         Path file = eval != null ? eval : data;
-        ImageSet images = ImageSets.read(file, model.weights().vision().embeddings().channels(), ModelClasses.of(model.weights().config()));
+        ImageSet images = ImageSets.read(file, model.weights().patchEmbeddings().channels(), ModelClasses.of(model.weights().config()));
         int[] r = ImageSets.range(evalRange, images.count(), "--range");
         if (evalLimit > 0) r[1] = (int) Math.min(r[1], r[0] + evalLimit);
         for (int i = r[0]; i < r[1]; i++)
@@ -81,7 +81,7 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
 
         Images(LoadedModel model, PruneRequest r, ImageSet calib, int[] cr, ImageSet eval, int[] er) {
             this.model = model; this.request = r; this.calib = calib; this.cr = cr; this.eval = eval; this.er = er;
-            this.emb = model.weights().vision().embeddings();
+            this.emb = model.weights().patchEmbeddings();
         }
 
         @Override public String task() { return TASK; }

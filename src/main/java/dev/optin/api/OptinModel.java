@@ -31,7 +31,7 @@ public final class OptinModel implements AutoCloseable {
     public EncoderConfig config() { return loaded.weights().config(); }
 
     /** True for image classifiers (ViT/DeiT), whose data is an {@link ImageWorkload}. */
-    public boolean takesImages() { return loaded.isVision(); }
+    public boolean takesImages() { return loaded.takesImages(); }
 
     /** Where the model came from, as the reports name it. */
     public String source() { return loaded.source(); }

@@ -96,7 +96,7 @@ final class PruneSession {
                             LatencyTable table, double costLength, Map<String, Pruner.Scored> scoredBy, String folder) {
         Workload.Calibration cal = data.calibration(run.samples());
         List<int[]> labels = request.labelFree() ? null : cal.labels();
-        boolean classifier = model.weights().head() != null;
+        boolean classifier = model.weights().hasClassifier();
         if (run.method() == Method.KWON && !classifier)
             throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
         Pruner.Options o = options(run, step, table, costLength);

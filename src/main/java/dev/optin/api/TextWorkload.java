@@ -150,7 +150,7 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
         @Override public Optional<Evaluation> evaluation(Encoder encoder) {
             if (evalBatches == null) return Optional.empty();
             Masks ones = Masks.ones(encoder.config());
-            if (model.weights().head() != null && task.isLabelled()) {
+            if (model.weights().hasClassifier() && task.isLabelled()) {
                 Map<String, Double> original = Evaluator.evaluate(encoder, ones, task, evalBatches);
                 return Optional.of(new Evaluation() {
                     @Override public Map<String, Double> original() { return original; }

@@ -23,7 +23,7 @@ record BenchInput(Setting setting, int[][] ids, float[] pixels, long[] pixelShap
         int vocab = Integer.MAX_VALUE;
         for (EncoderWeights w : models) {
             if (w == null) continue;
-            if (w.vision() != null) return images(s, w.vision().embeddings());
+            if (w.stem() instanceof PatchEmbeddings p) return images(s, p);
             vocab = Math.min(vocab, w.config().vocabSize());
         }
         return text(s, vocab == Integer.MAX_VALUE ? 1000 : vocab);   // ORT alone: ids valid for any BERT vocabulary

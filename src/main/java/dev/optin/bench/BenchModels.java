@@ -24,7 +24,7 @@ public final class BenchModels {
         Path p = m.onnxPath();
         if (p == null && m.folder() != null && Files.isRegularFile(m.folder().resolve(PrunedModelExport.ONNX_FILE)))
             p = m.folder().resolve(PrunedModelExport.ONNX_FILE);
-        if (p != null && m.isVision() && OnnxModelLoader.optinExport(p) == null) return null;
+        if (p != null && m.takesImages() && OnnxModelLoader.optinExport(p) == null) return null;
         return p;
     }
 

@@ -59,7 +59,7 @@ public final class SpeedComparison {
                                         boolean engine, boolean onnxRuntime, int[] tokensBeforeOrNull, int warmup, int iters) {
         if (prunedWeights == null || originalWeights == null) throw new IllegalArgumentException("both models' weights are needed");
         if (!engine && !onnxRuntime) throw new IllegalArgumentException("no runtime selected");
-        if ((prunedWeights.vision() == null) != (originalWeights.vision() == null))
+        if (prunedWeights.takesImages() != originalWeights.takesImages())
             throw new IllegalArgumentException("the pruned and the original model must both be text or both be image models");
         ThroughputBench.checkArguments(settings, threads, warmup, iters);
         ThroughputBench.checkPositions(prunedWeights, settings);

@@ -111,7 +111,7 @@ public final class ThroughputBench {
     /** Settings of an image model: each batch at the model's tokens per image. */
     public static List<Setting> imageSettings(EncoderWeights w, int... batches) {
         List<Setting> r = new ArrayList<>();
-        for (int b : batches) r.add(new Setting(b, w.vision().embeddings().tokens()));
+        for (int b : batches) r.add(new Setting(b, w.patchEmbeddings().tokens()));
         return r;
     }
 
@@ -120,8 +120,8 @@ public final class ThroughputBench {
      * takes exactly its tokens per image.
      */
     public static void checkPositions(EncoderWeights weights, List<Setting> settings) {
-        if (weights.vision() != null) {
-            int tokens = weights.vision().embeddings().tokens();
+        if (weights.stem() instanceof PatchEmbeddings p) {
+            int tokens = p.tokens();
             for (Setting s : settings)
                 if (s.seq() != tokens)
                     throw new IllegalArgumentException("setting " + s + ": an image model runs " + tokens + " tokens per image"

@@ -82,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
                 err.flush();
                 List<SpeedComparison.Speedup> r = SpeedComparison.measure(pruned.weights(), BenchModels.existingOnnx(pruned),
                         original.weights(), BenchModels.existingOnnx(original), list, th, eng, ort, warmup, iters);
-                out.print(json ? SpeedComparison.toJsonLines(r, original.isVision()) : SpeedComparison.toTable(r));
+                out.print(json ? SpeedComparison.toJsonLines(r, original.takesImages()) : SpeedComparison.toTable(r));
             }
         } else {
             try (LoadedModel m = ModelLoader.load(model)) {
@@ -96,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
                 if (ort && onnx == null) onnx = temp = BenchModels.exportTemporary(m.weights());
                 try {
                     List<ThroughputBench.BenchResult> r = ThroughputBench.run(m.weights(), eng, onnx, list, th, warmup, iters);
-                    out.print(json ? ThroughputBench.toJsonLines(r, m.isVision()) : ThroughputBench.toTable(r));
+                    out.print(json ? ThroughputBench.toJsonLines(r, m.takesImages()) : ThroughputBench.toTable(r));
                 } finally {
                     if (temp != null) temp.toFile().delete();
                 }
@@ -108,8 +108,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The settings asked for; an image model's shape is set by the batch alone (tokens per image are fixed). */
     private List<Setting> settings(EncoderWeights w) {
-        boolean image = w.vision() != null;
-        if (image && seq != null) throw usage("an image model runs " + w.vision().embeddings().tokens() + " tokens per image: give --batch alone, without --seq");
+        boolean image = w.takesImages();
+        if (image && seq != null) throw usage("an image model runs " + w.patchEmbeddings().tokens() + " tokens per image: give --batch alone, without --seq");
         if (!image && (batch == null) != (seq == null)) throw usage("--batch and --seq go together (or use --settings BxT,...)");
         if (batch != null && settings != null) throw usage("give either --batch/--seq or --settings, not both");
         try {

@@ -69,7 +69,7 @@ public final class InspectCommand implements Callable<Integer> {
         r.put("activation", c.activation().name().toLowerCase(Locale.ROOT));
         r.put("vocab_size", c.vocabSize());
         r.put("max_positions", c.maxPositions());
-        r.put("num_labels", w.head() == null ? 0 : c.numLabels());
+        r.put("num_labels", w.hasClassifier() ? c.numLabels() : 0);
         ArrayNode labels = r.putArray("labels");
         c.labels().forEach(labels::add);
         r.put("parameters", w.parameters());
@@ -89,7 +89,7 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, f, "architecture", String.format(Locale.ROOT, "%s, %d layers, hidden %d, head size %d, %s",
                 c.architecture(), c.layers(), c.hidden(), c.headSize(), c.activation().name().toLowerCase(Locale.ROOT)));
         out.printf(Locale.ROOT, f, "vocabulary", c.vocabSize() + " tokens, " + (c.maxPositions() - c.positionOffset()) + " positions");
-        out.printf(Locale.ROOT, f, "head", w.head() == null ? "none (sentence embeddings)"
+        out.printf(Locale.ROOT, f, "head", !w.hasClassifier() ? "none (sentence embeddings)"
                 : c.numLabels() + " labels" + (c.labels().isEmpty() ? "" : " (" + String.join(", ", c.labels()) + ")"));
         out.printf(Locale.ROOT, f, "parameters", String.format(Locale.ROOT, "%,d (%.1f M; encoder layers %,d)",
                 w.parameters(), w.parameters() / 1e6, w.layerParameters()));

@@ -42,9 +42,9 @@ public final class Evaluator {
     public static Predictions predict(Encoder encoder, Masks masks, Task task, Iterator<LabeledBatch> batches, Progress progress) {
         EncoderConfig c = encoder.config();
         if (!task.isLabelled()) throw new IllegalArgumentException("task text has no labels to evaluate against; use a labelled dataset");
-        if (encoder.weights().head() == null)
+        if (!encoder.weights().hasClassifier())
             throw new IllegalArgumentException("the model has no classification head (a bare encoder); evaluation needs a fine-tuned classifier");
-        int outputs = c.numLabels() > 0 ? c.numLabels() : encoder.weights().head().out().out;
+        int outputs = c.numLabels() > 0 ? c.numLabels() : encoder.weights().head().labels();
         int[] toTask = task.isRegression() ? null : labelMap(task, c, outputs);
         if (task.isRegression() && outputs != 1)
             throw new IllegalArgumentException("task " + task + " is regression but the model has " + outputs + " outputs (expected 1)");

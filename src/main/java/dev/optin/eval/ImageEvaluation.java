@@ -15,7 +15,7 @@ public final class ImageEvaluation {
 
     /** Logits [to-from][labels] of images [from, to). */
     public static float[] logits(Encoder encoder, ImagePreprocessing prep, ImageSet images, int from, int to, Masks masks, int batchSize) {
-        PatchEmbeddings emb = encoder.weights().vision().embeddings();
+        PatchEmbeddings emb = encoder.weights().patchEmbeddings();
         int C = encoder.config().numLabels();
         float[] out = new float[(to - from) * C];
         for (int s = from; s < to; s += batchSize) {
@@ -37,7 +37,7 @@ public final class ImageEvaluation {
     /** Top-1 accuracy with OPTIN token merging: tokensBefore[l] tokens per image enter block l (engine only). */
     public static double accuracyWithTokens(Encoder encoder, ImagePreprocessing prep, ImageSet images, int from, int to, Masks masks,
                                             int[] tokensBefore, int batchSize) {
-        PatchEmbeddings emb = encoder.weights().vision().embeddings();
+        PatchEmbeddings emb = encoder.weights().patchEmbeddings();
         int correct = 0;
         for (int s = from; s < to; s += batchSize) {
             int e = Math.min(to, s + batchSize);

@@ -77,8 +77,8 @@ final class CheckpointConfig {
     }
 
     private static void putLabels(ObjectNode j, EncoderWeights w) {
-        if (w.head() == null) { j.remove("id2label"); j.remove("label2id"); return; }
-        int n = w.head().out().out;
+        if (!w.hasClassifier()) { j.remove("id2label"); j.remove("label2id"); return; }
+        int n = w.head().labels();
         ObjectNode id2label = JSON.createObjectNode(), label2id = JSON.createObjectNode();
         for (int i = 0; i < n; i++) {
             String name = i < w.config().labels().size() ? w.config().labels().get(i) : "LABEL_" + i;

@@ -63,7 +63,7 @@ public final class HfCheckpointWriter {
         }
         JSON.writeValue(dir.resolve("config.json").toFile(), config(w, sourceConfig));
         tensors(w).write(dir.resolve("model.safetensors"));
-        if (w.vision() != null) {
+        if (w.takesImages()) {
             boolean copied = sourceFolderOrNull != null && SourceFiles.copyIfPresent(sourceFolderOrNull, PreprocessorConfig.FILE, dir);
             if (!copied && prepOrNull != null) JSON.writeValue(dir.resolve(PreprocessorConfig.FILE).toFile(), PreprocessorConfig.of(prepOrNull));
         } else if (sourceFolderOrNull != null) {

@@ -16,7 +16,7 @@ sealed interface HfFamily permits HfTensorNames, HfVitNames {
     enum Part { QUERY, KEY, VALUE, ATTN_OUT, ATTN_NORM, FFN_IN, FFN_OUT, FFN_NORM }
 
     static HfFamily of(EncoderWeights w) {
-        return w.vision() != null ? new HfVitNames(w) : new HfTensorNames(w.config().architecture());
+        return w.takesImages() ? new HfVitNames(w) : new HfTensorNames(w.config().architecture());
     }
 
     /** The module name of a layer part, e.g. "bert.encoder.layer.3.attention.self.query" (".weight"/".bias" appended by callers). */

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.optin.format.SafetensorsWriter;
 import dev.optin.model.Architecture;
 import dev.optin.model.ClassifierHead;
-import dev.optin.model.Embeddings;
+import dev.optin.model.TokenEmbeddings;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.EncoderWeights;
 
@@ -71,8 +71,9 @@ final class HfTensorNames implements HfFamily {
     @Override public void putConfig(ObjectNode j, EncoderWeights w, int numHeads, int ffn, String act) {
         EncoderConfig c = w.config();
         int d = c.hidden(), L = c.layers();
-        boolean classify = w.head() != null;
-        int positions = w.embeddings().position().length / d;
+        boolean classify = w.hasClassifier();
+        TokenEmbeddings e = w.tokenEmbeddings();
+        int positions = e.position().length / d;
         if (arch == Architecture.DISTILBERT) {
             j.putArray("architectures").add("DistilBert" + (classify ? "ForSequenceClassification" : "Model"));
             j.put("model_type", "distilbert");
@@ -83,7 +84,7 @@ final class HfTensorNames implements HfFamily {
             j.put("activation", act);
             j.put("layer_norm_eps", c.layerNormEps());
             j.put("max_position_embeddings", positions);
-            j.put("vocab_size", w.embeddings().word().length / d);
+            j.put("vocab_size", e.word().length / d);
             j.put("sinusoidal_pos_embds", false);
             return;
         }
@@ -97,8 +98,8 @@ final class HfTensorNames implements HfFamily {
         j.put("hidden_act", act);
         j.put("layer_norm_eps", c.layerNormEps());
         j.put("max_position_embeddings", positions);
-        j.put("type_vocab_size", w.embeddings().tokenType() == null ? 0 : w.embeddings().tokenType().length / d);
-        j.put("vocab_size", w.embeddings().word().length / d);
+        j.put("type_vocab_size", e.tokenType() == null ? 0 : e.tokenType().length / d);
+        j.put("vocab_size", e.word().length / d);
         j.put("pad_token_id", roberta ? Math.max(0, c.positionOffset() - 1) : j.path("pad_token_id").asInt(0));
         j.put("position_embedding_type", "absolute");
     }
@@ -107,7 +108,7 @@ final class HfTensorNames implements HfFamily {
 
     @Override public void stemTensors(SafetensorsWriter st, EncoderWeights w) {
         int d = w.config().hidden();
-        Embeddings e = w.embeddings();
+        TokenEmbeddings e = w.tokenEmbeddings();
         if (arch == Architecture.DISTILBERT && e.tokenType() != null)
             throw new IllegalArgumentException("DistilBERT has no token-type embeddings, but the model has them");
         st.add(embeddings("word_embeddings.weight"), e.word(), e.word().length / d, d);
@@ -117,8 +118,7 @@ final class HfTensorNames implements HfFamily {
     }
 
     @Override public void headTensors(SafetensorsWriter st, EncoderWeights w) {
-        ClassifierHead h = w.head();
-        if (h == null) return;
+        if (!(w.head() instanceof ClassifierHead h)) return;
         if (h.dense() != null) linear(st, headDense(), h.dense(), false);
         linear(st, headOut(), h.out(), false);
     }

@@ -8,6 +8,7 @@ import dev.optin.model.EncoderWeights;
 import dev.optin.model.LayerWeights;
 import dev.optin.model.Linear;
 import dev.optin.model.PatchEmbeddings;
+import dev.optin.model.VitHead;
 
 import static dev.optin.export.HfCheckpointWriter.linear;
 import static dev.optin.export.HfCheckpointWriter.norm;
@@ -27,7 +28,7 @@ final class HfVitNames implements HfFamily {
     private final String base;
 
     HfVitNames(EncoderWeights w) {
-        this(checked(w).vision().embeddings().distillation() != null, w.vision().distillationHead() != null);
+        this(w.patchEmbeddings().distillation() != null, head(w).distillation() != null);
     }
 
     private HfVitNames(boolean deit, boolean teacher) {
@@ -38,10 +39,9 @@ final class HfVitNames implements HfFamily {
     /** Names for a layer on its own (a latency block), where stem and head do not exist. */
     static HfVitNames layersOnly() { return new HfVitNames(false, false); }
 
-    private static EncoderWeights checked(EncoderWeights w) {
-        if (w.vision() == null) throw new IllegalArgumentException("not a vision transformer");
-        if (w.head() == null) throw new IllegalArgumentException("a vision transformer needs a classifier head");
-        return w;
+    private static VitHead head(EncoderWeights w) {
+        if (w.head() instanceof VitHead h) return h;
+        throw new IllegalArgumentException("not a vision transformer");
     }
 
     String cls() { return base + "embeddings.cls_token"; }
@@ -68,7 +68,7 @@ final class HfVitNames implements HfFamily {
 
     @Override public void putConfig(ObjectNode j, EncoderWeights w, int numHeads, int ffn, String act) {
         EncoderConfig c = w.config();
-        PatchEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.patchEmbeddings();
         j.putArray("architectures").add(deit ? (teacher ? "DeiTForImageClassificationWithTeacher" : "DeiTForImageClassification") : "ViTForImageClassification");
         j.put("model_type", deit ? "deit" : "vit");
         j.put("hidden_size", c.hidden());
@@ -97,7 +97,7 @@ final class HfVitNames implements HfFamily {
     }
 
     @Override public void stemTensors(SafetensorsWriter st, EncoderWeights w) {
-        PatchEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.patchEmbeddings();
         int d = w.config().hidden(), p = e.patchSize();
         st.add(cls(), e.cls(), 1, 1, d);
         if (e.distillation() != null) st.add(distillation(), e.distillation(), 1, 1, d);
@@ -107,8 +107,9 @@ final class HfVitNames implements HfFamily {
     }
 
     @Override public void headTensors(SafetensorsWriter st, EncoderWeights w) {
-        norm(st, finalNorm(), w.vision().finalNorm());
-        linear(st, classifier(), w.head().out(), true);
-        if (teacher) linear(st, distillationClassifier(), w.vision().distillationHead(), true);
+        VitHead h = head(w);
+        norm(st, finalNorm(), h.finalNorm());
+        linear(st, classifier(), h.classifier(), true);
+        if (teacher) linear(st, distillationClassifier(), h.distillation(), true);
     }
 }

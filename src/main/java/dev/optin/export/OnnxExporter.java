@@ -4,8 +4,10 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import dev.optin.format.OnnxModelLoader;
 import dev.optin.format.TempFiles;
+import dev.optin.model.ClassifierHead;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.EncoderWeights;
+import dev.optin.model.VitHead;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -71,7 +73,7 @@ public final class OnnxExporter {
     public static ModelProto build(EncoderWeights w, String preprocessorJsonOrNull) {
         EncoderConfig c = w.config();
         HfFamily names = HfFamily.of(w);
-        boolean image = w.vision() != null;
+        boolean image = w.takesImages();
         OnnxGraphBuilder g = new OnnxGraphBuilder(image ? "optin_vision_transformer" : "optin_encoder");
         OnnxLayerEmitter layers = new OnnxLayerEmitter(g, c, names);
         OnnxStemEmitter.Stem stem = image ? OnnxStemEmitter.patches(g, w, (HfVitNames) names)
@@ -81,11 +83,11 @@ public final class OnnxExporter {
             boolean last = !image && l == c.layers() - 1;
             x = layers.layer(l, w.layers()[l], x, stem.mask4(), last ? "last_hidden_state" : null);
         }
-        if (image) {
-            OnnxHeadEmitter.vit(g, layers, x, w, (HfVitNames) names);
+        if (w.head() instanceof VitHead h) {
+            OnnxHeadEmitter.vit(g, layers, x, h, (HfVitNames) names);
         } else {
             g.graph.addOutput(OnnxGraphBuilder.value("last_hidden_state", TensorProto.DataType.FLOAT, "batch_size", "sequence_length", c.hidden()));
-            if (w.head() != null) OnnxHeadEmitter.pooled(g, layers, x, w.head(), (HfTensorNames) names);
+            if (w.head() instanceof ClassifierHead h) OnnxHeadEmitter.pooled(g, layers, x, h, (HfTensorNames) names);
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(CONFIG_METADATA, CheckpointConfig.of(w, null).toString());

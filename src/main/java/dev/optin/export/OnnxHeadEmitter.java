@@ -2,8 +2,8 @@ package dev.optin.export;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import dev.optin.model.ClassifierHead;
-import dev.optin.model.EncoderWeights;
-import dev.optin.model.VitWeights;
+import dev.optin.model.Linear;
+import dev.optin.model.VitHead;
 
 import static dev.optin.export.OnnxGraphBuilder.attr;
 
@@ -26,25 +26,25 @@ final class OnnxHeadEmitter {
             cls = g.op(head.activation() == ClassifierHead.DenseActivation.TANH ? "Tanh" : "Relu", new String[]{cls});
         }
         layers.gemm(cls, head.out(), n.headOut(), head.out().bias, LOGITS);
-        output(g, head);
+        output(g, head.labels());
     }
 
-    static void vit(OnnxGraphBuilder g, OnnxLayerEmitter layers, String x, EncoderWeights w, HfVitNames n) {
-        VitWeights vw = w.vision();
-        x = layers.layerNorm(x, vw.finalNorm(), n.finalNorm(), null);
+    static void vit(OnnxGraphBuilder g, OnnxLayerEmitter layers, String x, VitHead head, HfVitNames n) {
+        x = layers.layerNorm(x, head.finalNorm(), n.finalNorm(), null);
         String tok0 = g.op("Gather", new String[]{x, g.int64s("const.token0", new long[]{0})}, attr("axis", 1L));
-        if (vw.distillationHead() == null) {
-            layers.gemm(tok0, w.head().out(), n.classifier(), HfCheckpointWriter.biasOrZeros(w.head().out()), LOGITS);
+        Linear cls = head.classifier(), dist = head.distillation();
+        if (dist == null) {
+            layers.gemm(tok0, cls, n.classifier(), HfCheckpointWriter.biasOrZeros(cls), LOGITS);
         } else {
             String tok1 = g.op("Gather", new String[]{x, g.int64s("const.token1", new long[]{1})}, attr("axis", 1L));
-            String sum = g.op("Add", new String[]{layers.gemm(tok0, w.head().out(), n.classifier(), HfCheckpointWriter.biasOrZeros(w.head().out()), null),
-                    layers.gemm(tok1, vw.distillationHead(), n.distillationClassifier(), HfCheckpointWriter.biasOrZeros(vw.distillationHead()), null)});
+            String sum = g.op("Add", new String[]{layers.gemm(tok0, cls, n.classifier(), HfCheckpointWriter.biasOrZeros(cls), null),
+                    layers.gemm(tok1, dist, n.distillationClassifier(), HfCheckpointWriter.biasOrZeros(dist), null)});
             g.opTo("Mul", LOGITS, new String[]{sum, g.scalar("const.half_logits", 0.5f)});
         }
-        output(g, w.head());
+        output(g, head.labels());
     }
 
-    private static void output(OnnxGraphBuilder g, ClassifierHead head) {
-        g.graph.addOutput(OnnxGraphBuilder.value(LOGITS, TensorProto.DataType.FLOAT, "batch_size", head.out().out));
+    private static void output(OnnxGraphBuilder g, int labels) {
+        g.graph.addOutput(OnnxGraphBuilder.value(LOGITS, TensorProto.DataType.FLOAT, "batch_size", labels));
     }
 }

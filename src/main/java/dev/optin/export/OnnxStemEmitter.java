@@ -1,7 +1,7 @@
 package dev.optin.export;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
-import dev.optin.model.Embeddings;
+import dev.optin.model.TokenEmbeddings;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Linear;
@@ -33,7 +33,7 @@ final class OnnxStemEmitter {
         EncoderConfig c = w.config();
         int d = c.hidden();
         TensorProto.DataType i64 = TensorProto.DataType.INT64, f32 = TensorProto.DataType.FLOAT;
-        Embeddings e = w.embeddings();
+        TokenEmbeddings e = w.tokenEmbeddings();
         boolean types = e.tokenType() != null;
         g.graph.addInput(OnnxGraphBuilder.value(INPUT_IDS, i64, "batch_size", "sequence_length"));
         g.graph.addInput(OnnxGraphBuilder.value(ATTENTION_MASK, i64, "batch_size", "sequence_length"));
@@ -65,7 +65,7 @@ final class OnnxStemEmitter {
      */
     static Stem patches(OnnxGraphBuilder g, EncoderWeights w, HfVitNames n) {
         int d = w.config().hidden();
-        PatchEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.patchEmbeddings();
         int p = e.patchSize();
         g.graph.addInput(OnnxGraphBuilder.value(PIXEL_VALUES, TensorProto.DataType.FLOAT, "batch_size", e.channels(), e.imageHeight(), e.imageWidth()));
 

@@ -45,7 +45,7 @@ public final class PhysicalPruner {
                     columns(lw.attnOut(), attnUnits, attnScale), lw.attnNorm(),
                     rows(lw.ffnIn(), keptNeurons), columns(lw.ffnOut(), keptNeurons, ffnScale), lw.ffnNorm());
         }
-        return new EncoderWeights(c.withSizes(heads, neurons), w.embeddings(), out, w.head(), w.vision());
+        return new EncoderWeights(c.withSizes(heads, neurons), w.stem(), out, w.head());
     }
 
     private static int[] kept(float[] gates) {

@@ -50,7 +50,7 @@ public final class PrunedModelExport {
         EncoderWeights pruned = PhysicalPruner.prune(original, masks);
         HfCheckpointWriter.writeInto(pruned, dir, sourceFolderOrNull, prepOrNull);
         Path prep = dir.resolve(PreprocessorConfig.FILE);
-        String prepJson = pruned.vision() != null && Files.isRegularFile(prep) ? Files.readString(prep) : null;
+        String prepJson = pruned.takesImages() && Files.isRegularFile(prep) ? Files.readString(prep) : null;
         OnnxExporter.export(pruned, dir.resolve(ONNX_FILE), prepJson);
         return pruned;
     }

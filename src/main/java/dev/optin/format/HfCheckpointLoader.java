@@ -74,17 +74,17 @@ public final class HfCheckpointLoader {
             int d = c.hidden();
             boolean distil = c.architecture() == Architecture.DISTILBERT;
             checkLayerCount(prefix + (distil ? "transformer.layer." : "encoder.layer."));
-            Embeddings emb = new Embeddings(
+            TokenEmbeddings emb = new TokenEmbeddings(
                     tensor(prefix + "embeddings.word_embeddings.weight", c.vocabSize(), d),
                     tensor(prefix + "embeddings.position_embeddings.weight", c.maxPositions(), d),
                     distil || c.typeVocabSize() == 0 ? null : tensor(prefix + "embeddings.token_type_embeddings.weight", c.typeVocabSize(), d),
                     norm(prefix + "embeddings.LayerNorm", d));
             LayerWeights[] layers = new LayerWeights[c.layers()];
             for (int l = 0; l < c.layers(); l++) layers[l] = distil ? distilLayer(l) : bertLayer(l);
-            ClassifierHead head = head();
-            EncoderConfig config = head == null ? HfConfig.withLabels(c, 0, List.of()) : c;
-            if (head != null && head.out().out != c.numLabels())
-                throw new FormatException(src.fileOf("classifier") + ": classifier has " + head.out().out + " outputs, " + cfg + " says " + c.numLabels() + " labels");
+            Head head = head();
+            EncoderConfig config = head instanceof EncoderOutput ? HfConfig.withLabels(c, 0, List.of()) : c;
+            if (head instanceof ClassifierHead h && h.labels() != c.numLabels())
+                throw new FormatException(src.fileOf("classifier") + ": classifier has " + h.labels() + " outputs, " + cfg + " says " + c.numLabels() + " labels");
             checkNothingLeftInTheEncoder(distil);
             return new EncoderWeights(config, emb, layers, head);
         }
@@ -149,23 +149,24 @@ public final class HfCheckpointLoader {
                     linear(p + "ffn.lin1", n, d), linear(p + "ffn.lin2", d, n), norm(p + "output_layer_norm", d));
         }
 
-        ClassifierHead head() {
+        /** The classifier the checkpoint has, or {@link EncoderOutput} for a bare encoder. */
+        Head head() {
             int d = c.hidden(), k = c.numLabels();
             switch (c.architecture()) {
                 case DISTILBERT -> {
-                    if (!has("classifier.weight")) return null;
+                    if (!has("classifier.weight")) return new EncoderOutput();
                     Linear dense = has("pre_classifier.weight") ? linear("pre_classifier", d, d) : null;
                     return new ClassifierHead(dense, ClassifierHead.DenseActivation.RELU, linear("classifier", k, d));
                 }
                 case ROBERTA -> {
                     if (has("classifier.out_proj.weight"))
                         return new ClassifierHead(linear("classifier.dense", d, d), ClassifierHead.DenseActivation.TANH, linear("classifier.out_proj", k, d));
-                    if (!has("classifier.weight")) return null;
+                    if (!has("classifier.weight")) return new EncoderOutput();
                     return new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, linear("classifier", k, d));
                 }
                 default -> {
-                    // A bare BertModel keeps its pooler but has no classifier: an embedding model, head null.
-                    if (!has("classifier.weight")) return null;
+                    // A bare BertModel keeps its pooler but has no classifier: an embedding model, no head.
+                    if (!has("classifier.weight")) return new EncoderOutput();
                     String pooler = prefix + "pooler.dense";
                     Linear dense = has(pooler + ".weight") ? linear(pooler, d, d) : null;
                     return new ClassifierHead(dense, ClassifierHead.DenseActivation.TANH, linear("classifier", k, d));

@@ -19,7 +19,7 @@ public record LoadedModel(EncoderWeights weights, TextTokenizer tokenizer, Image
         this(weights, tokenizer, null, source, onnxPath, folder);
     }
 
-    public boolean isVision() { return weights.vision() != null; }
+    public boolean takesImages() { return weights.takesImages(); }
 
     @Override public void close() { if (tokenizer != null) tokenizer.close(); }
 }

@@ -1,8 +1,5 @@
 package dev.optin.model;
 
-import dev.optin.engine.Gemm;
-import dev.optin.engine.Ops;
-
 import java.util.Arrays;
 
 /**
@@ -43,51 +40,11 @@ public final class Encoder {
         return r;
     }
 
-    /** Embedding output [tokens×hidden] (the input of layer 0). */
-    public float[] embed(Batch batch) {
-        if (weights.vision() != null) return embedImages(batch);
-        int d = config.hidden();
-        Embeddings e = weights.embeddings();
-        int vocab = e.word().length / d, positions = e.position().length / d;
-        int types = e.tokenType() == null ? 0 : e.tokenType().length / d;
-        float[] x = new float[batch.tokens * d];
-        for (int s = 0; s < batch.size(); s++) {
-            int[] ids = batch.ids[s];
-            for (int t = 0; t < ids.length; t++) {
-                int row = (batch.offsets[s] + t) * d;
-                int id = ids[t], pos = t + config.positionOffset();
-                if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " outside the vocabulary (" + vocab + ")");
-                if (pos >= positions) throw new IllegalArgumentException("sequence of " + ids.length + " tokens exceeds the " + (positions - config.positionOffset()) + " positions of the model");
-                for (int j = 0; j < d; j++) x[row + j] = e.word()[id * d + j] + e.position()[pos * d + j];
-                if (types > 0) {
-                    int type = batch.typeIds == null ? 0 : batch.typeIds[s][t];
-                    if (type < 0 || type >= types) throw new IllegalArgumentException("token type " + type + " outside [0, " + types + ")");
-                    for (int j = 0; j < d; j++) x[row + j] += e.tokenType()[type * d + j];
-                }
-            }
-        }
-        Ops.layerNorm(x, x, batch.tokens, d, e.norm().gamma(), e.norm().beta(), config.layerNormEps(), null);
-        return x;
-    }
-
-    private float[] embedImages(Batch batch) {
-        PatchEmbeddings e = weights.vision().embeddings();
-        if (batch.pixels == null) throw new IllegalArgumentException("a vision model needs images (Batch.images), the batch has token ids only");
-        int P = e.pixelsPerImage(), n = batch.size();
-        float[] flat = new float[n * P];
-        for (int s = 0; s < n; s++) {
-            if (batch.pixels[s].length != P)
-                throw new IllegalArgumentException("image " + s + " has " + batch.pixels[s].length + " values, the model takes "
-                        + e.channels() + "x" + e.imageHeight() + "x" + e.imageWidth() + " = " + P);
-            if (batch.length(s) != e.tokens())
-                throw new IllegalArgumentException("image " + s + " is a sequence of " + batch.length(s) + " tokens, the model makes " + e.tokens());
-            System.arraycopy(batch.pixels[s], 0, flat, s * P, P);
-        }
-        return e.embed(flat, n);
-    }
+    /** Embedding output [tokens×hidden] (the input of layer 0), by the model's {@link Stem}. */
+    public float[] embed(Batch batch) { return weights.stem().embed(batch, config); }
 
     /**
-     * Runs layers startLayer..L-1 and the head. input is layer startLayer's input (null: embed
+     * Runs layers startLayer..L-1 and the {@link Head}. input is layer startLayer's input (null: embed
      * the batch). masksBySeq[s] gates sequence s.
      */
     public ForwardResult run(Batch batch, Masks[] masksBySeq, int startLayer, float[] input, Capture capture) {
@@ -109,34 +66,8 @@ public final class Encoder {
             if (ffnFeatures != null) ffnFeatures[l] = ffn;
             if (layerOutputs != null) layerOutputs[l] = x;
         }
-        float[] logits = null, dense = null;
-        ClassifierHead head = weights.head();
-        if (weights.vision() != null) {
-            x = VitHead.finalNorm(weights, x, batch.tokens, null);
-            if (head != null) logits = VitHead.logits(weights, x, batch);
-        } else if (head != null) {
-            float[][] out = classify(x, batch);
-            logits = out[0]; dense = out[1];
-        }
-        return new ForwardResult(x, logits, ffnFeatures, layerOutputs, traces, dense);
-    }
-
-    private float[][] classify(float[] hidden, Batch batch) {
-        ClassifierHead head = weights.head();
-        int d = config.hidden(), B = batch.size();
-        float[] cls = new float[B * d];
-        for (int s = 0; s < B; s++) System.arraycopy(hidden, batch.firstRow(s) * d, cls, s * d, d);
-        float[] dense = null, in = cls;
-        if (head.dense() != null) {
-            dense = new float[B * head.dense().out];
-            Gemm.linear(cls, B, d, head.dense().weight, head.dense().bias, head.dense().out, dense);
-            for (int i = 0; i < dense.length; i++)
-                dense[i] = head.activation() == ClassifierHead.DenseActivation.TANH ? (float) Math.tanh(dense[i]) : Math.max(0f, dense[i]);
-            in = dense;
-        }
-        float[] logits = new float[B * head.out().out];
-        Gemm.linear(in, B, head.out().in, head.out().weight, head.out().bias, head.out().out, logits);
-        return new float[][]{logits, dense};
+        Head.Output out = weights.head().forward(x, batch, config);
+        return new ForwardResult(out.hidden(), out.logits(), ffnFeatures, layerOutputs, traces);
     }
 
     /** Layer l alone on input x (no trace, no capture), for passes that change the batch between layers. */

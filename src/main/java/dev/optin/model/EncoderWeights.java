@@ -1,21 +1,45 @@
 package dev.optin.model;
 
 /**
- * All weights of an encoder model, in memory as fp32. The classifier head is null for a bare encoder.
- * Vision transformers have no token embeddings (embeddings null) and carry their patch embedding,
- * final layer norm and optional distillation head in vision.
+ * All weights of an encoder model, in memory as fp32: the stem that embeds a batch, the layers,
+ * and the head after them. Invariants: patch embeddings and a {@link VitHead} go with (and only
+ * with) the pre-LN {@link Architecture#VIT}; token embeddings with the post-LN text families,
+ * whose head is a {@link ClassifierHead} or {@link EncoderOutput}; a distillation head needs the
+ * stem's distillation token.
  */
-public record EncoderWeights(EncoderConfig config, Embeddings embeddings, LayerWeights[] layers, ClassifierHead head,
-                             VitWeights vision) {
+public record EncoderWeights(EncoderConfig config, Stem stem, LayerWeights[] layers, Head head) {
     public EncoderWeights {
+        java.util.Objects.requireNonNull(stem, "stem");
+        java.util.Objects.requireNonNull(head, "head (a bare encoder has EncoderOutput)");
         if (layers.length != config.layers()) throw new IllegalArgumentException("config says " + config.layers() + " layers, weights have " + layers.length);
-        if ((vision != null) != config.architecture().preNorm())
-            throw new IllegalArgumentException("vision weights go with (and only with) the " + Architecture.VIT + " architecture");
+        boolean patches = stem instanceof PatchEmbeddings;
+        if (patches != config.architecture().preNorm())
+            throw new IllegalArgumentException("patch embeddings go with (and only with) the " + Architecture.VIT + " architecture");
+        if (patches != head instanceof VitHead)
+            throw new IllegalArgumentException("a vision transformer head goes with (and only with) patch embeddings");
+        if (stem instanceof PatchEmbeddings p && head instanceof VitHead v) {
+            if (v.finalNorm().gamma().length != p.hidden()) throw new IllegalArgumentException("final layer norm size differs from the hidden size");
+            if (v.distillation() != null && p.distillation() == null) throw new IllegalArgumentException("a distillation head needs a distillation token");
+        }
     }
 
-    public EncoderWeights(EncoderConfig config, Embeddings embeddings, LayerWeights[] layers, ClassifierHead head) {
-        this(config, embeddings, layers, head, null);
+    /** Whether the model embeds images (its stem is {@link PatchEmbeddings}) rather than token ids. */
+    public boolean takesImages() { return stem instanceof PatchEmbeddings; }
+
+    /** The image stem; refused for a text encoder. */
+    public PatchEmbeddings patchEmbeddings() {
+        if (stem instanceof PatchEmbeddings p) return p;
+        throw new IllegalStateException("a text encoder has no patch embeddings");
     }
+
+    /** The text stem; refused for a vision transformer. */
+    public TokenEmbeddings tokenEmbeddings() {
+        if (stem instanceof TokenEmbeddings e) return e;
+        throw new IllegalStateException("a vision transformer has no token embeddings");
+    }
+
+    /** Whether the head gives logits (every head but {@link EncoderOutput}). */
+    public boolean hasClassifier() { return !(head instanceof EncoderOutput); }
 
     /** Parameters of the encoder layers only (what pruning changes). */
     public long layerParameters() {
@@ -24,8 +48,5 @@ public record EncoderWeights(EncoderConfig config, Embeddings embeddings, LayerW
         return p;
     }
 
-    public long parameters() {
-        return (embeddings == null ? 0 : embeddings.parameters()) + layerParameters() + (head == null ? 0 : head.parameters())
-                + (vision == null ? 0 : vision.parameters());
-    }
+    public long parameters() { return stem.parameters() + layerParameters() + head.parameters(); }
 }

@@ -15,10 +15,9 @@ public final class ForwardResult {
     public final float[][] ffnFeatures;
     public final float[][] layerOutputs;
     final LayerTrace[] traces;
-    final float[] headDense;   // head's dense activation output per sequence (null if no dense)
 
-    ForwardResult(float[] hidden, float[] logits, float[][] ffnFeatures, float[][] layerOutputs, LayerTrace[] traces, float[] headDense) {
+    ForwardResult(float[] hidden, float[] logits, float[][] ffnFeatures, float[][] layerOutputs, LayerTrace[] traces) {
         this.hidden = hidden; this.logits = logits; this.ffnFeatures = ffnFeatures; this.layerOutputs = layerOutputs;
-        this.traces = traces; this.headDense = headDense;
+        this.traces = traces;
     }
 }

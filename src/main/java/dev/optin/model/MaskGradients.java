@@ -1,7 +1,6 @@
 package dev.optin.model;
 
 import dev.optin.engine.Gemm;
-import dev.optin.engine.Ops;
 import dev.optin.engine.Parallel;
 
 /**
@@ -18,16 +17,14 @@ public final class MaskGradients {
     public static Result compute(Encoder encoder, Batch batch, Masks masks, Loss loss) {
         EncoderWeights w = encoder.weights();
         EncoderConfig c = encoder.config();
-        if (w.head() == null) throw new IllegalArgumentException("mask gradients need a model with a classification head");
+        if (!w.hasClassifier()) throw new IllegalArgumentException("mask gradients need a model with a classification head");
         ForwardResult fr = encoder.run(batch, Encoder.same(masks, batch.size()), 0, null, Capture.TRACE);
-        int B = batch.size(), C = w.head().out().out, D = c.hidden();
+        int B = batch.size(), C = w.head().labels(), D = c.hidden();
         float[] dLogits = new float[B * C];
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
 
         float[] dHidden = new float[batch.tokens * D];
-        boolean pre = c.architecture().preNorm();
-        if (pre) VitHead.headBackward(w, fr.traces[c.layers() - 1].out, batch, dLogits, dHidden);
-        else headBackward(w.head(), fr, batch, D, dLogits, dHidden);
+        w.head().backward(fr.traces[c.layers() - 1].out, batch, c, dLogits, dHidden);
 
         float[][] gHead = new float[c.layers()][], gNeuron = new float[c.layers()][];
         for (int l = c.layers() - 1; l >= 0; l--) {
@@ -37,22 +34,6 @@ public final class MaskGradients {
                     gHead[l], gNeuron[l], l > 0);
         }
         return new Result(gHead, gNeuron, value, fr.logits);
-    }
-
-    private static void headBackward(ClassifierHead head, ForwardResult fr, Batch batch, int D, float[] dLogits, float[] dHidden) {
-        int B = batch.size(), C = head.out().out;
-        float[] dIn = new float[B * head.out().in];
-        Gemm.gemm(false, false, B, head.out().in, C, dLogits, 0, C, head.out().weight, 0, head.out().in, dIn, 0, head.out().in, false);
-        float[] dCls = dIn;
-        if (head.dense() != null) {
-            for (int i = 0; i < dIn.length; i++) {
-                float y = fr.headDense[i];
-                dIn[i] *= head.activation() == ClassifierHead.DenseActivation.TANH ? 1f - y * y : (y > 0 ? 1f : 0f);
-            }
-            dCls = new float[B * D];
-            Gemm.gemm(false, false, B, D, head.dense().out, dIn, 0, head.dense().out, head.dense().weight, 0, D, dCls, 0, D, false);
-        }
-        for (int s = 0; s < B; s++) System.arraycopy(dCls, s * D, dHidden, batch.firstRow(s) * D, D);
     }
 
     /**

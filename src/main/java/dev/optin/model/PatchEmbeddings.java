@@ -3,7 +3,7 @@ package dev.optin.model;
 import dev.optin.engine.Gemm;
 
 /**
- * Turns images into layer 0's input: a patch embedding (a convolution with kernel = stride =
+ * The image stem: turns images into layer 0's input with a patch embedding (a convolution with kernel = stride =
  * patch size, computed as one matrix product over flattened patches), the CLS token (and DeiT's
  * distillation token) in front, and learned position embeddings added to every token.
  *
@@ -13,7 +13,7 @@ import dev.optin.engine.Gemm;
  * @param position     [tokens][hidden] with tokens = prefix tokens + patches
  */
 public record PatchEmbeddings(int channels, int imageHeight, int imageWidth, int patchSize,
-                               Linear patch, float[] cls, float[] distillation, float[] position) {
+                               Linear patch, float[] cls, float[] distillation, float[] position) implements Stem {
     public PatchEmbeddings {
         if (patchSize <= 0 || imageHeight % patchSize != 0 || imageWidth % patchSize != 0)
             throw new IllegalArgumentException("image " + imageHeight + "x" + imageWidth + " is not a whole number of " + patchSize + "-pixel patches");
@@ -36,6 +36,23 @@ public record PatchEmbeddings(int channels, int imageHeight, int imageWidth, int
 
     /** A ragged batch of `images` equal-length sequences (ids are unused placeholders). */
     public Batch batch(int images) { return Batch.uniform(images, tokens()); }
+
+    /** Layer 0's input for a batch of images ({@link Batch#images}), each a sequence of {@link #tokens()} tokens. */
+    @Override
+    public float[] embed(Batch batch, EncoderConfig config) {
+        if (batch.pixels == null) throw new IllegalArgumentException("a vision model needs images (Batch.images), the batch has token ids only");
+        int P = pixelsPerImage(), n = batch.size();
+        float[] flat = new float[n * P];
+        for (int s = 0; s < n; s++) {
+            if (batch.pixels[s].length != P)
+                throw new IllegalArgumentException("image " + s + " has " + batch.pixels[s].length + " values, the model takes "
+                        + channels + "x" + imageHeight + "x" + imageWidth + " = " + P);
+            if (batch.length(s) != tokens())
+                throw new IllegalArgumentException("image " + s + " is a sequence of " + batch.length(s) + " tokens, the model makes " + tokens());
+            System.arraycopy(batch.pixels[s], 0, flat, s * P, P);
+        }
+        return embed(flat, n);
+    }
 
     /** Layer 0's input [images·tokens × hidden] for pixels [images][channels][height][width] (already normalised). */
     public float[] embed(float[] pixels, int images) {
@@ -66,6 +83,7 @@ public record PatchEmbeddings(int channels, int imageHeight, int imageWidth, int
         return x;
     }
 
+    @Override
     public long parameters() {
         return patch.parameters() + cls.length + (distillation == null ? 0 : distillation.length) + position.length;
     }

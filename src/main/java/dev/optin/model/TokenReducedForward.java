@@ -11,9 +11,9 @@ public final class TokenReducedForward {
     public static float[] logits(Encoder encoder, Batch images, Masks masks, int[] tokensBefore) {
         EncoderWeights w = encoder.weights();
         EncoderConfig c = encoder.config();
-        if (w.vision() == null) throw new IllegalArgumentException("token reduction applies to vision transformers only");
+        if (!(w.stem() instanceof PatchEmbeddings patches)) throw new IllegalArgumentException("token reduction applies to vision transformers only");
         if (tokensBefore.length != c.layers()) throw new IllegalArgumentException("one token count per layer expected");
-        int d = c.hidden(), prefix = w.vision().embeddings().prefixTokens();
+        int d = c.hidden(), prefix = patches.prefixTokens();
         float[] x = encoder.embed(images);
         float[] sizes = new float[images.tokens];
         java.util.Arrays.fill(sizes, 1f);
@@ -28,8 +28,7 @@ public final class TokenReducedForward {
             }
             x = encoder.layer(l, x, batch, bySeq);
         }
-        x = VitHead.finalNorm(w, x, batch.tokens, null);
-        return VitHead.logits(w, x, batch);
+        return w.head().forward(x, batch, c).logits();
     }
 
     /** MACs of heads and neurons with per-layer token counts (the attention's T² term included). */

@@ -4,46 +4,58 @@ import dev.optin.engine.Gemm;
 import dev.optin.engine.Ops;
 
 /**
- * The vision transformer's head: the final layer norm over every token, the classifier on the
- * CLS token (averaged with a distillation head on token 1 when present, as DeiT does), and its
- * backward pass for mask gradients. The layers themselves are {@link TransformerLayer}s.
+ * The vision transformer's head: the final layer norm over every token (Hugging Face's
+ * last_hidden_state, what a forward returns as hidden), the classifier on the CLS token and, for
+ * DeiT with teacher, the distillation head on token 1, whose logits are averaged with the CLS
+ * head's as Hugging Face does at inference (plain DeiTForImageClassification has the distillation
+ * token but classifies from CLS only).
+ *
+ * @param finalNorm    over [hidden]
+ * @param classifier   [labels][hidden]
+ * @param distillation [labels][hidden] or null; needs the stem's distillation token
  */
-final class VitHead {
-    private VitHead() {}
+public record VitHead(Norm finalNorm, Linear classifier, Linear distillation) implements Head {
+    public VitHead {
+        if (finalNorm.gamma().length != classifier.in) throw new IllegalArgumentException("final layer norm size differs from the classifier's input");
+        if (distillation != null && (distillation.in != classifier.in || distillation.out != classifier.out))
+            throw new IllegalArgumentException("the distillation head's shape differs from the classifier's");
+    }
 
-    /** Final layer norm over every token (Hugging Face's last_hidden_state). */
-    static float[] finalNorm(EncoderWeights weights, float[] x, int tokens, float[] invStd) {
-        Norm n = weights.vision().finalNorm();
+    @Override
+    public Output forward(float[] lastOut, Batch batch, EncoderConfig config) {
+        float[] normed = finalNorm(lastOut, batch.tokens, config, null);
+        return new Output(normed, logits(normed, batch, config.hidden()));
+    }
+
+    /** Final layer norm over every token; invStd [tokens] receives the inverse deviations when not null. */
+    private float[] finalNorm(float[] x, int tokens, EncoderConfig config, float[] invStd) {
         float[] y = new float[x.length];
-        Ops.layerNorm(x, y, tokens, weights.config().hidden(), n.gamma(), n.beta(), weights.config().layerNormEps(), invStd);
+        Ops.layerNorm(x, y, tokens, config.hidden(), finalNorm.gamma(), finalNorm.beta(), config.layerNormEps(), invStd);
         return y;
     }
 
     /** Logits from the normalised hidden states: CLS head, averaged with the distillation head on token 1 when present. */
-    static float[] logits(EncoderWeights weights, float[] normed, Batch batch) {
-        int d = weights.config().hidden(), B = batch.size();
-        Linear cls = weights.head().out(), dist = weights.vision().distillationHead();
-        float[] tok = new float[B * d];
-        for (int s = 0; s < B; s++) System.arraycopy(normed, batch.firstRow(s) * d, tok, s * d, d);
-        float[] logits = new float[B * cls.out];
-        Gemm.linear(tok, B, d, cls.weight, cls.bias, cls.out, logits);
-        if (dist != null) {
+    private float[] logits(float[] normed, Batch batch, int d) {
+        int B = batch.size();
+        float[] tok = Head.token(normed, batch, d, 0);
+        float[] logits = new float[B * classifier.out];
+        Gemm.linear(tok, B, d, classifier.weight, classifier.bias, classifier.out, logits);
+        if (distillation != null) {
             for (int s = 0; s < B; s++) System.arraycopy(normed, (batch.firstRow(s) + 1) * d, tok, s * d, d);
-            float[] second = new float[B * dist.out];
-            Gemm.linear(tok, B, d, dist.weight, dist.bias, dist.out, second);
+            float[] second = new float[B * distillation.out];
+            Gemm.linear(tok, B, d, distillation.weight, distillation.bias, distillation.out, second);
             for (int i = 0; i < logits.length; i++) logits[i] = (logits[i] + second[i]) * 0.5f;
         }
         return logits;
     }
 
-    // ---------------------------------------------------------------- backward (mask gradients)
-
-    /** d loss / d last layer output, from d loss / d logits through the heads and the final layer norm. */
-    static void headBackward(EncoderWeights weights, float[] lastOut, Batch batch, float[] dLogits, float[] dHidden) {
-        int d = weights.config().hidden(), B = batch.size(), N = batch.tokens;
-        Linear cls = weights.head().out(), dist = weights.vision().distillationHead();
+    /** Through the heads and the final layer norm (every token's row of dHidden is written). */
+    @Override
+    public void backward(float[] lastOut, Batch batch, EncoderConfig config, float[] dLogits, float[] dHidden) {
+        int d = config.hidden(), B = batch.size(), N = batch.tokens;
+        Linear cls = classifier, dist = distillation;
         float[] inv = new float[N];
-        float[] y = finalNorm(weights, lastOut, N, inv);
+        float[] y = finalNorm(lastOut, N, config, inv);
         float[] dY = new float[N * d], tok = new float[B * d];
         float w = dist == null ? 1f : 0.5f;
         Gemm.gemm(false, false, B, d, cls.out, dLogits, 0, cls.out, cls.weight, 0, d, tok, 0, d, false);
@@ -52,7 +64,14 @@ final class VitHead {
             Gemm.gemm(false, false, B, d, dist.out, dLogits, 0, dist.out, dist.weight, 0, d, tok, 0, d, false);
             for (int s = 0; s < B; s++) for (int j = 0; j < d; j++) dY[(batch.firstRow(s) + 1) * d + j] = w * tok[s * d + j];
         }
-        Norm n = weights.vision().finalNorm();
-        Ops.layerNormBackward(dY, y, N, d, n.gamma(), n.beta(), inv, dHidden);
+        Ops.layerNormBackward(dY, y, N, d, finalNorm.gamma(), finalNorm.beta(), inv, dHidden);
+    }
+
+    @Override
+    public int labels() { return classifier.out; }
+
+    @Override
+    public long parameters() {
+        return 2L * finalNorm.gamma().length + classifier.parameters() + (distillation == null ? 0 : distillation.parameters());
     }
 }

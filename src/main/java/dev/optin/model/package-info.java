@@ -1,6 +1,7 @@
 /**
- * The encoder as data and as a computation: configuration, weights, one {@code TransformerLayer}
- * for post-LN (BERT family) and pre-LN (ViT/DeiT) placements, masks, feature capture, mask
- * gradients and losses. Depends on {@code engine} only; knows no file format.
+ * The encoder as data and as a computation: configuration, weights (a sealed {@code Stem}: token
+ * or patch embeddings; the layers; a sealed {@code Head}: none, pooler classifier or ViT head),
+ * one {@code TransformerLayer} for post-LN (BERT family) and pre-LN (ViT/DeiT) placements, masks,
+ * feature capture, mask gradients and losses. Depends on {@code engine} only; knows no file format.
  */
 package dev.optin.model;

@@ -32,7 +32,7 @@ public final class MaskTuner {
     public static Result tune(Encoder encoder, List<Batch> batches, Masks teacherMasks, Masks studentMasks, Progress progress) {
         EncoderConfig c = encoder.config();
         int L = c.layers(), D = c.hidden(), dh = c.headSize();
-        boolean classification = encoder.weights().head() != null;
+        boolean classification = encoder.weights().hasClassifier();
         Masks student = studentMasks.copy();
         List<float[]> xs = new ArrayList<>(), xt = new ArrayList<>();
         for (Batch b : batches) { float[] e = encoder.embed(b); xs.add(e); xt.add(e); }

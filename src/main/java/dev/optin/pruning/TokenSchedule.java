@@ -23,7 +23,7 @@ public final class TokenSchedule {
 
     public static Result choose(Encoder encoder, Batch images, Masks masks, double budgetMacs, int step) {
         EncoderConfig c = encoder.config();
-        int L = c.layers(), full = images.length(0), prefix = encoder.weights().vision().embeddings().prefixTokens();
+        int L = c.layers(), full = images.length(0), prefix = encoder.weights().patchEmbeddings().prefixTokens();
         int[] counts = new int[L];
         Arrays.fill(counts, full);
         float[] teacher = encoder.forward(images, masks).logits;

@@ -72,8 +72,8 @@ class HfCheckpointWriterTest {
             assertThat(st.tensors.get(pre + "output.dense.weight")).containsExactly(lw.ffnOut().weight);
             assertThat(st.tensors.get(pre + "output.dense.bias")).containsExactly(lw.ffnOut().bias);
         }
-        assertThat(st.tensors.get("classifier.weight")).containsExactly(p.head().out().weight);
-        assertThat(st.tensors.get("bert.embeddings.word_embeddings.weight")).containsExactly(p.embeddings().word());
+        assertThat(st.tensors.get("classifier.weight")).containsExactly(((dev.optin.model.ClassifierHead) p.head()).out().weight);
+        assertThat(st.tensors.get("bert.embeddings.word_embeddings.weight")).containsExactly(p.tokenEmbeddings().word());
     }
 
     @Test
@@ -101,7 +101,7 @@ class HfCheckpointWriterTest {
                     a == Architecture.DISTILBERT ? 0 : 1, 1e-5f, Activation.GELU, a == Architecture.ROBERTA ? 2 : 0, 2, null);
             EncoderWeights w = RandomModels.withConfig(c, 23);
             if (a == Architecture.DISTILBERT)
-                w = new EncoderWeights(c, new Embeddings(w.embeddings().word(), w.embeddings().position(), null, w.embeddings().norm()),
+                w = new EncoderWeights(c, new TokenEmbeddings(w.tokenEmbeddings().word(), w.tokenEmbeddings().position(), null, w.tokenEmbeddings().norm()),
                         w.layers(), w.head());
             Path out = HfCheckpointWriter.write(w, tmp.resolve(a.name()), null);
             JsonNode cfg = new ObjectMapper().readTree(out.resolve("config.json").toFile());

@@ -51,7 +51,7 @@ class VisionExportTest {
                         dev.optin.format.ImagePreprocessing prep) throws Exception {
         Files.createDirectories(dir);
         EncoderWeights pruned = PrunedModelExport.writeInto(w, masks, dir, source, prep);
-        PatchEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.patchEmbeddings();
         float[] expected = logits(new Encoder(w), masks, pixels, n);
         float[] ofPruned = logits(new Encoder(pruned), Masks.ones(pruned.config()), pixels, n);
 
@@ -74,7 +74,7 @@ class VisionExportTest {
     }
 
     static float[] logits(Encoder enc, Masks m, float[] pixels, int n) {
-        PatchEmbeddings e = enc.weights().vision().embeddings();
+        PatchEmbeddings e = enc.weights().patchEmbeddings();
         Masks[] by = new Masks[n];
         Arrays.fill(by, m);
         return enc.run(e.batch(n), by, 0, e.embed(pixels, n), Capture.NONE).logits;
@@ -106,7 +106,7 @@ class VisionExportTest {
         for (boolean distilled : new boolean[]{false, true}) {
             EncoderWeights w = RandomModels.vit(4, 16, 4, 24, 3, 8, 2, distilled, 5, distilled ? 11 : 12);
             int n = 3;
-            float[] px = noise(n * w.vision().embeddings().pixelsPerImage(), 3);
+            float[] px = noise(n * w.patchEmbeddings().pixelsPerImage(), 3);
             Path dir = tmp.resolve(distilled ? "deit" : "vit");
             check(w, degenerate(w.config()), px, n, dir, null, null);
             JsonNode cfg = new ObjectMapper().readTree(dir.resolve("config.json").toFile());

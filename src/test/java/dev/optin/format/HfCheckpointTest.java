@@ -37,7 +37,7 @@ class HfCheckpointTest {
         assertThat(c.architecture()).isEqualTo(Architecture.BERT);
         assertThat(c.numLabels()).isEqualTo(2);
         assertThat(c.labels()).containsExactly("negative", "positive");
-        assertThat(model.weights().head().dense()).isNotNull();
+        assertThat(((dev.optin.model.ClassifierHead) model.weights().head()).dense()).isNotNull();
         assertThat(model.tokenizer().maxLength()).isEqualTo(512);
     }
 

@@ -19,7 +19,7 @@ public final class RandomModels {
     public static EncoderWeights withConfig(EncoderConfig c, long seed) {
         Random r = new Random(seed);
         int d = c.hidden();
-        Embeddings e = new Embeddings(rand(r, c.vocabSize() * d, 0.5f), rand(r, c.maxPositions() * d, 0.2f),
+        TokenEmbeddings e = new TokenEmbeddings(rand(r, c.vocabSize() * d, 0.5f), rand(r, c.maxPositions() * d, 0.2f),
                 rand(r, c.typeVocabSize() * d, 0.2f), norm(r, d));
         LayerWeights[] layers = new LayerWeights[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
@@ -29,7 +29,7 @@ public final class RandomModels {
                     lin(r, a, d, s), lin(r, a, d, s), lin(r, a, d, s), lin(r, d, a, s), norm(r, d),
                     lin(r, n, d, s), lin(r, d, n, (float) (1 / Math.sqrt(Math.max(1, n)))), norm(r, d));
         }
-        ClassifierHead head = c.numLabels() == 0 ? null
+        Head head = c.numLabels() == 0 ? new EncoderOutput()
                 : new ClassifierHead(lin(r, d, d, s(d)), ClassifierHead.DenseActivation.TANH, lin(r, c.numLabels(), d, s(d)));
         return new EncoderWeights(c, e, layers, head);
     }
@@ -49,13 +49,14 @@ public final class RandomModels {
             ls[l] = new LayerWeights(heads, intermediate, lin(r, d, d, s), lin(r, d, d, s), lin(r, d, d, s), lin(r, d, d, s), norm(r, d),
                     lin(r, intermediate, d, s), lin(r, d, intermediate, s(intermediate)), norm(r, d));
         }
-        ClassifierHead head = new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, lin(r, numLabels, d, s(d)));
-        return new EncoderWeights(c, null, ls, head, new VitWeights(e, norm(r, d), distilled ? lin(r, numLabels, d, s(d)) : null));
+        Linear classifier = lin(r, numLabels, d, s(d));
+        Norm finalNorm = norm(r, d);
+        return new EncoderWeights(c, e, ls, new VitHead(finalNorm, classifier, distilled ? lin(r, numLabels, d, s(d)) : null));
     }
 
     /** count random images (pixel_values, roughly normalised) for a vision model. */
     public static Batch images(Random r, EncoderWeights vit, int count) {
-        PatchEmbeddings e = vit.vision().embeddings();
+        PatchEmbeddings e = vit.patchEmbeddings();
         float[][] px = new float[count][];
         for (int i = 0; i < count; i++) px[i] = rand(r, e.pixelsPerImage(), 1f);
         return Batch.images(px, e.tokens());

@@ -43,7 +43,7 @@ final class HfVitLayout {
         Path weightsFile = dir.resolve("model.safetensors");
         if (!Files.exists(weightsFile)) throw new IOException(dir + ": model.safetensors not found (pytorch_model.bin: convert to safetensors)");
         EncoderWeights w = weights(cfg, cfgPath.toString(), SafetensorsFloats.read(weightsFile), options);
-        PatchEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.patchEmbeddings();
         Path pre = dir.resolve("preprocessor_config.json");
         ImagePreprocessing prep = Files.exists(pre) ? ImagePreprocessing.fromPreprocessorConfig(pre, e.channels(), e.imageHeight(), e.imageWidth())
                 : VitLoader.fallbackPreprocessing(options, e.channels(), e.imageHeight(), e.imageWidth());
@@ -57,7 +57,7 @@ final class HfVitLayout {
     static LoadedVit build(JsonNode cfg, String where, StateDict all, String preprocessorJsonOrNull, CheckpointOptions options) throws IOException {
         String type = modelType(cfg, where);
         EncoderWeights w = weights(cfg, where, all, options);
-        PatchEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.patchEmbeddings();
         ImagePreprocessing prep;
         if (preprocessorJsonOrNull == null) {
             prep = VitLoader.fallbackPreprocessing(options, e.channels(), e.imageHeight(), e.imageWidth());
@@ -150,8 +150,7 @@ final class HfVitLayout {
         }
         EncoderConfig config = new EncoderConfig(Architecture.VIT, L, D, dh, heads, inter, 0, tokens, 0, eps, act, 0,
                 head.out, labels.size() == head.out ? labels : null);
-        return new EncoderWeights(config, null, layers,
-                new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, head), new VitWeights(emb, finalNorm, distHead));
+        return new EncoderWeights(config, emb, layers, new VitHead(finalNorm, head, distHead));
     }
 
     /** A layer projection; one without rows or columns may be absent (then empty, with its bias when present). */

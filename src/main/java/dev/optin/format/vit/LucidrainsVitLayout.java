@@ -58,9 +58,8 @@ final class LucidrainsVitLayout {
         int n = sd.get("mlp_head.1.weight", 2).dim(0);
         EncoderConfig c = new EncoderConfig(Architecture.VIT, L, D, A / H, heads, inter, 0, tokens, 0, o.epsOr(1e-5f),
                 Activation.GELU, 0, n, null);
-        return new EncoderWeights(c, null, layers,
-                new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, VitParts.linear(sd, "mlp_head.1", n, D, false)),
-                new VitWeights(emb, VitParts.norm(sd, "mlp_head.0", D), null));
+        return new EncoderWeights(c, emb, layers,
+                new VitHead(VitParts.norm(sd, "mlp_head.0", D), VitParts.linear(sd, "mlp_head.1", n, D, false), null));
     }
 
     private static boolean isSquare(int k) { int r = (int) Math.round(Math.sqrt(k)); return r * r == k; }

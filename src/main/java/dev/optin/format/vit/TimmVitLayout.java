@@ -47,7 +47,6 @@ final class TimmVitLayout {
         Linear dist = sd.has("head_dist.weight") ? VitParts.linear(sd, "head_dist", n, D, false) : null;
         EncoderConfig c = new EncoderConfig(Architecture.VIT, L, D, A / H, heads, inter, 0, tokens, 0, o.epsOr(1e-6f),
                 Activation.GELU, 0, n, null);
-        return new EncoderWeights(c, null, layers, new ClassifierHead(null, ClassifierHead.DenseActivation.TANH, head),
-                new VitWeights(emb, VitParts.norm(sd, "norm", D), dist));
+        return new EncoderWeights(c, emb, layers, new VitHead(VitParts.norm(sd, "norm", D), head, dist));
     }
 }

@@ -37,7 +37,7 @@ public final class VitLoader {
         else if (LucidrainsVitLayout.matches(sd)) { w = LucidrainsVitLayout.build(sd, options); layout = "lucidrains"; }
         else throw new IOException(path + ": unrecognised vision state dict (expected timm patch_embed.*/blocks.* or lucidrains to_patch_embedding.*/transformer.layers.* keys); first keys: "
                 + sd.keys().stream().limit(6).toList());
-        PatchEmbeddings e = w.vision().embeddings();
+        PatchEmbeddings e = w.patchEmbeddings();
         return new LoadedVit(w, fallbackPreprocessing(options, e.channels(), e.imageHeight(), e.imageWidth()), layout);
     }
 

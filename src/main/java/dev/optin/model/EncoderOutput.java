@@ -1,0 +1,21 @@
+package dev.optin.model;
+
+/**
+ * No head: a bare text encoder (a sentence-embedding model) returns its last layer's output and
+ * no logits; pooling is the caller's. It has no mask gradients (there is no loss on logits).
+ */
+public record EncoderOutput() implements Head {
+    @Override
+    public Output forward(float[] lastOut, Batch batch, EncoderConfig config) { return new Output(lastOut, null); }
+
+    @Override
+    public void backward(float[] lastOut, Batch batch, EncoderConfig config, float[] dLogits, float[] dHidden) {
+        throw new IllegalStateException("a bare encoder has no logits to differentiate");
+    }
+
+    @Override
+    public int labels() { return 0; }
+
+    @Override
+    public long parameters() { return 0; }
+}

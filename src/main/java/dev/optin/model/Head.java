@@ -1,0 +1,39 @@
+package dev.optin.model;
+
+/**
+ * What follows the last layer: {@link EncoderOutput} (a bare encoder: the caller pools),
+ * {@link ClassifierHead} (pooler and classifier on token 0, text) or {@link VitHead} (final layer
+ * norm, classifier on token 0 and DeiT's distillation head on token 1). The head gives the hidden
+ * states a forward pass returns, the logits, and the way back from d loss / d logits for
+ * {@link MaskGradients}.
+ */
+public sealed interface Head permits EncoderOutput, ClassifierHead, VitHead {
+    /**
+     * What a forward pass returns after the layers.
+     *
+     * @param hidden [tokens × hidden]: the last layer's output, or its final layer norm (ViT)
+     * @param logits [batch × labels], or null without a classifier
+     */
+    record Output(float[] hidden, float[] logits) {}
+
+    /** The head on the last layer's output lastOut [batch.tokens × hidden]. */
+    Output forward(float[] lastOut, Batch batch, EncoderConfig config);
+
+    /**
+     * d loss / d lastOut into dHidden [batch.tokens × hidden] (rows the head does not read stay
+     * as they are, zero from the caller), from dLogits [batch × labels]; lastOut as in {@link #forward}.
+     */
+    void backward(float[] lastOut, Batch batch, EncoderConfig config, float[] dLogits, float[] dHidden);
+
+    /** Logits per sequence; 0 without a classifier. */
+    int labels();
+
+    long parameters();
+
+    /** Rows batch.firstRow(s) + offset of x [tokens × d], one per sequence, as [batch × d]. */
+    static float[] token(float[] x, Batch batch, int d, int offset) {
+        float[] tok = new float[batch.size() * d];
+        for (int s = 0; s < batch.size(); s++) System.arraycopy(x, (batch.firstRow(s) + offset) * d, tok, s * d, d);
+        return tok;
+    }
+}
