@@ -43,7 +43,7 @@ public final class OnnxModelLoader {
 
     /** The text encoder of an optin export (config from its metadata, weights by their HF names). */
     public static EncoderWeights load(OptinExport optin) {
-        if (optin.isVision())
+        if (optin.isVit())
             throw new FormatException(optin.file() + ": an optin export of a vision transformer (model_type "
                     + optin.config().path("model_type").asText() + "), not a text encoder");
         return HfCheckpointLoader.assemble(HfConfig.parse(optin.config(), optin.file() + " (" + OPTIN_CONFIG + ")"),
@@ -62,7 +62,7 @@ public final class OnnxModelLoader {
      */
     public record OptinExport(String file, JsonNode config, String preprocessorJson, TensorSource tensors) {
         /** Whether the config is of a vision transformer (model_type vit or deit). */
-        public boolean isVision() {
+        public boolean isVit() {
             String t = config.path("model_type").asText("");
             return t.equals("vit") || t.equals("deit");
         }
