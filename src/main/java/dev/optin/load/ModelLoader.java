@@ -82,7 +82,7 @@ public final class ModelLoader {
 
     private static LoadedModel loadOnnx(Path onnx, String source, CheckpointOptions options) {
         OnnxModelLoader.OptinExport optin = OnnxModelLoader.optinExport(onnx);
-        if (optin != null && optin.isVision()) return loadOptinVision(onnx, optin, options);
+        if (optin != null && optin.isVit()) return loadOptinVision(onnx, optin, options);
         Path folder = onnx.toAbsolutePath().getParent();
         Path tokJson = folder.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokJson) && !Files.isRegularFile(folder.resolve("vocab.txt"))) {
