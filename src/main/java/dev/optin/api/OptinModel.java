@@ -1,7 +1,9 @@
 package dev.optin.api;
 
 import dev.optin.load.LoadedModel;
+import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
+import dev.optin.model.Masks;
 import dev.optin.progress.Progress;
 
 import java.io.IOException;
@@ -26,6 +28,19 @@ public final class OptinModel implements AutoCloseable {
     public EvalResult evaluate(Workload data, int batch, int maxLength, Progress progress) throws IOException {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         return data.evaluate(loaded, batch, maxLength, progress);
+    }
+
+    /**
+     * A linear probe of the model's frozen features ({@code optin probe}): sentence embeddings
+     * (text) or the final CLS token (images) of both sets, and an L2-regularised logistic-regression
+     * head fitted on the training set, judged on the evaluation set. 32 rows per batch, silent.
+     */
+    public ProbeResult probe(ProbeData data) throws IOException { return probe(data, 32, () -> Progress.NONE); }
+
+    /** As {@link #probe(ProbeData)}, {@code batch} rows per forward pass, a fresh progress per extraction pass. */
+    public ProbeResult probe(ProbeData data, int batch, java.util.function.Supplier<Progress> progress) throws IOException {
+        Encoder encoder = new Encoder(loaded.weights());
+        return new ProbeRun(loaded, data, batch).probe(encoder, Masks.ones(encoder.config()), "probe", progress);
     }
 
     public EncoderConfig config() { return loaded.weights().config(); }

@@ -28,13 +28,14 @@ import java.util.function.Supplier;
  * @param tokens      OPTIN token reduction (images only): heads and neurons are pruned to this share of
  *                    the MACs, then tokens per layer bring the total to the budget; null = off
  * @param masks       masks to apply instead of scoring (then methods and fractions are empty)
+ * @param probe       data of a linear probe of the original and every pruned model (report's {@code probe}); null = none
  */
 public record PruneRequest(List<Method> methods, Budget budget, List<Double> fractions, Masks masks,
                            Integer samples, Sampling sampling, long seed, boolean tune, boolean fast,
                            OptinWeighting weighting, EncoderObjective encoderObjective, boolean labelFree,
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
-                           Double tokens, boolean measureSpeed, Supplier<Progress> progress, PrintStream log) {
+                           Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
@@ -111,6 +112,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private double costLength;
         private LatencyRuntime latencyRuntime = LatencyRuntime.ENGINE;
         private Double tokens;
+        private ProbeData probe;
         private Supplier<Progress> progress = () -> Progress.NONE;
         private PrintStream log = new PrintStream(OutputStream.nullOutputStream());
 
@@ -156,6 +158,10 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder latencyRuntime(LatencyRuntime r) { latencyRuntime = r; return this; }
         public Builder tokens(Double share) { tokens = share; return this; }
         public Builder measureSpeed(boolean m) { measureSpeed = m; return this; }
+        /** Also probe the original and each pruned model on this data (a step after evaluation); null = no probe. */
+        public Builder probe(ProbeData p) { probe = p; return this; }
+        /** {@link #probe(ProbeData)} of two whole files. */
+        public Builder probe(java.nio.file.Path train, java.nio.file.Path eval) { return probe(ProbeData.files(train, eval)); }
         /** Progress of long passes (a fresh one per pass); default none. */
         public Builder progress(Supplier<Progress> p) { progress = p; return this; }
         /** One line per step ({@code optin: scoring …}); default nowhere. */
@@ -164,7 +170,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, tune, fast, weighting, encoderObjective,
-                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, progress, log);
+                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log);
         }
     }
 }

@@ -30,13 +30,14 @@ import java.util.Optional;
  * One prune request over one workload: read the data, check every budget before the first
  * (possibly long) scoring pass, evaluate the original model once, score each method once per
  * calibration size, then per run select, take the workload's optional step after selection,
- * evaluate, measure speed and build the typed report. Writes nothing: {@link PruneResult#writeTo}
+ * evaluate, probe (when the request has probe data), measure speed and build the typed report. Writes nothing: {@link PruneResult#writeTo}
  * exports. The same request on the same workload gives the same masks.
  */
 final class PruneSession {
     private final LoadedModel model;
     private final Encoder encoder;
     private final PruneRequest request;
+    private Optional<ProbeStep> probe = Optional.empty();
 
     PruneSession(LoadedModel model, PruneRequest request) {
         this.model = model;
@@ -59,6 +60,7 @@ final class PruneSession {
                 Pruner.checkBudget(config, data.calibration(run.samples()).batches(), options(run, step, table, costLength));
             }
         Optional<Workload.Evaluation> evaluation = data.evaluation(encoder);
+        probe = ProbeStep.of(model, encoder, request);
         Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
         List<RunResult> results = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
@@ -154,7 +156,7 @@ final class PruneSession {
                 structure[0], structure[1], structure[2], structure[3],
                 tokensPerLayer, tokens == null ? null : TokenReduction.ENGINE_ONLY,
                 RunReport.rounded(seconds, 2), PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
-                accuracy, fidelity, speed);
+                accuracy, fidelity, speed, probe.map(p -> p.report(masks)).orElse(null));
         String dir = tokens != null && !".".equals(folder) ? folder + "-tokens" : folder;
         return new RunResult(report, masks, metrics, fraction, dir);
     }

@@ -15,6 +15,8 @@
  * methods at which budgets (or which saved masks) and carries the command line's defaults; a
  * {@link dev.optin.api.Workload} ({@link dev.optin.api.TextWorkload} or
  * {@link dev.optin.api.ImageWorkload}) holds the data and what depends on its kind. One
- * package-private {@code PruneSession} runs every request. Imports: everything below {@code cli}.
+ * package-private {@code PruneSession} runs every request. {@link dev.optin.api.OptinModel#probe} fits a
+ * linear probe on the model's frozen features ({@link dev.optin.api.ProbeData} in,
+ * {@link dev.optin.api.ProbeResult} out); a request's {@code probe} adds it to every run's report. Imports: everything below {@code cli}.
  */
 package dev.optin.api;

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code optin} command line: one subcommand class per job. */
 @Command(name = "optin", mixinStandardHelpOptions = true, version = "optin 0.1.0",
         description = "Prune pre-trained transformers (heads, FFN neurons, ViT tokens) without retraining.",
-        subcommands = {DemoCommand.class, InspectCommand.class, EvalCommand.class, PruneCommand.class,
+        subcommands = {DemoCommand.class, InspectCommand.class, EvalCommand.class, PruneCommand.class, ProbeCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

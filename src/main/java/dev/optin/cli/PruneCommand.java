@@ -4,6 +4,7 @@ import dev.optin.api.ImageWorkload;
 import dev.optin.api.LatencyRuntime;
 import dev.optin.api.Optin;
 import dev.optin.api.OptinModel;
+import dev.optin.api.ProbeData;
 import dev.optin.api.PruneRequest;
 import dev.optin.api.PruneResult;
 import dev.optin.api.RunFolders;
@@ -134,6 +135,18 @@ public final class PruneCommand implements Callable<Integer> {
             "then per-layer token counts (merging before blocks) bring the total to the --flops budget. Engine-only: model.onnx holds no merging"})
     Double tokens;
 
+    @Option(names = "--probe-train", paramLabel = "<file>", description = "labelled data of a new task: also report a linear probe of the original and pruned models (with --probe-eval)")
+    Path probeTrain;
+
+    @Option(names = "--probe-eval", paramLabel = "<file>", description = "evaluation data of the linear probe")
+    Path probeEval;
+
+    @Option(names = "--probe-train-range", paramLabel = "A:B", description = "vision: probe training images [A, B) of --probe-train")
+    String probeTrainRange;
+
+    @Option(names = "--probe-eval-range", paramLabel = "A:B", description = "vision: probe evaluation images [A, B) of --probe-eval")
+    String probeEvalRange;
+
     @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
     CheckpointCli checkpoint = new CheckpointCli();
 
@@ -164,6 +177,11 @@ public final class PruneCommand implements Callable<Integer> {
                 .batch(batch).maxLength(maxLength).costLength(seqLength)
                 .latencyShape(shape.batch(), shapeSpec.contains("x") ? shape.seq() : 0).latencyRuntime(LatencyRuntime.parse(latencyRuntime))
                 .tokens(tokens).measureSpeed(!noSpeed).progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err);
+        if ((probeTrain == null) != (probeEval == null)) throw new IllegalArgumentException("a probe needs both --probe-train and --probe-eval");
+        if (probeTrain == null && (probeTrainRange != null || probeEvalRange != null))
+            throw new IllegalArgumentException("--probe-train-range and --probe-eval-range need --probe-train and --probe-eval");
+        if (probeTrain != null)
+            request.probe(ProbeData.files(probeTrain, probeEval).ranges(probeTrainRange, probeEvalRange));
         if (masks == null) {
             PruneRequest planned = request.build();   // refusals that need no model: a bad budget, a repeated run
             RunFolders.of(planned);
@@ -207,7 +225,7 @@ public final class PruneCommand implements Callable<Integer> {
         } catch (InvalidPathException e) {
             // a built-in name such as 'minilm': its files are added by the job
         }
-        return new Path[] {modelPath, data, eval, masks};
+        return new Path[] {modelPath, data, eval, masks, probeTrain, probeEval};
     }
 
     /** The model folder's side files that the export will copy: links out of the folder fail now, not after the pruning. */

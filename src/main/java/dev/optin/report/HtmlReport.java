@@ -113,6 +113,12 @@ public final class HtmlReport {
                 if (e.getValue().isNumber())
                     rows.add(new String[]{"embedding fidelity: " + esc(e.getKey().replace('_', ' ')), "1", num(e.getValue().asDouble()), "pruned vs original"});
             }
+        JsonNode probe = r.get("probe");
+        if (probe != null) {
+            double ov = probe.path("original_accuracy").asDouble(Double.NaN), pv = probe.path("accuracy").asDouble(Double.NaN);
+            rows.add(new String[]{"linear probe accuracy (" + esc(probe.path("eval").asText("")) + ")", num(ov), num(pv),
+                    Double.isNaN(ov) || Double.isNaN(pv) ? "" : signed(100 * (pv - ov)) + " points"});
+        }
         JsonNode speed = r.get("speed");
         if (speed != null && speed.isArray() && speed.size() > 0) {
             JsonNode s = speed.get(0);

@@ -21,6 +21,7 @@ import java.util.Map;
  * @param accuracy  the task's metrics before and after (classifiers with labelled evaluation data)
  * @param fidelity  embedding fidelity of the pruned model (label-free encoders)
  * @param tokensPerLayer tokens entering each layer under token reduction, else null
+ * @param probe     linear probe of the original and the pruned model, when the request asked for one
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -30,7 +31,7 @@ public record RunReport(String model, String method, String weighting, String en
                         int[] headsKept, int[] neuronsKept, int[] headsTotal, int[] neuronsTotal,
                         int[] tokensPerLayer, String tokenMerging,
                         Map<String, Double> seconds, double pruningSeconds,
-                        Accuracy accuracy, Map<String, Double> fidelity, List<Speed> speed) {
+                        Accuracy accuracy, Map<String, Double> fidelity, List<Speed> speed, Probe probe) {
 
     /** The budget asked for; {@code achieved}, {@code measuredOn} and {@code shape} for latency budgets only. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -44,6 +45,17 @@ public record RunReport(String model, String method, String weighting, String en
     public record Params(long original, long pruned) {}
 
     public record Accuracy(Map<String, Double> original, Map<String, Double> pruned) {}
+
+    /**
+     * Linear-probe accuracy (logistic regression on frozen features) of the original and the pruned
+     * model on the same data; {@code c} is the pruned model's chosen inverse L2 strength.
+     *
+     * @param train training data (file, with {@code [A:B]} for an image range), {@code trainRows} rows
+     * @param eval  evaluation data, {@code evalRows} rows
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Probe(double originalAccuracy, double accuracy, String train, String eval, int trainRows, int evalRows,
+                        double c, double originalC) {}
 
     /** One row of the speed comparison (rounded {@link SpeedComparison.Speedup}). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
