@@ -31,10 +31,11 @@ import java.util.logging.Logger;
  */
 public final class LogisticProbe {
     /** Candidate inverse regularisation strengths, ascending. */
-    public static final double[] GRID = {0.01, 0.1, 1, 10, 100};
+    public static final double[] GRID = {0.001, 0.01, 0.1, 1, 10, 100, 1000};
     private static final long SEED = 1;
     private static final int MAX_ITERATIONS = 1000;
-    private static final double TOLERANCE = 0.01;
+    /** LibLinear's stopping tolerance: tighter than its default 0.01, whose fits stopped short at large C. */
+    private static final double TOLERANCE = 0.001;
 
     static {
         Linear.disableDebugOutput();
