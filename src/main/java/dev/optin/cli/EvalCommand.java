@@ -8,12 +8,11 @@ import dev.optin.api.Optin;
 import dev.optin.api.OptinModel;
 import dev.optin.api.TextWorkload;
 import dev.optin.api.Workload;
-import dev.optin.data.DataOptions;
-import dev.optin.data.Task;
 import dev.optin.progress.ConsoleProgress;
 import dev.optin.progress.Progress;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -41,8 +40,7 @@ public final class EvalCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
     CheckpointCli checkpoint = new CheckpointCli();
 
-    @Option(names = "--task", paramLabel = "<task>", description = "sst2, cola, mrpc, qqp, qnli, rte, mnli, stsb or classification (default: detected from the file)")
-    String task;
+    @Mixin TextDataCli text = new TextDataCli();
 
     @Option(names = "--limit", paramLabel = "N", description = "evaluate on the first N examples only")
     long limit;
@@ -52,15 +50,6 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--max-length", paramLabel = "T", description = "truncate inputs to T tokens (default: the tokenizer's limit)")
     int maxLength;
-
-    @Option(names = "--text-column", paramLabel = "<name>", description = "CSV/JSONL column of the text")
-    String textColumn;
-
-    @Option(names = "--text-pair-column", paramLabel = "<name>", description = "CSV/JSONL column of the second text (pair tasks)")
-    String pairColumn;
-
-    @Option(names = "--label-column", paramLabel = "<name>", description = "CSV/JSONL column of the label (class name or index, or score)")
-    String labelColumn;
 
     @Option(names = "--json", description = "print the result as one JSON object on stdout")
     boolean json;
@@ -80,7 +69,7 @@ public final class EvalCommand implements Callable<Integer> {
             if (m.takesImages()) workload = new ImageWorkload(data, null, null, range, limit);
             else {
                 if (range != null) throw new IllegalArgumentException("--range applies to vision models only");
-                workload = TextWorkload.files(null, data, new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0), limit);
+                workload = TextWorkload.files(null, data, text.options(), limit);
             }
             EvalResult r = m.evaluate(workload, batch, maxLength, quiet || json ? Progress.NONE : new ConsoleProgress());
             double seconds = (System.nanoTime() - t0) / 1e9;

@@ -6,12 +6,11 @@ import dev.optin.api.Optin;
 import dev.optin.api.OptinModel;
 import dev.optin.api.ProbeData;
 import dev.optin.api.ProbeResult;
-import dev.optin.data.DataOptions;
-import dev.optin.data.Task;
 import dev.optin.progress.ConsoleProgress;
 import dev.optin.progress.Progress;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,7 +27,7 @@ import java.util.function.Supplier;
 @Command(name = "probe", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Linear probe: fit an L2-regularised logistic-regression head on the model's frozen features",
                 "(text: mean-pooled sentence embedding; images: final CLS token) and report its accuracy.",
-                "C is chosen on a held-out tenth of the training set from 0.01, 0.1, 1, 10, 100."})
+                "C is chosen on a held-out tenth of the training set from 0.001, 0.01, … 1000."})
 public final class ProbeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder (text, or ViT/DeiT), .onnx file, 'minilm', a pruned output, or a vision state dict")
     String model;
@@ -55,17 +54,7 @@ public final class ProbeCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
     CheckpointCli checkpoint = new CheckpointCli();
 
-    @Option(names = "--task", paramLabel = "<task>", description = "task of the text files (default: detected from the file)")
-    String task;
-
-    @Option(names = "--text-column", paramLabel = "<name>", description = "CSV/JSONL column of the text")
-    String textColumn;
-
-    @Option(names = "--text-pair-column", paramLabel = "<name>", description = "CSV/JSONL column of the second text (pair tasks)")
-    String pairColumn;
-
-    @Option(names = "--label-column", paramLabel = "<name>", description = "CSV/JSONL column of the class label")
-    String labelColumn;
+    @Mixin TextDataCli text = new TextDataCli();
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "rows per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
@@ -81,8 +70,7 @@ public final class ProbeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (checkpoint == null) checkpoint = new CheckpointCli();
         long t0 = System.nanoTime();
-        ProbeData data = new ProbeData(train, eval, trainRange, evalRange, limit,
-                new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0));
+        ProbeData data = new ProbeData(train, eval, trainRange, evalRange, limit, text.options());
         Supplier<Progress> progress = quiet || json ? () -> Progress.NONE : ConsoleProgress::new;
         ProbeResult r, original = null;
         String source, originalSource = null;

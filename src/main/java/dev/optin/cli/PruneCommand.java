@@ -12,8 +12,6 @@ import dev.optin.api.TextWorkload;
 import dev.optin.api.Workload;
 import dev.optin.report.MasksFile;
 import dev.optin.bench.ThroughputBench;
-import dev.optin.data.DataOptions;
-import dev.optin.data.Task;
 import dev.optin.export.OutputDirectory;
 import dev.optin.load.LoadedModel;
 import dev.optin.format.CheckpointOptions;
@@ -24,6 +22,7 @@ import dev.optin.progress.Progress;
 import dev.optin.pruning.Pruner;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,9 +49,6 @@ public final class PruneCommand implements Callable<Integer> {
             description = {"calibration samples (required unless --masks): GLUE .tsv, .csv/.jsonl with named columns, or .txt (one text per line, no labels);",
                     "vision models: an IDX images file (…-images-idx3-ubyte[.gz], labels file beside it) or a folder of class sub-folders of PNG/JPEG"})
     Path data;
-
-    @Option(names = "--task", paramLabel = "<task>", description = "sst2, cola, mrpc, qqp, qnli, rte, mnli, stsb, classification or text (default: detected)")
-    String task;
 
     @Option(names = "--method", paramLabel = "<m>[,<m>…]", defaultValue = "optin", split = ",",
             description = "optin, kwon, magnitude or random; several run one after another (default: ${DEFAULT-VALUE})")
@@ -121,10 +117,6 @@ public final class PruneCommand implements Callable<Integer> {
             description = "runtime whose measured latency --latency budgets: optin's engine or ONNX Runtime (default: ${DEFAULT-VALUE})")
     String latencyRuntime;
 
-    @Option(names = "--text-column", paramLabel = "<name>") String textColumn;
-    @Option(names = "--text-pair-column", paramLabel = "<name>") String pairColumn;
-    @Option(names = "--label-column", paramLabel = "<name>") String labelColumn;
-
     @Option(names = "--calibration-range", paramLabel = "A:B", description = "vision: calibrate on images [A, B) of --data (default: from 0; at most --samples images are used)")
     String calibrationRange;
 
@@ -149,6 +141,8 @@ public final class PruneCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
     CheckpointCli checkpoint = new CheckpointCli();
+
+    @Mixin TextDataCli text = new TextDataCli();
 
     @Option(names = "--out", required = true, paramLabel = "<dir>", description = "output folder (must not exist or be empty, unless --force)")
     Path out;
@@ -203,7 +197,7 @@ public final class PruneCommand implements Callable<Integer> {
     private Workload textWorkload() {
         if (calibrationRange != null || evalRange != null)
             throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
-        return TextWorkload.files(data, eval, new DataOptions(task == null ? null : Task.parse(task), textColumn, pairColumn, labelColumn, 0), evalLimit);
+        return TextWorkload.files(data, eval, text.options(), evalLimit);
     }
 
     private static double[] doubles(List<Double> l) { return l.stream().mapToDouble(Double::doubleValue).toArray(); }

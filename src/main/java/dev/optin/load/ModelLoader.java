@@ -74,9 +74,8 @@ public final class ModelLoader {
         } catch (IOException e) {
             throw new FormatException(e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            // name the file once: the layouts' messages often start with it already
-            String m = String.valueOf(e.getMessage());
-            throw new FormatException(m.startsWith(p.toString()) ? m : p + ": " + m, e);
+            // the layouts name the file in their FormatExceptions; these come from the model's own checks
+            throw new FormatException(p + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.optin.format.vit;
 
+import dev.optin.format.FormatException;
 import dev.optin.format.CheckpointOptions;
 import dev.optin.format.torch.StateDict;
 import dev.optin.format.torch.StateTensor;
@@ -21,15 +22,15 @@ final class LucidrainsVitLayout {
 
     static EncoderWeights build(StateDict sd, CheckpointOptions o) {
         if (sd.has("to_patch_embedding.2.weight"))
-            throw new IllegalArgumentException(sd.file() + ": this lucidrains layout normalises patches (to_patch_embedding.1 is a LayerNorm); only the early layout is supported");
+            throw new FormatException(sd.file() + ": this lucidrains layout normalises patches (to_patch_embedding.1 is a LayerNorm); only the early layout is supported");
         if (!sd.has("transformer.layers.0.0.fn.to_qkv.weight"))
-            throw new IllegalArgumentException(sd.file() + ": unrecognised lucidrains layout (no transformer.layers.0.0.fn.to_qkv.weight)");
+            throw new FormatException(sd.file() + ": unrecognised lucidrains layout (no transformer.layers.0.0.fn.to_qkv.weight)");
         StateTensor pe = sd.get("to_patch_embedding.1.weight", 2);
         int D = pe.dim(0), K = pe.dim(1);
         int C = isSquare(K) ? 1 : 3, p = (int) Math.round(Math.sqrt(K / C));
-        if (C * p * p != K) throw new IllegalArgumentException(sd.file() + ": patch input width " + K + " is neither p² nor 3·p²");
+        if (C * p * p != K) throw new FormatException(sd.file() + ": patch input width " + K + " is neither p² nor 3·p²");
         int tokens = sd.get("pos_embedding").values().length / D;
-        if (tokens < 2) throw new IllegalArgumentException(sd.file() + ": pos_embedding has shape " + sd.get("pos_embedding").shapeString() + ", expected [1, 1 + patches, " + D + "]");
+        if (tokens < 2) throw new FormatException(sd.file() + ": pos_embedding has shape " + sd.get("pos_embedding").shapeString() + ", expected [1, 1 + patches, " + D + "]");
         int g = VitParts.gridSide(sd, tokens - 1);
         // (p1 p2 c) column order -> the engine's (c p1 p2)
         float[] w = new float[D * K];
@@ -40,7 +41,7 @@ final class LucidrainsVitLayout {
         PatchEmbeddings emb = new PatchEmbeddings(C, g * p, g * p, p, patch, sd.values("cls_token", D), null, sd.values("pos_embedding", tokens * D));
 
         int L = sd.countMatching("transformer\\.layers\\.\\d+\\.0\\.norm\\.weight");
-        if (L == 0) throw new IllegalArgumentException(sd.file() + ": no transformer.layers.N.0.norm.weight tensors");
+        if (L == 0) throw new FormatException(sd.file() + ": no transformer.layers.N.0.norm.weight tensors");
         int A = sd.get("transformer.layers.0.0.fn.to_qkv.weight", 2).dim(0) / 3;
         int H = VitParts.requireHeads(sd, o, A, "lucidrains vit-pytorch");
         LayerWeights[] layers = new LayerWeights[L];
@@ -66,7 +67,7 @@ final class LucidrainsVitLayout {
 
     /** lucidrains drops to_out (nn.Identity) when one head spans the hidden size. */
     private static Linear identity(StateDict sd, int d, int a) {
-        if (a != d) throw new IllegalArgumentException(sd.file() + ": attention output projection missing although the attention width " + a + " differs from the hidden size " + d);
+        if (a != d) throw new FormatException(sd.file() + ": attention output projection missing although the attention width " + a + " differs from the hidden size " + d);
         float[] w = new float[d * d];
         for (int i = 0; i < d; i++) w[i * d + i] = 1f;
         return new Linear(d, d, w, null);

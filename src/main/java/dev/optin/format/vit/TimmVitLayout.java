@@ -1,5 +1,6 @@
 package dev.optin.format.vit;
 
+import dev.optin.format.FormatException;
 import dev.optin.format.CheckpointOptions;
 import dev.optin.format.torch.StateDict;
 import dev.optin.format.torch.StateTensor;
@@ -21,13 +22,13 @@ final class TimmVitLayout {
         StateTensor proj = sd.get("patch_embed.proj.weight", 4);
         int D = proj.dim(0), C = proj.dim(1), p = proj.dim(2);
         int L = sd.countMatching("blocks\\.\\d+\\.norm1\\.weight");
-        if (L == 0) throw new IllegalArgumentException(sd.file() + ": no blocks.N.norm1.weight tensors");
+        if (L == 0) throw new FormatException(sd.file() + ": no blocks.N.norm1.weight tensors");
         int A = sd.get("blocks.0.attn.qkv.weight", 2).dim(0) / 3;
         int H = VitParts.requireHeads(sd, o, A, "timm");
         boolean distilled = sd.has("dist_token");
         int prefix = distilled ? 2 : 1;
         int tokens = sd.get("pos_embed").values().length / D;
-        if (tokens <= prefix) throw new IllegalArgumentException(sd.file() + ": pos_embed has shape " + sd.get("pos_embed").shapeString() + ", expected [1, " + prefix + " + patches, " + D + "]");
+        if (tokens <= prefix) throw new FormatException(sd.file() + ": pos_embed has shape " + sd.get("pos_embed").shapeString() + ", expected [1, " + prefix + " + patches, " + D + "]");
         int g = VitParts.gridSide(sd, tokens - prefix);
         PatchEmbeddings emb = new PatchEmbeddings(C, g * p, g * p, p, VitParts.linear(sd, "patch_embed.proj", D, C * p * p, false),
                 sd.values("cls_token", D), distilled ? sd.values("dist_token", D) : null, sd.values("pos_embed", tokens * D));

@@ -1,5 +1,6 @@
 package dev.optin.format.vit;
 
+import dev.optin.format.FormatException;
 import dev.optin.format.CheckpointOptions;
 import dev.optin.format.torch.StateDict;
 
@@ -35,17 +36,17 @@ final class VitParts {
     /** Side of a square grid of `patches` patches, or an error naming the file. */
     static int gridSide(StateDict sd, int patches) {
         int g = (int) Math.round(Math.sqrt(patches));
-        if (g * g != patches) throw new IllegalArgumentException(sd.file() + ": " + patches + " position embeddings for patches do not form a square grid");
+        if (g * g != patches) throw new FormatException(sd.file() + ": " + patches + " position embeddings for patches do not form a square grid");
         return g;
     }
 
     static int requireHeads(StateDict sd, CheckpointOptions o, int attentionWidth, String layout) {
         if (o.heads() <= 0)
-            throw new IllegalArgumentException(sd.file() + ": the number of attention heads cannot be read from a " + layout
+            throw new FormatException(sd.file() + ": the number of attention heads cannot be read from a " + layout
                     + " state dict; pass it (CheckpointOptions.heads, CLI --heads)");
-        if (attentionWidth <= 0) throw new IllegalArgumentException(sd.file() + ": the fused qkv projection has no rows (attention width " + attentionWidth + ")");
+        if (attentionWidth <= 0) throw new FormatException(sd.file() + ": the fused qkv projection has no rows (attention width " + attentionWidth + ")");
         if (attentionWidth % o.heads() != 0)
-            throw new IllegalArgumentException(sd.file() + ": attention width " + attentionWidth + " is not divisible by " + o.heads() + " heads");
+            throw new FormatException(sd.file() + ": attention width " + attentionWidth + " is not divisible by " + o.heads() + " heads");
         return o.heads();
     }
 }
