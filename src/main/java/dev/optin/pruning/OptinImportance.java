@@ -2,17 +2,13 @@ package dev.optin.pruning;
 
 import dev.optin.progress.Progress;
 
-import dev.optin.engine.Ops;
-import dev.optin.engine.Parallel;
 import dev.optin.model.Batch;
-import dev.optin.model.Capture;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
-import dev.optin.model.ForwardResult;
-import dev.optin.model.LayerWeights;
 import dev.optin.model.Masks;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * OPTIN trajectory importance (spec §3). The original model's layer inputs, FFN features and
@@ -21,7 +17,8 @@ import java.util.Arrays;
  * repeated and each copy carries its own masks), so the matrix products stay large.
  * S(u) = Σ_{k>l} MD_k (plus the last layer's own MD for last-layer units) + λ-scaled KL; the
  * KL scale rule runs over units in layer order, heads before neurons, independent of batching.
- * Bare encoders (no logits) use the trajectory term alone. Returns raw scores: see
+ * Bare encoders (no logits) use the trajectory term alone. The masked passes run on the installed
+ * {@link ScoringBackend} (this JVM by default; see {@link OptinPass}). Returns raw scores: see
  * {@link OptinWeighting} for putting heads and neurons on one scale.
  */
 public final class OptinImportance {
@@ -155,116 +152,19 @@ public final class OptinImportance {
      */
     static int pass(Encoder encoder, Batch batch, Options o, Progress progress, UnitFilter filter,
                     double[] md, double[] kl, double mdFactor, double klFactor) {
-        EncoderConfig c = encoder.config();
-        int L = c.layers(), D = c.hidden(), N = batch.tokens, B = batch.size();
-        Masks ones = Masks.ones(c);
-        float[] embedded = encoder.embed(batch);
-        ForwardResult orig = encoder.run(batch, same(ones, B), 0, embedded, Capture.ALL_FEATURES);
-        int[] sample = TrajectoryLoss.sampleTokens(N, o.tokens(), o.seed());
-        int classes = orig.logits == null ? 0 : orig.logits.length / B;
-        // A bare encoder has no logits to distil: by default it is scored on its output (see EncoderObjective).
-        boolean outputOnly = classes == 0 && o.encoderObjective() == EncoderObjective.OUTPUT;
-        Damage damage = new Damage(orig, outputOnly, sample, N, D);
-        // the output objective reads only the final hidden states: its passes copy no per-layer features
-        Capture passCapture = outputOnly ? Capture.NONE : Capture.FEATURES;
-        int perPass = Math.max(1, Math.min(o.variants(), MAX_PASS_TOKENS / N));
-        boolean postLn = !c.architecture().preNorm();
-        int base = 0;
-        for (int l = 0; l < L; l++) {
-            float[] input = l == 0 ? embedded : orig.layerOutputs[l - 1];
-            int units = c.heads(l) + c.intermediate(l), H = c.heads(l);
-            final int layer = l;
-            // post-LN neurons take the rank-1 shortcut below; heads (and pre-LN neurons) re-run layer l
-            int[] rerun = java.util.stream.IntStream.range(0, units).filter(u -> (u < H || !postLn) && filter.score(layer, u)).toArray();
-            int[] rank1 = java.util.stream.IntStream.range(H, units).filter(u -> postLn && filter.score(layer, u)).toArray();
-            for (int u0 = 0; u0 < rerun.length; u0 += perPass) {
-                int v = Math.min(perPass, rerun.length - u0);
-                Masks[] bySeq = new Masks[v * B];
-                for (int r = 0; r < v; r++) {
-                    Masks m = ones.copy();
-                    int u = rerun[u0 + r];
-                    if (u < H) m.head[l][u] = 0f; else m.neuron[l][u - H] = 0f;
-                    Arrays.fill(bySeq, r * B, (r + 1) * B, m);
-                }
-                float[] in = new float[v * N * D];
-                for (int r = 0; r < v; r++) System.arraycopy(input, 0, in, r * N * D, N * D);
-                ForwardResult res = encoder.run(batch.repeat(v), bySeq, l, in, passCapture);
-                for (int r = 0; r < v; r++) {
-                    md[base + rerun[u0 + r]] = mdFactor * damage.of(res, r, l == L - 1 ? l : l + 1);
-                    if (classes > 0) kl[base + rerun[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
-                    progress.step();
-                }
+        OptinPass p = OptinPass.prepare(encoder, batch, o);
+        List<OptinPass.Chunk> chunks = p.chunks(filter);
+        List<OptinPass.ChunkScores> scores = ScoringBackend.current().score(encoder, batch, o, p, chunks, progress);
+        for (int i = 0; i < chunks.size(); i++) {
+            OptinPass.Chunk chunk = chunks.get(i);
+            OptinPass.ChunkScores s = scores.get(i);
+            int base = p.base(chunk.layer());
+            for (int r = 0; r < chunk.units().length; r++) {
+                md[base + chunk.units()[r]] = mdFactor * s.md()[r];
+                if (p.classes() > 0) kl[base + chunk.units()[r]] = klFactor * s.kl()[r];
             }
-            if (rank1.length > 0) {
-                // Masking neuron j leaves layer l's attention alone and changes its FFN output by −a_j ⊗ W2[:, j]:
-                // correct the cached pre-norm sum, normalise, and start the pass at layer l + 1 (the last layer
-                // needs no pass beyond the classifier head). Same result as re-running layer l.
-                LayerWeights w = encoder.weights().layers()[l];
-                int I = w.intermediate();
-                LayerProbe.Ffn f = LayerProbe.ffn(c, w, batch, LayerProbe.attention(c, w, batch, input, ones.head[l]).out(), ones.neuron[l]);
-                float[] act = f.act(), pre = f.preNorm(), w2 = w.ffnOut().weight, feat = orig.ffnFeatures[l];
-                boolean last = l == L - 1;
-                for (int u0 = 0; u0 < rank1.length; u0 += perPass) {
-                    int v = Math.min(perPass, rank1.length - u0), first = u0;
-                    float[] in = new float[v * N * D], masked = last && !outputOnly ? new float[v * N * D] : null;
-                    Parallel.forEach(v, r -> {
-                        int j = rank1[first + r] - H, o0 = r * N * D;
-                        float[] col = new float[D];
-                        for (int d = 0; d < D; d++) col[d] = w2[d * I + j];
-                        for (int t = 0; t < N; t++) {
-                            float a = act[t * I + j];
-                            int o1 = o0 + t * D, o2 = t * D;
-                            for (int d = 0; d < D; d++) in[o1 + d] = pre[o2 + d] - a * col[d];
-                            if (masked != null) for (int d = 0; d < D; d++) masked[o1 + d] = feat[o2 + d] - a * col[d];
-                        }
-                    });
-                    Ops.layerNorm(in, in, v * N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), c.layerNormEps(), null);
-                    ForwardResult res = encoder.run(batch.repeat(v), same(ones, v * B), l + 1, in, last ? Capture.NONE : passCapture);
-                    for (int r = 0; r < v; r++) {
-                        double m = masked != null ? damage.ofLastLayerFeatures(masked, r) : damage.of(res, r, l + 1);
-                        md[base + rank1[u0 + r]] = mdFactor * m;
-                        if (classes > 0) kl[base + rank1[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
-                        progress.step();
-                    }
-                }
-            }
-            base += units;
         }
-        return classes;
-    }
-
-    /**
-     * A masked variant's manifold distance to the original model on the sampled tokens: over the FFN features
-     * of layers from … L−1 (the spec's trajectory), or, under the output objective, over the final hidden states.
-     * The original's Gram matrices are formed once.
-     */
-    private static final class Damage {
-        private final boolean outputOnly;
-        private final int[] sample;
-        private final int N, D;
-        private final float[] gramOut;
-        private final float[][] gramFeatures;
-
-        Damage(ForwardResult orig, boolean outputOnly, int[] sample, int N, int D) {
-            this.outputOnly = outputOnly; this.sample = sample; this.N = N; this.D = D;
-            gramOut = outputOnly ? TrajectoryLoss.gram(orig.hidden, 0, sample, D) : null;
-            gramFeatures = new float[orig.ffnFeatures.length][];
-            if (!outputOnly) for (int k = 0; k < gramFeatures.length; k++) gramFeatures[k] = TrajectoryLoss.gram(orig.ffnFeatures[k], 0, sample, D);
-        }
-
-        /** Variant r of a pass (its rows start at r·N). */
-        double of(ForwardResult res, int r, int from) {
-            if (outputOnly) return TrajectoryLoss.manifoldDistance(gramOut, TrajectoryLoss.gram(res.hidden, r * N, sample, D));
-            double m = 0;
-            for (int k = from; k < gramFeatures.length; k++)
-                m += TrajectoryLoss.manifoldDistance(gramFeatures[k], TrajectoryLoss.gram(res.ffnFeatures[k], r * N, sample, D));
-            return m;
-        }
-
-        /** The last layer's own features of variant r, given directly (no pass runs after the last layer). */
-        double ofLastLayerFeatures(float[] features, int r) {
-            return TrajectoryLoss.manifoldDistance(gramFeatures[gramFeatures.length - 1], TrajectoryLoss.gram(features, r * N, sample, D));
-        }
+        return p.classes();
     }
 
     static Masks[] same(Masks m, int n) { Masks[] r = new Masks[n]; Arrays.fill(r, m); return r; }
