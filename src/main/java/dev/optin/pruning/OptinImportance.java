@@ -31,7 +31,7 @@ public final class OptinImportance {
      *                      {@code calibrationNeurons} exactly scored neurons
      */
     public record Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed,
-                          boolean headsOnAll, int calibrationNeurons, EncoderObjective encoderObjective) {
+                          boolean headsOnAll, int calibrationNeurons, EncoderObjective encoderObjective) implements java.io.Serializable {
         public Options {
             if (tokens <= 0 || variants <= 0 || !(temperature > 0) || !(lambda > 0) || calibrationNeurons < 0)
                 throw new IllegalArgumentException("OPTIN options must be positive");

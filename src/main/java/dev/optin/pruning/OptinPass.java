@@ -34,7 +34,7 @@ public final class OptinPass {
      * @param lastFeatures   the last layer's FFN features [tokens × hidden] (trajectory objective only; else null)
      * @param logits         [batch × classes], or null for a bare encoder
      */
-    public record Cache(float[][] layerInputs, float[][] grams, float[] lastFeatures, float[] logits) {}
+    public record Cache(float[][] layerInputs, float[][] grams, float[] lastFeatures, float[] logits) implements java.io.Serializable {}
 
     /**
      * One masked pass: the units (indices within the layer, heads 0 … H−1 then neurons H …) masked one per
