@@ -60,7 +60,7 @@ public final class SparkMain {
      * Defaults of an optin run: local[*] when no master is given anywhere, optin's JVM flags on the executors
      * (appended to any the user set), no console progress bar (optin draws its own).
      */
-    static void configure(SparkConf conf) {
+    public static void configure(SparkConf conf) {
         conf.setIfMissing("spark.master", "local[*]");
         String key = "spark.executor.extraJavaOptions";
         String extra = conf.get(key, "");
@@ -69,7 +69,7 @@ public final class SparkMain {
     }
 
     /** Spark logs through slf4j-simple here (optin's binding): its INFO lines would drown optin's output. */
-    static void quietSpark() {
+    public static void quietSpark() {
         for (String p : new String[] {"org.apache.spark", "org.sparkproject", "org.apache.hadoop", "io.netty"})
             if (System.getProperty("org.slf4j.simpleLogger.log." + p) == null) System.setProperty("org.slf4j.simpleLogger.log." + p, "warn");
     }
