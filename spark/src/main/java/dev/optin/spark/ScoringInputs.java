@@ -78,6 +78,17 @@ final class ScoringInputs implements Serializable {
         }
     }
 
+    /**
+     * Drops this JVM's cached pass (the driver calls it after a job: in local mode the executors share its JVM,
+     * and the weights and layer inputs would otherwise stay referenced through selection and export).
+     */
+    static void release() {
+        synchronized (ScoringInputs.class) {
+            cached = null;
+            cachedId = null;
+        }
+    }
+
     private EncoderWeights loadWeights() {
         Path dir = null;
         try {

@@ -96,6 +96,7 @@ public final class SparkScoringBackend implements ScoringBackend {
             throw new IllegalStateException("Spark scoring job failed: " + c.getMessage(), c);
         } finally {
             b.destroy();
+            ScoringInputs.release();
         }
     }
 }
