@@ -45,7 +45,11 @@ public final class SparkScoringBenchmark {
         double prepare = secs(t0);
         List<OptinPass.Chunk> chunks = pass.chunks(filter);
         out("prepare (original pass, cached layer inputs, Grams; after a warm-up): %.2f s; %d chunks%n", prepare, chunks.size());
-        if (args.length > 5 && args[5].equals("kwon-only")) { kwon(e, kwonSeqs); return; }
+        if (args.length > 5 && args[5].equals("kwon-only")) {    // linearity check: half the sequences, then all
+            kwon(e, Math.max(8, kwonSeqs / 2));
+            kwon(e, kwonSeqs);
+            return;
+        }
 
         // per-unit cost by layer and kind, from the local scorer
         double[] headCost = new double[c.layers()], neuronCost = new double[c.layers()];
