@@ -93,6 +93,15 @@ public final class Gemm {
         VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, 0, w.in, w.packed, y, 0, w.out, false, bias, true, gate);
     }
 
+    /**
+     * Whether products of m1 rows and of m2 rows (same n and k) take the same kernel, so that every
+     * row of C comes out bit-identical whichever way the rows are split into products.
+     */
+    public static boolean sameKernel(long m1, long m2, int n, int k) {
+        if (n == 0 || k == 0 || VectorSupport.GEMM == null) return true;
+        return (m1 * n * k >= VECTOR_MIN_WORK) == (m2 * n * k >= VECTOR_MIN_WORK);
+    }
+
     /** True when the Vector API kernels are in use (the module was added at startup). */
     public static boolean vectorized() { return VectorSupport.GEMM != null; }
 

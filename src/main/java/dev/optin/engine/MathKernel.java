@@ -14,6 +14,13 @@ interface MathKernel {
     /** dst[do+i] = gelu'(src[so+i]) = Φ(x) + x·φ(x) for i in [0, n). */
     void geluGrad(float[] src, int so, float[] dst, int dOff, int n);
 
+    /**
+     * One row of {@link Ops#addLayerNorm}: x[o..o+d) += residual[o..o+d) (residual may be null), then
+     * y[o..o+d) = layerNorm(x[o..o+d)); returns 1/√(var + eps). Every kernel gives the same bits
+     * (the statistics' summation order is fixed, see {@link Ops#sums}).
+     */
+    float addLayerNorm(float[] x, float[] residual, float[] y, int o, int d, float[] gamma, float[] beta, float eps);
+
     /** In-place softmax of s[off..off+n) after multiplying by scale. */
     void softmax(float[] s, int off, int n, float scale);
 }

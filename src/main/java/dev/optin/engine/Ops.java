@@ -21,25 +21,8 @@ public final class Ops {
         Parallel.forEach((rows + 63) / 64, blk -> {
             int r1 = Math.min(rows, blk * 64 + 64);
             for (int r = blk * 64; r < r1; r++) {
-                int o = r * d;
-                if (residual != null) for (int i = 0; i < d; i++) x[o + i] += residual[o + i];
-                // four partial sums: one chain of dependent double adds was most of the layer norm's time
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int j = 0;
-                for (; j + 3 < d; j += 4) { s0 += x[o + j]; s1 += x[o + j + 1]; s2 += x[o + j + 2]; s3 += x[o + j + 3]; }
-                for (; j < d; j++) s0 += x[o + j];
-                double mean = ((s0 + s1) + (s2 + s3)) / d;
-                double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-                for (j = 0; j + 3 < d; j += 4) {
-                    double t0 = x[o + j] - mean, t1 = x[o + j + 1] - mean, t2 = x[o + j + 2] - mean, t3 = x[o + j + 3] - mean;
-                    v0 += t0 * t0; v1 += t1 * t1; v2 += t2 * t2; v3 += t3 * t3;
-                }
-                for (; j < d; j++) { double t = x[o + j] - mean; v0 += t * t; }
-                double var = ((v0 + v1) + (v2 + v3)) / d;
-                float inv = (float) (1.0 / Math.sqrt(var + eps));
-                float mu = (float) mean;
+                float inv = MATH.addLayerNorm(x, residual, y, r * d, d, gamma, beta, eps);
                 if (invStd != null) invStd[r] = inv;
-                for (j = 0; j < d; j++) y[o + j] = (x[o + j] - mu) * inv * gamma[j] + beta[j];
             }
         });
     }
@@ -139,6 +122,44 @@ public final class Ops {
         MATH.geluGrad(src, so, dst, dOff, n);
     }
 
+    /*
+     * The layer norm's statistics, shared by the scalar and the vector kernel (which runs them on the tail past its
+     * last full vector): four partial sums in double, element j into s[j % 4], in order of j, then ((s0 + s1) + (s2 + s3)).
+     * One chain of dependent double adds was most of the layer norm's time; the vector kernel keeps exactly this order
+     * (four double lanes), so both give the same bits.
+     */
+
+    /** Adds x[o+j] for j from `from` to d into s[j % 4] (from is a multiple of 4). */
+    static int sums(float[] x, int o, int d, int from, double[] s) {
+        double s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+        int j = from;
+        for (; j + 3 < d; j += 4) { s0 += x[o + j]; s1 += x[o + j + 1]; s2 += x[o + j + 2]; s3 += x[o + j + 3]; }
+        for (; j < d; j++) s0 += x[o + j];
+        s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+        return j;
+    }
+
+    /** Adds (x[o+j] - mean)² for j from `from` to d into s[j % 4], as {@link #sums}. */
+    static void squares(float[] x, int o, int d, int from, double mean, double[] s) {
+        double v0 = s[0], v1 = s[1], v2 = s[2], v3 = s[3];
+        int j = from;
+        for (; j + 3 < d; j += 4) {
+            double t0 = x[o + j] - mean, t1 = x[o + j + 1] - mean, t2 = x[o + j + 2] - mean, t3 = x[o + j + 3] - mean;
+            v0 += t0 * t0; v1 += t1 * t1; v2 += t2 * t2; v3 += t3 * t3;
+        }
+        for (; j < d; j++) { double t = x[o + j] - mean; v0 += t * t; }
+        s[0] = v0; s[1] = v1; s[2] = v2; s[3] = v3;
+    }
+
+    /** y[o+j] = (x[o+j] - mean)·inv·gamma[j] + beta[j] for j from `from` to d, in float; returns inv = 1/√(var + eps). */
+    static float normalize(float[] x, float[] y, int o, int d, int from, float[] gamma, float[] beta, float eps, double mean, double var) {
+        float inv = inverseStd(var, eps), mu = (float) mean;
+        for (int j = from; j < d; j++) y[o + j] = (x[o + j] - mu) * inv * gamma[j] + beta[j];
+        return inv;
+    }
+
+    static float inverseStd(double var, float eps) { return (float) (1.0 / Math.sqrt(var + eps)); }
+
     private static final MathKernel MATH = VectorSupport.MATH != null ? VectorSupport.MATH : new PlainMath();
 
     /** Scalar versions, used without the Vector API. */
@@ -153,6 +174,16 @@ public final class Ops {
 
         @Override public void geluGrad(float[] src, int so, float[] dst, int dOff, int n) {
             for (int i = 0; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
+        }
+
+        @Override public float addLayerNorm(float[] x, float[] residual, float[] y, int o, int d, float[] gamma, float[] beta, float eps) {
+            if (residual != null) for (int i = 0; i < d; i++) x[o + i] += residual[o + i];
+            double[] s = {0, 0, 0, 0};
+            int j = sums(x, o, d, 0, s);
+            double mean = ((s[0] + s[1]) + (s[2] + s[3])) / d;
+            java.util.Arrays.fill(s, 0);
+            squares(x, o, d, 0, mean, s);
+            return normalize(x, y, o, d, 0, gamma, beta, eps, mean, ((s[0] + s[1]) + (s[2] + s[3])) / d);
         }
 
         @Override public void softmax(float[] s, int off, int n, float scale) {

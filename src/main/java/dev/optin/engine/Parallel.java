@@ -20,6 +20,9 @@ public final class Parallel {
     /** How long an idle worker polls for the next loop before it parks. */
     private static final long SPIN_NANOS = 200_000;
 
+    /** Spins (PAUSE instructions, tens of microseconds in all) the calling thread waits for the end of a loop before it yields. */
+    private static final int WAIT_SPINS = 1 << 10;
+
     private static volatile Pool pool = new Pool(defaultThreads());
 
     private Parallel() {}
@@ -101,7 +104,12 @@ public final class Parallel {
                 generation++;
                 for (Worker w : workers) if (w.parked) LockSupport.unpark(w);
                 j.work();
-                while (j.done.get() < n) Thread.onSpinWait();
+                // the last indices are still running on other threads: spin briefly, then yield, so that on a machine with
+                // more runnable threads than cores a descheduled worker can finish instead of this thread spinning out its slice
+                for (int spins = 0; j.done.get() < n; spins++) {
+                    if (spins < WAIT_SPINS) Thread.onSpinWait();
+                    else Thread.yield();
+                }
                 job = null;
                 Throwable t = j.error;
                 if (t instanceof RuntimeException e) throw e;

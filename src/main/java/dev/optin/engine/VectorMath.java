@@ -1,5 +1,6 @@
 package dev.optin.engine;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -107,6 +108,47 @@ final class VectorMath implements MathKernel {
         cdfInto(src, so, dst, dOff, end);
         addXPdf(src, so, dst, dOff, end);
         for (; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
+    }
+
+    /** Four double lanes: lane i holds the partial sums of elements j ≡ i (mod 4), the order of {@link Ops#sums}. */
+    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+
+    @Override
+    public float addLayerNorm(float[] x, float[] residual, float[] y, int o, int d, float[] gamma, float[] beta, float eps) {
+        int end = S.loopBound(d), j;
+        if (residual != null) {
+            for (j = 0; j < end; j += L) FloatVector.fromArray(S, x, o + j).add(FloatVector.fromArray(S, residual, o + j)).intoArray(x, o + j);
+            for (; j < d; j++) x[o + j] += residual[o + j];
+        }
+        // each float vector is four groups of four consecutive elements, added in order into the four double lanes
+        DoubleVector acc = DoubleVector.zero(D4);
+        for (j = 0; j < end; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, o + j);
+            for (int part = 0; part < L / 4; part++) acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, D4, part));
+        }
+        double[] s = new double[4];
+        acc.intoArray(s, 0);
+        Ops.sums(x, o, d, end, s);
+        double mean = ((s[0] + s[1]) + (s[2] + s[3])) / d;
+        DoubleVector m = DoubleVector.broadcast(D4, mean);
+        acc = DoubleVector.zero(D4);
+        for (j = 0; j < end; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, o + j);
+            for (int part = 0; part < L / 4; part++) {
+                DoubleVector t = ((DoubleVector) v.convertShape(VectorOperators.F2D, D4, part)).sub(m);
+                acc = acc.add(t.mul(t));
+            }
+        }
+        acc.intoArray(s, 0);
+        Ops.squares(x, o, d, end, mean, s);
+        double var = ((s[0] + s[1]) + (s[2] + s[3])) / d;
+        float inv = Ops.inverseStd(var, eps), mu = (float) mean;
+        FloatVector muv = bc(mu), iv = bc(inv);
+        for (j = 0; j < end; j += L)   // (x - mu)·inv·gamma + beta as separate float operations, as the scalar tail
+            FloatVector.fromArray(S, x, o + j).sub(muv).mul(iv).mul(FloatVector.fromArray(S, gamma, j))
+                    .add(FloatVector.fromArray(S, beta, j)).intoArray(y, o + j);
+        Ops.normalize(x, y, o, d, end, gamma, beta, eps, mean, var);
+        return inv;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.optin.model;
 
+import dev.optin.engine.Parallel;
+
 import java.util.Arrays;
 
 /**
@@ -57,6 +59,11 @@ public final class Encoder {
         float[][] ffnFeatures = capture.ffnFeatures() ? new float[L][] : null;
         float[][] layerOutputs = capture.layerOutputs() ? new float[L][] : null;
         LayerTrace[] traces = capture.trace() ? new LayerTrace[L] : null;
+        int[] groups = ffnFeatures == null && layerOutputs == null && traces == null ? SequenceGroups.of(batch, config, startLayer) : null;
+        if (groups != null) {
+            Head.Output out = weights.head().forward(runGroups(x, batch, masksBySeq, startLayer, groups), batch, config);
+            return new ForwardResult(out.hidden(), out.logits(), null, null, null);
+        }
         Workspace ws = traces == null ? new Workspace(capture.layerOutputs()) : null;
         for (int l = startLayer; l < L; l++) {
             LayerTrace tr = traces != null ? new LayerTrace() : null;
@@ -68,6 +75,25 @@ public final class Encoder {
         }
         Head.Output out = weights.head().forward(x, batch, config);
         return new ForwardResult(out.hidden(), out.logits(), ffnFeatures, layerOutputs, traces);
+    }
+
+    /**
+     * Layers startLayer..L-1 on x, each group of sequences ({@link SequenceGroups}) through all of them
+     * as one task of a parallel loop; the layers' own loops then run serially inside the task.
+     */
+    private float[] runGroups(float[] x, Batch batch, Masks[] masksBySeq, int startLayer, int[] groups) {
+        int d = config.hidden();
+        float[] out = new float[batch.tokens * d];
+        Parallel.forEach(groups.length - 1, g -> {
+            int s0 = groups[g], s1 = groups[g + 1], r0 = batch.offsets[s0], r1 = batch.offsets[s1];
+            Batch part = batch.slice(s0, s1);
+            Masks[] masks = Arrays.copyOfRange(masksBySeq, s0, s1);
+            float[] h = Arrays.copyOfRange(x, r0 * d, r1 * d);
+            Workspace ws = new Workspace(false);
+            for (int l = startLayer; l < layers.length; l++) h = layers[l].forward(h, part, masks, null, null, ws);
+            System.arraycopy(h, 0, out, r0 * d, (r1 - r0) * d);
+        });
+        return out;
     }
 
     /** Layer l alone on input x (no trace, no capture), for passes that change the batch between layers. */

@@ -137,9 +137,8 @@ final class TransformerLayer {
         float[] ffnIn = h1;
         float[] inv2 = tr != null ? new float[N] : null;
         if (preNorm) {
-            addInPlace(h1, x, N * D);
             ffnIn = buffer(ws, Workspace.FFN_IN, N * D);
-            Ops.layerNorm(h1, ffnIn, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+            Ops.addLayerNorm(h1, x, ffnIn, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2); // h1 += x, then LN2
         } else {
             Ops.addLayerNorm(h1, x, h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps, inv1);
         }

@@ -81,4 +81,36 @@ class VectorMathTest {
             assertThat((double) b[i + 2]).as("central difference at %s", x).isCloseTo(fd, org.assertj.core.data.Offset.offset(2e-3 * Math.max(1, Math.abs(x))));
         }
     }
+
+    @Test
+    void layerNormGivesTheScalarBitsForAnyWidthAndResidual() {
+        Random rnd = new Random(3);
+        for (int d : new int[]{1, 3, 4, 15, 16, 17, 64, 100, 128, 131, 384, 768}) {
+            int rows = 5, o0 = 2;
+            float[] x = new float[o0 + rows * d], res = new float[x.length], gamma = new float[d], beta = new float[d];
+            // magnitudes from 1e-4 to 1e4 in one row: double sums that are not exact, where a changed order would show
+            for (int i = 0; i < x.length; i++) { x[i] = (float) (rnd.nextGaussian() * Math.exp(rnd.nextGaussian() * 3)); res[i] = (float) rnd.nextGaussian(); }
+            for (int j = 0; j < d; j++) { gamma[j] = (float) rnd.nextGaussian(); beta[j] = (float) rnd.nextGaussian(); }
+            for (float[] r : new float[][]{null, res}) {
+                float[] xa = x.clone(), xb = x.clone(), ya = new float[x.length], yb = new float[x.length];
+                for (int row = 0; row < rows; row++) {
+                    int o = o0 + row * d;
+                    float ia = vec.addLayerNorm(xa, r, ya, o, d, gamma, beta, 1e-6f);
+                    float ib = plain.addLayerNorm(xb, r, yb, o, d, gamma, beta, 1e-6f);
+                    assertThat(ia).as("d=%d 1/std", d).isEqualTo(ib);
+                }
+                assertThat(xa).as("d=%d x + residual", d).containsExactly(xb);
+                assertThat(ya).as("d=%d", d).containsExactly(yb);
+            }
+        }
+        // against the definition, in double
+        int d = 37;
+        float[] x = new float[d], y = new float[d], g = new float[d], b = new float[d];
+        for (int j = 0; j < d; j++) { x[j] = (float) rnd.nextGaussian() * 3 + 1; g[j] = 1f + j * 0.01f; b[j] = j * 0.1f; }
+        vec.addLayerNorm(x, null, y, 0, d, g, b, 1e-5f);
+        double mean = 0, var = 0;
+        for (float v : x) mean += v / (double) d;
+        for (float v : x) var += (v - mean) * (v - mean) / d;
+        for (int j = 0; j < d; j++) assertThat((double) y[j]).isCloseTo((x[j] - mean) / Math.sqrt(var + 1e-5) * g[j] + b[j], org.assertj.core.api.Assertions.within(1e-5));
+    }
 }

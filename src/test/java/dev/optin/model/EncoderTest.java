@@ -86,4 +86,34 @@ class EncoderTest {
             dev.optin.engine.Parallel.setThreads(before);
         }
     }
+
+    @Test
+    void sequenceGroupsGiveTheBitsOfOneBatchedPass() {
+        // text (post-LN) with ragged lengths and per-sequence masks, and a ViT (pre-LN); pruned widths not multiples of a tile
+        EncoderWeights text = RandomModels.bert(2, 64, 4, 93, 200, 3, 5);
+        Batch tb = RandomModels.batch(new Random(4), 14, 20, 64, 200);
+        Masks half = Masks.ones(text.config());
+        half.head[0][1] = 0f; half.neuron[1][7] = 0.5f;
+        Masks[] bySeq = new Masks[tb.size()];
+        for (int s = 0; s < bySeq.length; s++) bySeq[s] = s % 3 == 0 ? half : Masks.ones(text.config());
+        EncoderWeights vit = RandomModels.vit(2, 64, 4, 128, 1, 28, 4, false, 10, 6);
+        Batch vb = RandomModels.images(new Random(5), vit, 9);
+        Masks[] vitMasks = Encoder.same(Masks.ones(vit.config()), vb.size());
+        for (Object[] c : new Object[][]{{new Encoder(text), tb, bySeq}, {new Encoder(vit), vb, vitMasks}}) {
+            Encoder e = (Encoder) c[0];
+            Batch b = (Batch) c[1];
+            Masks[] m = (Masks[]) c[2];
+            assertThat(SequenceGroups.forced = true).isTrue();
+            try {
+                assertThat(SequenceGroups.of(b, e.config(), 0)).as("groups").isNotNull().hasSizeGreaterThan(2);
+                ForwardResult grouped = e.run(b, m, 0, null, Capture.NONE);
+                SequenceGroups.forced = false;
+                ForwardResult whole = e.run(b, m, 0, null, Capture.NONE);
+                assertThat(grouped.hidden).containsExactly(whole.hidden);
+                assertThat(grouped.logits).containsExactly(whole.logits);
+            } finally {
+                SequenceGroups.forced = null;
+            }
+        }
+    }
 }
