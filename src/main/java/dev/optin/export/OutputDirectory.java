@@ -110,20 +110,28 @@ public final class OutputDirectory implements AutoCloseable {
         Path temp = StaleOutputs.tempFolder(t);
         StaleOutputs.clean(t);
         checkExisting(target, force);
-        try {
-            Files.createDirectories(parent);
-            Files.createDirectory(temp);
-        } catch (IOException e) {
-            // checked before any work is done, so an unwritable --out costs nothing
-            throw new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
-        }
         OutputDirectory out = new OutputDirectory(t, temp);
-        try {
-            Runtime.getRuntime().addShutdownHook(out.hook);
-            OptinOutputs.writeMarker(temp);
-        } catch (IOException | RuntimeException e) {
-            out.close();
-            throw e;
+        // The hook is in place before the folder exists, and creation holds the lock the hook
+        // takes: a SIGTERM at any moment either finds no folder (and marks it abandoned, so none
+        // is created) or waits for the folder and deletes it.
+        Runtime.getRuntime().addShutdownHook(out.hook);
+        synchronized (out) {
+            if (out.closed) throw new IOException("output folder " + target + " was abandoned (interrupted) before it was created");
+            try {
+                Files.createDirectories(parent);
+                Files.createDirectory(temp);
+            } catch (IOException e) {
+                out.closed = true;
+                out.unhook();
+                // checked before any work is done, so an unwritable --out costs nothing
+                throw new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
+            }
+            try {
+                OptinOutputs.writeMarker(temp);
+            } catch (IOException | RuntimeException e) {
+                out.close();
+                throw e;
+            }
         }
         return out;
     }
