@@ -11,6 +11,7 @@ import dev.optin.model.EncoderConfig;
 import dev.optin.model.ForwardResult;
 import dev.optin.model.LayerWeights;
 import dev.optin.model.Masks;
+import dev.optin.model.Prediction;
 
 import java.util.Arrays;
 
@@ -161,7 +162,9 @@ public final class OptinImportance {
         float[] embedded = encoder.embed(batch);
         ForwardResult orig = encoder.run(batch, same(ones, B), 0, embedded, Capture.ALL_FEATURES);
         int[] sample = TrajectoryLoss.sampleTokens(N, o.tokens(), o.seed());
-        int classes = orig.logits == null ? 0 : orig.logits.length / B;
+        // the head's prediction: one distribution per input, or per patch (segmenters; KL averaged over positions)
+        Prediction prediction = encoder.weights().head().prediction();
+        int classes = orig.logits == null ? 0 : prediction.classes();
         // A bare encoder has no logits to distil: by default it is scored on its output (see EncoderObjective).
         boolean outputOnly = classes == 0 && o.encoderObjective() == EncoderObjective.OUTPUT;
         Damage damage = new Damage(orig, outputOnly, sample, N, D);
@@ -191,7 +194,7 @@ public final class OptinImportance {
                 ForwardResult res = encoder.run(batch.repeat(v), bySeq, l, in, passCapture);
                 for (int r = 0; r < v; r++) {
                     md[base + rerun[u0 + r]] = mdFactor * damage.of(res, r, l == L - 1 ? l : l + 1);
-                    if (classes > 0) kl[base + rerun[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
+                    if (classes > 0) kl[base + rerun[u0 + r]] = klFactor * prediction.kl(orig.logits, 0, res.logits, r * B, B, o.temperature());
                     progress.step();
                 }
             }
@@ -223,7 +226,7 @@ public final class OptinImportance {
                     for (int r = 0; r < v; r++) {
                         double m = masked != null ? damage.ofLastLayerFeatures(masked, r) : damage.of(res, r, l + 1);
                         md[base + rank1[u0 + r]] = mdFactor * m;
-                        if (classes > 0) kl[base + rank1[u0 + r]] = klFactor * TrajectoryLoss.kl(orig.logits, 0, res.logits, r * B, B, classes, o.temperature());
+                        if (classes > 0) kl[base + rank1[u0 + r]] = klFactor * prediction.kl(orig.logits, 0, res.logits, r * B, B, o.temperature());
                         progress.step();
                     }
                 }
