@@ -1,6 +1,5 @@
 package dev.optin.cli;
 
-import dev.optin.api.ImageWorkload;
 import dev.optin.api.LatencyRuntime;
 import dev.optin.api.Optin;
 import dev.optin.api.OptinModel;
@@ -186,7 +185,7 @@ public final class PruneCommand implements Callable<Integer> {
         try (OptinModel m = Optin.load(model, checkpoint.options())) {
             checkSourceFiles(m.loaded());
             if (masks != null) request.masks(MasksFile.read(masks, m.config()));
-            Workload workload = m.takesImages() ? new ImageWorkload(data, eval, calibrationRange, evalRange, evalLimit) : textWorkload();
+            Workload workload = m.takesImages() ? m.imageWorkload(data, eval, calibrationRange, evalRange, evalLimit) : textWorkload();
             PruneResult result = m.prune(workload, request.build());
             Path written = result.writeTo(out, force, inputs);
             System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
