@@ -21,6 +21,9 @@ public sealed interface Prediction permits Prediction.PerInput, Prediction.PerPi
     /** Labels per input: 1 for a classifier, height × width for a segmenter. */
     int targetsPerInput();
 
+    /** For people, when not one per input: {@code per pixel (8x8 patch grid upsampled to 64x64)}; empty for a classifier. */
+    String describe();
+
     /** Cross-entropy against targets [batch × targetsPerInput], averaged over the labels counted. */
     Loss crossEntropy(int[] targets);
 
@@ -41,6 +44,7 @@ public sealed interface Prediction permits Prediction.PerInput, Prediction.PerPi
     record PerInput(int classes) implements Prediction {
         @Override public int positions() { return 1; }
         @Override public int targetsPerInput() { return 1; }
+        @Override public String describe() { return ""; }
         @Override public Loss crossEntropy(int[] targets) { return new Loss.CrossEntropy(targets); }
 
         @Override public int[] predictedTargets(float[] z, int batch) {
@@ -65,6 +69,9 @@ public sealed interface Prediction permits Prediction.PerInput, Prediction.PerPi
 
         @Override public int positions() { return gridHeight * gridWidth; }
         @Override public int targetsPerInput() { return height * width; }
+        @Override public String describe() {
+            return "per pixel (" + gridHeight + "x" + gridWidth + " patch grid upsampled to " + height + "x" + width + ")";
+        }
 
         public BilinearUpsampling upsampling() { return new BilinearUpsampling(gridHeight, gridWidth, height, width); }
 
