@@ -46,7 +46,8 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "<file>",
             description = {"calibration samples (required unless --masks): GLUE .tsv, .csv/.jsonl with named columns, or .txt (one text per line, no labels);",
-                    "vision models: an IDX images file (…-images-idx3-ubyte[.gz], labels file beside it) or a folder of class sub-folders of PNG/JPEG"})
+                    "vision models: an IDX images file (…-images-idx3-ubyte[.gz], labels file beside it) or a folder of class sub-folders of PNG/JPEG;",
+                    "segmenters: a folder with images/ and masks/ (class-id PNGs, 255 = ignore), pairs matched by file name"})
     Path data;
 
     @Option(names = "--method", paramLabel = "<m>[,<m>…]", defaultValue = "optin", split = ",",
@@ -94,7 +95,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed for calibration sampling, token sampling and the random baseline (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--eval", paramLabel = "<file>", description = "labelled dev data: accuracy (or the task's metrics) before and after; embedding fidelity for text data")
+    @Option(names = "--eval", paramLabel = "<file>", description = "labelled dev data: accuracy (or the task's metrics; mIoU and pixel accuracy for segmenters) before and after; embedding fidelity for text data")
     Path eval;
 
     @Option(names = "--eval-limit", paramLabel = "N", description = "evaluate on the first N examples only")
