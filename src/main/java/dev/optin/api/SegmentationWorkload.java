@@ -15,6 +15,7 @@ import dev.optin.model.Encoder;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
 import dev.optin.model.PatchEmbeddings;
+import dev.optin.model.Prediction;
 import dev.optin.progress.Progress;
 
 import java.io.IOException;
@@ -69,8 +70,14 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
         return new EvalResult(TASK, r[1] - r[0], m.withPerClass(labelNames(model)), r[0] + ":" + r[1]);
     }
 
+    /** The scenes of dir, whose masks must have the size of the segmenter's prediction. */
     private static SegmentationSet read(Path dir, LoadedModel model) throws IOException {
-        return SegmentationFolder.read(dir, model.weights().patchEmbeddings().channels(), model.weights().head().labels());
+        SegmentationSet set = SegmentationFolder.read(dir, model.weights().patchEmbeddings().channels(), model.weights().head().labels());
+        if (model.weights().head().prediction() instanceof Prediction.PerPixel p
+                && (p.height() != set.images().height() || p.width() != set.images().width()))
+            throw new IllegalArgumentException(dir + ": the scenes and masks are " + set.images().height() + "x" + set.images().width()
+                    + ", the segmenter predicts " + p.height() + "x" + p.width() + " pixels");
+        return set;
     }
 
     private static List<String> labelNames(LoadedModel model) {

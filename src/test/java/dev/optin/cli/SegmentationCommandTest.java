@@ -104,4 +104,15 @@ class SegmentationCommandTest {
         assertThat(t.err()).contains("token merging is off for semantic segmentation");
         assertThat(Files.exists(dir.resolve("t"))).isFalse();
     }
+
+    @Test
+    void scenesOfAnotherSizeThanThePredictionAreOneErrorLine() throws Exception {
+        Path f = Fixtures.require("segmenter-fmnist");
+        Path data = dir.resolve("small");
+        dev.optin.data.image.SegmentationFolderTestAccess.png(data.resolve("images/a.png"), 32, 32, 7);
+        dev.optin.data.image.SegmentationFolderTestAccess.png(data.resolve("masks/a.png"), 32, 32, 1);
+        var r = run("eval", f.toString(), "--data", data.toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().trim()).startsWith("optin: error: ").contains("are 32x32, the segmenter predicts 64x64").doesNotContain("\n");
+    }
 }
