@@ -6,7 +6,10 @@ import dev.optin.model.EncoderConfig;
 import dev.optin.model.Masks;
 import dev.optin.progress.Progress;
 
+import dev.optin.model.Prediction;
+
 import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * A loaded model (text encoder or image classifier, any format {@link Optin#load} reads), ready to
@@ -45,8 +48,20 @@ public final class OptinModel implements AutoCloseable {
 
     public EncoderConfig config() { return loaded.weights().config(); }
 
-    /** True for image classifiers (ViT/DeiT), whose data is an {@link ImageWorkload}. */
+    /** True for image models (ViT/DeiT classifiers, segmenters), whose data is an {@link #imageWorkload}. */
     public boolean takesImages() { return loaded.takesImages(); }
+
+    /**
+     * The workload of an image model as its head predicts: scenes with class-id masks
+     * ({@link SegmentationWorkload}) for a segmenter, labelled images ({@link ImageWorkload}) for a classifier.
+     * Arguments as those records'.
+     */
+    public Workload imageWorkload(Path data, Path eval, String calibrationRange, String evalRange, long evalLimit) {
+        if (!takesImages()) throw new IllegalArgumentException("not an image model");
+        return loaded.weights().head().prediction() instanceof Prediction.PerPixel
+                ? new SegmentationWorkload(data, eval, calibrationRange, evalRange, evalLimit)
+                : new ImageWorkload(data, eval, calibrationRange, evalRange, evalLimit);
+    }
 
     /** Where the model came from, as the reports name it. */
     public String source() { return loaded.source(); }

@@ -18,8 +18,9 @@ import java.util.Optional;
  * input: how calibration rows become batches and labels, which metrics the task has, the sequence
  * length of the cost model, how speed is measured, and the report fields of its own.
  * {@link TextWorkload} (tokenised text: classifiers' task metrics, or embedding fidelity for
- * encoders without a head) and {@link ImageWorkload} (images: top-1 accuracy, optional token
- * reduction) are the two kinds; the prune session itself never asks which one it has.
+ * encoders without a head), {@link ImageWorkload} (images: top-1 accuracy, optional token
+ * reduction) and {@link SegmentationWorkload} (scenes with masks: mIoU, pixel accuracy) are the
+ * kinds; the prune session itself never asks which one it has.
  */
 public interface Workload {
     /** Reads and checks the data for one request (the calibration only when the request scores). */

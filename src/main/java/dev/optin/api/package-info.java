@@ -13,8 +13,9 @@
  *
  * <p>{@link dev.optin.api.Optin} loads a model; a {@link dev.optin.api.PruneRequest} says which
  * methods at which budgets (or which saved masks) and carries the command line's defaults; a
- * {@link dev.optin.api.Workload} ({@link dev.optin.api.TextWorkload} or
- * {@link dev.optin.api.ImageWorkload}) holds the data and what depends on its kind. One
+ * {@link dev.optin.api.Workload} ({@link dev.optin.api.TextWorkload},
+ * {@link dev.optin.api.ImageWorkload} or {@link dev.optin.api.SegmentationWorkload}; an image
+ * model's is {@link dev.optin.api.OptinModel#imageWorkload}) holds the data and what depends on its kind. One
  * package-private {@code PruneSession} runs every request. {@link dev.optin.api.OptinModel#probe} fits a
  * linear probe on the model's frozen features ({@link dev.optin.api.ProbeData} in,
  * {@link dev.optin.api.ProbeResult} out); a request's {@code probe} adds it to every run's report. Imports: everything below {@code cli}.

@@ -3,7 +3,6 @@ package dev.optin.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.optin.api.EvalResult;
-import dev.optin.api.ImageWorkload;
 import dev.optin.api.Optin;
 import dev.optin.api.OptinModel;
 import dev.optin.api.TextWorkload;
@@ -31,7 +30,7 @@ public final class EvalCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--data", required = true, paramLabel = "<file>",
-            description = "labelled data file (.tsv, .csv, .jsonl); vision models: IDX images file (labels beside it) or a folder of class sub-folders")
+            description = "labelled data file (.tsv, .csv, .jsonl); vision models: IDX images file (labels beside it) or a folder of class sub-folders; segmenters: a folder with images/ and masks/")
     Path data;
 
     @Option(names = "--range", paramLabel = "A:B", description = "vision: evaluate on images [A, B) only")
@@ -59,6 +58,9 @@ public final class EvalCommand implements Callable<Integer> {
 
     PrintStream out = System.out;
 
+    /** Metrics also shown in percent. */
+    private static final java.util.Set<String> PERCENT = java.util.Set.of("accuracy", "f1", "miou", "pixel_accuracy");
+
     @Override public Integer call() throws Exception {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (limit < 0) throw new IllegalArgumentException("--limit must not be negative, got " + limit);
@@ -66,7 +68,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (checkpoint == null) checkpoint = new CheckpointCli();
         try (OptinModel m = Optin.load(model, checkpoint.options())) {
             Workload workload;
-            if (m.takesImages()) workload = new ImageWorkload(data, null, null, range, limit);
+            if (m.takesImages()) workload = m.imageWorkload(data, null, null, range, limit);
             else {
                 if (range != null) throw new IllegalArgumentException("--range applies to vision models only");
                 workload = TextWorkload.files(null, data, text.options(), limit);
@@ -95,9 +97,10 @@ public final class EvalCommand implements Callable<Integer> {
     private void printTable(String source, EvalResult e, double seconds) {
         out.printf(Locale.ROOT, "%-10s %s%n", "model", source);
         out.printf(Locale.ROOT, "%-10s %s (%s, %d examples)%n", "data", data, e.range() != null ? "images [" + e.range().replace(":", ", ") + ")" : "task " + e.task(), e.examples());
+        int width = Math.max(10, e.metrics().keySet().stream().mapToInt(String::length).max().orElse(0));
         for (Map.Entry<String, Double> m : e.metrics().entrySet())
-            out.printf(Locale.ROOT, "%-10s %.4f%s%n", m.getKey(), m.getValue(),
-                    m.getKey().equals("accuracy") || m.getKey().equals("f1") ? String.format(Locale.ROOT, "  (%.2f%%)", 100 * m.getValue()) : "");
+            out.printf(Locale.ROOT, "%-" + width + "s %.4f%s%n", m.getKey(), m.getValue(),
+                    PERCENT.contains(m.getKey()) ? String.format(Locale.ROOT, "  (%.2f%%)", 100 * m.getValue()) : "");
         out.printf(Locale.ROOT, "%-10s %.1f s%n", "time", seconds);
     }
 }

@@ -70,6 +70,7 @@ public final class InspectCommand implements Callable<Integer> {
         r.put("vocab_size", c.vocabSize());
         r.put("max_positions", c.maxPositions());
         r.put("num_labels", w.hasClassifier() ? c.numLabels() : 0);
+        if (!w.head().prediction().describe().isEmpty()) r.put("prediction", w.head().prediction().describe());
         ArrayNode labels = r.putArray("labels");
         c.labels().forEach(labels::add);
         r.put("parameters", w.parameters());
@@ -90,7 +91,7 @@ public final class InspectCommand implements Callable<Integer> {
                 c.architecture(), c.layers(), c.hidden(), c.headSize(), c.activation().name().toLowerCase(Locale.ROOT)));
         out.printf(Locale.ROOT, f, "vocabulary", c.vocabSize() + " tokens, " + (c.maxPositions() - c.positionOffset()) + " positions");
         out.printf(Locale.ROOT, f, "head", !w.hasClassifier() ? "none (sentence embeddings)"
-                : c.numLabels() + " labels" + (c.labels().isEmpty() ? "" : " (" + String.join(", ", c.labels()) + ")"));
+                : c.numLabels() + " labels" + (w.head().prediction().describe().isEmpty() ? "" : " " + w.head().prediction().describe()) + (c.labels().isEmpty() ? "" : " (" + String.join(", ", c.labels()) + ")"));
         out.printf(Locale.ROOT, f, "parameters", String.format(Locale.ROOT, "%,d (%.1f M; encoder layers %,d)",
                 w.parameters(), w.parameters() / 1e6, w.layerParameters()));
         out.printf(Locale.ROOT, f, "MACs @ T=" + seq, String.format(Locale.ROOT, "%,.0f (%.2f G; attention heads and FFN neurons)", macs, macs / 1e9));

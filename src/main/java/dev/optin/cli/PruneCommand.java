@@ -1,6 +1,5 @@
 package dev.optin.cli;
 
-import dev.optin.api.ImageWorkload;
 import dev.optin.api.LatencyRuntime;
 import dev.optin.api.Optin;
 import dev.optin.api.OptinModel;
@@ -47,7 +46,8 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "<file>",
             description = {"calibration samples (required unless --masks): GLUE .tsv, .csv/.jsonl with named columns, or .txt (one text per line, no labels);",
-                    "vision models: an IDX images file (…-images-idx3-ubyte[.gz], labels file beside it) or a folder of class sub-folders of PNG/JPEG"})
+                    "vision models: an IDX images file (…-images-idx3-ubyte[.gz], labels file beside it) or a folder of class sub-folders of PNG/JPEG;",
+                    "segmenters: a folder with images/ and masks/ (class-id PNGs, 255 = ignore), pairs matched by file name"})
     Path data;
 
     @Option(names = "--method", paramLabel = "<m>[,<m>…]", defaultValue = "optin", split = ",",
@@ -95,7 +95,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed for calibration sampling, token sampling and the random baseline (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--eval", paramLabel = "<file>", description = "labelled dev data: accuracy (or the task's metrics) before and after; embedding fidelity for text data")
+    @Option(names = "--eval", paramLabel = "<file>", description = "labelled dev data: accuracy (or the task's metrics; mIoU and pixel accuracy for segmenters) before and after; embedding fidelity for text data")
     Path eval;
 
     @Option(names = "--eval-limit", paramLabel = "N", description = "evaluate on the first N examples only")
@@ -186,7 +186,7 @@ public final class PruneCommand implements Callable<Integer> {
         try (OptinModel m = Optin.load(model, checkpoint.options())) {
             checkSourceFiles(m.loaded());
             if (masks != null) request.masks(MasksFile.read(masks, m.config()));
-            Workload workload = m.takesImages() ? new ImageWorkload(data, eval, calibrationRange, evalRange, evalLimit) : textWorkload();
+            Workload workload = m.takesImages() ? m.imageWorkload(data, eval, calibrationRange, evalRange, evalLimit) : textWorkload();
             PruneResult result = m.prune(workload, request.build());
             Path written = result.writeTo(out, force, inputs);
             System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");

@@ -8,6 +8,7 @@ import dev.optin.model.EncoderWeights;
 import dev.optin.model.LayerWeights;
 import dev.optin.model.Linear;
 import dev.optin.model.PatchEmbeddings;
+import dev.optin.model.SegmentationHead;
 import dev.optin.model.VitHead;
 
 import static dev.optin.export.HfCheckpointWriter.linear;
@@ -18,7 +19,8 @@ import static dev.optin.export.HfCheckpointWriter.norm;
  * layout: HF, timm, lucidrains): {@code ViTForImageClassification} ({@code vit.*}), or DeiT
  * ({@code deit.*}) when the model has a distillation token, as
  * {@code DeiTForImageClassificationWithTeacher} ({@code cls_classifier},
- * {@code distillation_classifier}) when it also has the distillation head. These are the names
+ * {@code distillation_classifier}) when it also has the distillation head; a segmenter as
+ * {@code SegmenterLinear} ({@code vit.*} and {@code decode_head.classifier}). These are the names
  * {@code format/vit/HfVitLayout} reads. The attention output and FFN biases and the patch
  * projection bias are required by HF's layout; missing ones (lucidrains) are written as zeros.
  * Stock transformers load the folder only when the q/k/v biases are all present or all absent.
@@ -27,22 +29,21 @@ final class HfVitNames implements HfFamily {
     private final boolean deit, teacher;
     private final String base;
 
+    private final boolean segmenter;
+
     HfVitNames(EncoderWeights w) {
-        this(w.patchEmbeddings().distillation() != null, head(w).distillation() != null);
+        this(w.patchEmbeddings().distillation() != null, w.head() instanceof VitHead h && h.distillation() != null,
+                w.head() instanceof SegmentationHead);
+        if (!(w.head() instanceof VitHead || w.head() instanceof SegmentationHead)) throw new IllegalArgumentException("not a vision transformer");
     }
 
-    private HfVitNames(boolean deit, boolean teacher) {
-        this.deit = deit; this.teacher = teacher;
+    private HfVitNames(boolean deit, boolean teacher, boolean segmenter) {
+        this.deit = deit; this.teacher = teacher; this.segmenter = segmenter;
         this.base = deit ? "deit." : "vit.";
     }
 
     /** Names for a layer on its own (a latency block), where stem and head do not exist. */
-    static HfVitNames layersOnly() { return new HfVitNames(false, false); }
-
-    private static VitHead head(EncoderWeights w) {
-        if (w.head() instanceof VitHead h) return h;
-        throw new IllegalArgumentException("not a vision transformer");
-    }
+    static HfVitNames layersOnly() { return new HfVitNames(false, false, false); }
 
     String cls() { return base + "embeddings.cls_token"; }
     String distillation() { return base + "embeddings.distillation_token"; }
@@ -51,6 +52,8 @@ final class HfVitNames implements HfFamily {
     String finalNorm() { return base + "layernorm"; }
     String classifier() { return teacher ? "cls_classifier" : "classifier"; }
     String distillationClassifier() { return "distillation_classifier"; }
+    /** Segmenter's linear decoder (as {@code format/vit/HfVitLayout} reads it). */
+    String decoder() { return "decode_head.classifier"; }
 
     @Override public String layer(int l, Part p) {
         return base + "encoder.layer." + l + "." + switch (p) {
@@ -69,7 +72,8 @@ final class HfVitNames implements HfFamily {
     @Override public void putConfig(ObjectNode j, EncoderWeights w, int numHeads, int ffn, String act) {
         EncoderConfig c = w.config();
         PatchEmbeddings e = w.patchEmbeddings();
-        j.putArray("architectures").add(deit ? (teacher ? "DeiTForImageClassificationWithTeacher" : "DeiTForImageClassification") : "ViTForImageClassification");
+        j.putArray("architectures").add(segmenter ? "SegmenterLinear"
+                : deit ? (teacher ? "DeiTForImageClassificationWithTeacher" : "DeiTForImageClassification") : "ViTForImageClassification");
         j.put("model_type", deit ? "deit" : "vit");
         j.put("hidden_size", c.hidden());
         j.put("num_hidden_layers", c.layers());
@@ -84,7 +88,8 @@ final class HfVitNames implements HfFamily {
         j.put("qkv_bias", !"none".equals(qkvBias(w)));
     }
 
-    @Override public boolean stockLoadable(EncoderWeights w) { return !"some".equals(qkvBias(w)); }
+    /** A segmenter has no stock transformers class (SegmenterLinear is the fixture's own). */
+    @Override public boolean stockLoadable(EncoderWeights w) { return !segmenter && !"some".equals(qkvBias(w)); }
 
     /** "all", "none" or "some": whether the q/k/v projections of the layers with heads have biases. */
     private static String qkvBias(EncoderWeights w) {
@@ -107,7 +112,12 @@ final class HfVitNames implements HfFamily {
     }
 
     @Override public void headTensors(SafetensorsWriter st, EncoderWeights w) {
-        VitHead h = head(w);
+        if (w.head() instanceof SegmentationHead h) {
+            norm(st, finalNorm(), h.finalNorm());
+            linear(st, decoder(), h.classifier(), true);
+            return;
+        }
+        VitHead h = (VitHead) w.head();
         norm(st, finalNorm(), h.finalNorm());
         linear(st, classifier(), h.classifier(), true);
         if (teacher) linear(st, distillationClassifier(), h.distillation(), true);

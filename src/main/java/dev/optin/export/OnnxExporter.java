@@ -7,6 +7,7 @@ import dev.optin.format.TempFiles;
 import dev.optin.model.ClassifierHead;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.EncoderWeights;
+import dev.optin.model.SegmentationHead;
 import dev.optin.model.VitHead;
 
 import java.io.BufferedOutputStream;
@@ -85,6 +86,8 @@ public final class OnnxExporter {
         }
         if (w.head() instanceof VitHead h) {
             OnnxHeadEmitter.vit(g, layers, x, h, (HfVitNames) names);
+        } else if (w.head() instanceof SegmentationHead h) {
+            OnnxHeadEmitter.segmentation(g, layers, x, h, (HfVitNames) names);
         } else {
             g.graph.addOutput(OnnxGraphBuilder.value("last_hidden_state", TensorProto.DataType.FLOAT, "batch_size", "sequence_length", c.hidden()));
             if (w.head() instanceof ClassifierHead h) OnnxHeadEmitter.pooled(g, layers, x, h, (HfTensorNames) names);

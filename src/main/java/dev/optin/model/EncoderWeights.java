@@ -2,7 +2,8 @@ package dev.optin.model;
 
 /**
  * All weights of an encoder model, in memory as fp32: the stem that embeds a batch, the layers,
- * and the head after them. Invariants: patch embeddings and a {@link VitHead} go with (and only
+ * and the head after them. Invariants: patch embeddings and a {@link VitHead} or
+ * {@link SegmentationHead} go with (and only
  * with) the pre-LN {@link Architecture#VIT}; token embeddings with the post-LN text families,
  * whose head is a {@link ClassifierHead} or {@link EncoderOutput}; a distillation head needs the
  * stem's distillation token.
@@ -15,8 +16,12 @@ public record EncoderWeights(EncoderConfig config, Stem stem, LayerWeights[] lay
         boolean patches = stem instanceof PatchEmbeddings;
         if (patches != config.architecture().preNorm())
             throw new IllegalArgumentException("patch embeddings go with (and only with) the " + Architecture.VIT + " architecture");
-        if (patches != head instanceof VitHead)
+        if (patches != (head instanceof VitHead || head instanceof SegmentationHead))
             throw new IllegalArgumentException("a vision transformer head goes with (and only with) patch embeddings");
+        if (stem instanceof PatchEmbeddings p && head instanceof SegmentationHead s) {
+            if (s.finalNorm().gamma().length != p.hidden()) throw new IllegalArgumentException("final layer norm size differs from the hidden size");
+            if (s.firstPatch() + s.shape().positions() != p.tokens()) throw new IllegalArgumentException("the segmenter's grid does not cover the patch tokens");
+        }
         if (stem instanceof PatchEmbeddings p && head instanceof VitHead v) {
             if (v.finalNorm().gamma().length != p.hidden()) throw new IllegalArgumentException("final layer norm size differs from the hidden size");
             if (v.distillation() != null && p.distillation() == null) throw new IllegalArgumentException("a distillation head needs a distillation token");

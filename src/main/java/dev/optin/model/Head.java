@@ -2,17 +2,18 @@ package dev.optin.model;
 
 /**
  * What follows the last layer: {@link EncoderOutput} (a bare encoder: the caller pools),
- * {@link ClassifierHead} (pooler and classifier on token 0, text) or {@link VitHead} (final layer
- * norm, classifier on token 0 and DeiT's distillation head on token 1). The head gives the hidden
- * states a forward pass returns, the logits, and the way back from d loss / d logits for
- * {@link MaskGradients}.
+ * {@link ClassifierHead} (pooler and classifier on token 0, text), {@link VitHead} (final layer
+ * norm, classifier on token 0 and DeiT's distillation head on token 1) or {@link SegmentationHead}
+ * (final layer norm, a linear classifier per patch token). The head gives the hidden
+ * states a forward pass returns, the logits, what they predict ({@link Prediction}), and the way
+ * back from d loss / d logits for {@link MaskGradients}.
  */
-public sealed interface Head permits EncoderOutput, ClassifierHead, VitHead {
+public sealed interface Head permits EncoderOutput, ClassifierHead, VitHead, SegmentationHead {
     /**
      * What a forward pass returns after the layers.
      *
      * @param hidden [tokens × hidden]: the last layer's output, or its final layer norm (ViT)
-     * @param logits [batch × labels], or null without a classifier
+     * @param logits [batch × positions × labels] (see {@link Prediction}), or null without a classifier
      */
     record Output(float[] hidden, float[] logits) {}
 
@@ -21,12 +22,15 @@ public sealed interface Head permits EncoderOutput, ClassifierHead, VitHead {
 
     /**
      * d loss / d lastOut into dHidden [batch.tokens × hidden] (rows the head does not read stay
-     * as they are, zero from the caller), from dLogits [batch × labels]; lastOut as in {@link #forward}.
+     * as they are, zero from the caller), from dLogits (the logits' shape); lastOut as in {@link #forward}.
      */
     void backward(float[] lastOut, Batch batch, EncoderConfig config, float[] dLogits, float[] dHidden);
 
-    /** Logits per sequence; 0 without a classifier. */
+    /** Classes per distribution; 0 without a classifier. */
     int labels();
+
+    /** What the logits predict: one distribution per input unless the head says otherwise. */
+    default Prediction prediction() { return new Prediction.PerInput(labels()); }
 
     long parameters();
 

@@ -20,7 +20,7 @@ public final class MaskGradients {
         if (!w.hasClassifier()) throw new IllegalArgumentException("mask gradients need a model with a classification head");
         ForwardResult fr = encoder.run(batch, Encoder.same(masks, batch.size()), 0, null, Capture.TRACE);
         int B = batch.size(), C = w.head().labels(), D = c.hidden();
-        float[] dLogits = new float[B * C];
+        float[] dLogits = new float[fr.logits.length];
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
 
         float[] dHidden = new float[batch.tokens * D];

@@ -1,6 +1,8 @@
 /**
  * The encoder as data and as a computation: configuration, weights (a sealed {@code Stem}: token
- * or patch embeddings; the layers; a sealed {@code Head}: none, pooler classifier or ViT head),
+ * or patch embeddings; the layers; a sealed {@code Head}: none, pooler classifier, ViT head or
+ * Segmenter's per-patch decoder, each saying what its logits predict: a sealed {@code Prediction},
+ * one class distribution per input or one per patch upsampled to pixels),
  * one {@code TransformerLayer} for post-LN (BERT family) and pre-LN (ViT/DeiT) placements, masks,
  * feature capture, mask gradients and losses. Depends on {@code engine} only; knows no file format.
  */

@@ -4,7 +4,7 @@ import dev.optin.progress.Progress;
 
 import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
-import dev.optin.model.Loss;
+import dev.optin.model.Prediction;
 import dev.optin.model.MaskGradients;
 import dev.optin.model.Masks;
 
@@ -23,8 +23,9 @@ public final class FisherImportance {
     private FisherImportance() {}
 
     /**
-     * labels: one int[] per batch for cross-entropy with the true labels, or null for the
-     * label-free variant (cross-entropy with the original model's own argmax prediction).
+     * labels: one int[] per batch for cross-entropy with the true labels (per pixel for a segmenter:
+     * see {@link Prediction#crossEntropy}), or null for the label-free variant (cross-entropy with
+     * the original model's own argmax prediction).
      */
     public static Result compute(Encoder encoder, List<Batch> batches, List<int[]> labels, Progress progress) {
         if (labels != null && labels.size() != batches.size())
@@ -32,12 +33,13 @@ public final class FisherImportance {
         Masks ones = Masks.ones(encoder.config());
         UnitScores s = UnitScores.zeros(encoder.config());
         List<float[][]> gh = new ArrayList<>(), gn = new ArrayList<>();
+        Prediction prediction = encoder.weights().head().prediction();
         progress.start("Fisher importance", batches.size());
         try {
             for (int i = 0; i < batches.size(); i++) {
                 Batch b = batches.get(i);
                 int[] y = labels != null ? labels.get(i) : predictions(encoder, b, ones);
-                MaskGradients.Result g = MaskGradients.compute(encoder, b, ones, new Loss.CrossEntropy(y));
+                MaskGradients.Result g = MaskGradients.compute(encoder, b, ones, prediction.crossEntropy(y));
                 accumulate(s.head(), g.head());
                 accumulate(s.neuron(), g.neuron());
                 gh.add(g.head()); gn.add(g.neuron());
@@ -49,13 +51,11 @@ public final class FisherImportance {
         return new Result(s, gh, gn);
     }
 
+    /** The model's own labels (per input, or per pixel for a segmenter). */
     static int[] predictions(Encoder encoder, Batch b, Masks masks) {
         float[] z = encoder.forward(b, masks).logits;
         if (z == null) throw new IllegalArgumentException("Fisher importance needs a model with a classification head");
-        int B = b.size(), C = z.length / B;
-        int[] y = new int[B];
-        for (int s = 0; s < B; s++) for (int c = 1; c < C; c++) if (z[s * C + c] > z[s * C + y[s]]) y[s] = c;
-        return y;
+        return encoder.weights().head().prediction().predictedTargets(z, b.size());
     }
 
     private static void accumulate(double[][] into, float[][] g) {

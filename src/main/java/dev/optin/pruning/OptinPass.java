@@ -9,6 +9,7 @@ import dev.optin.model.EncoderConfig;
 import dev.optin.model.ForwardResult;
 import dev.optin.model.LayerWeights;
 import dev.optin.model.Masks;
+import dev.optin.model.Prediction;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,6 +51,8 @@ public final class OptinPass {
     private final OptinImportance.Options options;
     private final Cache cache;
     private final int[] sample;
+    /** The head's prediction: one distribution per input, or per patch (segmenters: KL averaged over positions). */
+    private final Prediction prediction;
     private final int classes, perPass;
     private final boolean outputOnly;
 
@@ -58,7 +61,8 @@ public final class OptinPass {
         if (cache.layerInputs().length != c.layers()) throw new IllegalArgumentException("cache has " + cache.layerInputs().length + " layer inputs for " + c.layers() + " layers");
         this.encoder = encoder; this.batch = batch; this.options = o; this.cache = cache;
         this.sample = TrajectoryLoss.sampleTokens(batch.tokens, o.tokens(), o.seed());
-        this.classes = cache.logits() == null ? 0 : cache.logits().length / batch.size();
+        this.prediction = encoder.weights().head().prediction();
+        this.classes = cache.logits() == null ? 0 : prediction.classes();
         this.outputOnly = classes == 0 && o.encoderObjective() == OptinImportance.EncoderObjective.OUTPUT;
         this.perPass = Math.max(1, Math.min(o.variants(), OptinImportance.MAX_PASS_TOKENS / batch.tokens));
     }
@@ -147,7 +151,7 @@ public final class OptinPass {
             double[] md = new double[v], kl = new double[v];
             for (int r = 0; r < v; r++) {
                 md[r] = damage(res, r, l == L - 1 ? l : l + 1);
-                if (classes > 0) kl[r] = TrajectoryLoss.kl(cache.logits(), 0, res.logits, r * B, B, classes, options.temperature());
+                if (classes > 0) kl[r] = prediction.kl(cache.logits(), 0, res.logits, r * B, B, options.temperature());
             }
             return new ChunkScores(md, kl);
         }
@@ -190,7 +194,7 @@ public final class OptinPass {
             double[] md = new double[v], kl = new double[v];
             for (int r = 0; r < v; r++) {
                 md[r] = masked != null ? lastLayerDamage(masked, r) : damage(res, r, l + 1);
-                if (classes > 0) kl[r] = TrajectoryLoss.kl(cache.logits(), 0, res.logits, r * B, B, classes, options.temperature());
+                if (classes > 0) kl[r] = prediction.kl(cache.logits(), 0, res.logits, r * B, B, options.temperature());
             }
             return new ChunkScores(md, kl);
         }

@@ -52,23 +52,7 @@ public final class TrajectoryLoss {
 
     /** T²·Σ_b KL(softmax(z_orig/T) ‖ softmax(z_masked/T)) over `batch` rows of `classes` logits. */
     public static double kl(float[] zOrig, int origRow, float[] zMasked, int maskedRow, int batch, int classes, double temperature) {
-        double total = 0;
-        for (int b = 0; b < batch; b++) {
-            double[] p = softmax(zOrig, (origRow + b) * classes, classes, temperature);
-            double[] q = softmax(zMasked, (maskedRow + b) * classes, classes, temperature);
-            for (int c = 0; c < classes; c++) if (p[c] > 0) total += p[c] * (Math.log(p[c]) - Math.log(Math.max(q[c], 1e-300)));
-        }
-        return temperature * temperature * total;
-    }
-
-    private static double[] softmax(float[] z, int off, int n, double t) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, z[off + i] / t);
-        double[] p = new double[n];
-        double sum = 0;
-        for (int i = 0; i < n; i++) { p[i] = Math.exp(z[off + i] / t - max); sum += p[i]; }
-        for (int i = 0; i < n; i++) p[i] /= sum;
-        return p;
+        return dev.optin.model.Loss.kl(zOrig, origRow, zMasked, maskedRow, batch, classes, temperature);
     }
 
     /**

@@ -94,7 +94,7 @@ public final class ImageFolder {
         return new ImageSet(images.size(), channels, h, w, all, labels.stream().mapToInt(Integer::intValue).toArray(), classNames);
     }
 
-    private static void checkSize(Path f, int h, int w) {
+    static void checkSize(Path f, int h, int w) {
         if (h <= 0 || w <= 0 || (long) h * w > MAX_PIXELS)
             throw new DataException(f + ": image of " + w + "x" + h + " pixels (width x height) is larger than the " + MAX_PIXELS
                     + " pixels optin decodes");

@@ -19,7 +19,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Hugging Face ViTForImageClassification / DeiTForImageClassification(WithTeacher) weights:
+ * Hugging Face ViTForImageClassification / DeiTForImageClassification(WithTeacher) weights, or a
+ * Segmenter with a linear decoder (the same {@code vit.*} backbone and {@code decode_head.classifier}):
  * a folder (config.json, model.safetensors, preprocessor_config.json), or a config and a
  * name → tensor map under the same state-dict names from elsewhere (optin's own model.onnx, whose
  * metadata holds the config and preprocessor config). Config sizes are positive integers, the layer
@@ -29,6 +30,9 @@ import java.util.List;
  * or identity norms, which the forward never applies.
  */
 final class HfVitLayout {
+    /** The linear decoder of a Segmenter (architectures: SegmenterLinear), beside the {@code vit.*} backbone. */
+    static final String SEGMENTER_CLASSIFIER = "decode_head.classifier";
+
     private HfVitLayout() {}
 
     static LoadedVit load(Path dir, CheckpointOptions options) throws IOException {
@@ -139,6 +143,16 @@ final class HfVitLayout {
         Norm finalNorm = VitParts.norm(sd, "layernorm", D);
 
         List<String> labels = labels(cfg);
+        if (all.has(SEGMENTER_CLASSIFIER + ".weight")) {
+            // Segmenter with a linear decoder: one classification per patch token, upsampled to the image
+            int n = all.get(SEGMENTER_CLASSIFIER + ".weight", 2).dim(0);
+            if (distilled) throw new IOException(cfgPath + ": a segmenter with a distillation token is not supported");
+            Linear decoder = VitParts.linear(all, SEGMENTER_CLASSIFIER, n, D, true);
+            EncoderConfig config = new EncoderConfig(Architecture.VIT, L, D, dh, heads, inter, 0, tokens, 0, eps, act, 0,
+                    n, labels.size() == n ? labels : null);
+            Prediction.PerPixel shape = new Prediction.PerPixel(n, imgH / p, imgW / p, imgH, imgW);
+            return new EncoderWeights(config, emb, layers, new SegmentationHead(finalNorm, decoder, 1, shape));
+        }
         Linear head, distHead = null;
         if (all.has("cls_classifier.weight")) {
             int n = all.get("cls_classifier.weight", 2).dim(0);
