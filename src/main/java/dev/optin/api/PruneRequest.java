@@ -34,11 +34,13 @@ import java.util.function.Supplier;
  *                    {@code kprune} always reconstructs (FULL unless BIAS is asked for)
  * @param seeds       several calibration seeds: every run is repeated for each (its own sample), and the sweep
  *                    report gives mean ± standard deviation and the range per method and budget; empty = {@code seed} alone
+ * @param holdout     the last this many of each run's calibration rows are held out of scoring and fitting and used to
+ *                    choose rearrangement on/off and reconstruction on/off by the held-out loss (report's {@code choices}); 0 = off
  * @param rearrange   Kwon's mask rearrangement after the Fisher selection (default on; {@code --no-rearrange})
  */
 public record PruneRequest(List<Method> methods, Budget budget, List<Double> fractions, Masks masks,
                            Integer samples, Sampling sampling, long seed, List<Long> seeds, boolean tune, boolean fast,
-                           Reconstructor.Mode reconstruct, boolean rearrange,
+                           Reconstructor.Mode reconstruct, boolean rearrange, int holdout,
                            OptinWeighting weighting, EncoderObjective encoderObjective, boolean labelFree,
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
@@ -67,6 +69,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         if (budget == Budget.MASKS ? masks == null || !methods.isEmpty() : methods.isEmpty() || fractions.isEmpty())
             throw new IllegalArgumentException("a prune request needs methods and budgets, or masks (not both)");
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
+        if (holdout < 0) throw new IllegalArgumentException("--holdout must be ≥ 0, got " + holdout);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
         if (tokens != null && !methods.contains(Method.OPTIN))
@@ -82,7 +85,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
     /** The same request for one calibration seed (no seed list). */
     public PruneRequest withSeed(long s) {
-        return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, weighting,
+        return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
                 probe, progress, log);
     }
@@ -126,6 +129,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private List<Long> seeds = List.of();
         private boolean tune, fast, labelFree, measureSpeed = true, rearrange = true;
         private Reconstructor.Mode reconstruct = Reconstructor.Mode.NONE;
+        private int holdout;
         private OptinWeighting weighting = OptinWeighting.COST_NORMALIZED;
         private EncoderObjective encoderObjective = EncoderObjective.OUTPUT;
         private int batch = 32, maxLength, latencyBatch = 1, latencySequence;
@@ -168,6 +172,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder fast(boolean f) { fast = f; return this; }
         /** Refit the output projections sub-layer by sub-layer after selection (NONE: off). */
         public Builder reconstruct(Reconstructor.Mode r) { reconstruct = r; return this; }
+        /** Hold the last n calibration rows out of scoring to choose rearrangement and reconstruction on them (0: off). */
+        public Builder holdout(int n) { holdout = n; return this; }
         /** Kwon's mask rearrangement after the Fisher selection (default true). */
         public Builder rearrange(boolean r) { rearrange = r; return this; }
         public Builder weighting(OptinWeighting w) { weighting = w; return this; }
@@ -195,7 +201,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
-            return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, weighting, encoderObjective,
+            return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
                     labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log);
         }
     }

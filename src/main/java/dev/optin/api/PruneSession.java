@@ -14,7 +14,9 @@ import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.Pruner;
 import dev.optin.pruning.Pruner.Method;
+import dev.optin.pruning.HeldOutChoice;
 import dev.optin.pruning.Reconstructor;
+import dev.optin.model.Batch;
 import dev.optin.report.PruneReport;
 import dev.optin.report.RunReport;
 import dev.optin.report.SweepReport;
@@ -135,7 +137,13 @@ final class PruneSession {
 
     private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
                             LatencyTable table, double costLength, Map<String, Pruner.Scored> scoredBy, String folder) {
-        Workload.Calibration cal = data.calibration(run.samples());
+        Workload.Calibration full = data.calibration(run.samples());
+        if (request.holdout() > 0 && request.holdout() >= full.rows())
+            throw new IllegalArgumentException("--holdout " + request.holdout() + " leaves no calibration rows of " + full.rows());
+        List<List<Batch>> parts = HeldOutChoice.split(full.batches(), full.rows() - request.holdout());
+        Workload.Calibration cal = request.holdout() == 0 ? full : new Workload.Calibration(parts.get(0),
+                full.labels() == null ? null : splitLabels(full.labels(), full.batches(), full.rows() - request.holdout()),
+                full.rows() - request.holdout(), full.description() + ", of which the last " + request.holdout() + " held out", full.range());
         List<int[]> labels = request.labelFree() ? null : cal.labels();
         boolean classifier = model.weights().hasClassifier();
         if (run.method() == Method.KWON && !classifier)
@@ -143,11 +151,11 @@ final class PruneSession {
         if (run.method() == Method.KPRUNE && !classifier)
             throw new IllegalArgumentException("kprune needs a classification head (its scores use the model's soft labels); use --method optin for embedding models");
         Pruner.Options o = options(run, step, table, costLength);
-        Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + run.samples(), k -> {
+        Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows(), k -> {
             request.log().printf(Locale.ROOT, "optin: scoring %s on %s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description());
             return Pruner.score(encoder, cal.batches(), labels, o, request.progress().get());
         });
-        Pruner.Result r = Pruner.finish(encoder, cal.batches(), scored, o, request.progress().get());
+        Pruner.Result r = Pruner.finish(encoder, cal.batches(), parts.get(1), scored, o, request.progress().get());
         TokenReduction.Outcome tokens = step.map(t -> t.apply(encoder, cal.batches().get(0), r.masks(), run.fraction())).orElse(null);
         double macs = tokens != null ? tokens.macs() : r.macs(), originalMacs = tokens != null ? tokens.originalMacs() : r.originalMacs();
         Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
@@ -163,7 +171,7 @@ final class PruneSession {
         Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-') : null,
                 run.method() == Method.OPTIN && !classifier ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                 run.method() == Method.KWON ? (labels == null ? "model predictions (label-free)" : "true labels") : null,
-                cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r));
+                cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));
         return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
                 macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
     }
@@ -172,13 +180,31 @@ final class PruneSession {
         Masks masks = request.masks();
         double length = costLength > 0 ? costLength : CostModel.averageLength(data.calibration(Integer.MAX_VALUE).batches());
         CostModel cost = new CostModel(encoder.config(), length);
-        Header h = new Header("masks", null, null, null, 0, null, false, null, null, null);
+        Header h = new Header("masks", null, null, null, 0, null, false, null, null, null, null);
         return finish(h, data, evaluation, masks, null, cost.macs(masks), cost.macs(encoder.config()), cost.averageLength(), null, Map.of(), 1, ".");
     }
 
     /** The fields that differ between a scored run and applied masks. */
     private record Header(String method, String weighting, String encoderObjective, String labels, int samples, String calibrationRange,
-                          boolean tuned, String tuningStop, RunReport.Budget budget, RunReport.Reconstruction reconstruction) {}
+                          boolean tuned, String tuningStop, RunReport.Budget budget, RunReport.Reconstruction reconstruction,
+                          List<RunReport.Choice> choices) {}
+
+    private static List<RunReport.Choice> choices(Pruner.Result r) {
+        if (r.choices() == null) return null;
+        return r.choices().stream().map(c -> new RunReport.Choice(c.name(), RunReport.rounded(c.heldOutLoss(), 6), c.chosen())).toList();
+    }
+
+    /** The labels of the first {@code rows} sequences, per fit batch (as {@link HeldOutChoice#split} cuts the batches). */
+    private static List<int[]> splitLabels(List<int[]> labels, List<Batch> batches, int rows) {
+        List<int[]> out = new ArrayList<>();
+        int seen = 0;
+        for (int i = 0; i < batches.size() && seen < rows; i++) {
+            int take = Math.min(batches.get(i).size(), rows - seen);
+            out.add(take == labels.get(i).length ? labels.get(i) : java.util.Arrays.copyOf(labels.get(i), take));
+            seen += batches.get(i).size();
+        }
+        return out;
+    }
 
     private RunReport.Reconstruction reconstruction(Pruner.Result r) {
         if (r.reconstruction() == null) return null;
@@ -214,7 +240,8 @@ final class PruneSession {
                 structure[0], structure[1], structure[2], structure[3],
                 tokensPerLayer, tokens == null ? null : TokenReduction.ENGINE_ONLY,
                 RunReport.rounded(seconds, 2), PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
-                accuracy, fidelity, speed, probe.map(p -> p.report(weights, masks)).orElse(null), h.reconstruction());
+                accuracy, fidelity, speed, probe.map(p -> p.report(weights, masks)).orElse(null), h.reconstruction(),
+                h.choices());
         String dir = tokens != null && !".".equals(folder) ? folder + "-tokens" : folder;
         return new RunResult(report, masks, metrics, fraction, dir, refitted);
     }

@@ -78,6 +78,11 @@ public final class PruneCommand implements Callable<Integer> {
                     "or bias (bias compensation alone). kprune always reconstructs"})
     String reconstruct;
 
+    @Option(names = "--holdout", paramLabel = "N", defaultValue = "0",
+            description = {"hold the last N of the calibration rows out of scoring and fitting, and keep the variant (kwon: rearrangement on/off;",
+                    "with --reconstruct: reconstruction on/off) with the lowest loss on them; the report's choices field records it (default: off)"})
+    int holdout;
+
     @Option(names = "--no-rearrange", description = "kwon: skip the mask rearrangement after the Fisher selection")
     boolean noRearrange;
 
@@ -183,7 +188,7 @@ public final class PruneCommand implements Callable<Integer> {
         ThroughputBench.Setting shape = ThroughputBench.Setting.parse(shapeSpec.contains("x") ? shapeSpec : shapeSpec + "x1");
         request.samples(samples).sampling(parseSampling(sampling)).seed(seed).tune(tune).fast(fast)
                 .seeds(parseSeeds(seeds))
-                .reconstruct(reconstruct == null ? Reconstructor.Mode.NONE : Reconstructor.Mode.parse(reconstruct)).rearrange(!noRearrange)
+                .reconstruct(reconstruct == null ? Reconstructor.Mode.NONE : Reconstructor.Mode.parse(reconstruct)).rearrange(!noRearrange).holdout(holdout)
                 .weighting(parseWeighting(weighting)).encoderObjective(parseObjective(encoderObjective)).labelFree(labelFree)
                 .batch(batch).maxLength(maxLength).costLength(seqLength)
                 .latencyShape(shape.batch(), shapeSpec.contains("x") ? shape.seq() : 0).latencyRuntime(LatencyRuntime.parse(latencyRuntime))

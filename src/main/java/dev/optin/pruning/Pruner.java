@@ -81,8 +81,19 @@ public final class Pruner {
      * apply) with the per-sub-layer errors; reconstruction is null without it.
      */
     public record Result(Masks masks, UnitScores scores, double macs, double originalMacs, double cost, double originalCost,
-                         Map<String, Double> seconds, String tuningStop, Reconstructor.Result reconstruction) {
+                         Map<String, Double> seconds, String tuningStop, Reconstructor.Result reconstruction,
+                         List<HeldOutChoice.Choice> choices) {
+        public Result(Masks masks, UnitScores scores, double macs, double originalMacs, double cost, double originalCost,
+                      Map<String, Double> seconds, String tuningStop, Reconstructor.Result reconstruction) {
+            this(masks, scores, macs, originalMacs, cost, originalCost, seconds, tuningStop, reconstruction, null);
+        }
+
         public double macFraction() { return macs / originalMacs; }
+
+        /** This result with the decisions that chose it (held-out check). */
+        public Result withChoices(List<HeldOutChoice.Choice> c) {
+            return new Result(masks, scores, macs, originalMacs, cost, originalCost, seconds, tuningStop, reconstruction, c);
+        }
 
         /** The weights the masks apply to: the refitted ones after reconstruction, else the original. */
         public EncoderWeights weights(EncoderWeights original) { return reconstruction == null ? original : reconstruction.weights(); }
@@ -121,6 +132,15 @@ public final class Pruner {
             default -> throw new IllegalStateException();
         }
         return new Scored(o.method(), scores, fisher, (System.nanoTime() - t0) * 1e-9);
+    }
+
+    /**
+     * Step 2 with choices checked on held-out rows ({@link HeldOutChoice}): rearrangement on/off (Fisher scores) and
+     * reconstruction as asked/off; heldOut empty = {@link #finish} as asked. kprune's sequential search has no such variants.
+     */
+    public static Result finish(Encoder encoder, List<Batch> samples, List<Batch> heldOut, Scored scored, Options o, Progress progress) {
+        if (heldOut == null || heldOut.isEmpty() || o.method() == Method.KPRUNE) return finish(encoder, samples, scored, o, progress);
+        return HeldOutChoice.choose(encoder, samples, heldOut, scored, o, progress);
     }
 
     /** Step 2: budgeted selection (+ Kwon's rearrangement for Fisher scores) and optional mask tuning. */

@@ -23,6 +23,7 @@ import java.util.Map;
  * @param tokensPerLayer tokens entering each layer under token reduction, else null
  * @param probe     linear probe of the original and the pruned model, when the request asked for one
  * @param reconstruction the refitted output projections and their errors, when the run reconstructed
+ * @param choices   decisions taken on held-out calibration rows ({@code --holdout}), else null
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -32,7 +33,16 @@ public record RunReport(String model, String method, String weighting, String en
                         int[] headsKept, int[] neuronsKept, int[] headsTotal, int[] neuronsTotal,
                         int[] tokensPerLayer, String tokenMerging,
                         Map<String, Double> seconds, double pruningSeconds,
-                        Accuracy accuracy, Map<String, Double> fidelity, List<Speed> speed, Probe probe, Reconstruction reconstruction) {
+                        Accuracy accuracy, Map<String, Double> fidelity, List<Speed> speed, Probe probe, Reconstruction reconstruction,
+                        List<Choice> choices) {
+
+    /**
+     * A choice checked on held-out calibration rows ({@code --holdout}): the held-out loss of each variant
+     * (KL of the predictions from the original's per sequence, or the relative hidden-state error without a
+     * classifier) and the variant kept.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Choice(String name, Map<String, Double> heldOutLoss, String chosen) {}
 
     /**
      * The output projections refitted after selection: {@code mode} full (kept block and bias) or bias,
