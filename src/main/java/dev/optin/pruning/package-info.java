@@ -1,7 +1,11 @@
 /**
  * Which units to remove: importance scores (OPTIN trajectory, Fisher, magnitude, random), cost
  * models (MACs, measured latency), budgeted selection, mask rearrangement and least-squares mask
- * tuning, behind the {@code Pruner} facade ({@code score} once, {@code finish} per budget).
+ * tuning, behind the {@code Pruner} facade ({@code score} once, {@code finish} per budget);
+ * K-prune's sequential search ({@code KPrune}), the sub-layer reconstruction of the output
+ * projections it and {@code --reconstruct} use ({@code Reconstructor}, {@code ProjectionFit}),
+ * and choices checked on held-out calibration rows ({@code HeldOutChoice}). Reconstruction is the
+ * one step that changes weights: its result carries full-size refitted weights the masks apply to.
  * Deterministic for a given seed whatever the thread count.
  */
 package dev.optin.pruning;
