@@ -162,7 +162,8 @@ final class PruneSession {
         if (tokens != null) seconds.put("token_schedule", tokens.seconds());
 
         String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
-                + (tokens != null ? " + tokens" : "");
+                + (tokens != null ? " + tokens" : "")
+                + (run.method() != Method.KPRUNE && r.reconstruction() != null ? " + reconstruct" : "");
         RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
                 step.map(TokenReduction::headsNeurons).orElse(null),
                 table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
