@@ -105,7 +105,7 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
             return Optional.of(new Evaluation() {
                 @Override public Map<String, Double> original() { return original; }
                 @Override public boolean accuracy() { return true; }
-                @Override public Map<String, Double> pruned(Masks m, int[] tokens) { return Map.of("accuracy", Images.this.accuracy(encoder, m, tokens)); }
+                @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) { return Map.of("accuracy", Images.this.accuracy(e, m, tokens)); }
             });
         }
 

@@ -38,8 +38,11 @@ final class ProbeStep {
     }
 
     /** The pruned model (masks over the original's weights) probed, beside the original. */
-    RunReport.Probe report(Masks masks) {
-        ProbeResult p = run.probe(encoder, masks, "probe pruned", request.progress());
+    RunReport.Probe report(Masks masks) { return report(encoder, masks); }
+
+    /** The pruned model (masks over these weights, e.g. reconstructed ones) probed, beside the original. */
+    RunReport.Probe report(Encoder pruned, Masks masks) {
+        ProbeResult p = run.probe(pruned, masks, "probe pruned", request.progress());
         return new RunReport.Probe(PruneReport.round(original.accuracy(), 6), PruneReport.round(p.accuracy(), 6),
                 name(data.train().toString(), data.trainRange()), name(data.eval().toString(), data.evalRange()),
                 p.train(), p.eval(), p.c(), original.c());

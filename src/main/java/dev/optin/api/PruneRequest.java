@@ -4,6 +4,7 @@ import dev.optin.model.Masks;
 import dev.optin.progress.Progress;
 import dev.optin.pruning.OptinImportance.EncoderObjective;
 import dev.optin.pruning.OptinWeighting;
+import dev.optin.pruning.Reconstructor;
 import dev.optin.pruning.Pruner.Method;
 
 import java.io.OutputStream;
@@ -29,9 +30,17 @@ import java.util.function.Supplier;
  *                    the MACs, then tokens per layer bring the total to the budget; null = off
  * @param masks       masks to apply instead of scoring (then methods and fractions are empty)
  * @param probe       data of a linear probe of the original and every pruned model (report's {@code probe}); null = none
+ * @param reconstruct refit the output projections after selection ({@link Reconstructor}); NONE = off (the default);
+ *                    {@code kprune} always reconstructs (FULL unless BIAS is asked for)
+ * @param seeds       several calibration seeds: every run is repeated for each (its own sample), and the sweep
+ *                    report gives mean ± standard deviation and the range per method and budget; empty = {@code seed} alone
+ * @param holdout     the last this many of each run's calibration rows are held out of scoring and fitting and used to
+ *                    choose rearrangement on/off and reconstruction on/off by the held-out loss (report's {@code choices}); 0 = off
+ * @param rearrange   Kwon's mask rearrangement after the Fisher selection (default on; {@code --no-rearrange})
  */
 public record PruneRequest(List<Method> methods, Budget budget, List<Double> fractions, Masks masks,
-                           Integer samples, Sampling sampling, long seed, boolean tune, boolean fast,
+                           Integer samples, Sampling sampling, long seed, List<Long> seeds, boolean tune, boolean fast,
+                           Reconstructor.Mode reconstruct, boolean rearrange, int holdout,
                            OptinWeighting weighting, EncoderObjective encoderObjective, boolean labelFree,
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
@@ -51,23 +60,35 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
     public PruneRequest {
         methods = List.copyOf(methods);
+        seeds = List.copyOf(seeds);
+        if (seeds.stream().distinct().count() != seeds.size()) throw new IllegalArgumentException("--seeds lists a seed twice: " + seeds);
+        if (!seeds.isEmpty() && budget == Budget.MASKS) throw new IllegalArgumentException("--seeds repeats scoring runs: it does not apply to --masks");
         fractions = List.copyOf(fractions);
         for (double f : fractions)
             if (!(f > 0) || f > 1) throw new IllegalArgumentException("budget " + f + " is outside (0, 1]: give the fraction to keep, e.g. --flops 0.6");
         if (budget == Budget.MASKS ? masks == null || !methods.isEmpty() : methods.isEmpty() || fractions.isEmpty())
             throw new IllegalArgumentException("a prune request needs methods and budgets, or masks (not both)");
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
+        if (holdout < 0) throw new IllegalArgumentException("--holdout must be ≥ 0, got " + holdout);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
         if (tokens != null && !methods.contains(Method.OPTIN))
             throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
         Objects.requireNonNull(sampling);
+        Objects.requireNonNull(reconstruct);
         Objects.requireNonNull(weighting);
         Objects.requireNonNull(encoderObjective);
         Objects.requireNonNull(latencyRuntime);
     }
 
     public static Builder builder() { return new Builder(); }
+
+    /** The same request for one calibration seed (no seed list). */
+    public PruneRequest withSeed(long s) {
+        return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
+                encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
+                probe, progress, log);
+    }
 
     /** One method at one budget. */
     public record Run(Method method, double fraction, int samples) {}
@@ -105,7 +126,10 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private Integer samples;
         private Sampling sampling = Sampling.RANDOM;
         private long seed = 1;
-        private boolean tune, fast, labelFree, measureSpeed = true;
+        private List<Long> seeds = List.of();
+        private boolean tune, fast, labelFree, measureSpeed = true, rearrange = true;
+        private Reconstructor.Mode reconstruct = Reconstructor.Mode.NONE;
+        private int holdout;
         private OptinWeighting weighting = OptinWeighting.COST_NORMALIZED;
         private EncoderObjective encoderObjective = EncoderObjective.OUTPUT;
         private int batch = 32, maxLength, latencyBatch = 1, latencySequence;
@@ -142,8 +166,16 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder samples(Integer n) { samples = n; return this; }
         public Builder sampling(Sampling s) { sampling = s; return this; }
         public Builder seed(long s) { seed = s; return this; }
+        /** Repeat every run for each of these calibration seeds (mean ± standard deviation in the sweep report). */
+        public Builder seeds(List<Long> s) { seeds = List.copyOf(s); return this; }
         public Builder tune(boolean t) { tune = t; return this; }
         public Builder fast(boolean f) { fast = f; return this; }
+        /** Refit the output projections sub-layer by sub-layer after selection (NONE: off). */
+        public Builder reconstruct(Reconstructor.Mode r) { reconstruct = r; return this; }
+        /** Hold the last n calibration rows out of scoring to choose rearrangement and reconstruction on them (0: off). */
+        public Builder holdout(int n) { holdout = n; return this; }
+        /** Kwon's mask rearrangement after the Fisher selection (default true). */
+        public Builder rearrange(boolean r) { rearrange = r; return this; }
         public Builder weighting(OptinWeighting w) { weighting = w; return this; }
         public Builder encoderObjective(EncoderObjective o) { encoderObjective = o; return this; }
         public Builder labelFree(boolean l) { labelFree = l; return this; }
@@ -169,7 +201,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
-            return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, tune, fast, weighting, encoderObjective,
+            return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
                     labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log);
         }
     }

@@ -46,7 +46,7 @@ public final class PruneResult {
     public Masks masks() { return only().masks(); }
 
     /** The physically pruned weights of the only run (computed from the masks on each call). */
-    public EncoderWeights prunedWeights() { return PhysicalPruner.prune(model.weights(), masks()); }
+    public EncoderWeights prunedWeights() { return PhysicalPruner.prune(only().weights(model.weights()), masks()); }
 
     private RunResult only() {
         if (runs.size() != 1) throw new IllegalStateException(runs.size() + " runs: use runs()");
@@ -71,7 +71,7 @@ public final class PruneResult {
         try (OutputDirectory out = OutputDirectory.create(dir, force, reads)) {
             for (RunResult r : runs) {
                 Path runDir = ".".equals(r.folder()) ? out.dir() : Files.createDirectory(out.dir().resolve(r.folder()));
-                PrunedModelExport.writeInto(model.weights(), r.masks(), runDir, source, model.preprocessing());
+                PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), runDir, source, model.preprocessing());
                 MasksFile.write(model.weights().config(), r.masks(), runDir.resolve("masks.json"));
                 PruneReport.writeJson(r.report(), runDir.resolve("report.json"));
                 HtmlReport.write(r.report(), runDir.resolve("report.html"));

@@ -14,6 +14,9 @@ import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.Pruner;
 import dev.optin.pruning.Pruner.Method;
+import dev.optin.pruning.HeldOutChoice;
+import dev.optin.pruning.Reconstructor;
+import dev.optin.model.Batch;
 import dev.optin.report.PruneReport;
 import dev.optin.report.RunReport;
 import dev.optin.report.SweepReport;
@@ -45,7 +48,44 @@ final class PruneSession {
         this.request = request;
     }
 
+    /** The original model's evaluation when an earlier session (another seed) has already run it. */
+    private Optional<Workload.Evaluation> sharedEvaluation;
+
     PruneResult run(Workload workload) throws IOException {
+        if (request.seeds().isEmpty()) return runOne(workload);
+        List<RunResult> all = new ArrayList<>();
+        PruneResult last = null;
+        Optional<Workload.Evaluation> evaluation = null;
+        for (long seed : request.seeds()) {
+            request.log().printf(Locale.ROOT, "optin: calibration seed %d%n", seed);
+            PruneSession one = new PruneSession(model, request.withSeed(seed));
+            one.sharedEvaluation = evaluation;
+            last = one.runOne(workload);
+            evaluation = one.sharedEvaluation;
+            for (RunResult r : last.runs())
+                all.add(new RunResult(r.report(), r.masks(), r.metrics(), r.fraction(),
+                        (".".equals(r.folder()) ? "" : r.folder() + "-") + "seed" + seed, r.weights()));
+        }
+        List<SweepReport.Row> rows = all.stream().map(r -> new SweepReport.Row(r.report().method(), r.fraction(),
+                r.report().macs().ratio(), RunReport.rounded(r.metrics(), 6), r.folder(), r.report().seed())).toList();
+        Map<String, Double> original = evaluation.map(Workload.Evaluation::original).map(m -> RunReport.rounded(m, 6)).orElse(null);
+        List<SweepReport.Summary> summary = SweepReport.summarise(rows);
+        printSummary(summary);
+        return new PruneResult(model, all, new SweepReport(rows, model.source(), all.get(0).report().task(), original, summary));
+    }
+
+    /** The table of means over seeds, one line per method and budget (in %, for metrics in [0, 1]). */
+    private void printSummary(List<SweepReport.Summary> summary) {
+        request.log().printf(Locale.ROOT, "optin: over calibration seeds %s (mean ± sample std, min–max):%n", request.seeds());
+        for (SweepReport.Summary s : summary) {
+            StringBuilder b = new StringBuilder();
+            s.metrics().forEach((k, v) -> b.append(String.format(Locale.ROOT, "  %s %.2f ± %.2f (%.2f–%.2f)", k,
+                    100 * v.mean(), 100 * v.std(), 100 * v.min(), 100 * v.max())));
+            request.log().printf(Locale.ROOT, "optin: %-16s %s%s%n", s.method(), RunFolders.budget(s.flopsTarget()), b);
+        }
+    }
+
+    private PruneResult runOne(Workload workload) throws IOException {
         List<String> folders = RunFolders.of(request);
         Workload.Prepared data = workload.prepare(model, request);
         EncoderConfig config = encoder.config();
@@ -59,7 +99,8 @@ final class PruneSession {
                 step.ifPresent(t -> t.check(run.fraction()));
                 Pruner.checkBudget(config, data.calibration(run.samples()).batches(), options(run, step, table, costLength));
             }
-        Optional<Workload.Evaluation> evaluation = data.evaluation(encoder);
+        if (sharedEvaluation == null) sharedEvaluation = data.evaluation(encoder);
+        Optional<Workload.Evaluation> evaluation = sharedEvaluation;
         probe = ProbeStep.of(model, encoder, request);
         Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
         List<RunResult> results = new ArrayList<>();
@@ -91,29 +132,38 @@ final class PruneSession {
     private Pruner.Options options(PruneRequest.Run run, Optional<TokenReduction> step, LatencyTable table, double costLength) {
         double fraction = step.map(TokenReduction::headsNeurons).orElse(run.fraction());
         return new Pruner.Options(run.method(), fraction, table, request.tune(), request.seed(), request.weighting(), request.fast(),
-                costLength, request.encoderObjective());
+                costLength, request.encoderObjective(), request.reconstruct(), request.rearrange());
     }
 
     private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
                             LatencyTable table, double costLength, Map<String, Pruner.Scored> scoredBy, String folder) {
-        Workload.Calibration cal = data.calibration(run.samples());
+        Workload.Calibration full = data.calibration(run.samples());
+        if (request.holdout() > 0 && request.holdout() >= full.rows())
+            throw new IllegalArgumentException("--holdout " + request.holdout() + " leaves no calibration rows of " + full.rows());
+        List<List<Batch>> parts = HeldOutChoice.split(full.batches(), full.rows() - request.holdout());
+        Workload.Calibration cal = request.holdout() == 0 ? full : new Workload.Calibration(parts.get(0),
+                full.labels() == null ? null : splitLabels(full.labels(), full.batches(), full.rows() - request.holdout()),
+                full.rows() - request.holdout(), full.description() + ", of which the last " + request.holdout() + " held out", full.range());
         List<int[]> labels = request.labelFree() ? null : cal.labels();
         boolean classifier = model.weights().hasClassifier();
         if (run.method() == Method.KWON && !classifier)
             throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
+        if (run.method() == Method.KPRUNE && !classifier)
+            throw new IllegalArgumentException("kprune needs a classification head (its scores use the model's soft labels); use --method optin for embedding models");
         Pruner.Options o = options(run, step, table, costLength);
-        Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + run.samples(), k -> {
+        Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows(), k -> {
             request.log().printf(Locale.ROOT, "optin: scoring %s on %s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description());
             return Pruner.score(encoder, cal.batches(), labels, o, request.progress().get());
         });
-        Pruner.Result r = Pruner.finish(encoder, cal.batches(), scored, o, request.progress().get());
+        Pruner.Result r = Pruner.finish(encoder, cal.batches(), parts.get(1), scored, o, request.progress().get());
         TokenReduction.Outcome tokens = step.map(t -> t.apply(encoder, cal.batches().get(0), r.masks(), run.fraction())).orElse(null);
         double macs = tokens != null ? tokens.macs() : r.macs(), originalMacs = tokens != null ? tokens.originalMacs() : r.originalMacs();
         Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
         if (tokens != null) seconds.put("token_schedule", tokens.seconds());
 
         String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
-                + (tokens != null ? " + tokens" : "");
+                + (tokens != null ? " + tokens" : "")
+                + (run.method() != Method.KPRUNE && r.reconstruction() != null ? " + reconstruct" : "");
         RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
                 step.map(TokenReduction::headsNeurons).orElse(null),
                 table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
@@ -122,27 +172,62 @@ final class PruneSession {
         Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-') : null,
                 run.method() == Method.OPTIN && !classifier ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                 run.method() == Method.KWON ? (labels == null ? "model predictions (label-free)" : "true labels") : null,
-                cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget);
-        return finish(h, data, evaluation, r.masks(), macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
+                cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));
+        return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
+                macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
     }
 
     private RunResult applyMasks(Workload.Prepared data, Optional<Workload.Evaluation> evaluation, double costLength) {
         Masks masks = request.masks();
         double length = costLength > 0 ? costLength : CostModel.averageLength(data.calibration(Integer.MAX_VALUE).batches());
         CostModel cost = new CostModel(encoder.config(), length);
-        Header h = new Header("masks", null, null, null, 0, null, false, null, null);
-        return finish(h, data, evaluation, masks, cost.macs(masks), cost.macs(encoder.config()), cost.averageLength(), null, Map.of(), 1, ".");
+        Header h = new Header("masks", null, null, null, 0, null, false, null, null, null, null);
+        return finish(h, data, evaluation, masks, null, cost.macs(masks), cost.macs(encoder.config()), cost.averageLength(), null, Map.of(), 1, ".");
     }
 
     /** The fields that differ between a scored run and applied masks. */
     private record Header(String method, String weighting, String encoderObjective, String labels, int samples, String calibrationRange,
-                          boolean tuned, String tuningStop, RunReport.Budget budget) {}
+                          boolean tuned, String tuningStop, RunReport.Budget budget, RunReport.Reconstruction reconstruction,
+                          List<RunReport.Choice> choices) {}
 
-    private RunResult finish(Header h, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Masks masks, double macs, double originalMacs,
-                             double seqLength, TokenReduction.Outcome tokens, Map<String, Double> seconds, double fraction, String folder) {
+    private static List<RunReport.Choice> choices(Pruner.Result r) {
+        if (r.choices() == null) return null;
+        return r.choices().stream().map(c -> new RunReport.Choice(c.name(), RunReport.rounded(c.heldOutLoss(), 6), c.chosen())).toList();
+    }
+
+    /** The labels of the first {@code rows} sequences, per fit batch (as {@link HeldOutChoice#split} cuts the batches). */
+    private static List<int[]> splitLabels(List<int[]> labels, List<Batch> batches, int rows) {
+        List<int[]> out = new ArrayList<>();
+        int seen = 0;
+        for (int i = 0; i < batches.size() && seen < rows; i++) {
+            int take = Math.min(batches.get(i).size(), rows - seen);
+            out.add(take == labels.get(i).length ? labels.get(i) : java.util.Arrays.copyOf(labels.get(i), take));
+            seen += batches.get(i).size();
+        }
+        return out;
+    }
+
+    private RunReport.Reconstruction reconstruction(Pruner.Result r) {
+        if (r.reconstruction() == null) return null;
+        Reconstructor.Result rec = r.reconstruction();
+        String mode = request.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL.name() : request.reconstruct().name();
+        return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), Reconstructor.DEFAULT_DAMPING,
+                round(rec.errorBefore()), round(rec.errorAfter()));
+    }
+
+    private static double[] round(double[] v) {
+        double[] r = new double[v.length];
+        for (int i = 0; i < r.length; i++) r[i] = PruneReport.round(v[i], 5);
+        return r;
+    }
+
+    private RunResult finish(Header h, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Masks masks, EncoderWeights refitted,
+                             double macs, double originalMacs, double seqLength, TokenReduction.Outcome tokens, Map<String, Double> seconds,
+                             double fraction, String folder) {
         int[] tokensPerLayer = tokens == null ? null : tokens.tokensPerLayer();
-        EncoderWeights pruned = PhysicalPruner.prune(model.weights(), masks);
-        Map<String, Double> metrics = evaluation.map(e -> e.pruned(masks, tokensPerLayer)).orElse(null);
+        EncoderWeights pruned = PhysicalPruner.prune(refitted == null ? model.weights() : refitted, masks);
+        Encoder weights = refitted == null ? encoder : new Encoder(refitted);
+        Map<String, Double> metrics = evaluation.map(e -> e.pruned(weights, masks, tokensPerLayer)).orElse(null);
         List<RunReport.Speed> speed = null;
         if (request.measureSpeed()) speed = data.speed(pruned, tokensPerLayer).stream().map(RunReport.Speed::of).toList();
         RunReport.Accuracy accuracy = evaluation.filter(Workload.Evaluation::accuracy)
@@ -156,9 +241,10 @@ final class PruneSession {
                 structure[0], structure[1], structure[2], structure[3],
                 tokensPerLayer, tokens == null ? null : TokenReduction.ENGINE_ONLY,
                 RunReport.rounded(seconds, 2), PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
-                accuracy, fidelity, speed, probe.map(p -> p.report(masks)).orElse(null));
+                accuracy, fidelity, speed, probe.map(p -> p.report(weights, masks)).orElse(null), h.reconstruction(),
+                h.choices());
         String dir = tokens != null && !".".equals(folder) ? folder + "-tokens" : folder;
-        return new RunResult(report, masks, metrics, fraction, dir);
+        return new RunResult(report, masks, metrics, fraction, dir, refitted);
     }
 
     private SweepReport sweep(List<RunResult> results, Workload.Prepared data, Optional<Workload.Evaluation> evaluation) {

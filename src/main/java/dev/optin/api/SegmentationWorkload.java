@@ -121,7 +121,7 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
             return Optional.of(new Evaluation() {
                 @Override public Map<String, Double> original() { return original; }
                 @Override public boolean accuracy() { return true; }
-                @Override public Map<String, Double> pruned(Masks m, int[] tokens) { return metrics(encoder, m); }
+                @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) { return metrics(e, m); }
             });
         }
 

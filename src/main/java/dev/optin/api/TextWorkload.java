@@ -155,7 +155,7 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
                 return Optional.of(new Evaluation() {
                     @Override public Map<String, Double> original() { return original; }
                     @Override public boolean accuracy() { return true; }
-                    @Override public Map<String, Double> pruned(Masks m, int[] tokens) { return Evaluator.evaluate(encoder, m, task, evalBatches); }
+                    @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) { return Evaluator.evaluate(e, m, task, evalBatches); }
                 });
             }
             List<Batch> batches = Batches.batches(evalBatches);
@@ -163,8 +163,8 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
             return Optional.of(new Evaluation() {
                 @Override public Map<String, Double> original() { return null; }
                 @Override public boolean accuracy() { return false; }
-                @Override public Map<String, Double> pruned(Masks m, int[] tokens) {
-                    return fidelity(original, Evaluator.embeddings(encoder, m, batches), evalRows.size());
+                @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) {
+                    return fidelity(original, Evaluator.embeddings(e, m, batches), evalRows.size());
                 }
             });
         }

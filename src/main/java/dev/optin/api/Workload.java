@@ -74,6 +74,7 @@ public interface Workload {
         /** True: metrics go to the report's {@code accuracy}; false: to {@code fidelity}. */
         boolean accuracy();
 
-        Map<String, Double> pruned(Masks masks, int[] tokensPerLayer);
+        /** The pruned model's metrics: masks over {@code weights} (the original encoder's, or refitted ones). */
+        Map<String, Double> pruned(Encoder weights, Masks masks, int[] tokensPerLayer);
     }
 }

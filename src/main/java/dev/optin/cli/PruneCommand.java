@@ -19,6 +19,7 @@ import dev.optin.pruning.OptinImportance;
 import dev.optin.pruning.OptinWeighting;
 import dev.optin.progress.Progress;
 import dev.optin.pruning.Pruner;
+import dev.optin.pruning.Reconstructor;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,7 +52,7 @@ public final class PruneCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--method", paramLabel = "<m>[,<m>…]", defaultValue = "optin", split = ",",
-            description = "optin, kwon, magnitude or random; several run one after another (default: ${DEFAULT-VALUE})")
+            description = "optin, kwon, kprune, magnitude or random; several run one after another (default: ${DEFAULT-VALUE})")
     List<String> methods;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -70,6 +71,20 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--tune", description = "Kwon et al.'s least-squares mask tuning after the selection (any method)")
     boolean tune;
+
+    @Option(names = "--reconstruct", arity = "0..1", fallbackValue = "full", paramLabel = "full|bias",
+            description = {"after selection (and --tune), refit each sub-layer's output projection in order, on the pruned prefix's inputs,",
+                    "to the original model's sub-layer output: full (kept block and bias, ridge least squares; the default when given bare)",
+                    "or bias (bias compensation alone). kprune always reconstructs"})
+    String reconstruct;
+
+    @Option(names = "--holdout", paramLabel = "N", defaultValue = "0",
+            description = {"hold the last N of the calibration rows out of scoring and fitting, and keep the variant (kwon: rearrangement on/off;",
+                    "with --reconstruct: reconstruction on/off) with the lowest loss on them; the report's choices field records it (default: off)"})
+    int holdout;
+
+    @Option(names = "--no-rearrange", description = "kwon: skip the mask rearrangement after the Fisher selection")
+    boolean noRearrange;
 
     @Option(names = "--samples", paramLabel = "N", description = "calibration examples (default: 2048; OPTIN exact 64, OPTIN --fast 128)")
     Integer samples;
@@ -94,6 +109,11 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "1", description = "seed for calibration sampling, token sampling and the random baseline (default: ${DEFAULT-VALUE})")
     long seed;
+
+    @Option(names = "--seeds", paramLabel = "A..B|S,S…",
+            description = {"repeat every method and budget for each of these calibration seeds (e.g. 1..5 or 1,2,3): one sub-folder per run and seed,",
+                    "and the top-level report gives each method and budget's mean ± standard deviation and range"})
+    String seeds;
 
     @Option(names = "--eval", paramLabel = "<file>", description = "labelled dev data: accuracy (or the task's metrics; mIoU and pixel accuracy for segmenters) before and after; embedding fidelity for text data")
     Path eval;
@@ -167,6 +187,8 @@ public final class PruneCommand implements Callable<Integer> {
         String shapeSpec = latencyShape == null ? "1" : latencyShape.strip();
         ThroughputBench.Setting shape = ThroughputBench.Setting.parse(shapeSpec.contains("x") ? shapeSpec : shapeSpec + "x1");
         request.samples(samples).sampling(parseSampling(sampling)).seed(seed).tune(tune).fast(fast)
+                .seeds(parseSeeds(seeds))
+                .reconstruct(reconstruct == null ? Reconstructor.Mode.NONE : Reconstructor.Mode.parse(reconstruct)).rearrange(!noRearrange).holdout(holdout)
                 .weighting(parseWeighting(weighting)).encoderObjective(parseObjective(encoderObjective)).labelFree(labelFree)
                 .batch(batch).maxLength(maxLength).costLength(seqLength)
                 .latencyShape(shape.batch(), shapeSpec.contains("x") ? shape.seq() : 0).latencyRuntime(LatencyRuntime.parse(latencyRuntime))
@@ -192,6 +214,26 @@ public final class PruneCommand implements Callable<Integer> {
             System.out.println("optin: wrote " + written.toAbsolutePath() + " (report.html, report.json, masks.json, model.safetensors, model.onnx)");
         }
         return 0;
+    }
+
+    /** {@code A..B} (inclusive) or a comma-separated list; null = none. */
+    static List<Long> parseSeeds(String spec) {
+        if (spec == null) return List.of();
+        String t = spec.strip();
+        List<Long> out = new java.util.ArrayList<>();
+        try {
+            int dots = t.indexOf("..");
+            if (dots >= 0) {
+                long a = Long.parseLong(t.substring(0, dots).strip()), b = Long.parseLong(t.substring(dots + 2).strip());
+                if (b < a || b - a >= 1000) throw new IllegalArgumentException("--seeds " + spec + ": give A..B with A ≤ B and at most 1000 seeds");
+                for (long v = a; v <= b; v++) out.add(v);
+            } else {
+                for (String p : t.split(",")) out.add(Long.parseLong(p.strip()));
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seeds " + spec + ": expected A..B or S,S,… of whole numbers");
+        }
+        return out;
     }
 
     private Workload textWorkload() {

@@ -37,6 +37,49 @@ public final class MaskGradients {
     }
 
     /**
+     * What K-prune's scores need, from a partial pass: layers startLayer..L-1 run on {@code input} (that
+     * layer's input; null with startLayer 0 = embed the batch) and the loss is back-propagated down to
+     * startLayer. Per layer l ≥ startLayer: d loss / d (one gate per context column) [A], d loss / d neuron
+     * gate [I], and Σ over the batch's tokens of each output projection's squared input (context
+     * columns before the head gate; activations before the neuron gate). Earlier layers' rows are null.
+     */
+    public record Columns(float[][] headColumns, float[][] neuron, double[][] contextSquares, double[][] activationSquares,
+                          double loss, float[] logits) {}
+
+    public static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input) {
+        EncoderWeights w = encoder.weights();
+        EncoderConfig c = encoder.config();
+        if (!w.hasClassifier()) throw new IllegalArgumentException("mask gradients need a model with a classification head");
+        int L = c.layers(), B = batch.size(), C = w.head().labels(), D = c.hidden(), N = batch.tokens, dh = c.headSize();
+        ForwardResult fr = encoder.run(batch, Encoder.same(masks, B), startLayer, input, Capture.TRACE);
+        float[] dLogits = new float[B * C];
+        double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
+        float[] dHidden = new float[N * D];
+        w.head().backward(fr.traces[L - 1].out, batch, c, dLogits, dHidden);
+        float[][] gCol = new float[L][], gNeuron = new float[L][];
+        double[][] ctxSq = new double[L][], actSq = new double[L][];
+        for (int l = L - 1; l >= startLayer; l--) {
+            int H = c.heads(l), I = c.intermediate(l), A = H * dh;
+            gCol[l] = new float[A];
+            gNeuron[l] = new float[I];
+            LayerTrace tr = fr.traces[l];
+            dHidden = encoder.transformerLayer(l).backward(tr, batch, masks.head[l], masks.neuron[l], dHidden,
+                    new float[H], gCol[l], gNeuron[l], l > startLayer);
+            ctxSq[l] = columnSquares(tr.ctx, N, A);
+            float[] act = new float[N * I];
+            c.activation().apply(tr.pre, 0, act, 0, N * I);
+            actSq[l] = columnSquares(act, N, I);
+        }
+        return new Columns(gCol, gNeuron, ctxSq, actSq, value, fr.logits);
+    }
+
+    private static double[] columnSquares(float[] x, int n, int width) {
+        double[] s = new double[width];
+        for (int r = 0; r < n; r++) for (int j = 0; j < width; j++) { double v = x[r * width + j]; s[j] += v * v; }
+        return s;
+    }
+
+    /**
      * Through act = f(pre)·m: adds d loss/d m (Σ over tokens of dAct·f(pre)) to gNeuron and
      * turns dAct into d loss/d pre in place (f and f' a row at a time, in bulk);
      * the products are summed in double per block of 32 rows, blocks in a fixed order.

@@ -197,6 +197,12 @@ final class TransformerLayer {
      */
     float[] backward(LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron, float[] dOut, float[] gHead, float[] gNeuron,
                      boolean needInput) {
+        return backward(tr, batch, mHead, mNeuron, dOut, gHead, null, gNeuron, needInput);
+    }
+
+    /** As above; gHeadColumns (null: not wanted) also receives d loss / d (one gate per context column) [A]. */
+    float[] backward(LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron, float[] dOut, float[] gHead, float[] gHeadColumns,
+                     float[] gNeuron, boolean needInput) {
         int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
 
         // FFN: out = [LN2](h + (f(pre)·m)·W2ᵀ), pre = ffnIn·W1ᵀ with ffnIn = h (post-LN) or LN2(h) (pre-LN)
@@ -230,16 +236,20 @@ final class TransformerLayer {
         Gemm.gemm(false, false, N, A, D, dProj, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
         int B = batch.size();
         double[] partialH = new double[B * H];
+        double[][] partialC = gHeadColumns == null ? null : new double[B * H][dh];
         Parallel.forEach(B * H, sh -> {
             int s = sh / H, h = sh % H, row0 = batch.offsets[s], len = batch.length(s);
             double g = 0;
             for (int t = 0; t < len; t++) {
                 int o = (row0 + t) * A + h * dh;
+                if (partialC != null) for (int j = 0; j < dh; j++) partialC[sh][j] += (double) dCtx[o + j] * tr.ctx[o + j];
                 for (int j = 0; j < dh; j++) { g += (double) dCtx[o + j] * tr.ctx[o + j]; dCtx[o + j] *= mHead[h]; }
             }
             partialH[sh] = g;
         });
         for (int sh = 0; sh < B * H; sh++) gHead[sh % H] += (float) partialH[sh];
+        if (partialC != null)
+            for (int sh = 0; sh < B * H; sh++) for (int j = 0; j < dh; j++) gHeadColumns[(sh % H) * dh + j] += (float) partialC[sh][j];
         if (!needInput) return null;
 
         float[] dq = new float[N * A], dk = new float[N * A], dv = new float[N * A];

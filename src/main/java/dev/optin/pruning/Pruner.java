@@ -5,6 +5,7 @@ import dev.optin.progress.Progress;
 import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
+import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
 
 import java.util.ArrayList;
@@ -20,12 +21,12 @@ import java.util.Map;
  */
 public final class Pruner {
     public enum Method {
-        OPTIN, KWON, MAGNITUDE, RANDOM;
+        OPTIN, KWON, MAGNITUDE, RANDOM, KPRUNE;
 
         public static Method parse(String s) {
             try { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
             catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown pruning method '" + s + "' (expected optin, kwon, magnitude or random)");
+                throw new IllegalArgumentException("unknown pruning method '" + s + "' (expected optin, kwon, kprune, magnitude or random)");
             }
         }
     }
@@ -37,15 +38,26 @@ public final class Pruner {
      * @param fastOptin  OPTIN's approximate mode ({@link OptinImportance.Options#fast})
      * @param costLength the sequence length T of the MAC cost model (the task's average unpadded
      *                   length, e.g. of its dev set); 0 = the calibration samples' average length
+     * @param reconstruct after selection (and tuning): refit the output projections sub-layer by sub-layer
+     *                   ({@link Reconstructor}); NONE keeps the weights (and the masks exactly as before)
+     * @param rearrange  Kwon's mask rearrangement after the Fisher selection (on by default)
      */
     public record Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
                           OptinWeighting weighting, boolean fastOptin, double costLength,
-                          OptinImportance.EncoderObjective encoderObjective) {
+                          OptinImportance.EncoderObjective encoderObjective, Reconstructor.Mode reconstruct, boolean rearrange) {
         public Options {
+            if (reconstruct == null) reconstruct = Reconstructor.Mode.NONE;
+            if (method == Method.KPRUNE && latency != null) throw new IllegalArgumentException("kprune takes a FLOPs budget (--flops), not --latency");
             if (!(fraction > 0) || fraction > 1) throw new IllegalArgumentException("budget fraction must be in (0, 1], got " + fraction);
             if (weighting == null) weighting = OptinWeighting.COST_NORMALIZED;
             if (costLength < 0 || Double.isNaN(costLength)) throw new IllegalArgumentException("cost length must be ≥ 0, got " + costLength);
             if (encoderObjective == null) encoderObjective = OptinImportance.EncoderObjective.OUTPUT;
+        }
+
+        public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
+                       OptinWeighting weighting, boolean fastOptin, double costLength,
+                       OptinImportance.EncoderObjective encoderObjective) {
+            this(method, fraction, latency, tune, seed, weighting, fastOptin, costLength, encoderObjective, null, true);
         }
 
         public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
@@ -63,10 +75,28 @@ public final class Pruner {
         }
     }
 
-    /** masks (0/1, or tuned scales), the scores used for selection, MACs, and wall seconds per step. */
+    /**
+     * masks (0/1, or tuned scales), the scores used for selection (null for kprune, which re-scores per sub-layer),
+     * MACs, wall seconds per step, and after reconstruction the refitted weights (full size: the masks still
+     * apply) with the per-sub-layer errors; reconstruction is null without it.
+     */
     public record Result(Masks masks, UnitScores scores, double macs, double originalMacs, double cost, double originalCost,
-                         Map<String, Double> seconds, String tuningStop) {
+                         Map<String, Double> seconds, String tuningStop, Reconstructor.Result reconstruction,
+                         List<HeldOutChoice.Choice> choices) {
+        public Result(Masks masks, UnitScores scores, double macs, double originalMacs, double cost, double originalCost,
+                      Map<String, Double> seconds, String tuningStop, Reconstructor.Result reconstruction) {
+            this(masks, scores, macs, originalMacs, cost, originalCost, seconds, tuningStop, reconstruction, null);
+        }
+
         public double macFraction() { return macs / originalMacs; }
+
+        /** This result with the decisions that chose it (held-out check). */
+        public Result withChoices(List<HeldOutChoice.Choice> c) {
+            return new Result(masks, scores, macs, originalMacs, cost, originalCost, seconds, tuningStop, reconstruction, c);
+        }
+
+        /** The weights the masks apply to: the refitted ones after reconstruction, else the original. */
+        public EncoderWeights weights(EncoderWeights original) { return reconstruction == null ? original : reconstruction.weights(); }
     }
 
     private Pruner() {}
@@ -98,9 +128,19 @@ public final class Pruner {
             // are on unrelated scales, and raw random scores would buy neurons at 1/66 of a head's price.
             case MAGNITUDE -> scores = OptinWeighting.COST_NORMALIZED.apply(MagnitudeImportance.compute(encoder.weights()), macs);
             case RANDOM -> scores = OptinWeighting.COST_NORMALIZED.apply(RandomImportance.compute(c, o.seed()), macs);
+            case KPRUNE -> scores = null;   // re-scored on the pruned model at every sub-layer (finish)
             default -> throw new IllegalStateException();
         }
         return new Scored(o.method(), scores, fisher, (System.nanoTime() - t0) * 1e-9);
+    }
+
+    /**
+     * Step 2 with choices checked on held-out rows ({@link HeldOutChoice}): rearrangement on/off (Fisher scores) and
+     * reconstruction as asked/off; heldOut empty = {@link #finish} as asked. kprune's sequential search has no such variants.
+     */
+    public static Result finish(Encoder encoder, List<Batch> samples, List<Batch> heldOut, Scored scored, Options o, Progress progress) {
+        if (heldOut == null || heldOut.isEmpty() || o.method() == Method.KPRUNE) return finish(encoder, samples, scored, o, progress);
+        return HeldOutChoice.choose(encoder, samples, heldOut, scored, o, progress);
     }
 
     /** Step 2: budgeted selection (+ Kwon's rearrangement for Fisher scores) and optional mask tuning. */
@@ -110,19 +150,35 @@ public final class Pruner {
         UnitCosts costs = selectionCosts(macs, o);
         double originalCost = costs.total(Masks.ones(c));
         Map<String, Double> seconds = new LinkedHashMap<>();
+        if (o.method() == Method.KPRUNE) {
+            long t0 = System.nanoTime();
+            // K-prune always reconstructs (full refit unless --reconstruct bias asks for bias compensation only)
+            Reconstructor.Mode mode = o.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL : o.reconstruct();
+            KPrune.Result k = KPrune.prune(encoder.weights(), samples, macs, o.fraction(), mode, progress);
+            seconds.put("kprune", (System.nanoTime() - t0) * 1e-9);
+            Masks masks = k.reconstruction().masks();
+            return new Result(masks, null, macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, null, k.reconstruction());
+        }
         seconds.put("importance", scored.seconds());
         long t0 = System.nanoTime();
-        Masks masks = explained(o, () -> select(scored.scores(), costs, o.fraction() * originalCost, scored.fisher()));
+        FisherImportance.Result fisher = o.rearrange() ? scored.fisher() : null;
+        Masks masks = explained(o, () -> select(scored.scores(), costs, o.fraction() * originalCost, fisher));
         t0 = lap(seconds, "selection", t0);
         String stop = null;
         if (o.tune()) {
-            Masks teacher = select(scored.scores(), costs, Math.sqrt(o.fraction()) * originalCost, scored.fisher());
+            Masks teacher = select(scored.scores(), costs, Math.sqrt(o.fraction()) * originalCost, fisher);
             MaskTuner.Result tuned = MaskTuner.tune(encoder, samples, teacher, masks, progress);
             masks = tuned.masks();
             stop = tuned.stopReason();
-            lap(seconds, "tuning", t0);
+            t0 = lap(seconds, "tuning", t0);
         }
-        return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop);
+        Reconstructor.Result rec = null;
+        if (o.reconstruct() != Reconstructor.Mode.NONE) {
+            rec = Reconstructor.reconstruct(encoder.weights(), masks, samples, o.reconstruct(), Reconstructor.DEFAULT_DAMPING, progress);
+            masks = rec.masks();
+            lap(seconds, "reconstruction", t0);
+        }
+        return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop, rec);
     }
 
     /**

@@ -1,9 +1,14 @@
 /**
  * Which units to remove: importance scores (OPTIN trajectory, Fisher, magnitude, random), cost
  * models (MACs, measured latency), budgeted selection, mask rearrangement and least-squares mask
- * tuning, behind the {@code Pruner} facade ({@code score} once, {@code finish} per budget).
- * Deterministic for a given seed whatever the thread count. Exact OPTIN's per-unit passes are
- * {@code OptinPass} chunks run by the process-wide {@code ScoringBackend} (this JVM by default; the
- * Spark back end of {@code optin-spark} distributes them), with the same result either way.
+ * tuning, behind the {@code Pruner} facade ({@code score} once, {@code finish} per budget);
+ * K-prune's sequential search ({@code KPrune}), the sub-layer reconstruction of the output
+ * projections it and {@code --reconstruct} use ({@code Reconstructor}, {@code ProjectionFit}),
+ * and choices checked on held-out calibration rows ({@code HeldOutChoice}). Reconstruction is the
+ * one step that changes weights: its result carries full-size refitted weights the masks apply to.
+ * Exact OPTIN's per-unit passes are {@code OptinPass} chunks run by the process-wide
+ * {@code ScoringBackend} (this JVM by default; the Spark back end of {@code optin-spark}
+ * distributes them), with the same result either way. Deterministic for a given seed whatever the
+ * thread count.
  */
 package dev.optin.pruning;

@@ -53,6 +53,7 @@ public final class HtmlReport {
 
         summary(b, r);
         runsChart(b, r);
+        seedSummary(b, r);
         perLayer(b, r);
         speed(b, r);
         timing(b, r);
@@ -162,6 +163,27 @@ public final class HtmlReport {
                     .append(run.has("flops_target") ? pct(run.get("flops_target").asDouble()) : "").append("</td><td>")
                     .append(run.has("macs_ratio") ? pct(run.get("macs_ratio").asDouble()) : "").append("</td><td>")
                     .append(num(value(run.get("accuracy"), metric))).append("</td></tr>");
+        b.append("</tbody></table></section>");
+    }
+
+    /** summary[{method, flops_target, seeds, metrics{m: {mean, std, min, max}}}]: one row per method and budget. */
+    private static void seedSummary(StringBuilder b, JsonNode r) {
+        JsonNode summary = r.get("summary");
+        if (summary == null || !summary.isArray() || summary.isEmpty()) return;
+        b.append("<section><h2>Over calibration seeds</h2><table class=\"compact\"><thead><tr><th>method</th><th>FLOPs target</th>")
+                .append("<th>seeds</th><th>metric</th><th>mean ± std</th><th>min–max</th></tr></thead><tbody>");
+        for (JsonNode s : summary) {
+            Iterator<Map.Entry<String, JsonNode>> it = s.path("metrics").fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode v = e.getValue();
+                b.append("<tr><td>").append(esc(s.path("method").asText(""))).append("</td><td>")
+                        .append(pct(s.path("flops_target").asDouble())).append("</td><td>").append(esc(s.path("seeds").toString()))
+                        .append("</td><td>").append(esc(e.getKey())).append("</td><td>")
+                        .append(num(v.path("mean").asDouble())).append(" ± ").append(num(v.path("std").asDouble())).append("</td><td>")
+                        .append(num(v.path("min").asDouble())).append("–").append(num(v.path("max").asDouble())).append("</td></tr>");
+            }
+        }
         b.append("</tbody></table></section>");
     }
 

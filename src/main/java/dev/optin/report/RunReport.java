@@ -22,6 +22,8 @@ import java.util.Map;
  * @param fidelity  embedding fidelity of the pruned model (label-free encoders)
  * @param tokensPerLayer tokens entering each layer under token reduction, else null
  * @param probe     linear probe of the original and the pruned model, when the request asked for one
+ * @param reconstruction the refitted output projections and their errors, when the run reconstructed
+ * @param choices   decisions taken on held-out calibration rows ({@code --holdout}), else null
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -31,7 +33,25 @@ public record RunReport(String model, String method, String weighting, String en
                         int[] headsKept, int[] neuronsKept, int[] headsTotal, int[] neuronsTotal,
                         int[] tokensPerLayer, String tokenMerging,
                         Map<String, Double> seconds, double pruningSeconds,
-                        Accuracy accuracy, Map<String, Double> fidelity, List<Speed> speed, Probe probe) {
+                        Accuracy accuracy, Map<String, Double> fidelity, List<Speed> speed, Probe probe, Reconstruction reconstruction,
+                        List<Choice> choices) {
+
+    /**
+     * A choice checked on held-out calibration rows ({@code --holdout}): the held-out loss of each variant
+     * (KL of the predictions from the original's per sequence, or the relative hidden-state error without a
+     * classifier) and the variant kept.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Choice(String name, Map<String, Double> heldOutLoss, String chosen) {}
+
+    /**
+     * The output projections refitted after selection: {@code mode} full (kept block and bias) or bias,
+     * the ridge damping relative to the inputs' mean variance, and per sub-layer (attention of layer 0,
+     * its FFN, …) the calibration error ‖student − teacher‖² / ‖teacher's sub-layer contribution‖²
+     * with the original projection ({@code error_before}) and the refitted one ({@code error_after}).
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Reconstruction(String mode, double damping, double[] errorBefore, double[] errorAfter) {}
 
     /** The budget asked for; {@code achieved}, {@code measuredOn} and {@code shape} for latency budgets only. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -1,0 +1,153 @@
+package dev.optin.pruning;
+
+import dev.optin.model.Batch;
+import dev.optin.model.Encoder;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.LayerWeights;
+import dev.optin.model.Loss;
+import dev.optin.model.MaskGradients;
+import dev.optin.model.Masks;
+import dev.optin.model.Prediction;
+import dev.optin.progress.Progress;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * K-prune (Park, Choi, Kang, ICLR 2024; spec §7): sub-layer by sub-layer (attention of layer 0,
+ * its FFN, attention of layer 1, …), score every unit of this and the later sub-layers on the
+ * current model (prefix pruned and reconstructed, the rest dense), take the threshold that fits
+ * the remaining MACs, prune this sub-layer's units at or below it, reconstruct it
+ * ({@link Reconstructor}) and carry the budget on. Scores need no labels: the predictive term is
+ * the diagonal Fisher of T²·KL(teacher soft labels ‖ student) (T = 2, batch-mean loss, ½ g²
+ * averaged over samples; a head's gradient is taken per context column and its squares averaged
+ * over the head's columns), the representational term Σ_tokens x_i² · mean_r W_{r,i}² over the
+ * tokens (heads: averaged over their columns); S = (K_pred + λ_rep·K_rep) / cost, heads ×μ.
+ */
+public final class KPrune {
+    public static final double TEMPERATURE = 2, LAMBDA_REP = 2.5e-4, MU = 64;
+
+    /** The masks and refitted weights (the reconstruction's), and the kept counts chosen at each sub-layer. */
+    public record Result(Reconstructor.Result reconstruction) {}
+
+    private KPrune() {}
+
+    public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
+                               Reconstructor.Mode mode, Progress progress) {
+        if (!original.hasClassifier() || !(original.head().prediction() instanceof Prediction.PerInput))
+            throw new IllegalArgumentException("kprune needs a classification head with one prediction per input (its scores use the model's soft labels)");
+        EncoderConfig c = original.config();
+        int L = c.layers();
+        Encoder teacher = new Encoder(original);
+        List<float[]> soft = new ArrayList<>(batches.size());
+        for (Batch b : batches) soft.add(teacher.forward(b, Masks.ones(c)).logits);
+        Reconstructor rec = new Reconstructor(original, batches, mode, Reconstructor.DEFAULT_DAMPING);
+        double remaining = fraction * costs.macs(c);
+        double fHead = costs.macHead(), fNeuron = costs.macNeuron();
+        long samples = 0, tokens = 0;
+        for (Batch b : batches) { samples += b.size(); tokens += b.tokens; }
+        progress.start("kprune", 2L * L);
+        try {
+            for (int sl = 0; sl < 2 * L; sl++) {
+                int l = sl / 2;
+                boolean ffn = sl % 2 == 1;
+                double[][][] s = scores(rec, batches, soft, l, samples, tokens, fHead, fNeuron);
+                double[][] head = s[0], neuron = s[1];
+                // candidates: heads of sub-layers ≥ sl, neurons of layers ≥ l
+                List<double[]> cand = new ArrayList<>();   // {score, cost}
+                for (int k = ffn ? l + 1 : l; k < L; k++) for (double v : head[k]) cand.add(new double[] {v, fHead});
+                for (int k = l; k < L; k++) for (double v : neuron[k]) cand.add(new double[] {v, fNeuron});
+                double tau = threshold(cand, remaining);
+                double[] target = ffn ? neuron[l] : head[l];
+                float[] mask = new float[target.length];
+                int kept = 0;
+                for (int u = 0; u < mask.length; u++) if (target[u] > tau) { mask[u] = 1f; kept++; }
+                if (ffn) rec.ffn(l, mask); else rec.attention(l, mask);
+                remaining -= kept * (ffn ? fNeuron : fHead);
+                progress.step();
+            }
+        } finally {
+            progress.done();
+        }
+        return new Result(rec.result());
+    }
+
+    /**
+     * K-prune's threshold: over the candidates' scores in ascending order, the first τ for which the
+     * units scoring above τ cost less than the remaining budget (the largest score when none does:
+     * then everything is pruned).
+     */
+    static double threshold(List<double[]> cand, double remaining) {
+        double[][] a = cand.toArray(double[][]::new);
+        Arrays.sort(a, (x, y) -> Double.compare(x[0], y[0]));
+        int n = a.length;
+        if (n == 0) return Double.POSITIVE_INFINITY;
+        double[] suffix = new double[n + 1];
+        for (int i = n - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + a[i][1];
+        for (int f = 0; f < n; ) {
+            int e = f;
+            while (e + 1 < n && a[e + 1][0] == a[f][0]) e++;
+            if (suffix[e + 1] < remaining) return a[f][0];
+            f = e + 1;
+        }
+        return a[n - 1][0];
+    }
+
+    /** head[k][h], neuron[k][j] for layers k ≥ l (earlier rows empty), on the current student. */
+    private static double[][][] scores(Reconstructor rec, List<Batch> batches, List<float[]> soft, int l, long samples, long tokens,
+                                       double fHead, double fNeuron) {
+        EncoderWeights sw = rec.weights();
+        EncoderConfig c = sw.config();
+        int L = c.layers(), dh = c.headSize();
+        Encoder student = new Encoder(sw);
+        Masks masks = rec.masks();
+        double[][] predH = new double[L][], predN = new double[L][], ctxSq = new double[L][], repN = new double[L][];
+        for (int k = l; k < L; k++) {
+            predH[k] = new double[c.heads(k)]; ctxSq[k] = new double[c.heads(k) * dh];
+            predN[k] = new double[c.intermediate(k)]; repN[k] = new double[c.intermediate(k)];
+        }
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            MaskGradients.Columns g = MaskGradients.columns(student, b, masks, new Loss.KlToTeacher(soft.get(i), TEMPERATURE), l,
+                    l == 0 ? null : rec.studentInput(i));
+            double perBatch = 1.0 / b.size();   // the loss is the batch mean; KlToTeacher sums over the batch
+            for (int k = l; k < L; k++) {
+                int H = c.heads(k);
+                for (int h = 0; h < H; h++) {
+                    double sq = 0;
+                    for (int j = 0; j < dh; j++) { double v = g.headColumns()[k][h * dh + j] * perBatch; sq += v * v; }
+                    predH[k][h] += 0.5 * sq / dh;
+                }
+                float[] gn = g.neuron()[k];
+                for (int j = 0; j < gn.length; j++) { double v = gn[j] * perBatch; predN[k][j] += 0.5 * v * v; }
+                for (int a = 0; a < ctxSq[k].length; a++) ctxSq[k][a] += g.contextSquares()[k][a];
+                for (int j = 0; j < gn.length; j++) repN[k][j] += g.activationSquares()[k][j];
+            }
+        }
+        double[][] head = new double[L][], neuron = new double[L][];
+        for (int k = 0; k < L; k++) { head[k] = new double[k < l ? 0 : c.heads(k)]; neuron[k] = new double[k < l ? 0 : c.intermediate(k)]; }
+        for (int k = l; k < L; k++) {
+            LayerWeights w = sw.layers()[k];
+            double[] wo = meanSquaredColumns(w.attnOut().weight, w.attnOut().out, w.attnOut().in);
+            double[] w2 = meanSquaredColumns(w.ffnOut().weight, w.ffnOut().out, w.ffnOut().in);
+            for (int h = 0; h < head[k].length; h++) {
+                double rep = 0;
+                for (int j = 0; j < dh; j++) rep += ctxSq[k][h * dh + j] * wo[h * dh + j];
+                rep /= dh * (double) tokens;
+                head[k][h] = MU * (predH[k][h] / samples + LAMBDA_REP * rep) / fHead;
+            }
+            for (int j = 0; j < neuron[k].length; j++)
+                neuron[k][j] = (predN[k][j] / samples + LAMBDA_REP * repN[k][j] * w2[j] / tokens) / fNeuron;
+        }
+        return new double[][][] {head, neuron};
+    }
+
+    private static double[] meanSquaredColumns(float[] w, int rows, int cols) {
+        double[] m = new double[cols];
+        for (int r = 0; r < rows; r++) for (int j = 0; j < cols; j++) { double v = w[r * cols + j]; m[j] += v * v; }
+        for (int j = 0; j < cols; j++) m[j] /= rows;
+        return m;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.optin.pruning;
+
+import dev.optin.engine.Gemm;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.linsol.LinearSolverDense;
+
+/**
+ * Ridge least squares for the kept block of one output projection (spec §7, K-prune's
+ * reconstruction): rows x [n×K] (the kept units' inputs, gate values applied) and targets
+ * t [n×D] accumulate the centred normal equations, and {@link #solve} returns
+ * V [K×D] and b [D] minimising ‖X·V + 1·bᵀ − T‖² + λ·‖V‖² with an unpenalised intercept,
+ * λ = damping · mean(diag(Cov(X)))·n (the damping is relative to the Gram diagonal, so it does
+ * not depend on the scale of the inputs). {@link #solveBias} keeps the given weights and refits
+ * only the bias (the cheapest special case: bias compensation). Accumulation is in double over
+ * float products of fixed chunks, so results do not depend on the thread count.
+ */
+final class ProjectionFit {
+    private final int K, D;
+    private final double[] xtx;   // [K×K] Σ x xᵀ
+    private final double[] xtt;   // [K×D] Σ x tᵀ
+    private final double[] xSum, tSum;
+    private long n;
+
+    ProjectionFit(int kept, int outputs) {
+        K = kept; D = outputs;
+        xtx = new double[K * K]; xtt = new double[K * D]; xSum = new double[K]; tSum = new double[D];
+    }
+
+    int kept() { return K; }
+    long rows() { return n; }
+
+    /** Adds m rows: x [m×K] row-major, t [m×D] row-major. */
+    void add(float[] x, float[] t, int m) {
+        if (K > 0) {
+            float[] g = new float[K * K];
+            Gemm.symmetric(true, K, m, x, 0, K, g);
+            for (int i = 0; i < g.length; i++) xtx[i] += g[i];
+            float[] p = new float[K * D];
+            Gemm.gemm(true, false, K, D, m, x, 0, K, t, 0, D, p, 0, D, false);
+            for (int i = 0; i < p.length; i++) xtt[i] += p[i];
+            for (int r = 0; r < m; r++) for (int i = 0; i < K; i++) xSum[i] += x[r * K + i];
+        }
+        for (int r = 0; r < m; r++) for (int d = 0; d < D; d++) tSum[d] += t[r * D + d];
+        n += m;
+    }
+
+    /** Weights V [K×D] (row i: how input i feeds each output) and bias [D]. */
+    record Solution(double[] v, double[] bias) {}
+
+    /** The ridge solution, or null when the system cannot be solved or is not finite. */
+    Solution solve(double damping) {
+        if (n == 0) return null;
+        double[] mx = new double[K], mt = new double[D];
+        for (int i = 0; i < K; i++) mx[i] = xSum[i] / n;
+        for (int d = 0; d < D; d++) mt[d] = tSum[d] / n;
+        if (K == 0) return new Solution(new double[0], mt);
+        DMatrixRMaj a = new DMatrixRMaj(K, K), r = new DMatrixRMaj(K, D), v = new DMatrixRMaj(K, D);
+        double diag = 0;
+        for (int i = 0; i < K; i++) diag += xtx[i * K + i] - n * mx[i] * mx[i];
+        double lambda = damping * Math.max(diag / K, 1e-30);
+        for (int i = 0; i < K; i++) {
+            for (int j = 0; j < K; j++) a.set(i, j, xtx[i * K + j] - n * mx[i] * mx[j] + (i == j ? lambda : 0));
+            for (int d = 0; d < D; d++) r.set(i, d, xtt[i * D + d] - n * mx[i] * mt[d]);
+        }
+        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(K);
+        if (!solver.setA(a)) {
+            solver = LinearSolverFactory_DDRM.leastSquares(K, K);
+            if (!solver.setA(a)) return null;
+        }
+        solver.solve(r, v);
+        double[] out = v.getData().clone(), b = mt.clone();
+        for (int i = 0; i < K; i++) for (int d = 0; d < D; d++) b[d] -= mx[i] * out[i * D + d];
+        for (double x : out) if (!Double.isFinite(x)) return null;
+        for (double x : b) if (!Double.isFinite(x)) return null;
+        return new Solution(out, b);
+    }
+
+    /** Keeps V (given [K×D]) and refits the bias alone: b = mean(T) − Vᵀ·mean(X). */
+    double[] solveBias(double[] v) {
+        double[] b = new double[D];
+        for (int d = 0; d < D; d++) b[d] = tSum[d] / n;
+        for (int i = 0; i < K; i++) {
+            double m = xSum[i] / n;
+            for (int d = 0; d < D; d++) b[d] -= m * v[i * D + d];
+        }
+        return b;
+    }
+}

@@ -1,0 +1,255 @@
+package dev.optin.pruning;
+
+import dev.optin.model.Batch;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.LayerWeights;
+import dev.optin.model.Linear;
+import dev.optin.model.Masks;
+import dev.optin.progress.Progress;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Sub-layer by sub-layer reconstruction of the output projections (spec §7, K-prune's weight
+ * tuning), in order: attention of layer 0, FFN of layer 0, attention of layer 1, … For each
+ * sub-layer the kept units' inputs are computed by the already pruned and reconstructed prefix
+ * (the student), the target is the dense teacher's sub-layer sum (projection + bias + residual,
+ * before any norm) minus the student's residual, and {@link ProjectionFit} refits the kept block
+ * of the projection and its bias in closed form ({@link Mode#FULL}) or only the bias
+ * ({@link Mode#BIAS}, bias compensation). Gate values other than 0/1 are folded into the refit
+ * weights, so the masks that come out are 0/1. The norm placement (post-LN text, pre-LN ViT)
+ * is handled by {@link LayerProbe}; nothing here depends on the family. Only the two output
+ * projections change; every other weight is shared with the original.
+ *
+ * <p>Callers that choose masks sub-layer by sub-layer ({@link KPrune}) drive {@link #attention}
+ * and {@link #ffn} themselves; {@link #reconstruct} runs it for fixed masks.
+ */
+public final class Reconstructor {
+    /** What is refitted: nothing, the bias alone, or the kept block of the projection and its bias. */
+    public enum Mode {
+        NONE, BIAS, FULL;
+
+        public static Mode parse(String s) {
+            try { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
+            catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown reconstruction '" + s + "' (expected full, bias or none)");
+            }
+        }
+    }
+
+    /** Ridge damping relative to the mean diagonal of the inputs' covariance. */
+    public static final double DEFAULT_DAMPING = 1e-3;
+
+    /**
+     * @param errorBefore per sub-layer (2l: attention of layer l, 2l+1: its FFN), on the calibration tokens:
+     *                    ‖student − teacher‖² / ‖teacher's sub-layer contribution‖² with the original projection
+     * @param errorAfter  the same with the refitted projection
+     */
+    public record Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter) {}
+
+    private final EncoderConfig c;
+    private final EncoderWeights teacher;
+    private final LayerWeights[] student;
+    private final List<Batch> batches;
+    private final Mode mode;
+    private final double damping;
+    private final List<float[]> xt = new ArrayList<>(), xs = new ArrayList<>(), h1t = new ArrayList<>(), h1s = new ArrayList<>();
+    private final Masks masks;
+    private final double[] before, after;
+
+    public Reconstructor(EncoderWeights original, List<Batch> batches, Mode mode, double damping) {
+        if (!(damping >= 0)) throw new IllegalArgumentException("damping must be ≥ 0, got " + damping);
+        this.c = original.config();
+        this.teacher = original;
+        this.student = original.layers().clone();
+        this.batches = batches;
+        this.mode = mode;
+        this.damping = damping;
+        this.masks = Masks.ones(c);
+        this.before = new double[2 * c.layers()];
+        this.after = new double[2 * c.layers()];
+        for (Batch b : batches) {
+            float[] e = original.stem().embed(b, c);
+            xt.add(e); xs.add(e);
+            h1t.add(null); h1s.add(null);
+        }
+    }
+
+    /** Fixed masks: every sub-layer in order. */
+    public static Result reconstruct(EncoderWeights original, Masks masks, List<Batch> batches, Mode mode, double damping, Progress progress) {
+        Reconstructor r = new Reconstructor(original, batches, mode, damping);
+        progress.start("reconstruction", 2L * original.config().layers());
+        try {
+            for (int l = 0; l < original.config().layers(); l++) {
+                r.attention(l, masks.head[l]);
+                progress.step();
+                r.ffn(l, masks.neuron[l]);
+                progress.step();
+            }
+        } finally {
+            progress.done();
+        }
+        return r.result();
+    }
+
+    /** The student's input of the next layer to fix (before {@link #attention}) for batch i. */
+    public float[] studentInput(int i) { return xs.get(i); }
+
+    /** The current student: layers fixed so far refitted, the rest original. */
+    public EncoderWeights weights() { return new EncoderWeights(c, teacher.stem(), student.clone(), teacher.head()); }
+
+    /** The masks so far: sub-layers not yet fixed are all ones. */
+    public Masks masks() { return masks.copy(); }
+
+    public Result result() { return new Result(weights(), masks.copy(), before.clone(), after.clone()); }
+
+    /** Fixes layer l's attention with this head mask (refits, then advances teacher and student to the block output). */
+    public void attention(int l, float[] headMask) {
+        LayerWeights w = student[l], tw = teacher.layers()[l];
+        int H = w.heads(), dh = c.headSize(), A = H * dh, D = c.hidden();
+        float[] ones = new float[H];
+        Arrays.fill(ones, 1f);
+        int[] cols = keptColumns(headMask, dh);
+        float[] scale = new float[cols.length];
+        for (int k = 0; k < cols.length; k++) scale[k] = headMask[cols[k] / dh];
+        ProjectionFit fit = new ProjectionFit(cols.length, D);
+        List<float[]> ctx = new ArrayList<>(batches.size()), ys = new ArrayList<>(batches.size());
+        double den = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            LayerProbe.Attention t = LayerProbe.attention(c, tw, b, xt.get(i), ones);
+            float[] sCtx = LayerProbe.context(c, w, b, xs.get(i));
+            float[] target = minus(t.preNorm(), xs.get(i));
+            fit.add(gather(sCtx, A, cols, scale, b.tokens), target, b.tokens);
+            den += sq(t.preNorm(), xt.get(i));   // the teacher's own contribution ‖Yt − xt‖²
+            xt.set(i, null);
+            h1t.set(i, t.out());
+            ctx.add(sCtx);
+            ys.add(t.preNorm());
+        }
+        float[] binary = binary(headMask);
+        LayerWeights fitted = withAttnOut(w, refit(w.attnOut(), fit, cols, scale, "attention of layer " + l));
+        double num0 = 0, num1 = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            LayerProbe.Attention orig = LayerProbe.attentionFromContext(c, w, b, xs.get(i), ctx.get(i), headMask);
+            LayerProbe.Attention now = mode == Mode.NONE ? orig : LayerProbe.attentionFromContext(c, fitted, b, xs.get(i), ctx.get(i), binary);
+            ctx.set(i, null);
+            num0 += sq(orig.preNorm(), ys.get(i)); num1 += sq(now.preNorm(), ys.get(i));
+            h1s.set(i, now.out());
+        }
+        before[2 * l] = num0 / den; after[2 * l] = num1 / den;
+        student[l] = fitted;
+        masks.head[l] = mode == Mode.NONE ? headMask.clone() : binary;
+    }
+
+    /** Fixes layer l's FFN with this neuron mask (refits, then advances teacher and student to the next layer's input). */
+    public void ffn(int l, float[] neuronMask) {
+        LayerWeights w = student[l], tw = teacher.layers()[l];
+        int I = w.intermediate(), D = c.hidden();
+        float[] ones = new float[I];
+        Arrays.fill(ones, 1f);
+        int[] cols = keptColumns(neuronMask, 1);
+        float[] scale = new float[cols.length];
+        for (int k = 0; k < cols.length; k++) scale[k] = neuronMask[cols[k]];
+        ProjectionFit fit = new ProjectionFit(cols.length, D);
+        List<float[]> acts = new ArrayList<>(batches.size()), ys = new ArrayList<>(batches.size());
+        double den = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            LayerProbe.Ffn t = LayerProbe.ffn(c, tw, b, h1t.get(i), ones);
+            den += sq(t.preNorm(), h1t.get(i));   // the teacher's own contribution ‖Yt − h1t‖²
+            float[] act = LayerProbe.activations(c, w, b, h1s.get(i));
+            fit.add(gather(act, I, cols, scale, b.tokens), minus(t.preNorm(), h1s.get(i)), b.tokens);
+            acts.add(act);
+            ys.add(t.preNorm());
+            xt.set(i, t.out());
+            h1t.set(i, null);
+        }
+        float[] binary = binary(neuronMask);
+        LayerWeights fitted = withFfnOut(w, refit(w.ffnOut(), fit, cols, scale, "FFN of layer " + l));
+        double num0 = 0, num1 = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            LayerProbe.Ffn orig = LayerProbe.ffnFromActivation(c, w, b, h1s.get(i), acts.get(i), neuronMask);
+            LayerProbe.Ffn now = mode == Mode.NONE ? orig : LayerProbe.ffnFromActivation(c, fitted, b, h1s.get(i), acts.get(i), binary);
+            acts.set(i, null);
+            num0 += sq(orig.preNorm(), ys.get(i)); num1 += sq(now.preNorm(), ys.get(i));
+            xs.set(i, now.out());
+            h1s.set(i, null);
+        }
+        before[2 * l + 1] = num0 / den; after[2 * l + 1] = num1 / den;
+        student[l] = fitted;
+        masks.neuron[l] = mode == Mode.NONE ? neuronMask.clone() : binary;
+    }
+
+    /** The refitted projection: kept columns from the solution, the others untouched (their gates are 0). */
+    private Linear refit(Linear p, ProjectionFit fit, int[] cols, float[] scale, String where) {
+        if (mode == Mode.NONE) return p;
+        int D = p.out, W = p.in, K = cols.length;
+        double[] v = new double[K * D];
+        for (int k = 0; k < K; k++) for (int d = 0; d < D; d++) v[k * D + d] = p.weight[d * W + cols[k]];
+        double[] bias;
+        if (mode == Mode.FULL) {
+            ProjectionFit.Solution s = fit.solve(damping);
+            if (s == null) throw new IllegalStateException("reconstruction: the least-squares system of the " + where + " could not be solved");
+            v = s.v();
+            bias = s.bias();
+        } else {
+            bias = fit.solveBias(v);
+        }
+        float[] weight = p.weight.clone();
+        for (int k = 0; k < K; k++) for (int d = 0; d < D; d++) weight[d * W + cols[k]] = (float) v[k * D + d];
+        float[] b = new float[D];
+        for (int d = 0; d < D; d++) b[d] = (float) bias[d];
+        return new Linear(D, W, weight, b);
+    }
+
+    private static LayerWeights withAttnOut(LayerWeights w, Linear p) {
+        return new LayerWeights(w.heads(), w.intermediate(), w.query(), w.key(), w.value(), p, w.attnNorm(), w.ffnIn(), w.ffnOut(), w.ffnNorm());
+    }
+
+    private static LayerWeights withFfnOut(LayerWeights w, Linear p) {
+        return new LayerWeights(w.heads(), w.intermediate(), w.query(), w.key(), w.value(), w.attnOut(), w.attnNorm(), w.ffnIn(), p, w.ffnNorm());
+    }
+
+    /** Columns of the units whose gate is not 0 (a unit owns {@code width} consecutive columns). */
+    static int[] keptColumns(float[] mask, int width) {
+        int k = 0;
+        for (float m : mask) if (m != 0f) k++;
+        int[] cols = new int[k * width];
+        int p = 0;
+        for (int u = 0; u < mask.length; u++) if (mask[u] != 0f) for (int j = 0; j < width; j++) cols[p++] = u * width + j;
+        return cols;
+    }
+
+    /** x[:, cols]·scale as a dense [n×K] block. */
+    private static float[] gather(float[] x, int width, int[] cols, float[] scale, int n) {
+        int K = cols.length;
+        float[] g = new float[n * K];
+        for (int r = 0; r < n; r++) for (int k = 0; k < K; k++) g[r * K + k] = x[r * width + cols[k]] * scale[k];
+        return g;
+    }
+
+    private static float[] minus(float[] a, float[] b) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < r.length; i++) r[i] = a[i] - b[i];
+        return r;
+    }
+
+    private static float[] binary(float[] mask) {
+        float[] r = new float[mask.length];
+        for (int i = 0; i < r.length; i++) r[i] = mask[i] != 0f ? 1f : 0f;
+        return r;
+    }
+
+    private static double sq(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) { double d = a[i] - b[i]; s += d * d; }
+        return s;
+    }
+}

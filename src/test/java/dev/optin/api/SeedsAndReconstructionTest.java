@@ -1,0 +1,81 @@
+package dev.optin.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optin.cli.Main;
+import dev.optin.data.DataOptions;
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
+import dev.optin.model.Encoder;
+import dev.optin.model.Masks;
+import dev.optin.pruning.Pruner.Method;
+import dev.optin.pruning.Reconstructor;
+import dev.optin.report.MasksFile;
+import dev.optin.report.SweepReport;
+import dev.optin.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** --seeds (mean ± std over calibration seeds) and --reconstruct through the public API and the CLI, on real SST-2 data. */
+class SeedsAndReconstructionTest {
+    @TempDir Path dir;
+
+    @Test
+    void seedsGiveOneRunPerSeedAndTheirSpread() throws Exception {
+        Path model = Fixtures.require("minilm-l6-sst2"), train = Fixtures.require("sst2/train.tsv"), dev = Fixtures.require("sst2/dev.tsv");
+        try (OptinModel m = Optin.load(model)) {
+            PruneRequest request = PruneRequest.builder().method(Method.RANDOM).flops(0.5).samples(32).seeds(List.of(1L, 2L, 3L))
+                    .measureSpeed(false).build();
+            PruneResult r = m.prune(TextWorkload.files(train, dev, DataOptions.detect(), 64), request);
+            assertThat(r.runs()).extracting(RunResult::folder).containsExactly("seed1", "seed2", "seed3");
+            assertThat(r.runs()).extracting(x -> x.report().seed()).containsExactly(1L, 2L, 3L);
+            SweepReport.Summary s = r.sweep().summary().get(0);
+            assertThat(s.seeds()).containsExactly(1L, 2L, 3L);
+            List<Double> acc = r.runs().stream().map(x -> x.metrics().get("accuracy")).toList();
+            double mean = acc.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            double var = acc.stream().mapToDouble(a -> (a - mean) * (a - mean)).sum() / 2;
+            SweepReport.Spread a = s.metrics().get("accuracy");
+            assertThat(a.mean()).isCloseTo(mean, within(1e-6));
+            assertThat(a.std()).isCloseTo(Math.sqrt(var), within(1e-6));
+            assertThat(a.min()).isEqualTo(acc.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
+            assertThat(a.max()).isEqualTo(acc.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+            assertThat(r.runs().get(0).masks()).isNotEqualTo(r.runs().get(1).masks());   // the random baseline follows the seed
+        }
+    }
+
+    @Test
+    void reconstructedRunExportsTheRefittedWeightsAndItsReport() throws Exception {
+        Path model = Fixtures.require("minilm-l6-sst2"), train = Fixtures.require("sst2/train.tsv"), dev = Fixtures.require("sst2/dev.tsv");
+        Path out = dir.resolve("rec");
+        int code = Main.execute("prune", model.toString(), "--data", train.toString(), "--method", "magnitude", "--flops", "0.5",
+                "--samples", "64", "--reconstruct", "--eval", dev.toString(), "--eval-limit", "64", "--out", out.toString(), "--no-speed", "-q");
+        assertThat(code).isZero();
+        JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(rep.path("reconstruction").path("mode").asText()).isEqualTo("full");
+        assertThat(rep.path("reconstruction").path("error_after").size()).isEqualTo(12);
+        // the exported model is the refitted one: reloaded, it computes what the refitted weights under the masks compute
+        try (LoadedModel back = ModelLoader.load(out.toString()); LoadedModel orig = ModelLoader.load(model.toString())) {
+            var batch = orig.tokenizer().batch(List.of("a gorgeous , witty , seductive movie .", "the plot is nothing but boilerplate clichés ."));
+            float[] exported = new Encoder(back.weights()).forward(batch, Masks.ones(back.weights().config())).logits;
+            float[] plain = new Encoder(orig.weights()).forward(batch, MasksFile.read(out.resolve("masks.json"), orig.weights().config())).logits;
+            boolean differs = false;
+            for (int i = 0; i < exported.length; i++) differs |= Math.abs(exported[i] - plain[i]) > 1e-3;
+            assertThat(differs).as("refitted projections, not the original ones, were exported").isTrue();
+        }
+    }
+
+    @Test
+    void badSeedListsAreRefused() {
+        assertThatThrownBy(() -> PruneRequest.builder().method(Method.RANDOM).flops(0.5).seeds(List.of(1L, 1L)).build())
+                .hasMessageContaining("--seeds lists a seed twice");
+        assertThatThrownBy(() -> Reconstructor.Mode.parse("weights")).hasMessageContaining("expected full, bias or none");
+    }
+}

@@ -1,0 +1,69 @@
+package dev.optin.pruning;
+
+import dev.optin.model.Batch;
+import dev.optin.model.Encoder;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.Loss;
+import dev.optin.model.MaskGradients;
+import dev.optin.model.Masks;
+import dev.optin.progress.Progress;
+import dev.optin.testing.RandomModels;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class KPruneTest {
+    final EncoderWeights w = RandomModels.bert(3, 16, 4, 12, 40, 2, 21);
+    final Encoder enc = new Encoder(w);
+    final List<Batch> batches = List.of(RandomModels.batch(new Random(1), 6, 3, 9, 40), RandomModels.batch(new Random(2), 5, 3, 9, 40));
+
+    /** The per-column gate gradients add up to the head gate's gradient, also from a cached later layer's input. */
+    @Test
+    void columnGradientsSumToTheHeadGradient() {
+        Masks m = Masks.ones(w.config());
+        m.head[2][1] = 0; m.neuron[1][3] = 0;
+        Batch b = batches.get(0);
+        float[] teacher = enc.forward(b, Masks.ones(w.config())).logits;
+        Loss loss = new Loss.KlToTeacher(teacher, 2);
+        MaskGradients.Result full = MaskGradients.compute(enc, b, m, loss);
+        float[] input = enc.forward(b, m, dev.optin.model.Capture.ALL_FEATURES).layerOutputs[0];
+        MaskGradients.Columns cols = MaskGradients.columns(enc, b, m, loss, 1, input);
+        assertThat(cols.headColumns()[0]).isNull();
+        int dh = w.config().headSize();
+        for (int l = 1; l < 3; l++) {
+            for (int h = 0; h < 4; h++) {
+                double s = 0;
+                for (int j = 0; j < dh; j++) s += cols.headColumns()[l][h * dh + j];
+                assertThat(s).isCloseTo(full.head()[l][h], within(1e-4 + 1e-3 * Math.abs(full.head()[l][h])));
+            }
+            for (int j = 0; j < 12; j++) assertThat(cols.neuron()[l][j]).isCloseTo(full.neuron()[l][j], within(1e-5f + 1e-3f * Math.abs(full.neuron()[l][j])));
+        }
+    }
+
+    @Test
+    void meetsTheBudgetDeterministicallyAndReconstructs() {
+        CostModel costs = new CostModel(w.config(), CostModel.averageLength(batches));
+        for (double f : new double[] {0.3, 0.6}) {
+            KPrune.Result a = KPrune.prune(w, batches, costs, f, Reconstructor.Mode.FULL, Progress.NONE);
+            KPrune.Result b = KPrune.prune(w, batches, costs, f, Reconstructor.Mode.FULL, Progress.NONE);
+            Masks m = a.reconstruction().masks();
+            assertThat(costs.macs(m) / costs.macs(w.config())).isLessThanOrEqualTo(f + 1e-12).isGreaterThan(f - 0.15);
+            assertThat(m).isEqualTo(b.reconstruction().masks());
+            for (float[] row : m.neuron) for (float v : row) assertThat(v == 0f || v == 1f).isTrue();
+            for (int s = 0; s < 6; s++) assertThat(a.reconstruction().errorAfter()[s]).isLessThanOrEqualTo(a.reconstruction().errorBefore()[s] + 1e-9);
+        }
+    }
+
+    @Test
+    void thresholdKeepsWhatFitsTheRemainingBudget() {
+        List<double[]> cand = List.of(new double[] {5, 1}, new double[] {1, 1}, new double[] {3, 2}, new double[] {3, 1}, new double[] {4, 1});
+        // above τ = 3: costs 1 + 1 = 2 < 2.5; above τ = 1: 5 ≥ 2.5
+        assertThat(KPrune.threshold(cand, 2.5)).isEqualTo(3);
+        assertThat(KPrune.threshold(cand, 100)).isEqualTo(1);        // everything above the lowest score fits
+        assertThat(KPrune.threshold(cand, 0.5)).isEqualTo(5);        // nothing fits: all pruned
+    }
+}

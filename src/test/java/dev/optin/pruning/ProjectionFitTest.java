@@ -1,0 +1,109 @@
+package dev.optin.pruning;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The ridge solver of the reconstruction, against closed forms computed here independently. */
+class ProjectionFitTest {
+    static final int N = 300, K = 7, D = 5;
+
+    @Test
+    void recoversAnExactLinearMapAndItsBias() {
+        Random r = new Random(3);
+        float[] x = gaussian(r, N * K), t = new float[N * D];
+        double[] w = new double[K * D], b = new double[D];
+        for (int i = 0; i < w.length; i++) w[i] = r.nextGaussian();
+        for (int d = 0; d < D; d++) b[d] = 3 * r.nextGaussian();
+        for (int n = 0; n < N; n++) for (int d = 0; d < D; d++) {
+            double s = b[d];
+            for (int k = 0; k < K; k++) s += x[n * K + k] * w[k * D + d];
+            t[n * D + d] = (float) s;
+        }
+        ProjectionFit fit = new ProjectionFit(K, D);
+        fit.add(slice(x, 0, 100, K), slice(t, 0, 100, D), 100);     // in two pieces: accumulation is additive
+        fit.add(slice(x, 100, N, K), slice(t, 100, N, D), N - 100);
+        ProjectionFit.Solution s = fit.solve(1e-9);
+        for (int i = 0; i < w.length; i++) assertThat(s.v()[i]).isCloseTo(w[i], within(1e-4));
+        for (int d = 0; d < D; d++) assertThat(s.bias()[d]).isCloseTo(b[d], within(1e-4));
+    }
+
+    /** At the ridge optimum the gradient of ‖XV + 1bᵀ − T‖² + λ‖V‖² vanishes (λ = damping · mean centred Gram diagonal). */
+    @Test
+    void dampedSolutionZeroesTheRidgeGradient() {
+        Random r = new Random(5);
+        float[] x = gaussian(r, N * K), t = gaussian(r, N * D);
+        for (int n = 0; n < N; n++) x[n * K + 2] = x[n * K + 1] + 0.01f * x[n * K + 2];   // nearly collinear columns
+        double damping = 0.05;
+        ProjectionFit fit = new ProjectionFit(K, D);
+        fit.add(x, t, N);
+        ProjectionFit.Solution s = fit.solve(damping);
+        double[] mean = new double[K];
+        for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) mean[k] += x[n * K + k] / (double) N;
+        double diag = 0;
+        for (int k = 0; k < K; k++) for (int n = 0; n < N; n++) diag += Math.pow(x[n * K + k] - mean[k], 2);
+        double lambda = damping * diag / K;
+        double[] res = new double[N * D];
+        for (int n = 0; n < N; n++) for (int d = 0; d < D; d++) {
+            double y = s.bias()[d];
+            for (int k = 0; k < K; k++) y += x[n * K + k] * s.v()[k * D + d];
+            res[n * D + d] = y - t[n * D + d];
+        }
+        for (int d = 0; d < D; d++) {
+            double gb = 0;
+            for (int n = 0; n < N; n++) gb += res[n * D + d];
+            assertThat(gb).as("bias gradient").isCloseTo(0, within(1e-6 * N));
+            for (int k = 0; k < K; k++) {
+                double g = lambda * s.v()[k * D + d];
+                for (int n = 0; n < N; n++) g += x[n * K + k] * res[n * D + d];
+                assertThat(g).as("weight gradient").isCloseTo(0, within(1e-6 * N));
+            }
+        }
+        // damping shrinks: the undamped fit has a larger norm on the collinear pair
+        ProjectionFit.Solution free = fit.solve(1e-12);
+        assertThat(norm(s.v())).isLessThan(norm(free.v()));
+    }
+
+    @Test
+    void biasAloneIsTheMeanResidualAndNoInputsGiveTheTargetMean() {
+        Random r = new Random(9);
+        float[] x = gaussian(r, N * K), t = gaussian(r, N * D);
+        double[] v = new double[K * D];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextGaussian();
+        ProjectionFit fit = new ProjectionFit(K, D);
+        fit.add(x, t, N);
+        double[] b = fit.solveBias(v);
+        for (int d = 0; d < D; d++) {
+            double m = 0;
+            for (int n = 0; n < N; n++) {
+                double y = t[n * D + d];
+                for (int k = 0; k < K; k++) y -= x[n * K + k] * v[k * D + d];
+                m += y / N;
+            }
+            assertThat(b[d]).isCloseTo(m, within(1e-5));
+        }
+        ProjectionFit none = new ProjectionFit(0, D);
+        none.add(new float[0], t, N);
+        ProjectionFit.Solution s = none.solve(1e-3);
+        for (int d = 0; d < D; d++) {
+            double m = 0;
+            for (int n = 0; n < N; n++) m += t[n * D + d] / (double) N;
+            assertThat(s.bias()[d]).isCloseTo(m, within(1e-6));
+        }
+    }
+
+    static float[] gaussian(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+
+    static float[] slice(float[] a, int from, int to, int width) {
+        return java.util.Arrays.copyOfRange(a, from * width, to * width);
+    }
+
+    static double norm(double[] v) { double s = 0; for (double x : v) s += x * x; return Math.sqrt(s); }
+}
