@@ -1,6 +1,7 @@
 package dev.optin.model.resnet;
 
 import dev.optin.model.Masks;
+import dev.optin.model.Network;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +15,7 @@ import java.util.List;
  * (conv1's outputs), Bottleneck two (conv1's and conv2's). In a {@link Masks} they are the
  * neuron rows (one per group), and the head rows are empty.
  */
-public record ResNetWeights(ConvBn stem, int[] stages, ResidualBlock[] blocks, float[] fcWeight, float[] fcBias, int classes) {
+public record ResNetWeights(ConvBn stem, int[] stages, ResidualBlock[] blocks, float[] fcWeight, float[] fcBias, int classes) implements Network {
     public ResNetWeights {
         int total = 0;
         for (int s : stages) { if (s <= 0) throw new IllegalArgumentException("a stage needs at least one block, got " + s); total += s; }
@@ -86,7 +87,21 @@ public record ResNetWeights(ConvBn stem, int[] stages, ResidualBlock[] blocks, f
         return new ResNetWeights(st, stages, bs, fcWeight, fcBias, classes);
     }
 
-    public long parameters() {
+    @Override public boolean takesImages() { return true; }
+
+    @Override public String family() { return "resnet"; }
+
+    @Override public dev.optin.model.ImageClassifier imageClassifier() {
+        ResNet net = new ResNet(this);
+        return new dev.optin.model.ImageClassifier() {
+            @Override public int channels() { return ResNetWeights.this.channels(); }
+            @Override public int classes() { return classes; }
+            @Override public java.util.List<String> classNames() { return java.util.List.of(); }
+            @Override public float[] logits(float[] pixels, int n, int h, int w) { return net.logits(pixels, n, h, w); }
+        };
+    }
+
+    @Override public long parameters() {
         long p = stem.parameters() + fcWeight.length + fcBias.length;
         for (ResidualBlock b : blocks) p += b.parameters();
         return p;
