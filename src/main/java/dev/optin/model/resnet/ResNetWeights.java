@@ -101,6 +101,46 @@ public record ResNetWeights(ConvBn stem, int[] stages, ResidualBlock[] blocks, f
         };
     }
 
+    /**
+     * The physically smaller network: each group keeps the channels whose gate is not 0 (gates
+     * other than 0/1 are refused: ResNet masks are selections), the next convolution keeps the
+     * matching input channels. Block outputs, shortcuts, stem and fc are unchanged.
+     */
+    public ResNetWeights pruned(Masks m) {
+        int[] sizes = groupSizes();
+        if (m.layers() != sizes.length) throw new IllegalArgumentException("masks have " + m.layers() + " groups, the network " + sizes.length);
+        ResidualBlock[] bs = new ResidualBlock[blocks.length];
+        int g = 0;
+        for (int b = 0; b < blocks.length; b++) {
+            List<ConvBn> convs = new ArrayList<>(blocks[b].convs());
+            for (int i = 0; i < blocks[b].groups(); i++, g++) {
+                float[] gate = m.neuron[g];
+                if (gate.length != sizes[g]) throw new IllegalArgumentException("masks give group " + g + " (" + name(b) + ".conv" + (i + 1) + ") " + gate.length + " channels, the network " + sizes[g]);
+                for (float v : gate) if (v != 0f && v != 1f) throw new IllegalArgumentException("ResNet channel gates must be 0 or 1, got " + v + " in group " + g);
+                int[] keep = java.util.stream.IntStream.range(0, gate.length).filter(j -> gate[j] != 0f).toArray();
+                if (keep.length == 0) throw new IllegalArgumentException(name(b) + ".conv" + (i + 1) + " keeps no channel: every block needs at least one");
+                convs.set(i, convs.get(i).keepOutputs(keep));
+                convs.set(i + 1, convs.get(i + 1).keepInputs(keep));
+            }
+            bs[b] = new ResidualBlock(convs, blocks[b].downsample());
+        }
+        return new ResNetWeights(stem, stages, bs, fcWeight, fcBias, classes);
+    }
+
+    /** Exact multiply-accumulates of one h×w image: every convolution at its spatial size, and fc. */
+    public long macs(int h, int w) {
+        long t = stem.macs(h, w);
+        int[] s = afterStem(h, w);
+        int y = s[0], x = s[1];
+        for (ResidualBlock b : blocks) {
+            int by = y, bx = x;
+            for (ConvBn c : b.convs()) { t += c.macs(by, bx); by = c.outSize(by); bx = c.outSize(bx); }
+            if (b.downsample() != null) t += b.downsample().macs(y, x);
+            y = by; x = bx;
+        }
+        return t + (long) classes * features();
+    }
+
     @Override public long parameters() {
         long p = stem.parameters() + fcWeight.length + fcBias.length;
         for (ResidualBlock b : blocks) p += b.parameters();

@@ -1,0 +1,62 @@
+package dev.optin.pruning;
+
+import dev.optin.model.Masks;
+import dev.optin.model.resnet.ResNetWeights;
+
+import java.util.Locale;
+
+/**
+ * The budgeted selection (spec §2, {@link BudgetedSelection}) for ResNet channels: every group
+ * keeps its highest-scoring channel (a block cannot lose all its inner channels), the rest are
+ * ranked by score per MAC ({@code ranking} gives the score already in those units) and bought
+ * while the budget lasts. The exact MACs of the chosen masks ({@link ChannelCosts#macs}) must
+ * meet the budget: the budget handed to the selection is narrowed by bisection until they do
+ * (one step for BasicBlock, where the linear costs are exact).
+ */
+public final class ChannelSelection {
+    private ChannelSelection() {}
+
+    /**
+     * @param ranking  [group][channel], higher = keep first; compared across groups as they are
+     * @param fraction kept share of the original network's exact MACs
+     */
+    public static Masks select(ResNetWeights w, ChannelCosts costs, double[][] ranking, double fraction) {
+        int G = ranking.length;
+        double[][] r = new double[G][];
+        for (int g = 0; g < G; g++) {
+            r[g] = ranking[g].clone();
+            int best = 0;
+            for (int j = 1; j < r[g].length; j++) if (r[g][j] > r[g][best]) best = j;
+            r[g][best] = Double.POSITIVE_INFINITY;   // one channel per group first
+        }
+        double target = fraction * costs.total();
+        Masks minimal = oneEach(r);
+        long floor = costs.macs(minimal);
+        if (floor > target)
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "budget %.4f of the MACs is too small to keep one channel per block: that alone needs %.4f", fraction, floor / (double) costs.total()));
+        UnitScores scores = new UnitScores(new double[G][0], r);
+        double lo = 0, hi = target - costs.fixed();
+        for (int g = 0; g < G; g++) lo += costs.neuronCost(g);   // the mandatory channels: the minimal masks
+        Masks best = minimal;
+        if (hi <= lo) return best;
+        Masks m = BudgetedSelection.select(scores, costs, hi);
+        if (costs.macs(m) <= target) return m;
+        for (int it = 0; it < 40 && hi - lo > 1; it++) {
+            double mid = (lo + hi) / 2;
+            m = BudgetedSelection.select(scores, costs, mid);
+            if (costs.macs(m) <= target) { best = m; lo = mid; }
+            else hi = mid;
+        }
+        return best;
+    }
+
+    private static Masks oneEach(double[][] r) {
+        float[][] n = new float[r.length][];
+        for (int g = 0; g < r.length; g++) {
+            n[g] = new float[r[g].length];
+            for (int j = 0; j < r[g].length; j++) if (r[g][j] == Double.POSITIVE_INFINITY) n[g][j] = 1f;
+        }
+        return new Masks(new float[r.length][0], n);
+    }
+}
