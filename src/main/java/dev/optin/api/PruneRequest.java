@@ -28,6 +28,8 @@ import java.util.function.Supplier;
  * @param tokens      OPTIN token reduction (images only): heads and neurons are pruned to this share of
  *                    the MACs, then tokens per layer bring the total to the budget; null = off
  * @param masks       masks to apply instead of scoring (then methods and fractions are empty)
+ * @param bnRecalibration networks with BatchNorm (ResNets): re-estimate its statistics on the calibration
+ *                    images after pruning, for every method (default on; {@code --no-bn-recalibration})
  * @param probe       data of a linear probe of the original and every pruned model (report's {@code probe}); null = none
  */
 public record PruneRequest(List<Method> methods, Budget budget, List<Double> fractions, Masks masks,
@@ -35,7 +37,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                            OptinWeighting weighting, EncoderObjective encoderObjective, boolean labelFree,
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
-                           Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log) {
+                           Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log,
+                           boolean bnRecalibration) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
@@ -105,7 +108,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private Integer samples;
         private Sampling sampling = Sampling.RANDOM;
         private long seed = 1;
-        private boolean tune, fast, labelFree, measureSpeed = true;
+        private boolean tune, fast, labelFree, measureSpeed = true, bnRecalibration = true;
         private OptinWeighting weighting = OptinWeighting.COST_NORMALIZED;
         private EncoderObjective encoderObjective = EncoderObjective.OUTPUT;
         private int batch = 32, maxLength, latencyBatch = 1, latencySequence;
@@ -158,6 +161,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder latencyRuntime(LatencyRuntime r) { latencyRuntime = r; return this; }
         public Builder tokens(Double share) { tokens = share; return this; }
         public Builder measureSpeed(boolean m) { measureSpeed = m; return this; }
+        public Builder bnRecalibration(boolean b) { bnRecalibration = b; return this; }
         /** Also probe the original and each pruned model on this data (a step after evaluation); null = no probe. */
         public Builder probe(ProbeData p) { probe = p; return this; }
         /** {@link #probe(ProbeData)} of two whole files. */
@@ -170,7 +174,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, tune, fast, weighting, encoderObjective,
-                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log);
+                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration);
         }
     }
 }
