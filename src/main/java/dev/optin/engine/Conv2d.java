@@ -15,6 +15,7 @@ public final class Conv2d {
 
     private final int out, in, kernel, stride, pad;
     private final float[] bias;
+    private final float[] weight;   // [out][ky][kx][in]
     private final Gemm.PackedLinear packed;
 
     /**
@@ -34,6 +35,7 @@ public final class Conv2d {
         for (int o = 0; o < out; o++)
             for (int c = 0; c < in; c++)
                 for (int k = 0; k < kk; k++) w[(o * kk + k) * in + c] = torchWeight[(o * in + c) * kk + k];
+        this.weight = w;
         this.packed = Gemm.pack(w, out, kk * in);
     }
 
@@ -64,6 +66,44 @@ public final class Conv2d {
             Gemm.linear(patches, 0, m * rowsPerImage, packed, bias, y, i0 * rowsPerImage * out);
         }
         return y;
+    }
+
+    /**
+     * The gradient with respect to the input, dX [n][h][w][in], of dY [n][oh][ow][out]: patch
+     * gradients dY·W, then each patch added back where it was read (col2im; images in parallel,
+     * each summed in a fixed order, so the result does not depend on the thread count).
+     */
+    public float[] backwardInput(float[] dy, int n, int h, int w) {
+        int oh = outSize(h), ow = outSize(w), k = kernel * kernel * in, rows = n * oh * ow;
+        if (dy.length != (long) rows * out) throw new IllegalArgumentException("output gradient has " + dy.length + " values, expected " + rows + "x" + out);
+        if (kernel == 1 && stride == 1 && pad == 0) {
+            float[] dx = new float[rows * in];
+            Gemm.gemm(false, false, rows, in, out, dy, 0, out, weight, 0, in, dx, 0, in, false);
+            return dx;
+        }
+        float[] dx = new float[n * h * w * in];
+        int images = Math.max(1, Math.min(n, CHUNK_ELEMENTS / Math.max(1, oh * ow * k)));
+        float[] dp = new float[images * oh * ow * k];
+        for (int i0 = 0; i0 < n; i0 += images) {
+            int m = Math.min(images, n - i0), first = i0;
+            Gemm.gemm(false, false, m * oh * ow, k, out, dy, i0 * oh * ow * out, out, weight, 0, k, dp, 0, k, false);
+            Parallel.forEach(m, img -> {
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        int q = ((img * oh + oy) * ow + ox) * k;
+                        for (int ky = 0; ky < kernel; ky++) {
+                            int iy = oy * stride - pad + ky;
+                            for (int kx = 0; kx < kernel; kx++, q += in) {
+                                int ix = ox * stride - pad + kx;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                int o = (((first + img) * h + iy) * w + ix) * in;
+                                for (int c = 0; c < in; c++) dx[o + c] += dp[q + c];
+                            }
+                        }
+                    }
+            });
+        }
+        return dx;
     }
 
     /** The patches of output row oy of image img: ow rows of [ky][kx][in], zeros outside the image. */

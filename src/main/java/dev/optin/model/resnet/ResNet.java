@@ -17,6 +17,7 @@ public final class ResNet {
     private final ResNetWeights weights;
     private final ConvStep step;
     private final Gemm.PackedLinear fc;
+    private final Conv2d[] folded;   // null when a custom step runs the convolutions
 
     /** One convolution + BatchNorm by its index in {@link ResNetWeights#convs()}. */
     interface ConvStep {
@@ -24,24 +25,35 @@ public final class ResNet {
     }
 
     public ResNet(ResNetWeights weights) {
-        this(weights, folded(weights));
+        this(weights, fold(weights));
     }
 
-    ResNet(ResNetWeights weights, ConvStep step) {
+    private ResNet(ResNetWeights weights, Conv2d[] f) {
+        this(weights, (i, x) -> apply(f[i], x), f);
+    }
+
+    ResNet(ResNetWeights weights, ConvStep step) { this(weights, step, null); }
+
+    private ResNet(ResNetWeights weights, ConvStep step, Conv2d[] folded) {
         this.weights = weights;
         this.step = step;
+        this.folded = folded;
         this.fc = Gemm.pack(weights.fcWeight(), weights.classes(), weights.features());
     }
 
-    private static ConvStep folded(ResNetWeights w) {
+    private static Conv2d[] fold(ResNetWeights w) {
         List<ConvBn> convs = w.convs();
         Conv2d[] f = new Conv2d[convs.size()];
         for (int i = 0; i < f.length; i++) f[i] = convs.get(i).folded();
-        return (i, x) -> {
-            Conv2d c = f[i];
-            return new Activation(c.forward(x.x(), x.n(), x.h(), x.w()), x.n(), c.outSize(x.h()), c.outSize(x.w()), c.out());
-        };
+        return f;
     }
+
+    static Activation apply(Conv2d c, Activation x) {
+        return new Activation(c.forward(x.x(), x.n(), x.h(), x.w()), x.n(), c.outSize(x.h()), c.outSize(x.w()), c.out());
+    }
+
+    /** The folded convolution by its index in {@link ResNetWeights#convs()}. */
+    Conv2d conv(int index) { return folded[index]; }
 
     public ResNetWeights weights() { return weights; }
 
