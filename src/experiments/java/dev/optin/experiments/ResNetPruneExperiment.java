@@ -49,19 +49,26 @@ public final class ResNetPruneExperiment {
                 double[][] ranking = switch (method) {
                     case "magnitude" -> ChannelImportance.perGroupMean(ChannelImportance.magnitude(w));
                     case "random" -> ChannelImportance.perGroupMean(ChannelImportance.random(w, seed));
-                    case "optin", "optin-group" -> {
-                        double[][] s = ChannelImportance.trajectory(new ResNet(w), cal.subList(0, Math.max(1, optinSamples / 64)), H, W, seed, 768, 4, 10, Progress.NONE);
-                        yield method.equals("optin") ? ChannelImportance.perMac(s, costs) : ChannelImportance.perGroupMean(s);
+                    case "optin-mac", "optin" -> {
+                        List<float[]> ob = sample(train, m, optinSamples, seed, Math.min(64, optinSamples));
+                        double[][] s = ChannelImportance.trajectory(new ResNet(w), ob, H, W, seed, 768, 4, 10, Progress.NONE);
+                        yield method.equals("optin-mac") ? ChannelImportance.perMac(s, costs) : ChannelImportance.perGroupMean(s);
+                    }
+                    case "fisher-mac", "fisher" -> {
+                        List<float[]> fb = sample(train, m, 1024, seed, 32);
+                        List<int[]> fl = labels(train, 1024, seed, 32);
+                        double[][] s = ChannelImportance.fisher(new ResNet(w), fb, fl, H, W, Progress.NONE);
+                        yield method.equals("fisher-mac") ? ChannelImportance.perMac(s, costs) : ChannelImportance.perGroupMean(s);
                     }
                     default -> throw new IllegalArgumentException(method);
                 };
                 double scoreSec = (System.nanoTime() - t) * 1e-9;
                 for (String f : fr) {
                     double fraction = Double.parseDouble(f);
-                    Masks masks = ChannelSelection.select(w, costs, ranking, fraction);
+                    Masks masks = ChannelSelection.select(w, costs, ranking, fraction, 8);
                     ResNetWeights p = w.pruned(masks);
                     double macs = p.macs(H, W) / (double) costs.total();
-                    double raw = ImageEvaluation.accuracy(p.imageClassifier(), m.preprocessing(), test, 0, evalN, 250);
+                    double raw = method.equals("magnitude") ? ImageEvaluation.accuracy(p.imageClassifier(), m.preprocessing(), test, 0, evalN, 250) : Double.NaN;
                     long t2 = System.nanoTime();
                     ResNetWeights re = BatchNormRecalibration.recalibrate(p, cal, H, W);
                     double bnSec = (System.nanoTime() - t2) * 1e-9;
@@ -71,6 +78,21 @@ public final class ResNetPruneExperiment {
                 }
             }
         }
+    }
+
+    static List<int[]> labels(ImageSet train, int samples, long seed, int b) {
+        int[] idx = new int[train.count()];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < samples; i++) { int j = i + r.nextInt(idx.length - i); int t = idx[i]; idx[i] = idx[j]; idx[j] = t; }
+        List<int[]> out = new ArrayList<>();
+        for (int s = 0; s < samples; s += b) {
+            int e = Math.min(samples, s + b);
+            int[] y = new int[e - s];
+            for (int i = s; i < e; i++) y[i - s] = train.labels()[idx[i]];
+            out.add(y);
+        }
+        return out;
     }
 
     /** samples training images drawn with the seed, preprocessed, in batches of b. */

@@ -44,8 +44,12 @@ final class ResNetPruneSession {
     static final int BN_SAMPLES = 1024;
     /** OPTIN --fast scores on this many of its calibration images. */
     static final int FAST_IMAGES = 32;
+    /** Kept channels per block are a multiple of this (ONNX Runtime's convolutions run blocks of 8 channels; odd widths were slower than the unpruned network). */
+    static final int CHANNEL_MULTIPLE = 8;
     /** Batch of the calibration passes. */
     static final int BATCH = 64;
+    /** Kwon's mini-batch: one gradient per 32 images (spec §4). */
+    static final int FISHER_BATCH = 32;
 
     private final LoadedModel model;
     private final ResNetWeights weights;
@@ -64,8 +68,6 @@ final class ResNetPruneSession {
             throw new IllegalArgumentException("ResNets take a FLOPs (MACs) budget only; latency budgets and --masks are not supported for them yet");
         if (request.tokens() != null) throw new IllegalArgumentException("--tokens (token merging) applies to vision transformers only");
         if (request.tune()) throw new IllegalArgumentException("--tune (least-squares mask tuning) is not implemented for ResNets; BatchNorm re-estimation is their post-pruning step");
-        for (Method m : request.methods())
-            if (m == Method.KWON) throw new IllegalArgumentException("kwon (Fisher on channel masks) is not implemented for ResNets yet; use optin, magnitude or random");
         List<String> folders = RunFolders.of(request);
         ModelClasses classes = new ModelClasses(weights.classes(), List.of());
         if (images.data() == null) throw new IllegalArgumentException("no calibration images (--data)");
@@ -77,8 +79,8 @@ final class ResNetPruneSession {
         int h = calib.height(), w = calib.width();
         ChannelCosts costs = new ChannelCosts(weights, h, w);
         int[] pool = pool(cr, Math.max(request.maxSamples(), Math.max(BN_SAMPLES, PruneRequest.DEFAULT_SAMPLES)));
-        for (PruneRequest.Run run : request.runs()) ChannelSelection.select(weights, costs, ChannelImportance.magnitude(weights), run.fraction());  // budgets checked before scoring
-        List<float[]> bnBatches = batches(calib, pool, Math.min(BN_SAMPLES, pool.length));
+        for (PruneRequest.Run run : request.runs()) ChannelSelection.select(weights, costs, ChannelImportance.magnitude(weights), run.fraction(), CHANNEL_MULTIPLE);  // budgets checked before scoring
+        List<float[]> bnBatches = batches(calib, pool, Math.min(BN_SAMPLES, pool.length), BATCH);
         Map<String, Double> original = null;
         if (ev != null) {
             request.log().printf("optin: evaluating the original model on images [%d, %d)%n", er[0], er[1]);
@@ -104,7 +106,7 @@ final class ResNetPruneSession {
             Map<String, Double> seconds = new LinkedHashMap<>();
             seconds.put("scoring", scoreSeconds.get(key));
             long t1 = System.nanoTime();
-            Masks masks = ChannelSelection.select(weights, costs, ranking, run.fraction());
+            Masks masks = ChannelSelection.select(weights, costs, ranking, run.fraction(), CHANNEL_MULTIPLE);
             ResNetWeights pruned = weights.pruned(masks);
             seconds.put("selection", (System.nanoTime() - t1) / 1e9);
             if (request.bnRecalibration()) {
@@ -118,7 +120,8 @@ final class ResNetPruneSession {
             long macs = pruned.macs(h, w);
             String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "");
             int[] kept = pruned.groupSizes(), total = weights.groupSizes(), none = new int[total.length];
-            RunReport report = new RunReport(model.source(), method, null, null, null, "image-classification", n,
+            String labels = run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
+            RunReport report = new RunReport(model.source(), method, null, null, labels, "image-classification", n,
                     cr[0] + ":" + cr[1] + " (seeded draw)", er == null ? null : er[0] + ":" + er[1], request.seed(), false, null,
                     new RunReport.Budget("flops", run.fraction(), null, null, null, null),
                     new RunReport.Macs(costs.total(), macs, PruneReport.round(macs / (double) costs.total(), 4), 0),
@@ -151,8 +154,9 @@ final class ResNetPruneSession {
             case MAGNITUDE -> ChannelImportance.perGroupMean(ChannelImportance.magnitude(weights));
             case RANDOM -> ChannelImportance.perGroupMean(ChannelImportance.random(weights, request.seed()));
             case OPTIN -> ChannelImportance.perGroupMean(ChannelImportance.trajectory(new ResNet(weights),
-                    batches(calib, pool, request.fast() ? Math.min(n, FAST_IMAGES) : n), h, w, request.seed(), 768, 4, 10, request.progress().get()));
-            case KWON -> throw new IllegalStateException("refused above");
+                    batches(calib, pool, request.fast() ? Math.min(n, FAST_IMAGES) : n, BATCH), h, w, request.seed(), 768, 4, 10, request.progress().get()));
+            case KWON -> ChannelImportance.perGroupMean(ChannelImportance.fisher(new ResNet(weights), batches(calib, pool, n, FISHER_BATCH),
+                    labels(calib, pool, n, FISHER_BATCH), h, w, request.progress().get()));
         };
     }
 
@@ -169,15 +173,40 @@ final class ResNetPruneSession {
         return Arrays.copyOf(idx, k);
     }
 
-    /** Preprocessed pixels of pool[0, n) in batches of {@link #BATCH}. */
-    private List<float[]> batches(ImageSet s, int[] pool, int n) {
+    /** Preprocessed pixels of pool[0, n) in batches of b (a last batch of one image is dropped: it has no BatchNorm statistics). */
+    private List<float[]> batches(ImageSet s, int[] pool, int n, int b) {
         List<float[]> out = new ArrayList<>();
-        for (int b = 0; b < n; b += BATCH) {
-            int e = Math.min(n, b + BATCH);
-            float[] first = s.pixelValues(model.preprocessing(), pool[b], pool[b] + 1);
-            float[] px = new float[(e - b) * first.length];
-            for (int i = b; i < e; i++) System.arraycopy(s.pixelValues(model.preprocessing(), pool[i], pool[i] + 1), 0, px, (i - b) * first.length, first.length);
-            if (e - b >= 2 || out.isEmpty()) out.add(px);   // a batch of one image has no BatchNorm statistics
+        for (int s0 = 0; s0 < n; s0 += b) {
+            int e = Math.min(n, s0 + b);
+            if (e - s0 < 2 && !out.isEmpty()) break;
+            float[] first = s.pixelValues(model.preprocessing(), pool[s0], pool[s0] + 1);
+            float[] px = new float[(e - s0) * first.length];
+            for (int i = s0; i < e; i++) System.arraycopy(s.pixelValues(model.preprocessing(), pool[i], pool[i] + 1), 0, px, (i - s0) * first.length, first.length);
+            out.add(px);
+        }
+        return out;
+    }
+
+    /**
+     * Labels of the batches {@link #batches} gives: the images' own, or with {@code --label-free}
+     * (or unlabelled images) the original model's predictions.
+     */
+    private List<int[]> labels(ImageSet s, int[] pool, int n, int b) {
+        boolean own = !request.labelFree() && Arrays.stream(pool, 0, n).allMatch(i -> s.labels()[i] >= 0);
+        dev.optin.model.ImageClassifier c = own ? null : weights.imageClassifier();
+        List<int[]> out = new ArrayList<>();
+        for (int s0 = 0; s0 < n; s0 += b) {
+            int e = Math.min(n, s0 + b);
+            if (e - s0 < 2 && !out.isEmpty()) break;
+            int[] y = new int[e - s0];
+            for (int i = s0; i < e; i++) {
+                if (own) y[i - s0] = s.labels()[pool[i]];
+                else {
+                    float[] z = c.logits(s.pixelValues(model.preprocessing(), pool[i], pool[i] + 1), 1, s.height(), s.width());
+                    y[i - s0] = ImageEvaluation.argmax(z, 0, z.length);
+                }
+            }
+            out.add(y);
         }
         return out;
     }

@@ -9,6 +9,8 @@ import dev.optin.engine.Parallel;
 import dev.optin.load.LoadedModel;
 import dev.optin.load.ModelLoader;
 import dev.optin.model.EncoderWeights;
+import dev.optin.model.resnet.ResNetWeights;
+import dev.optin.bench.ResNetBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,6 +64,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vs", paramLabel = "ORIGINAL", description = "Original model to compare MODEL against (speedup).")
     String vs;
 
+    @Option(names = "--image-size", paramLabel = "HxW", description = "ResNets: input size of the timed images (default: 224x224).")
+    String imageSize = "224x224";
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -72,6 +77,24 @@ public final class BenchCommand implements Callable<Integer> {
         if (iters <= 0) throw usage("--iters must be positive, got " + iters);
         boolean eng = runtime != Runtime.onnxruntime, ort = runtime != Runtime.engine;
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        try (LoadedModel first = ModelLoader.load(model)) {
+            if (first.network() instanceof ResNetWeights r) {   // the convolutional family: images of a given size, no tokens
+                if (seq != null || settings != null) throw usage("a ResNet takes --batch B and --image-size HxW, not --seq or --settings");
+                int[] hw = ResNetInspection.size(imageSize);
+                ResNetWeights orig = null;
+                if (vs != null) try (LoadedModel o = ModelLoader.load(vs)) { orig = o.resnet(); }
+                err.println("model: " + first.source() + (vs != null ? "; original: " + vs : "") + "; threads: " + th + "; Vector API kernels: " + Gemm.vectorized());
+                err.flush();
+                try {
+                    List<ResNetBench.Row> rows = ResNetBench.measure(r, orig, batch == null ? 32 : batch, hw[0], hw[1], th, eng, ort, iters);
+                    out.print(json ? ResNetBench.jsonLines(rows) : ResNetBench.table(rows));
+                } catch (java.io.IOException | ai.onnxruntime.OrtException e) {
+                    throw new IllegalStateException("benchmark failed: " + e.getMessage(), e);
+                }
+                out.flush();
+                return 0;
+            }
+        }
         if (vs != null) {
             try (LoadedModel pruned = ModelLoader.load(model); LoadedModel original = ModelLoader.load(vs)) {
                 List<Setting> list = settings(original.weights());

@@ -67,6 +67,26 @@ public final class ChannelImportance {
     }
 
     /**
+     * Kwon et al.'s diagonal Fisher on channel gates: Σ over mini-batches of the squared gradient of
+     * the batch's cross-entropy with respect to each gate (spec §4, channels as units).
+     */
+    public static double[][] fisher(ResNet net, List<float[]> batches, List<int[]> labels, int h, int wd, Progress progress) {
+        ResNetWeights w = net.weights();
+        int per = w.channels() * h * wd;
+        int[] sizes = w.groupSizes();
+        double[][] f = new double[sizes.length][];
+        for (int g = 0; g < sizes.length; g++) f[g] = new double[sizes[g]];
+        progress.start("Fisher on channel gates", batches.size());
+        for (int i = 0; i < batches.size(); i++) {
+            double[][] g = dev.optin.model.resnet.ChannelGradients.of(net, batches.get(i), batches.get(i).length / per, h, wd, labels.get(i));
+            for (int a = 0; a < g.length; a++) for (int j = 0; j < g[a].length; j++) f[a][j] += g[a][j] * g[a][j];
+            progress.step();
+        }
+        progress.done();
+        return f;
+    }
+
+    /**
      * OPTIN trajectory scores on calibration batches (each [n][c][h][w]).
      *
      * @param tokens K positions sampled per block output and batch (spec default 768)

@@ -21,6 +21,17 @@ public final class ChannelSelection {
      * @param fraction kept share of the original network's exact MACs
      */
     public static Masks select(ResNetWeights w, ChannelCosts costs, double[][] ranking, double fraction) {
+        return select(w, costs, ranking, fraction, 1);
+    }
+
+    /**
+     * As {@link #select(ResNetWeights, ChannelCosts, double[][], double)}, each group's kept count
+     * then rounded to a multiple of {@code align} (at least align, at most the group), keeping the
+     * group's best-ranked channels: runtimes' convolution kernels run channel blocks of 8 or 16,
+     * and odd widths fall off their fast paths. The bisection makes the rounded masks meet the budget.
+     */
+    public static Masks select(ResNetWeights w, ChannelCosts costs, double[][] ranking, double fraction, int align) {
+        if (align < 1) throw new IllegalArgumentException("channel alignment must be positive, got " + align);
         int G = ranking.length;
         double[][] r = new double[G][];
         for (int g = 0; g < G; g++) {
@@ -30,25 +41,42 @@ public final class ChannelSelection {
             r[g][best] = Double.POSITIVE_INFINITY;   // one channel per group first
         }
         double target = fraction * costs.total();
-        Masks minimal = oneEach(r);
+        Masks minimal = aligned(oneEach(r), r, align);
         long floor = costs.macs(minimal);
         if (floor > target)
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "budget %.4f of the MACs is too small to keep one channel per block: that alone needs %.4f", fraction, floor / (double) costs.total()));
+                    "budget %.4f of the MACs is too small to keep %d channel(s) per block: that alone needs %.4f", fraction, align, floor / (double) costs.total()));
         UnitScores scores = new UnitScores(new double[G][0], r);
         double lo = 0, hi = target - costs.fixed();
         for (int g = 0; g < G; g++) lo += costs.neuronCost(g);   // the mandatory channels: the minimal masks
         Masks best = minimal;
         if (hi <= lo) return best;
-        Masks m = BudgetedSelection.select(scores, costs, hi);
+        Masks m = aligned(BudgetedSelection.select(scores, costs, hi), r, align);
         if (costs.macs(m) <= target) return m;
         for (int it = 0; it < 40 && hi - lo > 1; it++) {
             double mid = (lo + hi) / 2;
-            m = BudgetedSelection.select(scores, costs, mid);
+            m = aligned(BudgetedSelection.select(scores, costs, mid), r, align);
             if (costs.macs(m) <= target) { best = m; lo = mid; }
             else hi = mid;
         }
         return best;
+    }
+
+    /** Each group's kept count rounded to the nearest multiple of align (within [align, size]), best-ranked channels first. */
+    static Masks aligned(Masks m, double[][] r, int align) {
+        if (align == 1) return m;
+        float[][] n = new float[r.length][];
+        for (int g = 0; g < r.length; g++) {
+            int size = r[g].length, kept = m.keptNeurons(g);
+            int k = Math.min(size, Math.max(align, (int) Math.round(kept / (double) align) * align));
+            Integer[] order = new Integer[size];
+            for (int j = 0; j < size; j++) order[j] = j;
+            final double[] rg = r[g];
+            java.util.Arrays.sort(order, (a, b) -> Double.compare(rg[b], rg[a]));   // stable: equal ranks keep index order
+            n[g] = new float[size];
+            for (int j = 0; j < k; j++) n[g][order[j]] = 1f;
+        }
+        return new Masks(new float[r.length][0], n);
     }
 
     private static Masks oneEach(double[][] r) {
