@@ -2,6 +2,7 @@
  * The encoder as data and as a computation: configuration, weights (a sealed {@code Stem}: token
  * or patch embeddings; the layers; a sealed {@code Head}: none, pooler classifier or ViT head),
  * one {@code TransformerLayer} for post-LN (BERT family) and pre-LN (ViT/DeiT) placements, masks,
- * feature capture, mask gradients and losses. Depends on {@code engine} only; knows no file format.
+ * feature capture, mask gradients and losses. {@code Network} is what every family's weights
+ * answer (the ResNet family lives in {@code model.resnet}); {@code ImageClassifier} what image evaluation needs. Depends on {@code engine} only; knows no file format.
  */
 package dev.optin.model;
