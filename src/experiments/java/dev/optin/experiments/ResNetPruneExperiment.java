@@ -44,7 +44,9 @@ public final class ResNetPruneExperiment {
         for (String sd : seeds) {
             long seed = Long.parseLong(sd);
             List<float[]> cal = sample(train, m, samples, seed, 64);
-            for (String method : methods) {
+            for (String spec : methods) {
+                boolean ls = spec.endsWith("+ls");
+                String method = spec.replace("+ls", "");
                 long t = System.nanoTime();
                 double[][] ranking = switch (method) {
                     case "magnitude" -> ChannelImportance.perGroupMean(ChannelImportance.magnitude(w));
@@ -66,15 +68,16 @@ public final class ResNetPruneExperiment {
                 for (String f : fr) {
                     double fraction = Double.parseDouble(f);
                     Masks masks = ChannelSelection.select(w, costs, ranking, fraction, 8);
-                    ResNetWeights p = w.pruned(masks);
+                    ResNetWeights p = ls ? dev.optin.model.resnet.ChannelReconstruction.prune(w, masks, cal.subList(0, 4), H, W, Double.parseDouble(System.getProperty("damping", "0.01")))
+                            : w.pruned(masks);
                     double macs = p.macs(H, W) / (double) costs.total();
-                    double raw = method.equals("magnitude") ? ImageEvaluation.accuracy(p.imageClassifier(), m.preprocessing(), test, 0, evalN, 250) : Double.NaN;
+                    double raw = method.equals("magnitude") && !ls ? ImageEvaluation.accuracy(p.imageClassifier(), m.preprocessing(), test, 0, evalN, 250) : Double.NaN;
                     long t2 = System.nanoTime();
                     ResNetWeights re = BatchNormRecalibration.recalibrate(p, cal, H, W);
                     double bnSec = (System.nanoTime() - t2) * 1e-9;
                     double acc = ImageEvaluation.accuracy(re.imageClassifier(), m.preprocessing(), test, 0, evalN, 250);
-                    System.out.printf(Locale.ROOT, "seed %d %-10s @%.2f MACs %.4f widths %s: no-BN %.4f  BN-recal %.4f  (score %.1f s, BN %.1f s)%n",
-                            seed, method, fraction, macs, java.util.Arrays.toString(p.groupSizes()), raw, acc, scoreSec, bnSec);
+                    System.out.printf(Locale.ROOT, "seed %d %-13s @%.2f MACs %.4f widths %s: no-BN %.4f  BN-recal %.4f  (score %.1f s, BN %.1f s)%n",
+                            seed, spec, fraction, macs, java.util.Arrays.toString(p.groupSizes()), raw, acc, scoreSec, bnSec);
                 }
             }
         }

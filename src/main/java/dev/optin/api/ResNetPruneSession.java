@@ -8,6 +8,7 @@ import dev.optin.export.ResNetExport;
 import dev.optin.load.LoadedModel;
 import dev.optin.model.Masks;
 import dev.optin.model.resnet.BatchNormRecalibration;
+import dev.optin.model.resnet.ChannelReconstruction;
 import dev.optin.model.resnet.ResNet;
 import dev.optin.model.resnet.ResNetWeights;
 import dev.optin.pruning.ChannelCosts;
@@ -34,7 +35,9 @@ import java.util.SplittableRandom;
  * request, image workload, budget semantics (a fraction of the exact MACs per image), run folders,
  * reports and output folder, with channels as units. Per run: score (once per method), select
  * under the budget ({@link ChannelSelection}), prune physically, re-estimate BatchNorm on the
- * calibration images (unless the request turns it off), evaluate. Calibration images are a
+ * calibration images (unless the request turns it off), evaluate. {@code --tune} adds the
+ * least-squares step of this family before the re-estimation: each pruned group's next
+ * convolution refitted on the kept channels ({@link ChannelReconstruction}, 256 calibration images). Calibration images are a
  * seeded uniform draw from the calibration range (a pool of max(N, 2048) of which every method
  * takes a prefix; BatchNorm re-estimation uses the first {@value #BN_SAMPLES} of the pool for
  * every method), so the same request gives the same masks.
@@ -46,6 +49,9 @@ final class ResNetPruneSession {
     static final int FAST_IMAGES = 32;
     /** Kept channels per block are a multiple of this (ONNX Runtime's convolutions run blocks of 8 channels; odd widths were slower than the unpruned network). */
     static final int CHANNEL_MULTIPLE = 8;
+    /** --tune: images the next convolutions are refitted on, and the damping toward the original weights. */
+    static final int RECONSTRUCTION_SAMPLES = 256;
+    static final double RECONSTRUCTION_DAMPING = 0.01;
     /** Batch of the calibration passes. */
     static final int BATCH = 64;
     /** Kwon's mini-batch: one gradient per 32 images (spec §4). */
@@ -67,7 +73,6 @@ final class ResNetPruneSession {
         if (request.budget() != PruneRequest.Budget.FLOPS)
             throw new IllegalArgumentException("ResNets take a FLOPs (MACs) budget only; latency budgets and --masks are not supported for them yet");
         if (request.tokens() != null) throw new IllegalArgumentException("--tokens (token merging) applies to vision transformers only");
-        if (request.tune()) throw new IllegalArgumentException("--tune (least-squares mask tuning) is not implemented for ResNets; BatchNorm re-estimation is their post-pruning step");
         List<String> folders = RunFolders.of(request);
         ModelClasses classes = new ModelClasses(weights.classes(), List.of());
         if (images.data() == null) throw new IllegalArgumentException("no calibration images (--data)");
@@ -81,6 +86,7 @@ final class ResNetPruneSession {
         int[] pool = pool(cr, Math.max(request.maxSamples(), Math.max(BN_SAMPLES, PruneRequest.DEFAULT_SAMPLES)));
         for (PruneRequest.Run run : request.runs()) ChannelSelection.select(weights, costs, ChannelImportance.magnitude(weights), run.fraction(), CHANNEL_MULTIPLE);  // budgets checked before scoring
         List<float[]> bnBatches = batches(calib, pool, Math.min(BN_SAMPLES, pool.length), BATCH);
+        List<float[]> reconstructionBatches = request.tune() ? batches(calib, pool, Math.min(RECONSTRUCTION_SAMPLES, pool.length), BATCH) : null;
         Map<String, Double> original = null;
         if (ev != null) {
             request.log().printf("optin: evaluating the original model on images [%d, %d)%n", er[0], er[1]);
@@ -107,8 +113,13 @@ final class ResNetPruneSession {
             seconds.put("scoring", scoreSeconds.get(key));
             long t1 = System.nanoTime();
             Masks masks = ChannelSelection.select(weights, costs, ranking, run.fraction(), CHANNEL_MULTIPLE);
-            ResNetWeights pruned = weights.pruned(masks);
             seconds.put("selection", (System.nanoTime() - t1) / 1e9);
+            ResNetWeights pruned;
+            if (request.tune()) {   // --tune: the least-squares step of ResNets, before BatchNorm re-estimation
+                long t3 = System.nanoTime();
+                pruned = ChannelReconstruction.prune(weights, masks, reconstructionBatches, h, w, RECONSTRUCTION_DAMPING);
+                seconds.put("tuning", (System.nanoTime() - t3) / 1e9);
+            } else pruned = weights.pruned(masks);
             if (request.bnRecalibration()) {
                 long t2 = System.nanoTime();
                 pruned = BatchNormRecalibration.recalibrate(pruned, bnBatches, h, w);
@@ -118,11 +129,12 @@ final class ResNetPruneSession {
             Map<String, Double> metrics = ev == null ? null
                     : Map.of("accuracy", ImageEvaluation.accuracy(pruned.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH));
             long macs = pruned.macs(h, w);
-            String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "");
+            String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
+                    + (request.tune() ? " + reconstruction" : "");
             int[] kept = pruned.groupSizes(), total = weights.groupSizes(), none = new int[total.length];
             String labels = run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
             RunReport report = new RunReport(model.source(), method, null, null, labels, "image-classification", n,
-                    cr[0] + ":" + cr[1] + " (seeded draw)", er == null ? null : er[0] + ":" + er[1], request.seed(), false, null,
+                    cr[0] + ":" + cr[1] + " (seeded draw)", er == null ? null : er[0] + ":" + er[1], request.seed(), request.tune(), null,
                     new RunReport.Budget("flops", run.fraction(), null, null, null, null),
                     new RunReport.Macs(costs.total(), macs, PruneReport.round(macs / (double) costs.total(), 4), 0),
                     new RunReport.Params(weights.parameters(), pruned.parameters()),

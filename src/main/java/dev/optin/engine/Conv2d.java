@@ -106,6 +106,14 @@ public final class Conv2d {
         return dx;
     }
 
+    /** The patch matrix [n·oh·ow][kernel·kernel·in] (columns [ky][kx][in]) the forward pass multiplies. */
+    public float[] patches(float[] x, int n, int h, int w) {
+        int oh = outSize(h), ow = outSize(w), k = kernel * kernel * in;
+        float[] p = new float[n * oh * ow * k];
+        Parallel.forEach(n * oh, r -> im2colRow(x, r / oh, r % oh, h, w, ow, p, r * ow * k));
+        return p;
+    }
+
     /** The patches of output row oy of image img: ow rows of [ky][kx][in], zeros outside the image. */
     private void im2colRow(float[] x, int img, int oy, int h, int w, int ow, float[] p, int po) {
         int k = kernel * kernel * in;
