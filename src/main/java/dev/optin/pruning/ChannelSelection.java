@@ -47,13 +47,14 @@ public final class ChannelSelection {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "budget %.4f of the MACs is too small to keep %d channel(s) per block: that alone needs %.4f", fraction, align, floor / (double) costs.total()));
         UnitScores scores = new UnitScores(new double[G][0], r);
-        double lo = 0, hi = target - costs.fixed();
-        for (int g = 0; g < G; g++) lo += costs.neuronCost(g);   // the mandatory channels: the minimal masks
+        // the largest linear budget whose selection fits exactly: between the mandatory channels and all of them
+        double lo = 0, hi = costs.total() - costs.fixed();
+        for (int g = 0; g < G; g++) lo += costs.neuronCost(g);
         Masks best = minimal;
-        if (hi <= lo) return best;
-        Masks m = aligned(BudgetedSelection.select(scores, costs, hi), r, align);
-        if (costs.macs(m) <= target) return m;
-        for (int it = 0; it < 40 && hi - lo > 1; it++) {
+        Masks m = aligned(BudgetedSelection.select(scores, costs, Math.min(hi, target - costs.fixed())), r, align);
+        if (costs.macs(m) <= target) { best = m; lo = Math.max(lo, target - costs.fixed()); }
+        else hi = target - costs.fixed();
+        for (int it = 0; it < 50 && hi - lo > 1e-6 * hi; it++) {
             double mid = (lo + hi) / 2;
             m = aligned(BudgetedSelection.select(scores, costs, mid), r, align);
             if (costs.macs(m) <= target) { best = m; lo = mid; }
