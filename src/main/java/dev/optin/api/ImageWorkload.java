@@ -12,6 +12,7 @@ import dev.optin.load.LoadedModel;
 import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderWeights;
+import dev.optin.model.ImageClassifier;
 import dev.optin.model.Masks;
 import dev.optin.model.PatchEmbeddings;
 import dev.optin.progress.Progress;
@@ -59,13 +60,13 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
 
     @Override public EvalResult evaluate(LoadedModel model, int batch, int maxLength, Progress progress) throws IOException {
         Path file = eval != null ? eval : data;
-        ImageSet images = ImageSets.read(file, model.weights().patchEmbeddings().channels(), ModelClasses.of(model.weights().config()));
+        ImageClassifier classifier = model.network().imageClassifier();
+        ImageSet images = ImageSets.read(file, classifier.channels(), new ModelClasses(classifier.classes(), classifier.classNames()));
         int[] r = ImageSets.range(evalRange, images.count(), "--range");
         if (evalLimit > 0) r[1] = (int) Math.min(r[1], r[0] + evalLimit);
         for (int i = r[0]; i < r[1]; i++)
             if (images.labels()[i] < 0) throw new IllegalArgumentException(file + ": image " + i + " has no label");
-        Encoder encoder = new Encoder(model.weights());
-        double acc = ImageEvaluation.accuracy(encoder, model.preprocessing(), images, r[0], r[1], Masks.ones(encoder.config()), batch);
+        double acc = ImageEvaluation.accuracy(classifier, model.preprocessing(), images, r[0], r[1], batch);
         return new EvalResult(Images.TASK, r[1] - r[0], Map.of("accuracy", acc), r[0] + ":" + r[1]);
     }
 

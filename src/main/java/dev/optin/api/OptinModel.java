@@ -22,6 +22,8 @@ public final class OptinModel implements AutoCloseable {
 
     /** Prunes on the workload's calibration data as the request says; evaluates on its evaluation data. */
     public PruneResult prune(Workload calibration, PruneRequest request) throws IOException {
+        // the family's session: the same request, workload, reports and output folder, the family's units
+        if (loaded.network() instanceof dev.optin.model.resnet.ResNetWeights) return new ResNetPruneSession(loaded, request).run(calibration);
         return new PruneSession(loaded, request).run(calibration);
     }
 
@@ -58,7 +60,7 @@ public final class OptinModel implements AutoCloseable {
      */
     public Workload imageWorkload(Path data, Path eval, String calibrationRange, String evalRange, long evalLimit) {
         if (!takesImages()) throw new IllegalArgumentException("not an image model");
-        return loaded.weights().head().prediction() instanceof Prediction.PerPixel
+        return loaded.network().prediction() instanceof Prediction.PerPixel
                 ? new SegmentationWorkload(data, eval, calibrationRange, evalRange, evalLimit)
                 : new ImageWorkload(data, eval, calibrationRange, evalRange, evalLimit);
     }

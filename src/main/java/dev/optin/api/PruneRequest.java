@@ -29,6 +29,8 @@ import java.util.function.Supplier;
  * @param tokens      OPTIN token reduction (images only): heads and neurons are pruned to this share of
  *                    the MACs, then tokens per layer bring the total to the budget; null = off
  * @param masks       masks to apply instead of scoring (then methods and fractions are empty)
+ * @param bnRecalibration networks with BatchNorm (ResNets): re-estimate its statistics on the calibration
+ *                    images after pruning, for every method (default on; {@code --no-bn-recalibration})
  * @param probe       data of a linear probe of the original and every pruned model (report's {@code probe}); null = none
  * @param reconstruct refit the output projections after selection ({@link Reconstructor}); NONE = off (the default);
  *                    {@code kprune} always reconstructs (FULL unless BIAS is asked for)
@@ -44,7 +46,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                            OptinWeighting weighting, EncoderObjective encoderObjective, boolean labelFree,
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
-                           Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log) {
+                           Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log,
+                           boolean bnRecalibration) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
@@ -87,7 +90,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public PruneRequest withSeed(long s) {
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log);
+                probe, progress, log, bnRecalibration);
     }
 
     /** One method at one budget. */
@@ -127,7 +130,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private Sampling sampling = Sampling.RANDOM;
         private long seed = 1;
         private List<Long> seeds = List.of();
-        private boolean tune, fast, labelFree, measureSpeed = true, rearrange = true;
+        private boolean tune, fast, labelFree, measureSpeed = true, rearrange = true, bnRecalibration = true;
         private Reconstructor.Mode reconstruct = Reconstructor.Mode.NONE;
         private int holdout;
         private OptinWeighting weighting = OptinWeighting.COST_NORMALIZED;
@@ -190,6 +193,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder latencyRuntime(LatencyRuntime r) { latencyRuntime = r; return this; }
         public Builder tokens(Double share) { tokens = share; return this; }
         public Builder measureSpeed(boolean m) { measureSpeed = m; return this; }
+        public Builder bnRecalibration(boolean b) { bnRecalibration = b; return this; }
         /** Also probe the original and each pruned model on this data (a step after evaluation); null = no probe. */
         public Builder probe(ProbeData p) { probe = p; return this; }
         /** {@link #probe(ProbeData)} of two whole files. */
@@ -202,7 +206,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
-                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log);
+                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration);
         }
     }
 }

@@ -30,10 +30,29 @@ public final class PruneResult {
     private final List<RunResult> runs;
     private final SweepReport sweep;
 
+    private final RunWriter writer;
+
+    /** Writes one run's model, masks and reports into its folder: the family's part of {@link #writeTo}. */
+    interface RunWriter {
+        void write(RunResult run, Path dir) throws IOException;
+    }
+
     PruneResult(LoadedModel model, List<RunResult> runs, SweepReport sweep) {
+        this(model, runs, sweep, null);
+    }
+
+    PruneResult(LoadedModel model, List<RunResult> runs, SweepReport sweep, RunWriter writer) {
         this.model = model;
         this.runs = List.copyOf(runs);
         this.sweep = sweep;
+        this.writer = writer != null ? writer : this::writeTransformer;
+    }
+
+    private void writeTransformer(RunResult r, Path runDir) throws IOException {
+        PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), runDir, source(model), model.preprocessing());
+        MasksFile.write(model.weights().config(), r.masks(), runDir.resolve("masks.json"));
+        PruneReport.writeJson(r.report(), runDir.resolve("report.json"));
+        HtmlReport.write(r.report(), runDir.resolve("report.html"));
     }
 
     public List<RunResult> runs() { return runs; }
@@ -71,10 +90,7 @@ public final class PruneResult {
         try (OutputDirectory out = OutputDirectory.create(dir, force, reads)) {
             for (RunResult r : runs) {
                 Path runDir = ".".equals(r.folder()) ? out.dir() : Files.createDirectory(out.dir().resolve(r.folder()));
-                PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), runDir, source, model.preprocessing());
-                MasksFile.write(model.weights().config(), r.masks(), runDir.resolve("masks.json"));
-                PruneReport.writeJson(r.report(), runDir.resolve("report.json"));
-                HtmlReport.write(r.report(), runDir.resolve("report.html"));
+                writer.write(r, runDir);
             }
             if (sweep != null) {
                 PruneReport.writeJson(sweep, out.dir().resolve("report.json"));

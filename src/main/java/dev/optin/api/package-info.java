@@ -16,7 +16,10 @@
  * {@link dev.optin.api.Workload} ({@link dev.optin.api.TextWorkload},
  * {@link dev.optin.api.ImageWorkload} or {@link dev.optin.api.SegmentationWorkload}; an image
  * model's is {@link dev.optin.api.OptinModel#imageWorkload}) holds the data and what depends on its kind. One
- * package-private {@code PruneSession} runs every request. {@link dev.optin.api.OptinModel#probe} fits a
+ * package-private session per model family runs a request: {@code PruneSession} (transformers:
+ * heads and neurons) and {@code ResNetPruneSession} (ResNets: inner channels, BatchNorm
+ * re-estimation), chosen in {@link dev.optin.api.OptinModel#prune}; both fill the same reports and
+ * the same all-or-nothing output folder. {@link dev.optin.api.OptinModel#probe} fits a
  * linear probe on the model's frozen features ({@link dev.optin.api.ProbeData} in,
  * {@link dev.optin.api.ProbeResult} out); a request's {@code probe} adds it to every run's report. Imports: everything below {@code cli}.
  */

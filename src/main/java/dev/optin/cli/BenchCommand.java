@@ -9,6 +9,8 @@ import dev.optin.engine.Parallel;
 import dev.optin.load.LoadedModel;
 import dev.optin.load.ModelLoader;
 import dev.optin.model.EncoderWeights;
+import dev.optin.model.resnet.ResNetWeights;
+import dev.optin.bench.ResNetBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,6 +64,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vs", paramLabel = "ORIGINAL", description = "Original model to compare MODEL against (speedup).")
     String vs;
 
+    @Option(names = "--image-size", paramLabel = "HxW", description = "ResNets: input size of the timed images (default: 224x224).")
+    String imageSize = "224x224";
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -74,6 +79,7 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (vs != null) {
             try (LoadedModel pruned = ModelLoader.load(model); LoadedModel original = ModelLoader.load(vs)) {
+                if (pruned.network() instanceof ResNetWeights r) return benchResNet(r, original.resnet(), th, eng, ort, out, err);
                 List<Setting> list = settings(original.weights());
                 ThroughputBench.checkPositions(original.weights(), list);
                 ThroughputBench.checkMemory(original.weights().config(), list, eng, ort);
@@ -86,6 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         } else {
             try (LoadedModel m = ModelLoader.load(model)) {
+                if (m.network() instanceof ResNetWeights r) return benchResNet(r, null, th, eng, ort, out, err);
                 List<Setting> list = settings(m.weights());
                 // before the ONNX export and any input: a shape that cannot fit fails at once
                 ThroughputBench.checkPositions(m.weights(), list);
@@ -101,6 +108,22 @@ public final class BenchCommand implements Callable<Integer> {
                     if (temp != null) temp.toFile().delete();
                 }
             }
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The convolutional family: images of --image-size, --batch of them (default 32), no tokens. */
+    private int benchResNet(ResNetWeights r, ResNetWeights original, int th, boolean eng, boolean ort, PrintWriter out, PrintWriter err) {
+        if (seq != null || settings != null) throw usage("a ResNet takes --batch B and --image-size HxW, not --seq or --settings");
+        int[] hw = ResNetInspection.size(imageSize);
+        err.println("model: " + model + (original != null ? "; original: " + vs : "") + "; threads: " + th + "; Vector API kernels: " + Gemm.vectorized());
+        err.flush();
+        try {
+            List<ResNetBench.Row> rows = ResNetBench.measure(r, original, batch == null ? 32 : batch, hw[0], hw[1], th, eng, ort, iters);
+            out.print(json ? ResNetBench.jsonLines(rows) : ResNetBench.table(rows));
+        } catch (java.io.IOException | ai.onnxruntime.OrtException e) {
+            throw new IllegalStateException("benchmark failed: " + e.getMessage(), e);
         }
         out.flush();
         return 0;

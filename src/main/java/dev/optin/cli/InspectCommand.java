@@ -7,6 +7,7 @@ import dev.optin.load.LoadedModel;
 import dev.optin.load.ModelLoader;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.EncoderWeights;
+import dev.optin.model.resnet.ResNetWeights;
 import dev.optin.model.Masks;
 import dev.optin.pruning.CostModel;
 import picocli.CommandLine.ArgGroup;
@@ -35,6 +36,9 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object on stdout")
     boolean json;
 
+    @Option(names = "--image-size", paramLabel = "HxW", defaultValue = "224x224", description = "ResNets: the input size MACs are counted at (default: ${DEFAULT-VALUE})")
+    String imageSize;
+
     @ArgGroup(exclusive = false, heading = "Vision checkpoints without a config (.pt, timm/lucidrains state dicts):%n")
     CheckpointCli checkpoint = new CheckpointCli();
 
@@ -44,6 +48,10 @@ public final class InspectCommand implements Callable<Integer> {
         if (seq <= 0) throw new IllegalArgumentException("--seq must be positive, got " + seq);
         if (checkpoint == null) checkpoint = new CheckpointCli();
         try (LoadedModel m = ModelLoader.load(model, checkpoint.options())) {
+            if (m.network() instanceof ResNetWeights r) {   // the convolutional family: blocks and channel widths instead of heads
+                ResNetInspection.print(model, m.source(), r, ResNetInspection.size(imageSize), json, out);
+                return 0;
+            }
             EncoderWeights w = m.weights();
             EncoderConfig c = w.config();
             CostModel cost = new CostModel(c, seq);

@@ -176,6 +176,9 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bars")
     boolean quiet;
 
+    @Option(names = "--no-bn-recalibration", description = "networks with BatchNorm (ResNets): keep the original BatchNorm statistics after pruning instead of re-estimating them on 1024 calibration images (for comparison)")
+    boolean noBnRecalibration;
+
     @Override public Integer call() throws Exception {
         PruneRequest.Builder request = PruneRequest.builder();
         if (masks == null && budget == null) throw new IllegalArgumentException("give a budget (--flops or --latency) or --masks");
@@ -192,7 +195,7 @@ public final class PruneCommand implements Callable<Integer> {
                 .weighting(parseWeighting(weighting)).encoderObjective(parseObjective(encoderObjective)).labelFree(labelFree)
                 .batch(batch).maxLength(maxLength).costLength(seqLength)
                 .latencyShape(shape.batch(), shapeSpec.contains("x") ? shape.seq() : 0).latencyRuntime(LatencyRuntime.parse(latencyRuntime))
-                .tokens(tokens).measureSpeed(!noSpeed).progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err);
+                .tokens(tokens).measureSpeed(!noSpeed).bnRecalibration(!noBnRecalibration).progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err);
         if ((probeTrain == null) != (probeEval == null)) throw new IllegalArgumentException("a probe needs both --probe-train and --probe-eval");
         if (probeTrain == null && (probeTrainRange != null || probeEvalRange != null))
             throw new IllegalArgumentException("--probe-train-range and --probe-eval-range need --probe-train and --probe-eval");

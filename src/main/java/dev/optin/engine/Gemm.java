@@ -79,6 +79,16 @@ public final class Gemm {
         VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, 0, w.in, w.packed, y, 0, w.out, false, bias, false, null);
     }
 
+    /** Y[yOff…][m×out] = X[xOff…][m×in] · Wᵀ (+ bias) with a packed W: rows of a larger buffer. */
+    public static void linear(float[] x, int xOff, int m, PackedLinear w, float[] bias, float[] y, int yOff) {
+        long work = (long) m * w.out * w.in;
+        if (w.packed == null || m == 0 || work < VECTOR_MIN_WORK) {
+            run(false, true, m, w.out, w.in, x, xOff, w.in, w.w, 0, w.in, y, yOff, w.out, false, bias);
+            return;
+        }
+        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, xOff, w.in, w.packed, y, yOff, w.out, false, bias, false, null);
+    }
+
     /**
      * Y[m×out] = gelu(X·Wᵀ + bias) · gate[column] (gate may be null), exact GELU applied to each
      * output tile while it is in cache instead of in a separate pass over Y.

@@ -27,6 +27,18 @@ public final class ImageEvaluation {
         return out;
     }
 
+    /** Top-1 accuracy of any image classifier on images [from, to), batchSize images per pass. */
+    public static double accuracy(dev.optin.model.ImageClassifier model, ImagePreprocessing prep, ImageSet images, int from, int to, int batchSize) {
+        int C = model.classes(), correct = 0;
+        int h = prep.anySize() ? images.height() : prep.height(), w = prep.anySize() ? images.width() : prep.width();
+        for (int s = from; s < to; s += batchSize) {
+            int e = Math.min(to, s + batchSize);
+            float[] z = model.logits(images.pixelValues(prep, s, e), e - s, h, w);
+            for (int i = 0; i < e - s; i++) if (argmax(z, i * C, C) == images.labels()[s + i]) correct++;
+        }
+        return correct / (double) (to - from);
+    }
+
     public static double accuracy(Encoder encoder, ImagePreprocessing prep, ImageSet images, int from, int to, Masks masks, int batchSize) {
         float[] z = logits(encoder, prep, images, from, to, masks, batchSize);
         int C = encoder.config().numLabels(), correct = 0;

@@ -52,6 +52,9 @@ public record ImagePreprocessing(int channels, int height, int width, boolean re
         return new ImagePreprocessing(channels, height, width, resize, rescale, mean, std);
     }
 
+    /** A fully convolutional model's preprocessing (height and width 0): images keep their size. */
+    public boolean anySize() { return height == 0 && width == 0; }
+
     /** x/255 then (x - mean)/std, no resize. */
     public static ImagePreprocessing of(int channels, int height, int width, float[] mean, float[] std) {
         return new ImagePreprocessing(channels, height, width, false, 1f / 255f, mean, std);
@@ -75,8 +78,10 @@ public record ImagePreprocessing(int channels, int height, int width, boolean re
      * [image][channel][row][column] in pixels, each inChannels × inHeight × inWidth.
      */
     public float[] apply(byte[] pixels, int inChannels, int inHeight, int inWidth, int from, int to) {
-        if (inChannels != channels)
+        boolean grey = inChannels == 1 && channels > 1;   // a grey image is replicated to every channel
+        if (inChannels != channels && !grey)
             throw new IllegalArgumentException("images have " + inChannels + " channel(s), the model takes " + channels);
+        int height = anySize() ? inHeight : this.height, width = anySize() ? inWidth : this.width;
         boolean sameSize = inHeight == height && inWidth == width;
         if (!sameSize && !resize)
             throw new IllegalArgumentException("images are " + inHeight + "x" + inWidth + ", the model takes " + height + "x" + width + " and its preprocessing does not resize");
@@ -85,7 +90,7 @@ public record ImagePreprocessing(int channels, int height, int width, boolean re
         float[] plane = new float[inHeight * inWidth];
         for (int i = 0; i < n; i++)
             for (int c = 0; c < channels; c++) {
-                int src = (from + i) * inP + c * plane.length;
+                int src = (from + i) * inP + (grey ? 0 : c) * plane.length;
                 for (int j = 0; j < plane.length; j++) plane[j] = (pixels[src + j] & 0xff) * rescale;
                 float[] res = sameSize ? plane : bilinear(plane, inHeight, inWidth, height, width);
                 int dst = i * outP + c * height * width;

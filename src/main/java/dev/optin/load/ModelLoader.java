@@ -7,6 +7,11 @@ import dev.optin.format.TempFiles;
 import dev.optin.format.TextTokenizer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optin.format.resnet.ResNetLoader;
+import dev.optin.format.resnet.TorchvisionResNet;
+import dev.optin.format.torch.SafetensorsFloats;
+import dev.optin.format.torch.StateDict;
+import dev.optin.format.torch.TorchCheckpoint;
 import dev.optin.format.vit.LoadedVit;
 import dev.optin.format.vit.VitLoader;
 import dev.optin.format.CheckpointOptions;
@@ -38,7 +43,9 @@ public final class ModelLoader {
     public static LoadedModel load(String pathOrName, CheckpointOptions vision) {
         if (pathOrName.equals(MINILM)) return loadOnnx(minilmFolder().resolve("model.onnx"), "built-in all-MiniLM-L6-v2 (ONNX)", vision);
         Path p = Path.of(pathOrName);
-        if (isVitFolder(p) || isStateDictFile(p)) return loadVision(p, vision);
+        if (ResNetLoader.isFolder(p)) return loadResNet(p, vision);
+        if (isStateDictFile(p)) return loadStateDict(p, vision);
+        if (isVitFolder(p)) return loadVision(p, vision);
         if (Files.isDirectory(p)) {
             EncoderWeights w = HfCheckpointLoader.load(p);
             TextTokenizer tok = TextTokenizer.forFolder(p, maxLength(w));
@@ -64,6 +71,45 @@ public final class ModelLoader {
     private static boolean isStateDictFile(Path p) {
         String n = p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase();
         return Files.isRegularFile(p) && (n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".bin") || n.endsWith(".safetensors"));
+    }
+
+    /** A bare state dict: a torchvision ResNet or a ViT layout, told apart by its keys (read once). */
+    private static LoadedModel loadStateDict(Path p, CheckpointOptions options) {
+        StateDict sd;
+        try {
+            sd = p.getFileName().toString().toLowerCase().endsWith(".safetensors") ? SafetensorsFloats.read(p) : TorchCheckpoint.read(p);
+        } catch (IOException e) {
+            throw new FormatException(e.getMessage(), e);
+        }
+        if (!TorchvisionResNet.matches(sd)) return loadVision(p, sd, options);
+        try {
+            ResNetLoader.Loaded r = ResNetLoader.fromStateDict(sd, options);
+            return new LoadedModel(r.weights(), null, r.preprocessing(), "ResNet (torchvision) " + p, null, null);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static LoadedModel loadResNet(Path dir, CheckpointOptions options) {
+        try {
+            ResNetLoader.Loaded r = ResNetLoader.fromFolder(dir, options);
+            return new LoadedModel(r.weights(), null, r.preprocessing(), "ResNet (torchvision) " + dir, null, dir);
+        } catch (IOException e) {
+            throw new FormatException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static LoadedModel loadVision(Path p, StateDict sd, CheckpointOptions options) {
+        try {
+            LoadedVit m = VitLoader.load(p, sd, options);
+            return new LoadedModel(m.weights(), null, m.preprocessing(), "vision transformer (" + m.layout() + ") " + p, null, null);
+        } catch (IOException e) {
+            throw new FormatException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(p + ": " + e.getMessage(), e);
+        }
     }
 
     private static LoadedModel loadVision(Path p, CheckpointOptions options) {

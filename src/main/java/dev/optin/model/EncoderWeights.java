@@ -8,7 +8,7 @@ package dev.optin.model;
  * whose head is a {@link ClassifierHead} or {@link EncoderOutput}; a distillation head needs the
  * stem's distillation token.
  */
-public record EncoderWeights(EncoderConfig config, Stem stem, LayerWeights[] layers, Head head) {
+public record EncoderWeights(EncoderConfig config, Stem stem, LayerWeights[] layers, Head head) implements Network {
     public EncoderWeights {
         java.util.Objects.requireNonNull(stem, "stem");
         java.util.Objects.requireNonNull(head, "head (a bare encoder has EncoderOutput)");
@@ -29,7 +29,14 @@ public record EncoderWeights(EncoderConfig config, Stem stem, LayerWeights[] lay
     }
 
     /** Whether the model embeds images (its stem is {@link PatchEmbeddings}) rather than token ids. */
-    public boolean takesImages() { return stem instanceof PatchEmbeddings; }
+    @Override public boolean takesImages() { return stem instanceof PatchEmbeddings; }
+
+    @Override public String family() { return "transformer"; }
+
+    @Override public ImageClassifier imageClassifier() {
+        if (!takesImages()) return Network.super.imageClassifier();
+        return new VitClassifier(this);
+    }
 
     /** The image stem; refused for a text encoder. */
     public PatchEmbeddings patchEmbeddings() {
@@ -44,6 +51,9 @@ public record EncoderWeights(EncoderConfig config, Stem stem, LayerWeights[] lay
     }
 
     /** Whether the head gives logits (every head but {@link EncoderOutput}). */
+    /** The head's prediction (bare encoders: per input, with no classes). */
+    @Override public Prediction prediction() { return head.prediction(); }
+
     public boolean hasClassifier() { return !(head instanceof EncoderOutput); }
 
     /** Parameters of the encoder layers only (what pruning changes). */
@@ -53,5 +63,5 @@ public record EncoderWeights(EncoderConfig config, Stem stem, LayerWeights[] lay
         return p;
     }
 
-    public long parameters() { return stem.parameters() + layerParameters() + head.parameters(); }
+    @Override public long parameters() { return stem.parameters() + layerParameters() + head.parameters(); }
 }

@@ -8,7 +8,10 @@
  * one step that changes weights: its result carries full-size refitted weights the masks apply to.
  * Exact OPTIN's per-unit passes are {@code OptinPass} chunks run by the process-wide
  * {@code ScoringBackend} (this JVM by default; the Spark back end of {@code optin-spark}
- * distributes them), with the same result either way. Deterministic for a given seed whatever the
+ * distributes them), with the same result either way. For ResNets the units are each block's
+ * inner channels: {@code ChannelImportance} (L1, random, Fisher on channel gates, OPTIN
+ * trajectory), {@code ChannelCosts} (exact convolution MACs) and {@code ChannelSelection} (the
+ * same budgeted selection, exact-MAC bisection). Deterministic for a given seed whatever the
  * thread count.
  */
 package dev.optin.pruning;

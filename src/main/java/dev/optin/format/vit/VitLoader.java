@@ -30,7 +30,11 @@ public final class VitLoader {
         }
         if (!Files.isRegularFile(path)) throw new IOException(path + ": no such file or folder");
         String name = path.getFileName().toString().toLowerCase();
-        StateDict sd = name.endsWith(".safetensors") ? SafetensorsFloats.read(path) : TorchCheckpoint.read(path);
+        return load(path, name.endsWith(".safetensors") ? SafetensorsFloats.read(path) : TorchCheckpoint.read(path), options);
+    }
+
+    /** A state dict already read from path, in timm or lucidrains layout. */
+    public static LoadedVit load(Path path, StateDict sd, CheckpointOptions options) throws IOException {
         EncoderWeights w;
         String layout;
         if (TimmVitLayout.matches(sd)) { w = TimmVitLayout.build(sd, options); layout = "timm"; }

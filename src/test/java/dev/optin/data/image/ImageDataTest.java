@@ -61,10 +61,18 @@ class ImageDataTest {
     }
 
     @Test
-    void preprocessingRefusesWrongSizeAndChannels() {
+    void preprocessingReplicatesGreyAndRefusesWrongSizeAndChannels() {
         ImageSet gray = new ImageSet(1, 1, 4, 4, new byte[16], new int[]{0}, null);
         ImagePreprocessing rgb = ImagePreprocessing.of(3, 4, 4, new float[]{0, 0, 0}, new float[]{1, 1, 1});
-        assertThatThrownBy(() -> gray.pixelValues(rgb, 0, 1)).hasMessageContaining("1 channel(s), the model takes 3");
+        // a grey image is replicated to every channel of the model (issue 20); other mismatches are refused
+        byte[] ramp = new byte[16];
+        for (int i = 0; i < 16; i++) ramp[i] = (byte) (10 * i);
+        float[] three = new ImageSet(1, 1, 4, 4, ramp, new int[]{0}, null).pixelValues(rgb, 0, 1);
+        assertThat(java.util.Arrays.copyOfRange(three, 16, 32)).containsExactly(java.util.Arrays.copyOfRange(three, 0, 16));
+        assertThat(three[5]).isEqualTo(50 * (1f / 255f));
+        ImageSet color = new ImageSet(1, 3, 4, 4, new byte[48], new int[]{0}, null);
+        ImagePreprocessing grayModel = ImagePreprocessing.of(1, 4, 4, new float[]{0}, new float[]{1});
+        assertThatThrownBy(() -> color.pixelValues(grayModel, 0, 1)).hasMessageContaining("3 channel(s), the model takes 1");
         ImagePreprocessing big = ImagePreprocessing.of(1, 8, 8, new float[]{0}, new float[]{1});
         assertThatThrownBy(() -> gray.pixelValues(big, 0, 1)).hasMessageContaining("4x4").hasMessageContaining("8x8");
         ImagePreprocessing norm = ImagePreprocessing.of(1, 4, 4, new float[]{0.5f}, new float[]{0.25f});

@@ -1,0 +1,92 @@
+package dev.optin.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optin.testing.Fixtures;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** eval, prune, inspect on resnet18-fmnist through the command line, and the refusals. */
+class ResNetPruneCommandTest {
+    static final Path TRAIN = Path.of("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
+    static final Path TEST = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+
+    @TempDir Path dir;
+
+    static EvalInspectCommandTest.Run run(String... a) { return EvalInspectCommandTest.run(a); }
+
+    static String model() {
+        String m = Fixtures.require("resnet18-fmnist/model.pth").toString();
+        Assumptions.assumeTrue(Files.exists(TRAIN), "skipped: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+        return m;
+    }
+
+    @Test
+    void evalWithOneMeanAndStdForEveryChannel() throws Exception {
+        var r = run("eval", model(), "--mean", "0.2860", "--std", "0.3530", "--data", TEST.toString(), "--range", "0:1000", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        double acc = new ObjectMapper().readTree(r.out()).get("accuracy").asDouble();
+        assertThat(acc).isGreaterThan(0.88);   // 0.9106 on all 10,000 (fixture.json); ResNetFixtureTest checks the logits
+    }
+
+    @Test
+    void pruneExportReportAndReadBack() throws Exception {
+        Path out = dir.resolve("out");
+        var r = run("prune", model(), "--mean", "0.2860", "--std", "0.3530", "--data", TRAIN.toString(), "--calibration-range", "0:512",
+                "--samples", "128", "--eval", TEST.toString(), "--eval-range", "0:300", "--method", "magnitude,kwon,optin", "--fast",
+                "--flops", "0.5", "--out", out.toString(), "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode top = json.readTree(out.resolve("report.json").toFile());
+        assertThat(top.get("runs")).hasSize(3);
+        for (String run : new String[] {"magnitude-flops50", "kwon-flops50", "optin-flops50"}) {
+            Path d = out.resolve(run);
+            JsonNode rep = json.readTree(d.resolve("report.json").toFile());
+            assertThat(rep.at("/macs/ratio").asDouble()).as(run).isLessThanOrEqualTo(0.5).isGreaterThan(0.45);
+            assertThat(rep.get("neurons_kept")).hasSize(8);
+            rep.get("neurons_kept").forEach(k -> assertThat(k.asInt() % 8).isZero());
+            assertThat(rep.at("/seconds/bn_recalibration").isNumber()).isTrue();
+            double reported = rep.at("/accuracy/pruned/accuracy").asDouble();
+            assertThat(reported).as(run).isGreaterThan(0.75);
+            for (String f : new String[] {"model.safetensors", "config.json", "preprocessor_config.json", "model.onnx", "masks.json", "report.html"})
+                assertThat(d.resolve(f)).exists();
+            // the exported folder, read back with its own preprocessing, gives the accuracy the report states
+            var e = run("eval", d.toString(), "--data", TEST.toString(), "--range", "0:300", "--json");
+            assertThat(e.code()).as(e.err()).isZero();
+            assertThat(json.readTree(e.out()).get("accuracy").asDouble()).isCloseTo(reported, within(1e-6));
+            var i = run("inspect", d.toString(), "--image-size", "28", "--json");
+            assertThat(i.code()).as(i.err()).isZero();
+            assertThat(json.readTree(i.out()).get("macs").asLong()).isEqualTo(rep.at("/macs/pruned").asLong());
+        }
+        assertThat(json.readTree(out.resolve("kwon-flops50/report.json").toFile()).get("labels").asText()).isEqualTo("true labels");
+    }
+
+    @Test
+    void budgetTooSmallForOneChannelBlockIsRefusedAndNothingWritten() {
+        Path out = dir.resolve("tiny");
+        var r = run("prune", model(), "--data", TRAIN.toString(), "--calibration-range", "0:256", "--method", "magnitude",
+                "--flops", "0.05", "--out", out.toString(), "-q");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().strip()).startsWith("optin: error:").contains("too small to keep 8 channel(s) per block").doesNotContain("\n");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void noRecalibrationLeavesTheStatistics() throws Exception {
+        Path out = dir.resolve("nobn");
+        var r = run("prune", model(), "--mean", "0.2860", "--std", "0.3530", "--data", TRAIN.toString(), "--calibration-range", "0:256",
+                "--eval", TEST.toString(), "--eval-range", "0:300", "--method", "magnitude", "--flops", "0.5", "--no-bn-recalibration",
+                "--out", out.toString(), "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(rep.at("/seconds/bn_recalibration").isMissingNode()).isTrue();
+        assertThat(rep.at("/accuracy/pruned/accuracy").asDouble()).isLessThan(0.6);   // 29% on 2,000 images without re-estimation
+    }
+}
