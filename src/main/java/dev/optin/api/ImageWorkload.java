@@ -42,28 +42,16 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
         ModelClasses classes = ModelClasses.of(model.weights().config());
         ImageSet calib = data == null ? null : ImageSets.read(data, channels, classes);
         ImageSet ev = eval != null ? ImageSets.read(eval, channels, classes) : evalRange != null ? calib : null;
-        int[] cr = calib == null ? null : ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
-        int[] er = null;
-        if (ev != null) {
-            er = ImageSets.range(evalRange, ev.count(), "--eval-range");
-            if (evalLimit > 0) er[1] = (int) Math.min(er[1], er[0] + evalLimit);
-            if (ev == calib && er[0] < cr[1] && cr[0] < er[1] && calibrationRange != null)
-                r.log().println("optin: warning: --calibration-range and --eval-range overlap");
-        }
-        if (r.budget() != PruneRequest.Budget.MASKS) {
-            if (calib == null) throw new IllegalArgumentException("no calibration images (--data)");
-            if (cr[1] - cr[0] < r.batch())
-                throw new IllegalArgumentException("only " + (cr[1] - cr[0]) + " calibration images: need at least one batch of " + r.batch() + " (--batch)");
-        }
-        return new Images(model, r, calib, cr, ev, er);
+        ImageRanges ranges = ImageRanges.resolve(calib == null ? -1 : calib.count(), ev == null ? -1 : ev.count(), ev == calib,
+                calibrationRange, evalRange, evalLimit, r, "images");
+        return new Images(model, r, calib, ranges.calibration(), ev, ranges.eval());
     }
 
     @Override public EvalResult evaluate(LoadedModel model, int batch, int maxLength, Progress progress) throws IOException {
         Path file = eval != null ? eval : data;
         ImageClassifier classifier = model.network().imageClassifier();
         ImageSet images = ImageSets.read(file, classifier.channels(), new ModelClasses(classifier.classes(), classifier.classNames()));
-        int[] r = ImageSets.range(evalRange, images.count(), "--range");
-        if (evalLimit > 0) r[1] = (int) Math.min(r[1], r[0] + evalLimit);
+        int[] r = ImageRanges.limited(evalRange, images.count(), "--range", evalLimit);
         for (int i = r[0]; i < r[1]; i++)
             if (images.labels()[i] < 0) throw new IllegalArgumentException(file + ": image " + i + " has no label");
         double acc = ImageEvaluation.accuracy(classifier, model.preprocessing(), images, r[0], r[1], batch);

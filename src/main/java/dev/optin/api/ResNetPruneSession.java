@@ -82,10 +82,9 @@ final class ResNetPruneSession {
         ModelClasses classes = new ModelClasses(weights.classes(), List.of());
         if (images.data() == null) throw new IllegalArgumentException("no calibration images (--data)");
         ImageSet calib = ImageSets.read(images.data(), weights.channels(), classes);
-        int[] cr = ImageSets.range(images.calibrationRange(), calib.count(), "--calibration-range");
         ImageSet ev = images.eval() != null ? ImageSets.read(images.eval(), weights.channels(), classes) : images.evalRange() != null ? calib : null;
-        int[] er = ev == null ? null : ImageSets.range(images.evalRange(), ev.count(), "--eval-range");
-        if (er != null && images.evalLimit() > 0) er[1] = (int) Math.min(er[1], er[0] + images.evalLimit());
+        int[] cr = ImageSets.range(images.calibrationRange(), calib.count(), "--calibration-range");
+        int[] er = ev == null ? null : ImageRanges.limited(images.evalRange(), ev.count(), "--eval-range", images.evalLimit());
         int h = calib.height(), w = calib.width();
         ChannelCosts costs = new ChannelCosts(weights, h, w);
         int[] pool = pool(cr, Math.max(request.maxSamples(), Math.max(BN_SAMPLES, PruneRequest.DEFAULT_SAMPLES)));

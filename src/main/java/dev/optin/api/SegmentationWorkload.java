@@ -45,26 +45,14 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
             throw new IllegalArgumentException("--tokens: token merging is off for semantic segmentation (the decoder reads every patch token)");
         SegmentationSet calib = data == null ? null : read(data, model);
         SegmentationSet ev = eval != null ? read(eval, model) : evalRange != null ? calib : null;
-        int[] cr = calib == null ? null : ImageSets.range(calibrationRange, calib.count(), "--calibration-range");
-        int[] er = null;
-        if (ev != null) {
-            er = ImageSets.range(evalRange, ev.count(), "--eval-range");
-            if (evalLimit > 0) er[1] = (int) Math.min(er[1], er[0] + evalLimit);
-            if (ev == calib && er[0] < cr[1] && cr[0] < er[1] && calibrationRange != null)
-                r.log().println("optin: warning: --calibration-range and --eval-range overlap");
-        }
-        if (r.budget() != PruneRequest.Budget.MASKS) {
-            if (calib == null) throw new IllegalArgumentException("no calibration scenes (--data)");
-            if (cr[1] - cr[0] < r.batch())
-                throw new IllegalArgumentException("only " + (cr[1] - cr[0]) + " calibration scenes: need at least one batch of " + r.batch() + " (--batch)");
-        }
-        return new Scenes(model, r, calib, cr, ev, er);
+        ImageRanges ranges = ImageRanges.resolve(calib == null ? -1 : calib.count(), ev == null ? -1 : ev.count(), ev == calib,
+                calibrationRange, evalRange, evalLimit, r, "scenes");
+        return new Scenes(model, r, calib, ranges.calibration(), ev, ranges.eval());
     }
 
     @Override public EvalResult evaluate(LoadedModel model, int batch, int maxLength, Progress progress) throws IOException {
         SegmentationSet set = read(eval != null ? eval : data, model);
-        int[] r = ImageSets.range(evalRange, set.count(), "--range");
-        if (evalLimit > 0) r[1] = (int) Math.min(r[1], r[0] + evalLimit);
+        int[] r = ImageRanges.limited(evalRange, set.count(), "--range", evalLimit);
         Encoder encoder = new Encoder(model.weights());
         SegmentationMetrics m = SegmentationEvaluation.evaluate(encoder, model.preprocessing(), set, r[0], r[1], Masks.ones(encoder.config()), batch);
         return new EvalResult(TASK, r[1] - r[0], m.withPerClass(labelNames(model)), r[0] + ":" + r[1]);
