@@ -26,8 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Images: calibration images {@code [A, A + samples)} of a range of an IDX file or an ImageFolder
- * tree, evaluation by top-1 accuracy on a range of the evaluation images (of {@code data} when
+ * Images: calibration images drawn from a range of an IDX file or an ImageFolder tree (seeded by
+ * {@code --seed}, or the range's first ones with {@code --sampling first}: {@link ImageRanges#pool}), evaluation by top-1 accuracy on a range of the evaluation images (of {@code data} when
  * only an evaluation range is given). The MAC cost length is the model's token count; the
  * workload offers OPTIN token reduction ({@link TokenReduction}) when the request asks for it.
  *
@@ -66,10 +66,13 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
         private final PatchEmbeddings emb;
         private final ImageSet calib, eval;
         private final int[] cr, er;
+        /** The calibration images in the order runs take them ({@link ImageRanges#pool}); null without calibration data. */
+        private final int[] pool;
         private final Map<Integer, Calibration> byRows = new HashMap<>();
 
         Images(LoadedModel model, PruneRequest r, ImageSet calib, int[] cr, ImageSet eval, int[] er) {
             this.model = model; this.request = r; this.calib = calib; this.cr = cr; this.eval = eval; this.er = er;
+            this.pool = cr == null ? null : ImageRanges.pool(cr, Integer.MAX_VALUE, r);
             this.emb = model.weights().patchEmbeddings();
         }
 
@@ -77,11 +80,12 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
 
         @Override public Calibration calibration(int n) {
             return byRows.computeIfAbsent(n, k -> {
-                int from = cr[0], to = (int) Math.min(cr[1], (long) from + k);
-                List<Batch> batches = ImageBatches.batches(calib, model.preprocessing(), emb, from, to, request.batch());
-                boolean labelled = Arrays.stream(calib.labels(), from, to).allMatch(y -> y >= 0);
-                List<int[]> labels = labelled ? ImageBatches.labels(calib, from, to, request.batch()) : null;
-                return new Calibration(batches, labels, to - from, (to - from) + " images [" + from + ", " + to + ")", from + ":" + to);
+                int m = Math.min(k, pool.length);
+                ImageSet drawn = calib.select(Arrays.copyOf(pool, m));
+                List<Batch> batches = ImageBatches.batches(drawn, model.preprocessing(), emb, 0, m, request.batch());
+                boolean labelled = Arrays.stream(drawn.labels()).allMatch(y -> y >= 0);
+                List<int[]> labels = labelled ? ImageBatches.labels(drawn, 0, m, request.batch()) : null;
+                return new Calibration(batches, labels, m, ImageRanges.describeLog(cr, m, request, "images"), ImageRanges.describe(cr, m, request));
             });
         }
 

@@ -29,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * One prune request on a ResNet, the {@link PruneSession} of the convolutional family: the same
@@ -138,7 +137,7 @@ final class ResNetPruneSession {
             int[] kept = pruned.groupSizes(), total = weights.groupSizes(), none = new int[total.length];
             String labels = run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
             RunReport report = new RunReport(model.source(), method, null, null, labels, "image-classification", n,
-                    cr[0] + ":" + cr[1] + " (seeded draw)", er == null ? null : er[0] + ":" + er[1], request.seed(), request.tune(), null,
+                    ImageRanges.describe(cr, n, request), er == null ? null : er[0] + ":" + er[1], request.seed(), request.tune(), null,
                     new RunReport.Budget("flops", run.fraction(), null, null, null, null),
                     new RunReport.Macs(costs.total(), macs, PruneReport.round(macs / (double) costs.total(), 4), 0),
                     new RunReport.Params(weights.parameters(), pruned.parameters()),
@@ -181,13 +180,7 @@ final class ResNetPruneSession {
     private int[] pool(int[] cr, int size) {
         int count = cr[1] - cr[0];
         if (count < 2) throw new IllegalArgumentException("only " + count + " calibration image(s): BatchNorm re-estimation and scoring need more");
-        int[] idx = new int[count];
-        for (int i = 0; i < count; i++) idx[i] = cr[0] + i;
-        if (request.sampling() == PruneRequest.Sampling.FIRST) return Arrays.copyOf(idx, Math.min(size, count));
-        SplittableRandom r = new SplittableRandom(request.seed());
-        int k = Math.min(size, count);
-        for (int i = 0; i < k; i++) { int j = i + r.nextInt(count - i); int t = idx[i]; idx[i] = idx[j]; idx[j] = t; }
-        return Arrays.copyOf(idx, k);
+        return ImageRanges.pool(cr, size, request);
     }
 
     /** Preprocessed pixels of pool[0, n) in batches of b (a last batch of one image is dropped: it has no BatchNorm statistics). */

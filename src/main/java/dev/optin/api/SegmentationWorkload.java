@@ -21,6 +21,7 @@ import dev.optin.progress.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,10 +81,13 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
         private final PatchEmbeddings emb;
         private final SegmentationSet calib, eval;
         private final int[] cr, er;
+        /** The calibration scenes in the order runs take them ({@link ImageRanges#pool}); null without calibration data. */
+        private final int[] pool;
         private final Map<Integer, Calibration> byRows = new HashMap<>();
 
         Scenes(LoadedModel model, PruneRequest r, SegmentationSet calib, int[] cr, SegmentationSet eval, int[] er) {
             this.model = model; this.request = r; this.calib = calib; this.cr = cr; this.eval = eval; this.er = er;
+            this.pool = cr == null ? null : ImageRanges.pool(cr, Integer.MAX_VALUE, r);
             this.emb = model.weights().patchEmbeddings();
         }
 
@@ -92,11 +96,12 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
         /** Batches of scenes and, per batch, their masks' class ids [batch × pixels]. */
         @Override public Calibration calibration(int n) {
             return byRows.computeIfAbsent(n, k -> {
-                int from = cr[0], to = (int) Math.min(cr[1], (long) from + k);
-                List<Batch> batches = ImageBatches.batches(calib.images(), model.preprocessing(), emb, from, to, request.batch());
+                int m = Math.min(k, pool.length);
+                SegmentationSet drawn = calib.select(Arrays.copyOf(pool, m));
+                List<Batch> batches = ImageBatches.batches(drawn.images(), model.preprocessing(), emb, 0, m, request.batch());
                 List<int[]> labels = new ArrayList<>();
-                for (int s = from; s < to; s += request.batch()) labels.add(calib.labels(s, Math.min(to, s + request.batch())));
-                return new Calibration(batches, labels, to - from, (to - from) + " scenes [" + from + ", " + to + ")", from + ":" + to);
+                for (int s = 0; s < m; s += request.batch()) labels.add(drawn.labels(s, Math.min(m, s + request.batch())));
+                return new Calibration(batches, labels, m, ImageRanges.describeLog(cr, m, request, "scenes"), ImageRanges.describe(cr, m, request));
             });
         }
 

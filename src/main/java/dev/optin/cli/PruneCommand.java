@@ -90,7 +90,7 @@ public final class PruneCommand implements Callable<Integer> {
     Integer samples;
 
     @Option(names = "--sampling", paramLabel = "<how>", defaultValue = "random",
-            description = "which calibration rows: random (uniform over the whole file, seeded by --seed; default) or first (the file's first N)")
+            description = "which calibration rows: random (uniform over the whole file or --calibration-range, seeded by --seed; default) or first (the file's or range's first N)")
     String sampling;
 
     @Option(names = "--fast", description = "OPTIN's approximate mode (heads exact, neurons on a subsample)")
@@ -137,7 +137,7 @@ public final class PruneCommand implements Callable<Integer> {
             description = "runtime whose measured latency --latency budgets: optin's engine or ONNX Runtime (default: ${DEFAULT-VALUE})")
     String latencyRuntime;
 
-    @Option(names = "--calibration-range", paramLabel = "A:B", description = "vision: calibrate on images [A, B) of --data (default: from 0; at most --samples images are used)")
+    @Option(names = "--calibration-range", paramLabel = "A:B", description = "vision: draw the calibration images from [A, B) of --data (default: all; --samples of them, see --sampling and --seed)")
     String calibrationRange;
 
     @Option(names = "--eval-range", paramLabel = "A:B", description = "vision: evaluate on images [A, B) of --eval, or of --data when --eval is not given (default: all of --eval)")

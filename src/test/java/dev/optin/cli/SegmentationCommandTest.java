@@ -106,6 +106,27 @@ class SegmentationCommandTest {
     }
 
     @Test
+    void theSeedDrawsTheCalibrationScenesAndSamplingFirstTakesTheFirstOnes() throws Exception {
+        Path f = Fixtures.require("segmenter-fmnist");
+        String[] masks = new String[4];
+        String[][] options = {{"--seed", "1"}, {"--seed", "2"}, {"--seed", "1"}, {"--seed", "2", "--sampling", "first"}};
+        for (int i = 0; i < options.length; i++) {
+            Path out = dir.resolve("seed" + i);
+            String[] common = {"prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--calibration-range", "0:1000",
+                    "--samples", "16", "--method", "kwon", "--label-free", "--batch", "16", "--flops", "0.5", "--no-speed", "--out", out.toString(), "-q"};
+            String[] a = java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.Arrays.stream(options[i])).toArray(String[]::new);
+            var r = run(a);
+            assertThat(r.code()).as(r.err()).isZero();
+            masks[i] = Files.readString(out.resolve("masks.json"));
+            JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+            assertThat(rep.get("calibration_range").asText()).isEqualTo(i == 3 ? "0:16" : "0:1000 (seeded draw)");
+        }
+        assertThat(masks[1]).isNotEqualTo(masks[0]);
+        assertThat(masks[2]).isEqualTo(masks[0]);
+        assertThat(masks[3]).isNotEqualTo(masks[1]);
+    }
+
+    @Test
     void scenesOfAnotherSizeThanThePredictionAreOneErrorLine() throws Exception {
         Path f = Fixtures.require("segmenter-fmnist");
         Path data = dir.resolve("small");

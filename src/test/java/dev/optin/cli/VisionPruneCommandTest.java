@@ -84,7 +84,7 @@ class VisionPruneCommandTest {
                 "--batch", "16", "--flops", "0.6", "--out", out.toString(), "--no-speed", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
-        assertThat(rep.get("calibration_range").asText()).isEqualTo("0:32");
+        assertThat(rep.get("calibration_range").asText()).isEqualTo("0:2000 (seeded draw)");
         assertThat(rep.get("eval_range").asText()).isEqualTo("2000:2300");
         assertThat(rep.has("speed")).isFalse();
         // the exported folder carries the normalisation: it evaluates without --heads/--mean/--std

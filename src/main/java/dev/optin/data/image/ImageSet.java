@@ -23,6 +23,19 @@ public record ImageSet(int count, int channels, int height, int width, byte[] pi
         return preprocessing.apply(pixels, channels, height, width, from, to);
     }
 
+    /** The images at {@code indices}, in that order (e.g. a seeded calibration draw). */
+    public ImageSet select(int[] indices) {
+        int p = pixelsPerImage();
+        byte[] px = new byte[Math.multiplyExact(indices.length, p)];
+        int[] y = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            int k = java.util.Objects.checkIndex(indices[i], count);
+            System.arraycopy(pixels, k * p, px, i * p, p);
+            y[i] = labels[k];
+        }
+        return new ImageSet(indices.length, channels, height, width, px, y, classNames);
+    }
+
     public ImageSet slice(int from, int to) {
         if (from < 0 || to > count || from > to) throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of " + count + " images");
         int p = pixelsPerImage();

@@ -16,6 +16,18 @@ public record SegmentationSet(ImageSet images, byte[] masks, java.util.List<Stri
 
     public int pixelsPerMask() { return images.height() * images.width(); }
 
+    /** The scenes at {@code indices} with their masks, in that order (e.g. a seeded calibration draw). */
+    public SegmentationSet select(int[] indices) {
+        int n = pixelsPerMask();
+        byte[] m = new byte[Math.multiplyExact(indices.length, n)];
+        java.util.List<String> nm = new java.util.ArrayList<>(indices.length);
+        for (int i = 0; i < indices.length; i++) {
+            System.arraycopy(masks, java.util.Objects.checkIndex(indices[i], count()) * n, m, i * n, n);
+            nm.add(names.get(indices[i]));
+        }
+        return new SegmentationSet(images.select(indices), m, nm);
+    }
+
     /** Class ids (0..254, or 255 = ignore) of images [from, to), [to − from][height·width]. */
     public int[] labels(int from, int to) {
         int n = pixelsPerMask();
