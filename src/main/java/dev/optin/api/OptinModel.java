@@ -22,8 +22,6 @@ public final class OptinModel implements AutoCloseable {
 
     /** Prunes on the workload's calibration data as the request says; evaluates on its evaluation data. */
     public PruneResult prune(Workload calibration, PruneRequest request) throws IOException {
-        // the family's session: the same request, workload, reports and output folder, the family's units
-        if (loaded.network() instanceof dev.optin.model.resnet.ResNetWeights) return new ResNetPruneSession(loaded, request).run(calibration);
         return new PruneSession(loaded, request).run(calibration);
     }
 

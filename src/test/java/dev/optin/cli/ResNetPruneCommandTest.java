@@ -89,4 +89,47 @@ class ResNetPruneCommandTest {
         assertThat(rep.at("/seconds/bn_recalibration").isMissingNode()).isTrue();
         assertThat(rep.at("/accuracy/pruned/accuracy").asDouble()).isLessThan(0.6);   // 29% on 2,000 images without re-estimation
     }
+
+    @Test
+    void stepsAndMethodsOfOtherFamiliesAreRefusedInOneLineBeforeReadingData() {
+        String[][] cases = {
+                {"--method", "kprune", "--flops", "0.5"},
+                {"--method", "magnitude", "--flops", "0.5", "--holdout", "16"},
+                {"--method", "magnitude", "--flops", "0.5", "--reconstruct"},
+                {"--method", "optin", "--fast", "--flops", "0.5", "--tokens", "0.8"},
+        };
+        String[] expected = {"kprune prunes transformer encoders", "--holdout chooses", "--reconstruct refits transformer", "--tokens (token merging)"};
+        for (int i = 0; i < cases.length; i++) {
+            Path out = dir.resolve("refused" + i);
+            java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("prune", model(), "--data", "/nonexistent.idx", "--out", out.toString(), "-q"));
+            a.addAll(java.util.List.of(cases[i]));
+            var r = run(a.toArray(String[]::new));
+            assertThat(r.code()).as(String.join(" ", cases[i])).isNotZero();
+            assertThat(r.err().strip()).startsWith("optin: error:").contains(expected[i]).doesNotContain("\n");
+            assertThat(out).doesNotExist();
+        }
+    }
+
+    @Test
+    void seedsRepeatEveryRunAndTheSweepReportsMeansAndTheCurve() throws Exception {
+        Path out = dir.resolve("seeds");
+        var r = run("prune", model(), "--mean", "0.2860", "--std", "0.3530", "--data", TRAIN.toString(), "--calibration-range", "0:512",
+                "--samples", "64", "--eval", TEST.toString(), "--eval-range", "0:200", "--method", "magnitude,random",
+                "--flops", "0.5,0.7", "--seeds", "1,2", "--out", out.toString(), "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode top = json.readTree(out.resolve("report.json").toFile());
+        assertThat(top.get("runs")).hasSize(8);
+        assertThat(top.get("summary")).hasSize(4);
+        assertThat(top.at("/original_accuracy/accuracy").asDouble()).isGreaterThan(0.85);
+        for (String run : new String[] {"magnitude-flops50-seed1", "magnitude-flops50-seed2", "random-flops70-seed2"}) {
+            JsonNode rep = json.readTree(out.resolve(run).resolve("report.json").toFile());
+            assertThat(rep.get("seed").asLong()).isEqualTo(Long.parseLong(run.substring(run.length() - 1)));
+            assertThat(out.resolve(run).resolve("model.safetensors")).exists();
+        }
+        // magnitude ignores the calibration images: both seeds keep the same channels; random draws differ
+        assertThat(Files.readString(out.resolve("magnitude-flops50-seed1/masks.json"))).isEqualTo(Files.readString(out.resolve("magnitude-flops50-seed2/masks.json")));
+        assertThat(Files.readString(out.resolve("random-flops50-seed1/masks.json"))).isNotEqualTo(Files.readString(out.resolve("random-flops50-seed2/masks.json")));
+        assertThat(Files.readString(out.resolve("report.html"))).contains("<svg");
+    }
 }
