@@ -9,6 +9,7 @@ import dev.optin.load.LoadedModel;
 import dev.optin.model.Masks;
 import dev.optin.model.resnet.BatchNormRecalibration;
 import dev.optin.model.resnet.ChannelReconstruction;
+import dev.optin.model.resnet.FoldedBatchNorm;
 import dev.optin.model.resnet.ResNet;
 import dev.optin.model.resnet.ResNetWeights;
 import dev.optin.pruning.ChannelCosts;
@@ -107,6 +108,8 @@ final class ResNetPruning implements FamilyPruning {
         private final int h, w;
         private final ChannelCosts costs;
         private final List<float[]> bnBatches, reconstructionBatches;
+        /** The network every run prunes: the model's, with the statistics of folded BatchNorms measured ({@link FoldedBatchNorm}). */
+        private final ResNetWeights net;
         private final Map<String, double[][]> scored = new HashMap<>();
         private final Map<String, Double> scoreSeconds = new HashMap<>();
 
@@ -124,6 +127,10 @@ final class ResNetPruning implements FamilyPruning {
             pool = pool(cr, Math.max(request.maxSamples(), Math.max(BN_SAMPLES, PruneRequest.DEFAULT_SAMPLES)));
             for (PruneRequest.Run run : request.runs()) ChannelSelection.select(weights, costs, ChannelImportance.magnitude(weights), run.fraction(), CHANNEL_MULTIPLE);  // budgets checked before scoring
             bnBatches = batches(calib, pool, Math.min(BN_SAMPLES, pool.length), BATCH);
+            if (FoldedBatchNorm.any(weights)) {
+                request.log().printf(Locale.ROOT, "optin: measuring the statistics of folded BatchNorms on %d calibration images%n", Math.min(BN_SAMPLES, pool.length));
+                net = FoldedBatchNorm.restore(weights, bnBatches, h, w);
+            } else net = weights;
             reconstructionBatches = request.tune() ? batches(calib, pool, Math.min(RECONSTRUCTION_SAMPLES, pool.length), BATCH) : null;
             if (!evaluated && ev != null) {
                 request.log().printf("optin: evaluating the original model on images [%d, %d)%n", er[0], er[1]);
@@ -151,14 +158,14 @@ final class ResNetPruning implements FamilyPruning {
             Map<String, Double> seconds = new LinkedHashMap<>();
             seconds.put("scoring", scoreSeconds.get(key));
             long t1 = System.nanoTime();
-            Masks masks = ChannelSelection.select(weights, costs, ranking, run.fraction(), CHANNEL_MULTIPLE);
+            Masks masks = ChannelSelection.select(net, costs, ranking, run.fraction(), CHANNEL_MULTIPLE);
             seconds.put("selection", (System.nanoTime() - t1) / 1e9);
             ResNetWeights pruned;
             if (request.tune()) {   // --tune: the least-squares step of ResNets, before BatchNorm re-estimation
                 long t3 = System.nanoTime();
-                pruned = ChannelReconstruction.prune(weights, masks, reconstructionBatches, h, w, RECONSTRUCTION_DAMPING);
+                pruned = ChannelReconstruction.prune(net, masks, reconstructionBatches, h, w, RECONSTRUCTION_DAMPING);
                 seconds.put("tuning", (System.nanoTime() - t3) / 1e9);
-            } else pruned = weights.pruned(masks);
+            } else pruned = net.pruned(masks);
             if (request.bnRecalibration()) {
                 long t2 = System.nanoTime();
                 pruned = BatchNormRecalibration.recalibrate(pruned, bnBatches, h, w);
@@ -169,13 +176,13 @@ final class ResNetPruning implements FamilyPruning {
             long macs = pruned.macs(h, w);
             String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
                     + (request.tune() ? " + reconstruction" : "");
-            int[] kept = pruned.groupSizes(), total = weights.groupSizes(), none = new int[total.length];
+            int[] kept = pruned.groupSizes(), total = net.groupSizes(), none = new int[total.length];
             String labels = run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
             RunReport report = new RunReport(model.source(), method, null, null, labels, task(), n,
                     cr[0] + ":" + cr[1] + " (seeded draw)", er == null ? null : er[0] + ":" + er[1], request.seed(), request.tune(), null,
                     new RunReport.Budget("flops", run.fraction(), null, null, null, null),
                     new RunReport.Macs(costs.total(), macs, PruneReport.round(macs / (double) costs.total(), 4), 0),
-                    new RunReport.Params(weights.parameters(), pruned.parameters()),
+                    new RunReport.Params(net.parameters(), pruned.parameters()),
                     none, kept, none, total, null, null, RunReport.rounded(seconds, 2),
                     PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
                     metrics == null ? null : new RunReport.Accuracy(RunReport.rounded(original, 6), RunReport.rounded(metrics, 6)), null, null, null, null, null);
@@ -189,11 +196,11 @@ final class ResNetPruning implements FamilyPruning {
          */
         private double[][] score(Method m, ImageSet calib, int[] pool, int n, int h, int w) {
             return switch (m) {
-                case MAGNITUDE -> ChannelImportance.perGroupMean(ChannelImportance.magnitude(weights));
-                case RANDOM -> ChannelImportance.perGroupMean(ChannelImportance.random(weights, request.seed()));
-                case OPTIN -> ChannelImportance.perGroupMean(ChannelImportance.trajectory(new ResNet(weights),
+                case MAGNITUDE -> ChannelImportance.perGroupMean(ChannelImportance.magnitude(net));
+                case RANDOM -> ChannelImportance.perGroupMean(ChannelImportance.random(net, request.seed()));
+                case OPTIN -> ChannelImportance.perGroupMean(ChannelImportance.trajectory(new ResNet(net),
                         batches(calib, pool, request.fast() ? Math.min(n, FAST_IMAGES) : n, BATCH), h, w, request.seed(), 768, 4, 10, request.progress().get()));
-                case KWON -> ChannelImportance.perGroupMean(ChannelImportance.fisher(new ResNet(weights), batches(calib, pool, n, FISHER_BATCH),
+                case KWON -> ChannelImportance.perGroupMean(ChannelImportance.fisher(new ResNet(net), batches(calib, pool, n, FISHER_BATCH),
                         labels(calib, pool, n, FISHER_BATCH), h, w, request.progress().get()));
                 case KPRUNE -> throw new IllegalArgumentException("kprune prunes transformer encoders only");
             };
@@ -232,7 +239,7 @@ final class ResNetPruning implements FamilyPruning {
          */
         private List<int[]> labels(ImageSet s, int[] pool, int n, int b) {
             boolean own = !request.labelFree() && Arrays.stream(pool, 0, n).allMatch(i -> s.labels()[i] >= 0);
-            dev.optin.model.ImageClassifier c = own ? null : weights.imageClassifier();
+            dev.optin.model.ImageClassifier c = own ? null : net.imageClassifier();
             List<int[]> out = new ArrayList<>();
             for (int s0 = 0; s0 < n; s0 += b) {
                 int e = Math.min(n, s0 + b);
