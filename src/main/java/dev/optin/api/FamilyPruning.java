@@ -1,10 +1,12 @@
 package dev.optin.api;
 
 import dev.optin.load.LoadedModel;
+import dev.optin.model.Masks;
 import dev.optin.model.resnet.ResNetWeights;
 import dev.optin.pruning.Pruner.Method;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -27,6 +29,9 @@ interface FamilyPruning {
 
     /** Reads the workload for one seed's request, checks every budget and evaluates the original model. */
     Seeded start(Workload workload, PruneRequest request) throws IOException;
+
+    /** Reads a masks.json this family's runs write ({@code --masks}), checked against the model. */
+    Masks readMasks(Path file) throws IOException;
 
     /** Writes one run's model, masks and reports into its folder. */
     PruneResult.RunWriter writer();

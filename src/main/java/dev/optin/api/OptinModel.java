@@ -25,6 +25,9 @@ public final class OptinModel implements AutoCloseable {
         return new PruneSession(loaded, request).run(calibration);
     }
 
+    /** A masks.json a prune of this model's family wrote (for {@link PruneRequest.Builder#masks}), checked against the model. */
+    public Masks readMasks(Path file) throws IOException { return FamilyPruning.of(loaded).readMasks(file); }
+
     /** The unpruned model's metrics on the workload's evaluation data, 32 rows per batch, untruncated. */
     public EvalResult evaluate(Workload data) throws IOException { return evaluate(data, 32, 0, Progress.NONE); }
 

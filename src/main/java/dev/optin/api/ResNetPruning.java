@@ -41,7 +41,9 @@ import java.util.SplittableRandom;
  * ({@link ChannelReconstruction}, 256 calibration images). Calibration images are a seeded uniform
  * draw from the calibration range (a pool of max(N, 2048) of which every method takes a prefix;
  * BatchNorm re-estimation uses the first {@value #BN_SAMPLES} of the pool for every method), so the
- * same request gives the same masks. kprune, token reduction, latency budgets, --reconstruct,
+ * same request gives the same masks. {@code --masks} replays a masks.json: the same steps after
+ * selection ({@code --tune}, re-estimation on the calibration images), so the same request with a
+ * run's masks gives that run's model. kprune, token reduction, latency budgets, --reconstruct,
  * --holdout and probes are transformer steps this family refuses.
  */
 final class ResNetPruning implements FamilyPruning {
@@ -76,8 +78,8 @@ final class ResNetPruning implements FamilyPruning {
 
     @Override public String refusal(PruneRequest.Step step) {
         return switch (step) {
+            case MASKS -> null;
             case LATENCY -> "ResNets take a FLOPs (MACs) budget only; latency budgets are not supported for them yet";
-            case MASKS -> "--masks replay is not supported for ResNets yet";
             case TOKENS -> "--tokens (token merging) applies to vision transformers only";
             case RECONSTRUCT -> "--reconstruct refits transformer output projections; for ResNets --tune refits the next convolution";
             case HOLDOUT -> "--holdout chooses rearrangement and reconstruction of transformers by a held-out loss; ResNets have neither step";
@@ -90,6 +92,8 @@ final class ResNetPruning implements FamilyPruning {
             throw new IllegalArgumentException("a ResNet is pruned on images: give an image workload (IDX file or ImageFolder)");
         return new Seed(images, request);
     }
+
+    @Override public Masks readMasks(java.nio.file.Path file) throws IOException { return ResNetExport.readMasks(file, weights); }
 
     @Override public PruneResult.RunWriter writer() {
         return (r, dir) -> {
@@ -116,7 +120,8 @@ final class ResNetPruning implements FamilyPruning {
         Seed(ImageWorkload images, PruneRequest request) throws IOException {
             this.request = request;
             ModelClasses classes = new ModelClasses(weights.classes(), List.of());
-            if (images.data() == null) throw new IllegalArgumentException("no calibration images (--data)");
+            if (images.data() == null)
+                throw new IllegalArgumentException("no calibration images (--data): a ResNet's BatchNorm is re-estimated on them, after scoring or after --masks");
             calib = ImageSets.read(images.data(), weights.channels(), classes);
             ev = images.eval() != null ? ImageSets.read(images.eval(), weights.channels(), classes) : images.evalRange() != null ? calib : null;
             cr = ImageSets.range(images.calibrationRange(), calib.count(), "--calibration-range");
@@ -125,7 +130,8 @@ final class ResNetPruning implements FamilyPruning {
             w = calib.width();
             costs = new ChannelCosts(weights, h, w);
             pool = pool(cr, Math.max(request.maxSamples(), Math.max(BN_SAMPLES, PruneRequest.DEFAULT_SAMPLES)));
-            for (PruneRequest.Run run : request.runs()) ChannelSelection.select(weights, costs, ChannelImportance.magnitude(weights), run.fraction(), CHANNEL_MULTIPLE);  // budgets checked before scoring
+            if (request.budget() != PruneRequest.Budget.MASKS)
+                for (PruneRequest.Run run : request.runs()) ChannelSelection.select(weights, costs, ChannelImportance.magnitude(weights), run.fraction(), CHANNEL_MULTIPLE);  // budgets checked before scoring
             bnBatches = batches(calib, pool, Math.min(BN_SAMPLES, pool.length), BATCH);
             if (FoldedBatchNorm.any(weights)) {
                 request.log().printf(Locale.ROOT, "optin: measuring the statistics of folded BatchNorms on %d calibration images%n", Math.min(BN_SAMPLES, pool.length));
@@ -146,20 +152,25 @@ final class ResNetPruning implements FamilyPruning {
         @Override public String detail(RunResult r) { return ", channels " + Arrays.toString(r.report().neuronsKept()); }
 
         @Override public RunResult run(PruneRequest.Run run, String folder) {
-            int n = Math.min(run.samples(), pool.length);
-            String key = run.method() + "/" + n;
-            double[][] ranking = scored.computeIfAbsent(key, k -> {
-                long t0 = System.nanoTime();
-                request.log().printf(Locale.ROOT, "optin: scoring %s on %d images%n", run.method().name().toLowerCase(Locale.ROOT), n);
-                double[][] r = score(run.method(), calib, pool, n, h, w);
-                scoreSeconds.put(k, (System.nanoTime() - t0) / 1e9);
-                return r;
-            });
+            boolean replay = request.budget() == PruneRequest.Budget.MASKS;   // --masks: no scoring or selection; the steps after them as for a scored run
+            int n = replay ? 0 : Math.min(run.samples(), pool.length);
             Map<String, Double> seconds = new LinkedHashMap<>();
-            seconds.put("scoring", scoreSeconds.get(key));
-            long t1 = System.nanoTime();
-            Masks masks = ChannelSelection.select(net, costs, ranking, run.fraction(), CHANNEL_MULTIPLE);
-            seconds.put("selection", (System.nanoTime() - t1) / 1e9);
+            Masks masks;
+            if (replay) masks = request.masks();
+            else {
+                String key = run.method() + "/" + n;
+                double[][] ranking = scored.computeIfAbsent(key, k -> {
+                    long t0 = System.nanoTime();
+                    request.log().printf(Locale.ROOT, "optin: scoring %s on %d images%n", run.method().name().toLowerCase(Locale.ROOT), n);
+                    double[][] r = score(run.method(), calib, pool, n, h, w);
+                    scoreSeconds.put(k, (System.nanoTime() - t0) / 1e9);
+                    return r;
+                });
+                seconds.put("scoring", scoreSeconds.get(key));
+                long t1 = System.nanoTime();
+                masks = ChannelSelection.select(net, costs, ranking, run.fraction(), CHANNEL_MULTIPLE);
+                seconds.put("selection", (System.nanoTime() - t1) / 1e9);
+            }
             ResNetWeights pruned;
             if (request.tune()) {   // --tune: the least-squares step of ResNets, before BatchNorm re-estimation
                 long t3 = System.nanoTime();
@@ -174,13 +185,13 @@ final class ResNetPruning implements FamilyPruning {
             Map<String, Double> metrics = ev == null ? null
                     : Map.of("accuracy", ImageEvaluation.accuracy(pruned.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH));
             long macs = pruned.macs(h, w);
-            String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
+            String method = (replay ? "masks" : run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : ""))
                     + (request.tune() ? " + reconstruction" : "");
             int[] kept = pruned.groupSizes(), total = net.groupSizes(), none = new int[total.length];
-            String labels = run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
+            String labels = replay || run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
             RunReport report = new RunReport(model.source(), method, null, null, labels, task(), n,
-                    cr[0] + ":" + cr[1] + " (seeded draw)", er == null ? null : er[0] + ":" + er[1], request.seed(), request.tune(), null,
-                    new RunReport.Budget("flops", run.fraction(), null, null, null, null),
+                    replay ? null : cr[0] + ":" + cr[1] + " (seeded draw)", er == null ? null : er[0] + ":" + er[1], request.seed(), request.tune(), null,
+                    replay ? null : new RunReport.Budget("flops", run.fraction(), null, null, null, null),
                     new RunReport.Macs(costs.total(), macs, PruneReport.round(macs / (double) costs.total(), 4), 0),
                     new RunReport.Params(net.parameters(), pruned.parameters()),
                     none, kept, none, total, null, null, RunReport.rounded(seconds, 2),

@@ -58,6 +58,8 @@ final class TransformerPruning implements FamilyPruning {
         return new Seed(workload.prepare(model, request), request);
     }
 
+    @Override public Masks readMasks(java.nio.file.Path file) throws IOException { return MasksFile.read(file, model.weights().config()); }
+
     @Override public PruneResult.RunWriter writer() {
         return (r, dir) -> {
             PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), dir, PruneResult.source(model), model.preprocessing());

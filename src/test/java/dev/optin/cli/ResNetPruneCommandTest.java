@@ -152,4 +152,34 @@ class ResNetPruneCommandTest {
         assertThat(rep.at("/accuracy/pruned/accuracy").asDouble()).isGreaterThan(0.8);
         assertThat(out.resolve("model.onnx")).exists();
     }
+
+    @Test
+    void masksReplayGivesTheRunsModelAndBadMasksAreRefused() throws Exception {
+        Path first = dir.resolve("first"), again = dir.resolve("again");
+        String[] common = {"--mean", "0.2860", "--std", "0.3530", "--data", TRAIN.toString(), "--calibration-range", "0:256",
+                "--eval", TEST.toString(), "--eval-range", "0:200", "-q"};
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("prune", model(), "--method", "kwon", "--samples", "64", "--flops", "0.5", "--out", first.toString()));
+        a.addAll(java.util.List.of(common));
+        var r = run(a.toArray(String[]::new));
+        assertThat(r.code()).as(r.err()).isZero();
+        java.util.List<String> b = new java.util.ArrayList<>(java.util.List.of("prune", model(), "--masks", first.resolve("masks.json").toString(), "--out", again.toString()));
+        b.addAll(java.util.List.of(common));
+        r = run(b.toArray(String[]::new));
+        assertThat(r.code()).as(r.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode one = json.readTree(first.resolve("report.json").toFile()), two = json.readTree(again.resolve("report.json").toFile());
+        assertThat(two.get("method").asText()).isEqualTo("masks");
+        assertThat(two.at("/accuracy/pruned/accuracy").asDouble()).isEqualTo(one.at("/accuracy/pruned/accuracy").asDouble());
+        assertThat(Files.readString(again.resolve("masks.json"))).isEqualTo(Files.readString(first.resolve("masks.json")));
+        assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        // a group with a channel out of range: one line naming the file and the group, nothing written
+        Path bad = dir.resolve("bad.json"), out = dir.resolve("bad-out");
+        Files.writeString(bad, Files.readString(first.resolve("masks.json")).replaceFirst("\"kept\" : \\[ ", "\"kept\" : [ 999, "));
+        java.util.List<String> c = new java.util.ArrayList<>(java.util.List.of("prune", model(), "--masks", bad.toString(), "--out", out.toString()));
+        c.addAll(java.util.List.of(common));
+        r = run(c.toArray(String[]::new));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err().strip()).startsWith("optin: error:").contains("bad.json").contains("layer1.0.conv1").doesNotContain("\n");
+        assertThat(out).doesNotExist();
+    }
 }
