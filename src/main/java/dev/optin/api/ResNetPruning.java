@@ -1,6 +1,8 @@
 package dev.optin.api;
 
+import dev.optin.bench.ResNetBench;
 import dev.optin.data.image.ImageSet;
+import dev.optin.engine.Parallel;
 import dev.optin.data.image.ImageSets;
 import dev.optin.data.image.ModelClasses;
 import dev.optin.eval.ImageEvaluation;
@@ -184,6 +186,7 @@ final class ResNetPruning implements FamilyPruning {
             }
             Map<String, Double> metrics = ev == null ? null
                     : Map.of("accuracy", ImageEvaluation.accuracy(pruned.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH));
+            List<RunReport.Speed> speed = request.measureSpeed() ? speed(pruned) : null;
             long macs = pruned.macs(h, w);
             String method = (replay ? "masks" : run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : ""))
                     + (request.tune() ? " + reconstruction" : "");
@@ -196,8 +199,20 @@ final class ResNetPruning implements FamilyPruning {
                     new RunReport.Params(net.parameters(), pruned.parameters()),
                     none, kept, none, total, null, null, RunReport.rounded(seconds, 2),
                     PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
-                    metrics == null ? null : new RunReport.Accuracy(RunReport.rounded(original, 6), RunReport.rounded(metrics, 6)), null, null, null, null, null);
+                    metrics == null ? null : new RunReport.Accuracy(RunReport.rounded(original, 6), RunReport.rounded(metrics, 6)), null, speed, null, null, null);
             return new RunResult(report, masks, metrics, run.fraction(), folder, null, pruned);
+        }
+
+        /** The pruned network against the original in ONNX Runtime and the engine, at the request's batch and the calibration images' size. */
+        private List<RunReport.Speed> speed(ResNetWeights pruned) {
+            request.log().println("optin: measuring speed (original vs pruned, ONNX Runtime and engine, batch " + request.batch() + ")");
+            try {
+                return ResNetBench.measure(pruned, net, request.batch(), h, w, Parallel.threads(), true, true, 5).stream()
+                        .map(r -> RunReport.Speed.of(r.runtime(), r.batch(), r.height(), r.width(), r.threads(), r.imagesPerSecond(), r.originalImagesPerSecond(), "images"))
+                        .toList();
+            } catch (IOException | ai.onnxruntime.OrtException e) {
+                throw new IllegalStateException("measuring speed failed: " + e.getMessage(), e);
+            }
         }
 
         /**

@@ -53,6 +53,9 @@ class ResNetPruneCommandTest {
             assertThat(rep.get("neurons_kept")).hasSize(8);
             rep.get("neurons_kept").forEach(k -> assertThat(k.asInt() % 8).isZero());
             assertThat(rep.at("/seconds/bn_recalibration").isNumber()).isTrue();
+            // speed rows as for the transformer families: both runtimes, images per second, pruned faster than the original in ONNX Runtime
+            assertThat(rep.get("speed")).hasSize(2);
+            rep.get("speed").forEach(s -> assertThat(s.get("unit").asText()).isEqualTo("images"));
             double reported = rep.at("/accuracy/pruned/accuracy").asDouble();
             assertThat(reported).as(run).isGreaterThan(0.75);
             for (String f : new String[] {"model.safetensors", "config.json", "preprocessor_config.json", "model.onnx", "masks.json", "report.html"})
