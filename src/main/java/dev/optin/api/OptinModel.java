@@ -22,10 +22,11 @@ public final class OptinModel implements AutoCloseable {
 
     /** Prunes on the workload's calibration data as the request says; evaluates on its evaluation data. */
     public PruneResult prune(Workload calibration, PruneRequest request) throws IOException {
-        // the family's session: the same request, workload, reports and output folder, the family's units
-        if (loaded.network() instanceof dev.optin.model.resnet.ResNetWeights) return new ResNetPruneSession(loaded, request).run(calibration);
         return new PruneSession(loaded, request).run(calibration);
     }
+
+    /** A masks.json a prune of this model's family wrote (for {@link PruneRequest.Builder#masks}), checked against the model. */
+    public Masks readMasks(Path file) throws IOException { return FamilyPruning.of(loaded).readMasks(file); }
 
     /** The unpruned model's metrics on the workload's evaluation data, 32 rows per batch, untruncated. */
     public EvalResult evaluate(Workload data) throws IOException { return evaluate(data, 32, 0, Progress.NONE); }

@@ -55,6 +55,37 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public enum Budget { FLOPS, LATENCY, MASKS }
 
     /**
+     * The optional steps a request can ask for beyond scoring and selecting at a MACs budget; a
+     * model family that lacks one refuses it in one line ({@code FamilyPruning#refusal}).
+     */
+    public enum Step {
+        /** A latency budget ({@code --latency}). */
+        LATENCY,
+        /** Replaying saved masks ({@code --masks}). */
+        MASKS,
+        /** OPTIN token reduction ({@code --tokens}). */
+        TOKENS,
+        /** Refitting the output projections ({@code --reconstruct}). */
+        RECONSTRUCT,
+        /** Held-out choice of the steps after selection ({@code --holdout}). */
+        HOLDOUT,
+        /** A linear probe of every pruned model ({@code --probe}). */
+        PROBE
+    }
+
+    /** The optional steps this request asks for. */
+    public java.util.Set<Step> steps() {
+        java.util.Set<Step> s = java.util.EnumSet.noneOf(Step.class);
+        if (budget == Budget.LATENCY) s.add(Step.LATENCY);
+        if (budget == Budget.MASKS) s.add(Step.MASKS);
+        if (tokens != null) s.add(Step.TOKENS);
+        if (reconstruct != Reconstructor.Mode.NONE) s.add(Step.RECONSTRUCT);
+        if (holdout > 0) s.add(Step.HOLDOUT);
+        if (probe != null) s.add(Step.PROBE);
+        return s;
+    }
+
+    /**
      * Which calibration rows a file gives: {@code RANDOM} draws a pool of max(N, {@value #DEFAULT_SAMPLES})
      * rows uniformly (seeded), of which every method takes a prefix, so a method's sample does not
      * depend on which other methods share the request; {@code FIRST} takes the file's first N rows.

@@ -3,12 +3,10 @@ package dev.optin.api;
 import dev.optin.bench.BenchModels;
 import dev.optin.export.OutputDirectory;
 import dev.optin.export.PhysicalPruner;
-import dev.optin.export.PrunedModelExport;
 import dev.optin.load.LoadedModel;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
 import dev.optin.report.HtmlReport;
-import dev.optin.report.MasksFile;
 import dev.optin.report.PruneReport;
 import dev.optin.report.RunReport;
 import dev.optin.report.SweepReport;
@@ -37,22 +35,11 @@ public final class PruneResult {
         void write(RunResult run, Path dir) throws IOException;
     }
 
-    PruneResult(LoadedModel model, List<RunResult> runs, SweepReport sweep) {
-        this(model, runs, sweep, null);
-    }
-
     PruneResult(LoadedModel model, List<RunResult> runs, SweepReport sweep, RunWriter writer) {
         this.model = model;
         this.runs = List.copyOf(runs);
         this.sweep = sweep;
-        this.writer = writer != null ? writer : this::writeTransformer;
-    }
-
-    private void writeTransformer(RunResult r, Path runDir) throws IOException {
-        PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), runDir, source(model), model.preprocessing());
-        MasksFile.write(model.weights().config(), r.masks(), runDir.resolve("masks.json"));
-        PruneReport.writeJson(r.report(), runDir.resolve("report.json"));
-        HtmlReport.write(r.report(), runDir.resolve("report.html"));
+        this.writer = writer;
     }
 
     public List<RunResult> runs() { return runs; }

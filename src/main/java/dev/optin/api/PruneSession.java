@@ -1,77 +1,69 @@
 package dev.optin.api;
 
-import dev.optin.bench.SpeedComparison;
-import dev.optin.bench.ThroughputBench;
-import dev.optin.engine.Parallel;
-import dev.optin.export.PhysicalPruner;
 import dev.optin.load.LoadedModel;
-import dev.optin.model.Encoder;
-import dev.optin.model.EncoderConfig;
-import dev.optin.model.EncoderWeights;
-import dev.optin.model.Masks;
-import dev.optin.pruning.CostModel;
-import dev.optin.pruning.LatencyProfiler;
-import dev.optin.pruning.LatencyTable;
-import dev.optin.pruning.Pruner;
 import dev.optin.pruning.Pruner.Method;
-import dev.optin.pruning.HeldOutChoice;
-import dev.optin.pruning.Reconstructor;
-import dev.optin.model.Batch;
-import dev.optin.report.PruneReport;
 import dev.optin.report.RunReport;
 import dev.optin.report.SweepReport;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * One prune request over one workload: read the data, check every budget before the first
- * (possibly long) scoring pass, evaluate the original model once, score each method once per
- * calibration size, then per run select, take the workload's optional step after selection,
- * evaluate, probe (when the request has probe data), measure speed and build the typed report. Writes nothing: {@link PruneResult#writeTo}
- * exports. The same request on the same workload gives the same masks.
+ * One prune request over one workload, for every model family: refuse (in one line, before any
+ * data is read) a method or step the family does not have, then per calibration seed let the
+ * family read the data, check every budget before the first (possibly long) scoring pass and
+ * evaluate the original model once; run each method at each budget in its folder, log it, and
+ * compare the runs in a {@link SweepReport} (with means over seeds when there are several).
+ * What differs between families (units, scoring, the steps after selection, the export) is the
+ * {@link FamilyPruning}'s. Writes nothing: {@link PruneResult#writeTo} exports. The same request
+ * on the same workload gives the same masks.
  */
 final class PruneSession {
     private final LoadedModel model;
-    private final Encoder encoder;
+    private final FamilyPruning family;
     private final PruneRequest request;
-    private Optional<ProbeStep> probe = Optional.empty();
 
     PruneSession(LoadedModel model, PruneRequest request) {
         this.model = model;
-        this.encoder = new Encoder(model.weights());
+        this.family = FamilyPruning.of(model);
         this.request = request;
     }
 
-    /** The original model's evaluation when an earlier session (another seed) has already run it. */
-    private Optional<Workload.Evaluation> sharedEvaluation;
-
     PruneResult run(Workload workload) throws IOException {
-        if (request.seeds().isEmpty()) return runOne(workload);
+        refuseWhatTheFamilyLacks();
+        if (request.seeds().isEmpty()) return runOne(workload, request);
         List<RunResult> all = new ArrayList<>();
-        PruneResult last = null;
-        Optional<Workload.Evaluation> evaluation = null;
+        String task = null;
+        Map<String, Double> original = null;
         for (long seed : request.seeds()) {
             request.log().printf(Locale.ROOT, "optin: calibration seed %d%n", seed);
-            PruneSession one = new PruneSession(model, request.withSeed(seed));
-            one.sharedEvaluation = evaluation;
-            last = one.runOne(workload);
-            evaluation = one.sharedEvaluation;
-            for (RunResult r : last.runs())
-                all.add(new RunResult(r.report(), r.masks(), r.metrics(), r.fraction(),
-                        (".".equals(r.folder()) ? "" : r.folder() + "-") + "seed" + seed, r.weights()));
+            PruneResult last = runOne(workload, request.withSeed(seed));
+            for (RunResult r : last.runs()) all.add(r.withFolder((".".equals(r.folder()) ? "" : r.folder() + "-") + "seed" + seed));
+            task = all.get(0).report().task();
         }
         List<SweepReport.Row> rows = all.stream().map(r -> new SweepReport.Row(r.report().method(), r.fraction(),
                 r.report().macs().ratio(), RunReport.rounded(r.metrics(), 6), r.folder(), r.report().seed())).toList();
-        Map<String, Double> original = evaluation.map(Workload.Evaluation::original).map(m -> RunReport.rounded(m, 6)).orElse(null);
+        original = lastOriginal == null ? null : RunReport.rounded(lastOriginal, 6);
         List<SweepReport.Summary> summary = SweepReport.summarise(rows);
         printSummary(summary);
-        return new PruneResult(model, all, new SweepReport(rows, model.source(), all.get(0).report().task(), original, summary));
+        return new PruneResult(model, all, new SweepReport(rows, model.source(), task, original, summary), family.writer());
+    }
+
+    /** The original's metrics of the last seed run (the same for every seed: evaluated once). */
+    private Map<String, Double> lastOriginal;
+
+    private void refuseWhatTheFamilyLacks() {
+        for (PruneRequest.Step s : request.steps()) {
+            String why = family.refusal(s);
+            if (why != null) throw new IllegalArgumentException(why);
+        }
+        for (Method m : request.methods()) {
+            String why = family.refusal(m);
+            if (why != null) throw new IllegalArgumentException(why);
+        }
     }
 
     /** The table of means over seeds, one line per method and budget (in %, for metrics in [0, 1]). */
@@ -85,173 +77,24 @@ final class PruneSession {
         }
     }
 
-    private PruneResult runOne(Workload workload) throws IOException {
+    private PruneResult runOne(Workload workload, PruneRequest request) throws IOException {
         List<String> folders = RunFolders.of(request);
-        Workload.Prepared data = workload.prepare(model, request);
-        EncoderConfig config = encoder.config();
-        double costLength = data.costLength();
-        LatencyTable table = request.latency() ? latencyTable(data) : null;
-        Optional<TokenReduction> reduction = data.tokenReduction();
+        FamilyPruning.Seeded seeded = family.start(workload, request);
         List<PruneRequest.Run> runs = request.runs();
-        if (request.budget() != PruneRequest.Budget.MASKS)
-            for (PruneRequest.Run run : runs) {
-                Optional<TokenReduction> step = reduction.filter(t -> t.appliesTo(run.method()));
-                step.ifPresent(t -> t.check(run.fraction()));
-                Pruner.checkBudget(config, data.calibration(run.samples()).batches(), options(run, step, table, costLength));
-            }
-        if (sharedEvaluation == null) sharedEvaluation = data.evaluation(encoder);
-        Optional<Workload.Evaluation> evaluation = sharedEvaluation;
-        probe = ProbeStep.of(model, encoder, request);
-        Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
         List<RunResult> results = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
-            PruneRequest.Run run = runs.get(i);
-            RunResult r = request.budget() == PruneRequest.Budget.MASKS
-                    ? applyMasks(data, evaluation, costLength)
-                    : prune(run, data, evaluation, reduction.filter(t -> t.appliesTo(run.method())), table, costLength, scoredBy, runs.size() == 1 ? "." : folders.get(i));
+            RunResult r = seeded.run(runs.get(i), runs.size() == 1 ? "." : folders.get(i));
             results.add(r);
             RunReport rep = r.report();
             request.log().printf(Locale.ROOT, "optin: %-9s %s %s -> MACs %.4f%s%s, %.1f s%n", rep.method(),
                     rep.budget() == null ? "masks" : rep.budget().kind(), rep.budget() == null ? "" : RunFolders.budget(rep.budget().target()),
-                    rep.macs().ratio(), rep.tokensPerLayer() == null ? "" : ", tokens " + java.util.Arrays.toString(rep.tokensPerLayer()),
-                    r.metrics() == null ? "" : ", " + format(r.metrics()), rep.pruningSeconds());
+                    rep.macs().ratio(), seeded.detail(r), r.metrics() == null ? "" : ", " + format(r.metrics()), rep.pruningSeconds());
         }
-        SweepReport sweep = results.size() == 1 ? null : sweep(results, data, evaluation);
-        return new PruneResult(model, results, sweep);
-    }
-
-    private LatencyTable latencyTable(Workload.Prepared data) {
-        int[] shape = data.latencyShape(request.latencyBatch(), request.latencySequence());
-        ThroughputBench.Setting setting = new ThroughputBench.Setting(shape[0], shape[1]);
-        boolean ort = request.latencyRuntime() == LatencyRuntime.ONNXRUNTIME;
-        ThroughputBench.checkMemory(model.weights().config(), List.of(setting), !ort, ort);
-        return new LatencyProfiler(request.latencyRuntime().timer(Parallel.threads()), 2, 5)
-                .loadOrMeasure(model.weights().config(), shape[0], shape[1], 16, request.progress().get());
-    }
-
-    private Pruner.Options options(PruneRequest.Run run, Optional<TokenReduction> step, LatencyTable table, double costLength) {
-        double fraction = step.map(TokenReduction::headsNeurons).orElse(run.fraction());
-        return new Pruner.Options(run.method(), fraction, table, request.tune(), request.seed(), request.weighting(), request.fast(),
-                costLength, request.encoderObjective(), request.reconstruct(), request.rearrange());
-    }
-
-    private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
-                            LatencyTable table, double costLength, Map<String, Pruner.Scored> scoredBy, String folder) {
-        Workload.Calibration full = data.calibration(run.samples());
-        if (request.holdout() > 0 && request.holdout() >= full.rows())
-            throw new IllegalArgumentException("--holdout " + request.holdout() + " leaves no calibration rows of " + full.rows());
-        List<List<Batch>> parts = HeldOutChoice.split(full.batches(), full.rows() - request.holdout());
-        Workload.Calibration cal = request.holdout() == 0 ? full : new Workload.Calibration(parts.get(0),
-                full.labels() == null ? null : splitLabels(full.labels(), full.batches(), full.rows() - request.holdout()),
-                full.rows() - request.holdout(), full.description() + ", of which the last " + request.holdout() + " held out", full.range());
-        List<int[]> labels = request.labelFree() ? null : cal.labels();
-        boolean classifier = model.weights().hasClassifier();
-        if (run.method() == Method.KWON && !classifier)
-            throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
-        if (run.method() == Method.KPRUNE && !classifier)
-            throw new IllegalArgumentException("kprune needs a classification head (its scores use the model's soft labels); use --method optin for embedding models");
-        Pruner.Options o = options(run, step, table, costLength);
-        Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows(), k -> {
-            request.log().printf(Locale.ROOT, "optin: scoring %s on %s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description());
-            return Pruner.score(encoder, cal.batches(), labels, o, request.progress().get());
-        });
-        Pruner.Result r = Pruner.finish(encoder, cal.batches(), parts.get(1), scored, o, request.progress().get());
-        TokenReduction.Outcome tokens = step.map(t -> t.apply(encoder, cal.batches().get(0), r.masks(), run.fraction())).orElse(null);
-        double macs = tokens != null ? tokens.macs() : r.macs(), originalMacs = tokens != null ? tokens.originalMacs() : r.originalMacs();
-        Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
-        if (tokens != null) seconds.put("token_schedule", tokens.seconds());
-
-        String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
-                + (tokens != null ? " + tokens" : "")
-                + (run.method() != Method.KPRUNE && r.reconstruction() != null ? " + reconstruct" : "");
-        RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
-                step.map(TokenReduction::headsNeurons).orElse(null),
-                table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
-                table == null ? null : table.machine(), table == null ? null : table.batch() + "x" + table.sequence());
-        double seqLength = new CostModel(encoder.config(), costLength > 0 ? costLength : CostModel.averageLength(cal.batches())).averageLength();
-        Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-') : null,
-                run.method() == Method.OPTIN && !classifier ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
-                run.method() == Method.KWON ? (labels == null ? "model predictions (label-free)" : "true labels") : null,
-                cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));
-        return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
-                macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
-    }
-
-    private RunResult applyMasks(Workload.Prepared data, Optional<Workload.Evaluation> evaluation, double costLength) {
-        Masks masks = request.masks();
-        double length = costLength > 0 ? costLength : CostModel.averageLength(data.calibration(Integer.MAX_VALUE).batches());
-        CostModel cost = new CostModel(encoder.config(), length);
-        Header h = new Header("masks", null, null, null, 0, null, false, null, null, null, null);
-        return finish(h, data, evaluation, masks, null, cost.macs(masks), cost.macs(encoder.config()), cost.averageLength(), null, Map.of(), 1, ".");
-    }
-
-    /** The fields that differ between a scored run and applied masks. */
-    private record Header(String method, String weighting, String encoderObjective, String labels, int samples, String calibrationRange,
-                          boolean tuned, String tuningStop, RunReport.Budget budget, RunReport.Reconstruction reconstruction,
-                          List<RunReport.Choice> choices) {}
-
-    private static List<RunReport.Choice> choices(Pruner.Result r) {
-        if (r.choices() == null) return null;
-        return r.choices().stream().map(c -> new RunReport.Choice(c.name(), RunReport.rounded(c.heldOutLoss(), 6), c.chosen())).toList();
-    }
-
-    /** The labels of the first {@code rows} sequences, per fit batch (as {@link HeldOutChoice#split} cuts the batches). */
-    private static List<int[]> splitLabels(List<int[]> labels, List<Batch> batches, int rows) {
-        List<int[]> out = new ArrayList<>();
-        int seen = 0;
-        for (int i = 0; i < batches.size() && seen < rows; i++) {
-            int take = Math.min(batches.get(i).size(), rows - seen);
-            out.add(take == labels.get(i).length ? labels.get(i) : java.util.Arrays.copyOf(labels.get(i), take));
-            seen += batches.get(i).size();
-        }
-        return out;
-    }
-
-    private RunReport.Reconstruction reconstruction(Pruner.Result r) {
-        if (r.reconstruction() == null) return null;
-        Reconstructor.Result rec = r.reconstruction();
-        String mode = request.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL.name() : request.reconstruct().name();
-        return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), Reconstructor.DEFAULT_DAMPING,
-                round(rec.errorBefore()), round(rec.errorAfter()));
-    }
-
-    private static double[] round(double[] v) {
-        double[] r = new double[v.length];
-        for (int i = 0; i < r.length; i++) r[i] = PruneReport.round(v[i], 5);
-        return r;
-    }
-
-    private RunResult finish(Header h, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Masks masks, EncoderWeights refitted,
-                             double macs, double originalMacs, double seqLength, TokenReduction.Outcome tokens, Map<String, Double> seconds,
-                             double fraction, String folder) {
-        int[] tokensPerLayer = tokens == null ? null : tokens.tokensPerLayer();
-        EncoderWeights pruned = PhysicalPruner.prune(refitted == null ? model.weights() : refitted, masks);
-        Encoder weights = refitted == null ? encoder : new Encoder(refitted);
-        Map<String, Double> metrics = evaluation.map(e -> e.pruned(weights, masks, tokensPerLayer)).orElse(null);
-        List<RunReport.Speed> speed = null;
-        if (request.measureSpeed()) speed = data.speed(pruned, tokensPerLayer).stream().map(RunReport.Speed::of).toList();
-        RunReport.Accuracy accuracy = evaluation.filter(Workload.Evaluation::accuracy)
-                .map(e -> new RunReport.Accuracy(RunReport.rounded(e.original(), 6), RunReport.rounded(metrics, 6))).orElse(null);
-        Map<String, Double> fidelity = evaluation.filter(e -> !e.accuracy()).map(e -> RunReport.rounded(metrics, 4)).orElse(null);
-        int[][] structure = RunReport.structure(encoder.config(), masks);
-        RunReport report = new RunReport(model.source(), h.method(), h.weighting(), h.encoderObjective(), h.labels(), data.task(),
-                h.samples(), h.calibrationRange(), data.evalRange(), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
-                new RunReport.Macs(Math.round(originalMacs), Math.round(macs), PruneReport.round(macs / originalMacs, 4), PruneReport.round(seqLength, 2)),
-                new RunReport.Params(model.weights().parameters(), pruned.parameters()),
-                structure[0], structure[1], structure[2], structure[3],
-                tokensPerLayer, tokens == null ? null : TokenReduction.ENGINE_ONLY,
-                RunReport.rounded(seconds, 2), PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
-                accuracy, fidelity, speed, probe.map(p -> p.report(weights, masks)).orElse(null), h.reconstruction(),
-                h.choices());
-        String dir = tokens != null && !".".equals(folder) ? folder + "-tokens" : folder;
-        return new RunResult(report, masks, metrics, fraction, dir, refitted);
-    }
-
-    private SweepReport sweep(List<RunResult> results, Workload.Prepared data, Optional<Workload.Evaluation> evaluation) {
-        List<SweepReport.Row> rows = results.stream().map(r -> new SweepReport.Row(r.report().method(), r.fraction(),
-                r.report().macs().ratio(), RunReport.rounded(r.metrics(), 6), r.folder())).toList();
-        Map<String, Double> original = evaluation.map(Workload.Evaluation::original).map(m -> RunReport.rounded(m, 6)).orElse(null);
-        return new SweepReport(rows, model.source(), data.task(), original);
+        lastOriginal = seeded.original();
+        SweepReport sweep = results.size() == 1 ? null : new SweepReport(results.stream().map(r -> new SweepReport.Row(r.report().method(),
+                r.fraction(), r.report().macs().ratio(), RunReport.rounded(r.metrics(), 6), r.folder())).toList(), model.source(), seeded.task(),
+                lastOriginal == null ? null : RunReport.rounded(lastOriginal, 6));
+        return new PruneResult(model, results, sweep, family.writer());
     }
 
     static String format(Map<String, Double> m) {

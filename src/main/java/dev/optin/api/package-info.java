@@ -16,10 +16,11 @@
  * {@link dev.optin.api.Workload} ({@link dev.optin.api.TextWorkload},
  * {@link dev.optin.api.ImageWorkload} or {@link dev.optin.api.SegmentationWorkload}; an image
  * model's is {@link dev.optin.api.OptinModel#imageWorkload}) holds the data and what depends on its kind. One
- * package-private session per model family runs a request: {@code PruneSession} (transformers:
- * heads and neurons) and {@code ResNetPruneSession} (ResNets: inner channels, BatchNorm
- * re-estimation), chosen in {@link dev.optin.api.OptinModel#prune}; both fill the same reports and
- * the same all-or-nothing output folder. {@link dev.optin.api.OptinModel#probe} fits a
+ * package-private {@code PruneSession} runs every request (seeds, runs and folders, refusals, log,
+ * sweep report); what differs between model families is a {@code FamilyPruning}:
+ * {@code TransformerPruning} (heads and neurons) or {@code ResNetPruning} (inner channels, BatchNorm
+ * re-estimation), which says in one line which methods and steps it lacks. Every family fills the
+ * same reports and the same all-or-nothing output folder. {@link dev.optin.api.OptinModel#probe} fits a
  * linear probe on the model's frozen features ({@link dev.optin.api.ProbeData} in,
  * {@link dev.optin.api.ProbeResult} out); a request's {@code probe} adds it to every run's report. Imports: everything below {@code cli}.
  */

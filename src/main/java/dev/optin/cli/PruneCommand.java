@@ -9,7 +9,6 @@ import dev.optin.api.PruneResult;
 import dev.optin.api.RunFolders;
 import dev.optin.api.TextWorkload;
 import dev.optin.api.Workload;
-import dev.optin.report.MasksFile;
 import dev.optin.bench.ThroughputBench;
 import dev.optin.export.OutputDirectory;
 import dev.optin.load.LoadedModel;
@@ -210,7 +209,7 @@ public final class PruneCommand implements Callable<Integer> {
         if (checkpoint == null) checkpoint = new CheckpointCli();
         try (OptinModel m = Optin.load(model, checkpoint.options())) {
             checkSourceFiles(m.loaded());
-            if (masks != null) request.masks(MasksFile.read(masks, m.config()));
+            if (masks != null) request.masks(m.readMasks(masks));
             Workload workload = m.takesImages() ? m.imageWorkload(data, eval, calibrationRange, evalRange, evalLimit) : textWorkload();
             PruneResult result = m.prune(workload, request.build());
             Path written = result.writeTo(out, force, inputs);

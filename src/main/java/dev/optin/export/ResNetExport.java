@@ -64,6 +64,45 @@ public final class ResNetExport {
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
     }
 
+    /**
+     * Reads a masks.json {@link #writeMasks} wrote, checked against the network: the family, one
+     * group per inner convolution with its name and channel count, kept indices in range, each
+     * group keeping at least one channel. Refused in one line naming the file and the group.
+     */
+    public static Masks readMasks(Path file, ResNetWeights w) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException(file + ": not a masks.json file (" + e.getOriginalMessage() + ")");
+        }
+        if (root == null || !ResNetLoader.FAMILY.equals(root.path("family").asText()) || !root.path("groups").isArray())
+            throw new IllegalArgumentException(file + ": not the masks.json of a ResNet (expected \"family\": \"" + ResNetLoader.FAMILY + "\" and a \"groups\" list)");
+        Masks full = w.ones();
+        int[] sizes = w.groupSizes();
+        com.fasterxml.jackson.databind.JsonNode groups = root.get("groups");
+        if (groups.size() != sizes.length) throw new IllegalArgumentException(file + ": masks for " + groups.size() + " groups, the network has " + sizes.length);
+        int g = 0;
+        for (int b = 0; b < w.blocks().length; b++)
+            for (int i = 0; i < w.blocks()[b].groups(); i++, g++) {
+                com.fasterxml.jackson.databind.JsonNode o = groups.get(g);
+                String name = w.name(b) + ".conv" + (i + 1);
+                if (!name.equals(o.path("name").asText()) || o.path("channels").asInt(-1) != sizes[g] || !o.path("kept").isArray())
+                    throw new IllegalArgumentException(file + ": group " + g + " is " + o.path("name") + " with " + o.path("channels") + " channels; the network's is "
+                            + name + " with " + sizes[g]);
+                float[] gate = new float[sizes[g]];
+                for (com.fasterxml.jackson.databind.JsonNode k : o.get("kept")) {
+                    int j = k.asInt(-1);
+                    if (!k.isIntegralNumber() || j < 0 || j >= sizes[g] || gate[j] != 0f)
+                        throw new IllegalArgumentException(file + ": " + name + ": kept channel " + k + " is outside [0, " + sizes[g] + ") or repeated");
+                    gate[j] = 1f;
+                }
+                if (o.get("kept").isEmpty()) throw new IllegalArgumentException(file + ": " + name + " keeps no channel: every block needs at least one");
+                full.neuron[g] = gate;
+            }
+        return full;
+    }
+
     /** The network as an ONNX graph; BatchNorm folded into the convolutions (as {@link ConvBn#folded}). */
     public static ModelProto onnx(ResNetWeights w, ImagePreprocessing prep) throws IOException {
         OnnxGraphBuilder g = new OnnxGraphBuilder("optin-resnet");

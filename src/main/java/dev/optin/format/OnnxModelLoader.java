@@ -110,7 +110,7 @@ public final class OnnxModelLoader {
         return r;
     }
 
-    static ModelProto parse(Path onnx) {
+    public static ModelProto parse(Path onnx) {
         String file = onnx.getFileName().toString();
         try {
             long size = Files.size(onnx);
@@ -340,7 +340,7 @@ public final class OnnxModelLoader {
     }
 
     /** Converts a tensor to fp32 after checking that its declared size is plausible and matches its data. */
-    static float[] toFloats(TensorProto t, String file, String name, boolean floatOnly) {
+    public static float[] toFloats(TensorProto t, String file, String name, boolean floatOnly) {
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL)
             throw new FormatException(file + ": initializer " + name + " uses external data, which is not supported");
         long count = 1;

@@ -7,6 +7,7 @@ import dev.optin.format.TempFiles;
 import dev.optin.format.TextTokenizer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.optin.format.resnet.OnnxResNet;
 import dev.optin.format.resnet.ResNetLoader;
 import dev.optin.format.resnet.TorchvisionResNet;
 import dev.optin.format.torch.SafetensorsFloats;
@@ -30,7 +31,9 @@ import java.nio.file.*;
  * dict ({@code .pt/.pth/.bin} PyTorch zip, {@code .safetensors}) in timm or lucidrains layout,
  * whose missing hyper-parameters (heads) come from {@link CheckpointOptions}, or optin's own
  * {@code model.onnx} of one (config and preprocessing in its metadata; no tokenizer needed).
- * Another vision ONNX file (e.g. from torch.onnx, without optin's metadata) is refused in one line.
+ * A convolutional ONNX graph (Conv and GlobalAveragePool, e.g. torch.onnx's export of a torchvision
+ * ResNet) is read as a ResNet ({@code OnnxResNet}); another vision ONNX file without optin's
+ * metadata is refused in one line.
  */
 public final class ModelLoader {
     public static final String MINILM = "minilm";
@@ -128,6 +131,7 @@ public final class ModelLoader {
     private static LoadedModel loadOnnx(Path onnx, String source, CheckpointOptions options) {
         OnnxModelLoader.OptinExport optin = OnnxModelLoader.optinExport(onnx);
         if (optin != null && optin.isVit()) return loadOptinVision(onnx, optin, options);
+        if (optin == null && OnnxResNet.isConvolutional(onnx)) return loadOnnxResNet(onnx, options);
         Path folder = onnx.toAbsolutePath().getParent();
         Path tokJson = folder.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokJson) && !Files.isRegularFile(folder.resolve("vocab.txt"))) {
@@ -139,6 +143,16 @@ public final class ModelLoader {
         }
         EncoderWeights w = optin != null ? OnnxModelLoader.load(optin) : OnnxModelLoader.load(onnx);
         return new LoadedModel(w, TextTokenizer.forFolder(folder, maxLength(w)), source, onnx, null);
+    }
+
+    /** A convolutional ONNX graph (torch.onnx export of a torchvision ResNet), matched to the ResNet's structure. */
+    private static LoadedModel loadOnnxResNet(Path onnx, CheckpointOptions options) {
+        try {
+            ResNetLoader.Loaded r = OnnxResNet.read(onnx, options);
+            return new LoadedModel(r.weights(), null, r.preprocessing(), "ResNet (ONNX) " + onnx, onnx, null);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(onnx + ": " + e.getMessage(), e);
+        }
     }
 
     /** optin's own model.onnx of a vision transformer (config and preprocessing from its metadata). */

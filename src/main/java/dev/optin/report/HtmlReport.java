@@ -124,7 +124,7 @@ public final class HtmlReport {
         if (speed != null && speed.isArray() && speed.size() > 0) {
             JsonNode s = speed.get(0);
             if (s.has("tokens_per_second"))
-                rows.add(new String[]{"tokens/s (" + esc(s.path("runtime").asText("")) + ")", big(s.path("original_tokens_per_second").asDouble(Double.NaN)),
+                rows.add(new String[]{esc(s.path("unit").asText("tokens")) + "/s (" + esc(s.path("runtime").asText("")) + ")", big(s.path("original_tokens_per_second").asDouble(Double.NaN)),
                         big(s.get("tokens_per_second").asDouble()), s.has("speedup") ? String.format(Locale.ROOT, "%.2f× faster", s.get("speedup").asDouble()) : ""});
         }
         if (r.has("pruning_seconds")) rows.add(new String[]{"pruning time", "", seconds(r.get("pruning_seconds").asDouble()), ""});
@@ -199,8 +199,9 @@ public final class HtmlReport {
     private static void speed(StringBuilder b, JsonNode r) {
         JsonNode speed = r.get("speed");
         if (speed == null || !speed.isArray() || speed.isEmpty()) return;
-        b.append("<section><h2>Measured speed</h2><table class=\"compact\"><thead><tr><th>runtime</th><th>batch</th><th>seq</th>"
-                + "<th>original tokens/s</th><th>pruned tokens/s</th><th>speed-up</th></tr></thead><tbody>");
+        String unit = esc(speed.get(0).path("unit").asText("tokens"));
+        b.append("<section><h2>Measured speed</h2><table class=\"compact\"><thead><tr><th>runtime</th><th>batch</th><th>" + (unit.equals("tokens") ? "seq" : "pixels") + "</th>"
+                + "<th>original " + unit + "/s</th><th>pruned " + unit + "/s</th><th>speed-up</th></tr></thead><tbody>");
         for (JsonNode s : speed)
             b.append("<tr><td>").append(esc(s.path("runtime").asText(""))).append("</td><td>").append(s.path("batch").asText(""))
                     .append("</td><td>").append(s.path("seq").asText("")).append("</td><td>").append(big(s.path("original_tokens_per_second").asDouble(Double.NaN)))

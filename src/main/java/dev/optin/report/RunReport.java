@@ -79,10 +79,21 @@ public record RunReport(String model, String method, String weighting, String en
 
     /** One row of the speed comparison (rounded {@link SpeedComparison.Speedup}). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Speed(String runtime, int batch, int seq, int threads, double tokensPerSecond, double originalTokensPerSecond, double speedup) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Speed(String runtime, int batch, int seq, int threads, double tokensPerSecond, double originalTokensPerSecond, double speedup,
+                        String unit) {
         public static Speed of(SpeedComparison.Speedup s) {
             return new Speed(s.runtime(), s.batch(), s.seq(), s.threads(), PruneReport.round(s.tokensPerSecond(), 1),
-                    PruneReport.round(s.originalTokensPerSecond(), 1), PruneReport.round(s.speedup(), 3));
+                    PruneReport.round(s.originalTokensPerSecond(), 1), PruneReport.round(s.speedup(), 3), null);
+        }
+
+        /**
+         * A network whose inputs are not token sequences (ResNets): the rate is in {@code unit}s per
+         * second ({@code images}; in the tokens_per_second fields) and seq is the image's height × width.
+         */
+        public static Speed of(String runtime, int batch, int height, int width, int threads, double perSecond, double originalPerSecond, String unit) {
+            return new Speed(runtime, batch, height * width, threads, PruneReport.round(perSecond, 1), PruneReport.round(originalPerSecond, 1),
+                    PruneReport.round(perSecond / originalPerSecond, 3), unit);
         }
     }
 

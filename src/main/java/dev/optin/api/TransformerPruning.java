@@ -1,0 +1,241 @@
+package dev.optin.api;
+
+import dev.optin.bench.ThroughputBench;
+import dev.optin.engine.Parallel;
+import dev.optin.export.PhysicalPruner;
+import dev.optin.export.PrunedModelExport;
+import dev.optin.load.LoadedModel;
+import dev.optin.model.Batch;
+import dev.optin.model.Encoder;
+import dev.optin.model.EncoderConfig;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.Masks;
+import dev.optin.pruning.CostModel;
+import dev.optin.pruning.HeldOutChoice;
+import dev.optin.pruning.LatencyProfiler;
+import dev.optin.pruning.LatencyTable;
+import dev.optin.pruning.Pruner;
+import dev.optin.pruning.Pruner.Method;
+import dev.optin.pruning.Reconstructor;
+import dev.optin.report.HtmlReport;
+import dev.optin.report.MasksFile;
+import dev.optin.report.PruneReport;
+import dev.optin.report.RunReport;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The transformer family of the prune session (BERT-family encoders, ViTs, segmenters): heads
+ * and neurons as units, the workload's kind of data ({@link Workload}), every method and step.
+ * Per seed: read the data, build the latency table when the budget is latency, check every
+ * budget, evaluate the original (once for all seeds), start the probe; per run: score (once per
+ * method and calibration size), select, take the workload's optional step after selection
+ * (token reduction), evaluate, probe, measure speed and build the typed report.
+ */
+final class TransformerPruning implements FamilyPruning {
+    private final LoadedModel model;
+    private final Encoder encoder;
+    /** The original model's evaluation, run by the first seed; null until then. */
+    private Optional<Workload.Evaluation> evaluation;
+
+    TransformerPruning(LoadedModel model) {
+        this.model = model;
+        this.encoder = new Encoder(model.weights());
+    }
+
+    @Override public String refusal(Method method) { return null; }
+
+    @Override public String refusal(PruneRequest.Step step) { return null; }
+
+    @Override public Seeded start(Workload workload, PruneRequest request) throws IOException {
+        return new Seed(workload.prepare(model, request), request);
+    }
+
+    @Override public Masks readMasks(java.nio.file.Path file) throws IOException { return MasksFile.read(file, model.weights().config()); }
+
+    @Override public PruneResult.RunWriter writer() {
+        return (r, dir) -> {
+            PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), dir, PruneResult.source(model), model.preprocessing());
+            MasksFile.write(model.weights().config(), r.masks(), dir.resolve("masks.json"));
+            PruneReport.writeJson(r.report(), dir.resolve("report.json"));
+            HtmlReport.write(r.report(), dir.resolve("report.html"));
+        };
+    }
+
+    /** One seed's request on its prepared data. */
+    private final class Seed implements Seeded {
+        private final PruneRequest request;
+        private final Workload.Prepared data;
+        private final double costLength;
+        private final LatencyTable table;
+        private final Optional<TokenReduction> reduction;
+        private final Optional<ProbeStep> probe;
+        private final Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
+
+        Seed(Workload.Prepared data, PruneRequest request) throws IOException {
+            this.request = request;
+            this.data = data;
+            EncoderConfig config = encoder.config();
+            this.costLength = data.costLength();
+            this.table = request.latency() ? latencyTable(data) : null;
+            this.reduction = data.tokenReduction();
+            if (request.budget() != PruneRequest.Budget.MASKS)
+                for (PruneRequest.Run run : request.runs()) {
+                    Optional<TokenReduction> step = reduction.filter(t -> t.appliesTo(run.method()));
+                    step.ifPresent(t -> t.check(run.fraction()));
+                    Pruner.checkBudget(config, data.calibration(run.samples()).batches(), options(run, step, table, costLength));
+                }
+            if (evaluation == null) evaluation = data.evaluation(encoder);
+            this.probe = ProbeStep.of(model, encoder, request);
+        }
+
+        @Override public String task() { return data.task(); }
+
+        @Override public Map<String, Double> original() { return evaluation.map(Workload.Evaluation::original).orElse(null); }
+
+        @Override public RunResult run(PruneRequest.Run run, String folder) {
+            return request.budget() == PruneRequest.Budget.MASKS
+                    ? applyMasks(data, evaluation, costLength)
+                    : prune(run, data, evaluation, reduction.filter(t -> t.appliesTo(run.method())), table, costLength, scoredBy, folder);
+        }
+
+        @Override public String detail(RunResult r) {
+            int[] tokens = r.report().tokensPerLayer();
+            return tokens == null ? "" : ", tokens " + Arrays.toString(tokens);
+        }
+
+        private LatencyTable latencyTable(Workload.Prepared data) {
+            int[] shape = data.latencyShape(request.latencyBatch(), request.latencySequence());
+            ThroughputBench.Setting setting = new ThroughputBench.Setting(shape[0], shape[1]);
+            boolean ort = request.latencyRuntime() == LatencyRuntime.ONNXRUNTIME;
+            ThroughputBench.checkMemory(model.weights().config(), List.of(setting), !ort, ort);
+            return new LatencyProfiler(request.latencyRuntime().timer(Parallel.threads()), 2, 5)
+                    .loadOrMeasure(model.weights().config(), shape[0], shape[1], 16, request.progress().get());
+        }
+
+        private Pruner.Options options(PruneRequest.Run run, Optional<TokenReduction> step, LatencyTable table, double costLength) {
+            double fraction = step.map(TokenReduction::headsNeurons).orElse(run.fraction());
+            return new Pruner.Options(run.method(), fraction, table, request.tune(), request.seed(), request.weighting(), request.fast(),
+                    costLength, request.encoderObjective(), request.reconstruct(), request.rearrange());
+        }
+
+        private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
+                                LatencyTable table, double costLength, Map<String, Pruner.Scored> scoredBy, String folder) {
+            Workload.Calibration full = data.calibration(run.samples());
+            if (request.holdout() > 0 && request.holdout() >= full.rows())
+                throw new IllegalArgumentException("--holdout " + request.holdout() + " leaves no calibration rows of " + full.rows());
+            List<List<Batch>> parts = HeldOutChoice.split(full.batches(), full.rows() - request.holdout());
+            Workload.Calibration cal = request.holdout() == 0 ? full : new Workload.Calibration(parts.get(0),
+                    full.labels() == null ? null : splitLabels(full.labels(), full.batches(), full.rows() - request.holdout()),
+                    full.rows() - request.holdout(), full.description() + ", of which the last " + request.holdout() + " held out", full.range());
+            List<int[]> labels = request.labelFree() ? null : cal.labels();
+            boolean classifier = model.weights().hasClassifier();
+            if (run.method() == Method.KWON && !classifier)
+                throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
+            if (run.method() == Method.KPRUNE && !classifier)
+                throw new IllegalArgumentException("kprune needs a classification head (its scores use the model's soft labels); use --method optin for embedding models");
+            Pruner.Options o = options(run, step, table, costLength);
+            Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows(), k -> {
+                request.log().printf(Locale.ROOT, "optin: scoring %s on %s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description());
+                return Pruner.score(encoder, cal.batches(), labels, o, request.progress().get());
+            });
+            Pruner.Result r = Pruner.finish(encoder, cal.batches(), parts.get(1), scored, o, request.progress().get());
+            TokenReduction.Outcome tokens = step.map(t -> t.apply(encoder, cal.batches().get(0), r.masks(), run.fraction())).orElse(null);
+            double macs = tokens != null ? tokens.macs() : r.macs(), originalMacs = tokens != null ? tokens.originalMacs() : r.originalMacs();
+            Map<String, Double> seconds = new LinkedHashMap<>(r.seconds());
+            if (tokens != null) seconds.put("token_schedule", tokens.seconds());
+
+            String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
+                    + (tokens != null ? " + tokens" : "")
+                    + (run.method() != Method.KPRUNE && r.reconstruction() != null ? " + reconstruct" : "");
+            RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
+                    step.map(TokenReduction::headsNeurons).orElse(null),
+                    table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
+                    table == null ? null : table.machine(), table == null ? null : table.batch() + "x" + table.sequence());
+            double seqLength = new CostModel(encoder.config(), costLength > 0 ? costLength : CostModel.averageLength(cal.batches())).averageLength();
+            Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-') : null,
+                    run.method() == Method.OPTIN && !classifier ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
+                    run.method() == Method.KWON ? (labels == null ? "model predictions (label-free)" : "true labels") : null,
+                    cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));
+            return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
+                    macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
+        }
+
+        private RunResult applyMasks(Workload.Prepared data, Optional<Workload.Evaluation> evaluation, double costLength) {
+            Masks masks = request.masks();
+            double length = costLength > 0 ? costLength : CostModel.averageLength(data.calibration(Integer.MAX_VALUE).batches());
+            CostModel cost = new CostModel(encoder.config(), length);
+            Header h = new Header("masks", null, null, null, 0, null, false, null, null, null, null);
+            return finish(h, data, evaluation, masks, null, cost.macs(masks), cost.macs(encoder.config()), cost.averageLength(), null, Map.of(), 1, ".");
+        }
+
+        /** The fields that differ between a scored run and applied masks. */
+        private record Header(String method, String weighting, String encoderObjective, String labels, int samples, String calibrationRange,
+                              boolean tuned, String tuningStop, RunReport.Budget budget, RunReport.Reconstruction reconstruction,
+                              List<RunReport.Choice> choices) {}
+
+        private static List<RunReport.Choice> choices(Pruner.Result r) {
+            if (r.choices() == null) return null;
+            return r.choices().stream().map(c -> new RunReport.Choice(c.name(), RunReport.rounded(c.heldOutLoss(), 6), c.chosen())).toList();
+        }
+
+        /** The labels of the first {@code rows} sequences, per fit batch (as {@link HeldOutChoice#split} cuts the batches). */
+        private static List<int[]> splitLabels(List<int[]> labels, List<Batch> batches, int rows) {
+            List<int[]> out = new ArrayList<>();
+            int seen = 0;
+            for (int i = 0; i < batches.size() && seen < rows; i++) {
+                int take = Math.min(batches.get(i).size(), rows - seen);
+                out.add(take == labels.get(i).length ? labels.get(i) : java.util.Arrays.copyOf(labels.get(i), take));
+                seen += batches.get(i).size();
+            }
+            return out;
+        }
+
+        private RunReport.Reconstruction reconstruction(Pruner.Result r) {
+            if (r.reconstruction() == null) return null;
+            Reconstructor.Result rec = r.reconstruction();
+            String mode = request.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL.name() : request.reconstruct().name();
+            return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), Reconstructor.DEFAULT_DAMPING,
+                    round(rec.errorBefore()), round(rec.errorAfter()));
+        }
+
+        private static double[] round(double[] v) {
+            double[] r = new double[v.length];
+            for (int i = 0; i < r.length; i++) r[i] = PruneReport.round(v[i], 5);
+            return r;
+        }
+
+        private RunResult finish(Header h, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Masks masks, EncoderWeights refitted,
+                                 double macs, double originalMacs, double seqLength, TokenReduction.Outcome tokens, Map<String, Double> seconds,
+                                 double fraction, String folder) {
+            int[] tokensPerLayer = tokens == null ? null : tokens.tokensPerLayer();
+            EncoderWeights pruned = PhysicalPruner.prune(refitted == null ? model.weights() : refitted, masks);
+            Encoder weights = refitted == null ? encoder : new Encoder(refitted);
+            Map<String, Double> metrics = evaluation.map(e -> e.pruned(weights, masks, tokensPerLayer)).orElse(null);
+            List<RunReport.Speed> speed = null;
+            if (request.measureSpeed()) speed = data.speed(pruned, tokensPerLayer).stream().map(RunReport.Speed::of).toList();
+            RunReport.Accuracy accuracy = evaluation.filter(Workload.Evaluation::accuracy)
+                    .map(e -> new RunReport.Accuracy(RunReport.rounded(e.original(), 6), RunReport.rounded(metrics, 6))).orElse(null);
+            Map<String, Double> fidelity = evaluation.filter(e -> !e.accuracy()).map(e -> RunReport.rounded(metrics, 4)).orElse(null);
+            int[][] structure = RunReport.structure(encoder.config(), masks);
+            RunReport report = new RunReport(model.source(), h.method(), h.weighting(), h.encoderObjective(), h.labels(), data.task(),
+                    h.samples(), h.calibrationRange(), data.evalRange(), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
+                    new RunReport.Macs(Math.round(originalMacs), Math.round(macs), PruneReport.round(macs / originalMacs, 4), PruneReport.round(seqLength, 2)),
+                    new RunReport.Params(model.weights().parameters(), pruned.parameters()),
+                    structure[0], structure[1], structure[2], structure[3],
+                    tokensPerLayer, tokens == null ? null : TokenReduction.ENGINE_ONLY,
+                    RunReport.rounded(seconds, 2), PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
+                    accuracy, fidelity, speed, probe.map(p -> p.report(weights, masks)).orElse(null), h.reconstruction(),
+                    h.choices());
+            String dir = tokens != null && !".".equals(folder) ? folder + "-tokens" : folder;
+            return new RunResult(report, masks, metrics, fraction, dir, refitted, null);
+        }
+    }
+}
