@@ -4,14 +4,15 @@ package dev.optin.engine;
 public final class ConvOps {
     private ConvOps() {}
 
+    /** max(x, 0) in place (branch-free: a compare per element mispredicted on half of them). */
     public static void relu(float[] x) {
-        for (int i = 0; i < x.length; i++) if (x[i] < 0f) x[i] = 0f;
+        for (int i = 0; i < x.length; i++) x[i] = Math.max(x[i], 0f);
     }
 
     /** x = relu(x + r), in place (the residual add of a block). */
     public static void addRelu(float[] x, float[] r) {
         if (x.length != r.length) throw new IllegalArgumentException("residual has " + r.length + " values, the block output " + x.length);
-        for (int i = 0; i < x.length; i++) { float v = x[i] + r[i]; x[i] = v < 0f ? 0f : v; }
+        for (int i = 0; i < x.length; i++) x[i] = Math.max(x[i] + r[i], 0f);
     }
 
     public static int poolSize(int size, int kernel, int stride, int pad) { return (size + 2 * pad - kernel) / stride + 1; }
@@ -33,7 +34,7 @@ public final class ConvOps {
                         int ix = ox * stride - pad + kx;
                         if (ix < 0 || ix >= w) continue;
                         int xo = ((img * h + iy) * w + ix) * c;
-                        for (int j = 0; j < c; j++) if (x[xo + j] > y[yo + j]) y[yo + j] = x[xo + j];
+                        for (int j = 0; j < c; j++) y[yo + j] = Math.max(y[yo + j], x[xo + j]);
                     }
                 }
             }

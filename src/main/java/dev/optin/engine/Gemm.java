@@ -90,6 +90,20 @@ public final class Gemm {
     }
 
     /**
+     * As {@link #linear(float[], int, int, PackedLinear, float[], float[], int)}, but on the vector kernel whatever the
+     * product's size (when the kernel is present): each row of Y is then the same sequence of multiply-adds however
+     * the rows are split into products, so callers may chunk rows freely without changing a bit.
+     */
+    public static void linearRowwise(float[] x, int xOff, int m, PackedLinear w, float[] bias, float[] y, int yOff) {
+        if (m == 0) return;
+        if (w.packed == null) {
+            run(false, true, m, w.out, w.in, x, xOff, w.in, w.w, 0, w.in, y, yOff, w.out, false, bias);
+            return;
+        }
+        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, xOff, w.in, w.packed, y, yOff, w.out, false, bias, false, null);
+    }
+
+    /**
      * Y[m×out] = gelu(X·Wᵀ + bias) · gate[column] (gate may be null), exact GELU applied to each
      * output tile while it is in cache instead of in a separate pass over Y.
      */

@@ -22,6 +22,14 @@ public final class ResNet {
     /** One convolution + BatchNorm by its index in {@link ResNetWeights#convs()}. */
     interface ConvStep {
         Activation apply(int index, Activation x);
+
+        /** relu(conv(x) + residual), residual may be null: what the forward pass needs after every convolution but a downsample. */
+        default Activation applyRelu(int index, Activation x, Activation residual) {
+            Activation y = apply(index, x);
+            if (residual != null) ConvOps.addRelu(y.x(), residual.x());
+            else ConvOps.relu(y.x());
+            return y;
+        }
     }
 
     public ResNet(ResNetWeights weights) {
@@ -29,7 +37,10 @@ public final class ResNet {
     }
 
     private ResNet(ResNetWeights weights, Conv2d[] f) {
-        this(weights, (i, x) -> apply(f[i], x), f);
+        this(weights, new ConvStep() {
+            @Override public Activation apply(int i, Activation x) { return ResNet.apply(f[i], x, null, false); }
+            @Override public Activation applyRelu(int i, Activation x, Activation residual) { return ResNet.apply(f[i], x, residual, true); }
+        }, f);
     }
 
     ResNet(ResNetWeights weights, ConvStep step) { this(weights, step, null); }
@@ -48,8 +59,12 @@ public final class ResNet {
         return f;
     }
 
-    static Activation apply(Conv2d c, Activation x) {
-        return new Activation(c.forward(x.x(), x.n(), x.h(), x.w()), x.n(), c.outSize(x.h()), c.outSize(x.w()), c.out());
+    static Activation apply(Conv2d c, Activation x) { return apply(c, x, null, false); }
+
+    /** The residual add and ReLU happen as the convolution writes its output. */
+    static Activation apply(Conv2d c, Activation x, Activation residual, boolean relu) {
+        return new Activation(c.forward(x.x(), x.n(), x.h(), x.w(), residual == null ? null : residual.x(), relu),
+                x.n(), c.outSize(x.h()), c.outSize(x.w()), c.out());
     }
 
     /** The folded convolution by its index in {@link ResNetWeights#convs()}. */
@@ -78,8 +93,7 @@ public final class ResNet {
         int c = weights.channels();
         if (pixels.length != (long) n * c * h * w)
             throw new IllegalArgumentException("pixel_values has " + pixels.length + " values, expected " + n + "x" + c + "x" + h + "x" + w);
-        Activation x = step.apply(0, new Activation(ConvOps.toChannelsLast(pixels, n, c, h, w), n, h, w, c));
-        ConvOps.relu(x.x());
+        Activation x = step.applyRelu(0, new Activation(ConvOps.toChannelsLast(pixels, n, c, h, w), n, h, w, c), null);
         int oh = ConvOps.poolSize(x.h(), 3, 2, 1), ow = ConvOps.poolSize(x.w(), 3, 2, 1);
         return new Activation(ConvOps.maxPool(x.x(), n, x.h(), x.w(), x.c(), 3, 2, 1), n, oh, ow, x.c());
     }
@@ -88,16 +102,12 @@ public final class ResNet {
     public Activation block(int b, Activation x, Masks masks) {
         ResidualBlock blk = weights.blocks()[b];
         int index = convIndex(b), g0 = weights.firstGroup(b), k = blk.convs().size();
+        Activation shortcut = blk.downsample() == null ? x : step.apply(index + k, x);
         Activation t = x;
         for (int i = 0; i < k; i++) {
-            t = step.apply(index + i, t);
-            if (i < k - 1) {
-                ConvOps.relu(t.x());
-                if (masks != null) gate(t, masks.neuron[g0 + i]);
-            }
+            t = step.applyRelu(index + i, t, i < k - 1 ? null : shortcut);
+            if (i < k - 1 && masks != null) gate(t, masks.neuron[g0 + i]);
         }
-        Activation shortcut = blk.downsample() == null ? x : step.apply(index + k, x);
-        ConvOps.addRelu(t.x(), shortcut.x());
         return t;
     }
 
