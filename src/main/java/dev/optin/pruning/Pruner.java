@@ -39,7 +39,9 @@ public final class Pruner {
      * @param costLength the sequence length T of the MAC cost model (the task's average unpadded
      *                   length, e.g. of its dev set); 0 = the calibration samples' average length
      * @param reconstruct after selection (and tuning): refit the output projections sub-layer by sub-layer
-     *                   ({@link Reconstructor}); NONE keeps the weights (and the masks exactly as before)
+     *                   ({@link Reconstructor}); NONE keeps the weights (and the masks exactly as before). FULL
+     *                   also refits a head's linear read-out to the teacher's logits ({@link ReadoutRefit}: the
+     *                   segmenter's per-patch classifier; other heads have none)
      * @param rearrange  Kwon's mask rearrangement after the Fisher selection (on by default)
      */
     public record Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
@@ -176,6 +178,9 @@ public final class Pruner {
         if (o.reconstruct() != Reconstructor.Mode.NONE) {
             rec = Reconstructor.reconstruct(encoder.weights(), masks, samples, o.reconstruct(), Reconstructor.DEFAULT_DAMPING, progress);
             masks = rec.masks();
+            if (o.reconstruct() == Reconstructor.Mode.FULL)   // a head ending in a linear read-out (segmenter): refit it too
+                rec = new Reconstructor.Result(ReadoutRefit.refit(encoder.weights(), rec.weights(), masks, samples, Reconstructor.DEFAULT_DAMPING),
+                        masks, rec.errorBefore(), rec.errorAfter());
             lap(seconds, "reconstruction", t0);
         }
         return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop, rec);

@@ -106,6 +106,27 @@ class SegmentationCommandTest {
     }
 
     @Test
+    void theReconstructedModelWithItsRefitReadoutExportsWhatTheReportMeasured() throws Exception {
+        Path f = Fixtures.require("segmenter-fmnist");
+        Path out = dir.resolve("rec");
+        var r = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--calibration-range", "0:500", "--samples", "64",
+                "--eval", f.resolve("data/test").toString(), "--eval-range", "0:100", "--method", "magnitude", "--reconstruct",
+                "--batch", "16", "--flops", "0.5", "--no-speed", "--out", out.toString(), "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(rep.at("/reconstruction/mode").asText()).isEqualTo("full");
+        // the classifier was refitted: the exported one differs from the original's
+        String w = "decode_head.classifier.weight";
+        assertThat(dev.optin.format.Safetensors.readAll(out.resolve("model.safetensors")).get(w))
+                .isNotEqualTo(dev.optin.format.Safetensors.readAll(f.resolve("model.safetensors")).get(w));
+        for (String model : new String[]{".", "model.onnx"}) {
+            var e = run("eval", out.resolve(model).toString(), "--data", f.resolve("data/test").toString(), "--range", "0:100", "--json");
+            assertThat(e.code()).as(e.err()).isZero();
+            assertThat(new ObjectMapper().readTree(e.out()).get("miou").asDouble()).isCloseTo(rep.at("/accuracy/pruned/miou").asDouble(), within(2e-6));
+        }
+    }
+
+    @Test
     void theSeedDrawsTheCalibrationScenesAndSamplingFirstTakesTheFirstOnes() throws Exception {
         Path f = Fixtures.require("segmenter-fmnist");
         String[] masks = new String[4];
