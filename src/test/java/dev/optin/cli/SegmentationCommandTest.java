@@ -127,6 +127,29 @@ class SegmentationCommandTest {
     }
 
     @Test
+    void optinLambdaWeighsThePerPatchOutputAndIsRecorded() throws Exception {
+        Path f = Fixtures.require("segmenter-fmnist");
+        int[] lastHeads = new int[2];
+        String[] lambdas = {"10", "0.1"};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("lambda" + i);
+            var r = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--samples", "64", "--method", "optin", "--fast",
+                    "--optin-lambda", lambdas[i], "--batch", "32", "--flops", "0.4", "--no-speed", "--out", out.toString(), "-q");
+            assertThat(r.code()).as(r.err()).isZero();
+            JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+            assertThat(rep.get("weighting").asText()).isEqualTo(i == 0 ? "cost-normalized" : "cost-normalized, lambda_c 0.1");
+            JsonNode heads = rep.get("heads_kept");
+            lastHeads[i] = heads.get(heads.size() - 1).asInt();
+        }
+        // the published lambda_c empties the last layer's heads; weighing the per-patch KL more keeps some
+        assertThat(lastHeads[1]).isGreaterThan(lastHeads[0]);
+        var bad = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--method", "optin", "--optin-lambda", "0",
+                "--flops", "0.4", "--out", dir.resolve("bad").toString());
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err().trim()).startsWith("optin: error: ").contains("--optin-lambda must be positive").doesNotContain("\n");
+    }
+
+    @Test
     void theSeedDrawsTheCalibrationScenesAndSamplingFirstTakesTheFirstOnes() throws Exception {
         Path f = Fixtures.require("segmenter-fmnist");
         String[] masks = new String[4];
