@@ -5,6 +5,7 @@ import dev.optin.progress.Progress;
 import dev.optin.pruning.OptinImportance.EncoderObjective;
 import dev.optin.pruning.OptinWeighting;
 import dev.optin.pruning.Reconstructor;
+import dev.optin.pruning.Pruner;
 import dev.optin.pruning.Pruner.Method;
 
 import java.io.OutputStream;
@@ -39,6 +40,8 @@ import java.util.function.Supplier;
  * @param holdout     the last this many of each run's calibration rows are held out of scoring and fitting and used to
  *                    choose rearrangement on/off and reconstruction on/off by the held-out loss (report's {@code choices}); 0 = off
  * @param rearrange   Kwon's mask rearrangement after the Fisher selection (default on; {@code --no-rearrange})
+ * @param optinLambda OPTIN's λ_c: the trajectory (MD) term is rescaled to about λ_c times the output KL term
+ *                    (default {@value Pruner.Options#DEFAULT_OPTIN_LAMBDA}, the published value; {@code --optin-lambda})
  */
 public record PruneRequest(List<Method> methods, Budget budget, List<Double> fractions, Masks masks,
                            Integer samples, Sampling sampling, long seed, List<Long> seeds, boolean tune, boolean fast,
@@ -47,7 +50,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
                            Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log,
-                           boolean bnRecalibration) {
+                           boolean bnRecalibration, double optinLambda) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
@@ -109,6 +112,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         if (tokens != null && !methods.contains(Method.OPTIN))
             throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
         Objects.requireNonNull(sampling);
+        if (!(optinLambda > 0) || Double.isInfinite(optinLambda))
+            throw new IllegalArgumentException("--optin-lambda must be positive, got " + optinLambda);
         Objects.requireNonNull(reconstruct);
         Objects.requireNonNull(weighting);
         Objects.requireNonNull(encoderObjective);
@@ -121,7 +126,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public PruneRequest withSeed(long s) {
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration);
+                probe, progress, log, bnRecalibration, optinLambda);
     }
 
     /** One method at one budget. */
@@ -162,6 +167,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private long seed = 1;
         private List<Long> seeds = List.of();
         private boolean tune, fast, labelFree, measureSpeed = true, rearrange = true, bnRecalibration = true;
+        private double optinLambda = Pruner.Options.DEFAULT_OPTIN_LAMBDA;
         private Reconstructor.Mode reconstruct = Reconstructor.Mode.NONE;
         private int holdout;
         private OptinWeighting weighting = OptinWeighting.COST_NORMALIZED;
@@ -225,6 +231,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder tokens(Double share) { tokens = share; return this; }
         public Builder measureSpeed(boolean m) { measureSpeed = m; return this; }
         public Builder bnRecalibration(boolean b) { bnRecalibration = b; return this; }
+        /** OPTIN's λ_c (default {@value Pruner.Options#DEFAULT_OPTIN_LAMBDA}); smaller weighs the output KL more. */
+        public Builder optinLambda(double l) { optinLambda = l; return this; }
         /** Also probe the original and each pruned model on this data (a step after evaluation); null = no probe. */
         public Builder probe(ProbeData p) { probe = p; return this; }
         /** {@link #probe(ProbeData)} of two whole files. */
@@ -237,7 +245,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
-                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration);
+                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration, optinLambda);
         }
     }
 }

@@ -123,7 +123,7 @@ final class TransformerPruning implements FamilyPruning {
         private Pruner.Options options(PruneRequest.Run run, Optional<TokenReduction> step, LatencyTable table, double costLength) {
             double fraction = step.map(TokenReduction::headsNeurons).orElse(run.fraction());
             return new Pruner.Options(run.method(), fraction, table, request.tune(), request.seed(), request.weighting(), request.fast(),
-                    costLength, request.encoderObjective(), request.reconstruct(), request.rearrange());
+                    costLength, request.encoderObjective(), request.reconstruct(), request.rearrange(), request.optinLambda());
         }
 
         private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
@@ -160,7 +160,8 @@ final class TransformerPruning implements FamilyPruning {
                     table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
                     table == null ? null : table.machine(), table == null ? null : table.batch() + "x" + table.sequence());
             double seqLength = new CostModel(encoder.config(), costLength > 0 ? costLength : CostModel.averageLength(cal.batches())).averageLength();
-            Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-') : null,
+            Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-')
+                    + (request.optinLambda() == Pruner.Options.DEFAULT_OPTIN_LAMBDA ? "" : ", lambda_c " + request.optinLambda()) : null,
                     run.method() == Method.OPTIN && !classifier ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                     run.method() == Method.KWON ? (labels == null ? "model predictions (label-free)" : "true labels") : null,
                     cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));

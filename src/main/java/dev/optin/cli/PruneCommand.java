@@ -99,6 +99,11 @@ public final class PruneCommand implements Callable<Integer> {
             description = "OPTIN head/neuron score scales: cost-normalized (default, see README), published, raw")
     String weighting;
 
+    @Option(names = "--optin-lambda", paramLabel = "L", defaultValue = "10",
+            description = {"OPTIN's lambda_c: the trajectory (manifold-distillation) term is rescaled to about L times the output KL term",
+                    "(default: ${DEFAULT-VALUE}, the published value; smaller weighs the output more, e.g. 0.1 for a segmenter's per-patch output, see the README)"})
+    double optinLambda;
+
     @Option(names = "--encoder-objective", paramLabel = "<o>", defaultValue = "output",
             description = "OPTIN on an embedding model (no logits): output (default: damage to the final hidden states) or trajectory (later layers' FFN features alone, as for classifiers without the KL term)")
     String encoderObjective;
@@ -191,7 +196,7 @@ public final class PruneCommand implements Callable<Integer> {
         request.samples(samples).sampling(parseSampling(sampling)).seed(seed).tune(tune).fast(fast)
                 .seeds(parseSeeds(seeds))
                 .reconstruct(reconstruct == null ? Reconstructor.Mode.NONE : Reconstructor.Mode.parse(reconstruct)).rearrange(!noRearrange).holdout(holdout)
-                .weighting(parseWeighting(weighting)).encoderObjective(parseObjective(encoderObjective)).labelFree(labelFree)
+                .weighting(parseWeighting(weighting)).encoderObjective(parseObjective(encoderObjective)).labelFree(labelFree).optinLambda(optinLambda)
                 .batch(batch).maxLength(maxLength).costLength(seqLength)
                 .latencyShape(shape.batch(), shapeSpec.contains("x") ? shape.seq() : 0).latencyRuntime(LatencyRuntime.parse(latencyRuntime))
                 .tokens(tokens).measureSpeed(!noSpeed).bnRecalibration(!noBnRecalibration).progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err);

@@ -34,6 +34,9 @@ public sealed interface Head permits EncoderOutput, ClassifierHead, VitHead, Seg
 
     long parameters();
 
+    /** The head's final linear classifier as a refittable read-out, when it has one ({@link LinearReadout}). */
+    default java.util.Optional<LinearReadout> readout() { return java.util.Optional.empty(); }
+
     /** Rows batch.firstRow(s) + offset of x [tokens × d], one per sequence, as [batch × d]. */
     static float[] token(float[] x, Batch batch, int d, int offset) {
         float[] tok = new float[batch.size() * d];

@@ -15,7 +15,7 @@ import dev.optin.engine.Ops;
  * @param firstPatch  row of the first patch token in a sequence (1: after CLS)
  * @param shape       grid and pixel sizes
  */
-public record SegmentationHead(Norm finalNorm, Linear classifier, int firstPatch, Prediction.PerPixel shape) implements Head {
+public record SegmentationHead(Norm finalNorm, Linear classifier, int firstPatch, Prediction.PerPixel shape) implements Head, LinearReadout {
     public SegmentationHead {
         if (finalNorm.gamma().length != classifier.in) throw new IllegalArgumentException("final layer norm size differs from the classifier's input");
         if (classifier.out != shape.classes()) throw new IllegalArgumentException("classifier has " + classifier.out + " outputs for " + shape.classes() + " classes");
@@ -33,6 +33,16 @@ public record SegmentationHead(Norm finalNorm, Linear classifier, int firstPatch
         Gemm.linear(patches, B * P, d, classifier.weight, classifier.bias, C, logits);
         return new Output(normed, logits);
     }
+
+    /** The patch rows of the normalised hidden states, in the logits' order. */
+    @Override public float[] readRows(float[] normed, Batch batch, int d) { return patchRows(normed, batch, d); }
+
+    @Override public Head withClassifier(Linear c) {
+        if (c.out != classifier.out || c.in != classifier.in) throw new IllegalArgumentException("classifier shape differs");
+        return new SegmentationHead(finalNorm, c, firstPatch, shape);
+    }
+
+    @Override public java.util.Optional<LinearReadout> readout() { return java.util.Optional.of(this); }
 
     /** Rows firstPatch .. firstPatch + P − 1 of every sequence of x [tokens × d], as [batch·P × d]. */
     private float[] patchRows(float[] x, Batch batch, int d) {

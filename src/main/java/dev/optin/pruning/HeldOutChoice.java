@@ -75,7 +75,7 @@ public final class HeldOutChoice {
 
     private static Pruner.Options withChoices(Pruner.Options o, boolean rearrange, Reconstructor.Mode mode) {
         return new Pruner.Options(o.method(), o.fraction(), o.latency(), o.tune(), o.seed(), o.weighting(), o.fastOptin(), o.costLength(),
-                o.encoderObjective(), mode, rearrange);
+                o.encoderObjective(), mode, rearrange, o.optinLambda());
     }
 
     /** The original model's outputs on the held-out rows, and the loss of a pruned model against them. */

@@ -47,6 +47,11 @@ public final class OptinImportance {
             return new Options(tokens, temperature, lambda, variants, maxSequences, seed, headsOnAll, calibrationNeurons, objective);
         }
 
+        /** The same options with another λ_c (the MD term is rescaled to about λ_c times the KL term). */
+        public Options withLambda(double lambdaC) {
+            return new Options(tokens, temperature, lambdaC, variants, maxSequences, seed, headsOnAll, calibrationNeurons, encoderObjective);
+        }
+
         public Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed, boolean headsOnAll) {
             this(tokens, temperature, lambda, variants, maxSequences, seed, headsOnAll, 8);
         }

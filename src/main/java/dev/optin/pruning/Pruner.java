@@ -39,19 +39,35 @@ public final class Pruner {
      * @param costLength the sequence length T of the MAC cost model (the task's average unpadded
      *                   length, e.g. of its dev set); 0 = the calibration samples' average length
      * @param reconstruct after selection (and tuning): refit the output projections sub-layer by sub-layer
-     *                   ({@link Reconstructor}); NONE keeps the weights (and the masks exactly as before)
+     *                   ({@link Reconstructor}); NONE keeps the weights (and the masks exactly as before). FULL
+     *                   also refits a head's linear read-out to the teacher's logits ({@link ReadoutRefit}: the
+     *                   segmenter's per-patch classifier; other heads have none)
      * @param rearrange  Kwon's mask rearrangement after the Fisher selection (on by default)
+     * @param optinLambda OPTIN's λ_c (spec §3: the MD term is rescaled to about λ_c times the KL term); 0 = the
+     *                   published {@value #DEFAULT_OPTIN_LAMBDA}
      */
     public record Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
                           OptinWeighting weighting, boolean fastOptin, double costLength,
-                          OptinImportance.EncoderObjective encoderObjective, Reconstructor.Mode reconstruct, boolean rearrange) {
+                          OptinImportance.EncoderObjective encoderObjective, Reconstructor.Mode reconstruct, boolean rearrange,
+                          double optinLambda) {
+        /** The published λ_c. */
+        public static final double DEFAULT_OPTIN_LAMBDA = 10;
+
         public Options {
+            if (optinLambda == 0) optinLambda = DEFAULT_OPTIN_LAMBDA;
+            if (!(optinLambda > 0) || Double.isInfinite(optinLambda)) throw new IllegalArgumentException("OPTIN's lambda_c must be positive, got " + optinLambda);
             if (reconstruct == null) reconstruct = Reconstructor.Mode.NONE;
             if (method == Method.KPRUNE && latency != null) throw new IllegalArgumentException("kprune takes a FLOPs budget (--flops), not --latency");
             if (!(fraction > 0) || fraction > 1) throw new IllegalArgumentException("budget fraction must be in (0, 1], got " + fraction);
             if (weighting == null) weighting = OptinWeighting.COST_NORMALIZED;
             if (costLength < 0 || Double.isNaN(costLength)) throw new IllegalArgumentException("cost length must be ≥ 0, got " + costLength);
             if (encoderObjective == null) encoderObjective = OptinImportance.EncoderObjective.OUTPUT;
+        }
+
+        public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
+                       OptinWeighting weighting, boolean fastOptin, double costLength,
+                       OptinImportance.EncoderObjective encoderObjective, Reconstructor.Mode reconstruct, boolean rearrange) {
+            this(method, fraction, latency, tune, seed, weighting, fastOptin, costLength, encoderObjective, reconstruct, rearrange, 0);
         }
 
         public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
@@ -120,7 +136,7 @@ public final class Pruner {
             case OPTIN -> {
                 Batch all = concat(samples);
                 OptinImportance.Options oo = (o.fastOptin() ? OptinImportance.Options.fast(o.seed(), all.size())
-                        : OptinImportance.Options.exact(o.seed())).with(o.encoderObjective());
+                        : OptinImportance.Options.exact(o.seed())).with(o.encoderObjective()).withLambda(o.optinLambda());
                 scores = o.weighting().apply(OptinImportance.compute(encoder, all, oo, progress), macs);
             }
             case KWON -> { fisher = FisherImportance.compute(encoder, samples, labels, progress); scores = fisher.scores(); }
@@ -176,6 +192,9 @@ public final class Pruner {
         if (o.reconstruct() != Reconstructor.Mode.NONE) {
             rec = Reconstructor.reconstruct(encoder.weights(), masks, samples, o.reconstruct(), Reconstructor.DEFAULT_DAMPING, progress);
             masks = rec.masks();
+            if (o.reconstruct() == Reconstructor.Mode.FULL)   // a head ending in a linear read-out (segmenter): refit it too
+                rec = new Reconstructor.Result(ReadoutRefit.refit(encoder.weights(), rec.weights(), masks, samples, Reconstructor.DEFAULT_DAMPING),
+                        masks, rec.errorBefore(), rec.errorAfter());
             lap(seconds, "reconstruction", t0);
         }
         return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop, rec);

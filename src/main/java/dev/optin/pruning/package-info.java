@@ -3,7 +3,8 @@
  * models (MACs, measured latency), budgeted selection, mask rearrangement and least-squares mask
  * tuning, behind the {@code Pruner} facade ({@code score} once, {@code finish} per budget);
  * K-prune's sequential search ({@code KPrune}), the sub-layer reconstruction of the output
- * projections it and {@code --reconstruct} use ({@code Reconstructor}, {@code ProjectionFit}),
+ * projections it and {@code --reconstruct} use ({@code Reconstructor}, {@code ProjectionFit}; for a head
+ * with a linear read-out, the segmenter's, also that read-out: {@code ReadoutRefit}),
  * and choices checked on held-out calibration rows ({@code HeldOutChoice}). Reconstruction is the
  * one step that changes weights: its result carries full-size refitted weights the masks apply to.
  * Exact OPTIN's per-unit passes are {@code OptinPass} chunks run by the process-wide

@@ -106,6 +106,50 @@ class SegmentationCommandTest {
     }
 
     @Test
+    void theReconstructedModelWithItsRefitReadoutExportsWhatTheReportMeasured() throws Exception {
+        Path f = Fixtures.require("segmenter-fmnist");
+        Path out = dir.resolve("rec");
+        var r = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--calibration-range", "0:500", "--samples", "64",
+                "--eval", f.resolve("data/test").toString(), "--eval-range", "0:100", "--method", "magnitude", "--reconstruct",
+                "--batch", "16", "--flops", "0.5", "--no-speed", "--out", out.toString(), "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(rep.at("/reconstruction/mode").asText()).isEqualTo("full");
+        // the classifier was refitted: the exported one differs from the original's
+        String w = "decode_head.classifier.weight";
+        assertThat(dev.optin.format.Safetensors.readAll(out.resolve("model.safetensors")).get(w))
+                .isNotEqualTo(dev.optin.format.Safetensors.readAll(f.resolve("model.safetensors")).get(w));
+        for (String model : new String[]{".", "model.onnx"}) {
+            var e = run("eval", out.resolve(model).toString(), "--data", f.resolve("data/test").toString(), "--range", "0:100", "--json");
+            assertThat(e.code()).as(e.err()).isZero();
+            assertThat(new ObjectMapper().readTree(e.out()).get("miou").asDouble()).isCloseTo(rep.at("/accuracy/pruned/miou").asDouble(), within(2e-6));
+        }
+    }
+
+    @Test
+    void optinLambdaWeighsThePerPatchOutputAndIsRecorded() throws Exception {
+        Path f = Fixtures.require("segmenter-fmnist");
+        int[] lastHeads = new int[2];
+        String[] lambdas = {"10", "0.1"};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("lambda" + i);
+            var r = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--samples", "64", "--method", "optin", "--fast",
+                    "--optin-lambda", lambdas[i], "--batch", "32", "--flops", "0.4", "--no-speed", "--out", out.toString(), "-q");
+            assertThat(r.code()).as(r.err()).isZero();
+            JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+            assertThat(rep.get("weighting").asText()).isEqualTo(i == 0 ? "cost-normalized" : "cost-normalized, lambda_c 0.1");
+            JsonNode heads = rep.get("heads_kept");
+            lastHeads[i] = heads.get(heads.size() - 1).asInt();
+        }
+        // the published lambda_c empties the last layer's heads; weighing the per-patch KL more keeps some
+        assertThat(lastHeads[1]).isGreaterThan(lastHeads[0]);
+        var bad = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--method", "optin", "--optin-lambda", "0",
+                "--flops", "0.4", "--out", dir.resolve("bad").toString());
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err().trim()).startsWith("optin: error: ").contains("--optin-lambda must be positive").doesNotContain("\n");
+    }
+
+    @Test
     void theSeedDrawsTheCalibrationScenesAndSamplingFirstTakesTheFirstOnes() throws Exception {
         Path f = Fixtures.require("segmenter-fmnist");
         String[] masks = new String[4];

@@ -1,0 +1,66 @@
+package dev.optin.pruning;
+
+import dev.optin.data.image.ImageBatches;
+import dev.optin.data.image.SegmentationFolder;
+import dev.optin.data.image.SegmentationSet;
+import dev.optin.format.CheckpointOptions;
+import dev.optin.load.LoadedModel;
+import dev.optin.load.ModelLoader;
+import dev.optin.model.Batch;
+import dev.optin.model.Encoder;
+import dev.optin.model.EncoderWeights;
+import dev.optin.model.Masks;
+import dev.optin.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The segmenter's per-patch classifier refitted to the teacher's logits on real scenes. */
+class ReadoutRefitTest {
+    @Test
+    void theRefitClassifierBringsThePrunedLogitsCloserToTheTeachersOnCalibrationAndHeldOutScenes() throws Exception {
+        Path f = Fixtures.require("segmenter-fmnist");
+        LoadedModel m = ModelLoader.load(f.toString(), CheckpointOptions.defaults());
+        EncoderWeights teacher = m.weights();
+        SegmentationSet calib = SegmentationFolder.read(f.resolve("data/calibration"), 1, teacher.head().labels());
+        SegmentationSet test = SegmentationFolder.read(f.resolve("data/test"), 1, teacher.head().labels());
+        List<Batch> fit = ImageBatches.batches(calib.images(), m.preprocessing(), teacher.patchEmbeddings(), 0, 256, 32);
+        List<Batch> held = ImageBatches.batches(test.images(), m.preprocessing(), teacher.patchEmbeddings(), 0, 128, 32);
+        Masks ones = Masks.ones(teacher.config()), pruned = ones.copy();
+        for (int l = 3; l < pruned.layers(); l++) {
+            pruned.head[l][0] = 0; pruned.head[l][1] = 0;
+            for (int j = 0; j < pruned.neuron[l].length; j += 2) pruned.neuron[l][j] = 0;
+        }
+        // the unpruned model: the refit reproduces the classifier's logits (a ridge fit of an exact linear map)
+        EncoderWeights same = ReadoutRefit.refit(teacher, teacher, ones, fit, Reconstructor.DEFAULT_DAMPING);
+        assertThat(error(teacher, same, ones, held)).isLessThan(1e-3 * error(teacher, teacher, pruned, held));
+
+        EncoderWeights refit = ReadoutRefit.refit(teacher, teacher, pruned, fit, Reconstructor.DEFAULT_DAMPING);
+        assertThat(refit.layers()).isSameAs(teacher.layers());
+        double before = error(teacher, teacher, pruned, fit), after = error(teacher, refit, pruned, fit);
+        double heldBefore = error(teacher, teacher, pruned, held), heldAfter = error(teacher, refit, pruned, held);
+        System.out.printf("logit error vs teacher: calibration %.4g -> %.4g, held out %.4g -> %.4g%n", before, after, heldBefore, heldAfter);
+        assertThat(after).isLessThan(0.8 * before);
+        assertThat(heldAfter).isLessThan(0.9 * heldBefore);
+    }
+
+    @Test
+    void aHeadWithoutALinearReadoutIsLeftAsItIs() throws Exception {
+        LoadedModel m = ModelLoader.load(Fixtures.require("vit-fmnist").toString(), CheckpointOptions.defaults());
+        assertThat(ReadoutRefit.refit(m.weights(), m.weights(), Masks.ones(m.weights().config()), List.of(), 1e-3)).isSameAs(m.weights());
+    }
+
+    /** Σ (student logits − teacher logits)² over the batches. */
+    private static double error(EncoderWeights teacher, EncoderWeights student, Masks masks, List<Batch> batches) {
+        Encoder t = new Encoder(teacher), s = new Encoder(student);
+        double e = 0;
+        for (Batch b : batches) {
+            float[] zt = t.forward(b, Masks.ones(teacher.config())).logits, zs = s.forward(b, masks).logits;
+            for (int i = 0; i < zt.length; i++) e += (double) (zs[i] - zt[i]) * (zs[i] - zt[i]);
+        }
+        return e;
+    }
+}
