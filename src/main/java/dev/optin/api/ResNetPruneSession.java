@@ -74,8 +74,10 @@ final class ResNetPruneSession {
         if (request.budget() != PruneRequest.Budget.FLOPS)
             throw new IllegalArgumentException("ResNets take a FLOPs (MACs) budget only; latency budgets and --masks are not supported for them yet");
         if (request.tokens() != null) throw new IllegalArgumentException("--tokens (token merging) applies to vision transformers only");
-        if (request.methods().contains(Method.KPRUNE))
-            throw new IllegalArgumentException("kprune prunes transformer encoders (heads and neurons); for ResNets use kwon, optin, magnitude or random");
+        for (Method m : request.methods())
+            if (m.sequential())
+                throw new IllegalArgumentException(m.name().toLowerCase(java.util.Locale.ROOT)
+                        + " prunes transformer encoders (heads and neurons); for ResNets use kwon, optin, magnitude or random");
         if (!request.seeds().isEmpty() || request.reconstruct() != Reconstructor.Mode.NONE || request.holdout() > 0)
             throw new IllegalArgumentException("--seeds, --reconstruct and --holdout are not supported for ResNets yet (--tune refits the next convolution)");
         List<String> folders = RunFolders.of(request);
@@ -173,7 +175,7 @@ final class ResNetPruneSession {
                     batches(calib, pool, request.fast() ? Math.min(n, FAST_IMAGES) : n, BATCH), h, w, request.seed(), 768, 4, 10, request.progress().get()));
             case KWON -> ChannelImportance.perGroupMean(ChannelImportance.fisher(new ResNet(weights), batches(calib, pool, n, FISHER_BATCH),
                     labels(calib, pool, n, FISHER_BATCH), h, w, request.progress().get()));
-            case KPRUNE -> throw new IllegalArgumentException("kprune prunes transformer encoders only");
+            case KPRUNE, SEQUENTIAL -> throw new IllegalArgumentException("the sequential methods prune transformer encoders only");
         };
     }
 
