@@ -25,6 +25,11 @@ import java.util.List;
  * averaged over samples; a head's gradient is taken per context column and its squares averaged
  * over the head's columns), the representational term Σ_tokens x_i² · mean_r W_{r,i}² over the
  * tokens (heads: averaged over their columns); S = (K_pred + λ_rep·K_rep) / cost, heads ×μ.
+ *
+ * <p>{@link Predictive} chooses the predictive term's loss: K-prune's KL ({@code --method kprune}) or
+ * the task's cross-entropy ({@code --method sequential}: true labels, or the teacher's argmax when
+ * label-free), everything else unchanged. The first step scores the dense model, the same for every
+ * budget: {@link #start} computes it once ({@code Pruner.score}) and each budget's loop reuses it.
  */
 public final class KPrune {
     public static final double TEMPERATURE = 2, LAMBDA_REP = 2.5e-4, MU = 64;
