@@ -74,7 +74,7 @@ final class ResNetPruning implements FamilyPruning {
     }
 
     @Override public String refusal(Method method) {
-        return method == Method.KPRUNE ? "kprune prunes transformer encoders (heads and neurons); for ResNets use kwon, optin, magnitude or random" : null;
+        return method.sequential() ? method.name().toLowerCase(Locale.ROOT) + " prunes transformer encoders (heads and neurons); for ResNets use kwon, optin, magnitude or random" : null;
     }
 
     @Override public String refusal(PruneRequest.Step step) {
@@ -227,7 +227,7 @@ final class ResNetPruning implements FamilyPruning {
                         batches(calib, pool, request.fast() ? Math.min(n, FAST_IMAGES) : n, BATCH), h, w, request.seed(), 768, 4, 10, request.progress().get()));
                 case KWON -> ChannelImportance.perGroupMean(ChannelImportance.fisher(new ResNet(net), batches(calib, pool, n, FISHER_BATCH),
                         labels(calib, pool, n, FISHER_BATCH), h, w, request.progress().get()));
-                case KPRUNE -> throw new IllegalArgumentException("kprune prunes transformer encoders only");
+                case KPRUNE, SEQUENTIAL -> throw new IllegalArgumentException("the sequential methods prune transformer encoders only");
             };
         }
 

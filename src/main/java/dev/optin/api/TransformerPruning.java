@@ -139,8 +139,9 @@ final class TransformerPruning implements FamilyPruning {
             boolean classifier = model.weights().hasClassifier();
             if (run.method() == Method.KWON && !classifier)
                 throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
-            if (run.method() == Method.KPRUNE && !classifier)
-                throw new IllegalArgumentException("kprune needs a classification head (its scores use the model's soft labels); use --method optin for embedding models");
+            if (run.method().sequential() && !classifier)
+                throw new IllegalArgumentException(run.method().name().toLowerCase(Locale.ROOT)
+                        + " needs a classification head (its scores use the model's predictions); use --method optin for embedding models");
             Pruner.Options o = options(run, step, table, costLength);
             Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows(), k -> {
                 request.log().printf(Locale.ROOT, "optin: scoring %s on %s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description());
@@ -154,7 +155,7 @@ final class TransformerPruning implements FamilyPruning {
 
             String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
                     + (tokens != null ? " + tokens" : "")
-                    + (run.method() != Method.KPRUNE && r.reconstruction() != null ? " + reconstruct" : "");
+                    + (!run.method().sequential() && r.reconstruction() != null ? " + reconstruct" : "");
             RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
                     step.map(TokenReduction::headsNeurons).orElse(null),
                     table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
@@ -163,7 +164,8 @@ final class TransformerPruning implements FamilyPruning {
             Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-')
                     + (request.optinLambda() == Pruner.Options.DEFAULT_OPTIN_LAMBDA ? "" : ", lambda_c " + request.optinLambda()) : null,
                     run.method() == Method.OPTIN && !classifier ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
-                    run.method() == Method.KWON ? (labels == null ? "model predictions (label-free)" : "true labels") : null,
+                    run.method() == Method.KWON || run.method() == Method.SEQUENTIAL ? (labels == null ? "model predictions (label-free)" : "true labels")
+                            : run.method() == Method.KPRUNE ? "model soft labels (label-free)" : null,
                     cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));
             return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
                     macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);

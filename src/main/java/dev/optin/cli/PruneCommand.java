@@ -51,7 +51,7 @@ public final class PruneCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--method", paramLabel = "<m>[,<m>…]", defaultValue = "optin", split = ",",
-            description = "optin, kwon, kprune, magnitude or random; several run one after another (default: ${DEFAULT-VALUE})")
+            description = "optin, kwon, kprune, sequential, magnitude or random; several run one after another (default: ${DEFAULT-VALUE})")
     List<String> methods;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")

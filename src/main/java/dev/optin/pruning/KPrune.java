@@ -25,6 +25,11 @@ import java.util.List;
  * averaged over samples; a head's gradient is taken per context column and its squares averaged
  * over the head's columns), the representational term Σ_tokens x_i² · mean_r W_{r,i}² over the
  * tokens (heads: averaged over their columns); S = (K_pred + λ_rep·K_rep) / cost, heads ×μ.
+ *
+ * <p>{@link Predictive} chooses the predictive term's loss: K-prune's KL ({@code --method kprune}) or
+ * the task's cross-entropy ({@code --method sequential}: true labels, or the teacher's argmax when
+ * label-free), everything else unchanged. The first step scores the dense model, the same for every
+ * budget: {@link #start} computes it once ({@code Pruner.score}) and each budget's loop reuses it.
  */
 public final class KPrune {
     public static final double TEMPERATURE = 2, LAMBDA_REP = 2.5e-4, MU = 64;
@@ -34,26 +39,79 @@ public final class KPrune {
 
     private KPrune() {}
 
-    public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
-                               Reconstructor.Mode mode, Progress progress) {
-        if (!original.hasClassifier() || !(original.head().prediction() instanceof Prediction.PerInput))
-            throw new IllegalArgumentException("kprune needs a classification head with one prediction per input (its scores use the model's soft labels)");
+    /**
+     * What the sequential loop scores with: K-prune's T²·KL to the teacher's soft labels (labels null), or
+     * the cross-entropy with per-batch labels (Kwon's Fisher loss, true labels or the teacher's argmax).
+     * With KL the predictive term is exactly 0 on the dense model (student = teacher), so K-prune's first
+     * step ranks by the representational term alone; the cross-entropy is informative from the start.
+     */
+    public record Objective(List<float[]> soft, List<int[]> labels) {
+        Loss loss(int i) { return labels == null ? new Loss.KlToTeacher(soft.get(i), TEMPERATURE) : new Loss.CrossEntropy(labels.get(i)); }
+
+        /** KlToTeacher sums over the batch, the cross-entropy is already the batch mean. */
+        double gradientScale(Batch b) { return labels == null ? 1.0 / b.size() : 1.0; }
+    }
+
+    /**
+     * The loop's start, the same for every budget: the teacher's logits and the scores of every unit on the
+     * dense model (the first step's). Computing it once per calibration sample lets a multi-budget run
+     * skip one of the loop's scoring passes per budget, with the same masks.
+     */
+    public record Start(Objective objective, double[][] head, double[][] neuron) {}
+
+    /** The predictive term's loss: K-prune's KL to the soft labels, or the cross-entropy with true labels or with the teacher's argmax. */
+    public enum Predictive { KL, LABELS, OWN_PREDICTIONS }
+
+    /** K-prune's start (KL to the teacher's soft labels). */
+    public static Start start(EncoderWeights original, List<Batch> batches, CostModel costs) {
+        return start(original, batches, Predictive.KL, null, costs);
+    }
+
+    /** labels: one int[] per batch, used (and required) with {@link Predictive#LABELS} only. */
+    public static Start start(EncoderWeights original, List<Batch> batches, Predictive predictive, List<int[]> labels, CostModel costs) {
+        checkClassifier(original);
         EncoderConfig c = original.config();
-        int L = c.layers();
         Encoder teacher = new Encoder(original);
         List<float[]> soft = new ArrayList<>(batches.size());
         for (Batch b : batches) soft.add(teacher.forward(b, Masks.ones(c)).logits);
+        List<int[]> targets = switch (predictive) {
+            case KL -> null;
+            case LABELS -> {
+                if (labels == null || labels.size() != batches.size())
+                    throw new IllegalArgumentException("the cross-entropy objective needs one label array per batch");
+                yield labels;
+            }
+            case OWN_PREDICTIONS -> {
+                List<int[]> own = new ArrayList<>(batches.size());
+                for (int i = 0; i < batches.size(); i++) own.add(original.head().prediction().predictedTargets(soft.get(i), batches.get(i).size()));
+                yield own;
+            }
+        };
+        Objective objective = new Objective(soft, targets);
+        double[][][] s = scores(original, Masks.ones(c), i -> null, batches, objective, 0, costs.macHead(), costs.macNeuron());
+        return new Start(objective, s[0], s[1]);
+    }
+
+    public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
+                               Reconstructor.Mode mode, Progress progress) {
+        return prune(original, batches, costs, fraction, mode, start(original, batches, costs), progress);
+    }
+
+    public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
+                               Reconstructor.Mode mode, Start start, Progress progress) {
+        checkClassifier(original);
+        EncoderConfig c = original.config();
+        int L = c.layers();
         Reconstructor rec = new Reconstructor(original, batches, mode, Reconstructor.DEFAULT_DAMPING);
         double remaining = fraction * costs.macs(c);
         double fHead = costs.macHead(), fNeuron = costs.macNeuron();
-        long samples = 0, tokens = 0;
-        for (Batch b : batches) { samples += b.size(); tokens += b.tokens; }
         progress.start("kprune", 2L * L);
         try {
             for (int sl = 0; sl < 2 * L; sl++) {
                 int l = sl / 2;
                 boolean ffn = sl % 2 == 1;
-                double[][][] s = scores(rec, batches, soft, l, samples, tokens, fHead, fNeuron);
+                double[][][] s = sl == 0 ? new double[][][] {start.head(), start.neuron()}
+                        : scores(rec.weights(), rec.masks(), l == 0 ? i -> null : rec::studentInput, batches, start.objective(), l, fHead, fNeuron);
                 double[][] head = s[0], neuron = s[1];
                 // candidates: heads of sub-layers ≥ sl, neurons of layers ≥ l
                 List<double[]> cand = new ArrayList<>();   // {score, cost}
@@ -72,6 +130,11 @@ public final class KPrune {
             progress.done();
         }
         return new Result(rec.result());
+    }
+
+    private static void checkClassifier(EncoderWeights original) {
+        if (!original.hasClassifier() || !(original.head().prediction() instanceof Prediction.PerInput))
+            throw new IllegalArgumentException("kprune needs a classification head with one prediction per input (its scores use the model's soft labels)");
     }
 
     /**
@@ -95,14 +158,14 @@ public final class KPrune {
         return a[n - 1][0];
     }
 
-    /** head[k][h], neuron[k][j] for layers k ≥ l (earlier rows empty), on the current student. */
-    private static double[][][] scores(Reconstructor rec, List<Batch> batches, List<float[]> soft, int l, long samples, long tokens,
-                                       double fHead, double fNeuron) {
-        EncoderWeights sw = rec.weights();
+    /** head[k][h], neuron[k][j] for layers k ≥ l (earlier rows empty), on the student sw under masks; input(i): layer l's input of batch i (null at l = 0). */
+    private static double[][][] scores(EncoderWeights sw, Masks masks, java.util.function.IntFunction<float[]> input, List<Batch> batches,
+                                       Objective objective, int l, double fHead, double fNeuron) {
         EncoderConfig c = sw.config();
         int L = c.layers(), dh = c.headSize();
+        long samples = 0, tokens = 0;
+        for (Batch b : batches) { samples += b.size(); tokens += b.tokens; }
         Encoder student = new Encoder(sw);
-        Masks masks = rec.masks();
         double[][] predH = new double[L][], predN = new double[L][], ctxSq = new double[L][], repN = new double[L][];
         for (int k = l; k < L; k++) {
             predH[k] = new double[c.heads(k)]; ctxSq[k] = new double[c.heads(k) * dh];
@@ -110,9 +173,8 @@ public final class KPrune {
         }
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
-            MaskGradients.Columns g = MaskGradients.columns(student, b, masks, new Loss.KlToTeacher(soft.get(i), TEMPERATURE), l,
-                    l == 0 ? null : rec.studentInput(i));
-            double perBatch = 1.0 / b.size();   // the loss is the batch mean; KlToTeacher sums over the batch
+            MaskGradients.Columns g = MaskGradients.columns(student, b, masks, objective.loss(i), l, input.apply(i));
+            double perBatch = objective.gradientScale(b);   // gradients of the batch-mean loss
             for (int k = l; k < L; k++) {
                 int H = c.heads(k);
                 for (int h = 0; h < H; h++) {

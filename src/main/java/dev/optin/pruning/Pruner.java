@@ -21,14 +21,19 @@ import java.util.Map;
  */
 public final class Pruner {
     public enum Method {
-        OPTIN, KWON, MAGNITUDE, RANDOM, KPRUNE;
+        OPTIN, KWON, MAGNITUDE, RANDOM, KPRUNE,
+        /** K-prune's sequential, re-scored and reconstructed loop with Kwon's Fisher (the task's cross-entropy) as the predictive term. */
+        SEQUENTIAL;
 
         public static Method parse(String s) {
             try { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
             catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown pruning method '" + s + "' (expected optin, kwon, kprune, magnitude or random)");
+                throw new IllegalArgumentException("unknown pruning method '" + s + "' (expected optin, kwon, kprune, sequential, magnitude or random)");
             }
         }
+
+        /** Methods that run K-prune's sequential loop (their selection and reconstruction happen together). */
+        public boolean sequential() { return this == KPRUNE || this == SEQUENTIAL; }
     }
 
     /**
@@ -57,7 +62,8 @@ public final class Pruner {
             if (optinLambda == 0) optinLambda = DEFAULT_OPTIN_LAMBDA;
             if (!(optinLambda > 0) || Double.isInfinite(optinLambda)) throw new IllegalArgumentException("OPTIN's lambda_c must be positive, got " + optinLambda);
             if (reconstruct == null) reconstruct = Reconstructor.Mode.NONE;
-            if (method == Method.KPRUNE && latency != null) throw new IllegalArgumentException("kprune takes a FLOPs budget (--flops), not --latency");
+            if (method != null && method.sequential() && latency != null)
+                throw new IllegalArgumentException(method.name().toLowerCase(Locale.ROOT) + " takes a FLOPs budget (--flops), not --latency");
             if (!(fraction > 0) || fraction > 1) throw new IllegalArgumentException("budget fraction must be in (0, 1], got " + fraction);
             if (weighting == null) weighting = OptinWeighting.COST_NORMALIZED;
             if (costLength < 0 || Double.isNaN(costLength)) throw new IllegalArgumentException("cost length must be ≥ 0, got " + costLength);
@@ -92,7 +98,7 @@ public final class Pruner {
     }
 
     /**
-     * masks (0/1, or tuned scales), the scores used for selection (null for kprune, which re-scores per sub-layer),
+     * masks (0/1, or tuned scales), the scores used for selection (for the sequential methods: the dense model's, the first step's),
      * MACs, wall seconds per step, and after reconstruction the refitted weights (full size: the masks still
      * apply) with the per-sub-layer errors; reconstruction is null without it.
      */
@@ -117,8 +123,15 @@ public final class Pruner {
 
     private Pruner() {}
 
-    /** Importance scores of one method on the calibration samples; reusable across budgets. */
-    public record Scored(Method method, UnitScores scores, FisherImportance.Result fisher, double seconds) {}
+    /**
+     * Importance scores of one method on the calibration samples; reusable across budgets. For the sequential
+     * methods, scores are the dense model's (the loop's first step) and start what the loop reuses.
+     */
+    public record Scored(Method method, UnitScores scores, FisherImportance.Result fisher, double seconds, KPrune.Start start) {
+        public Scored(Method method, UnitScores scores, FisherImportance.Result fisher, double seconds) {
+            this(method, scores, fisher, seconds, null);
+        }
+    }
 
     public static Result prune(Encoder encoder, List<Batch> samples, List<int[]> labels, Options o, Progress progress) {
         return finish(encoder, samples, score(encoder, samples, labels, o, progress), o, progress);
@@ -132,6 +145,7 @@ public final class Pruner {
         long t0 = System.nanoTime();
         UnitScores scores;
         FisherImportance.Result fisher = null;
+        KPrune.Start start = null;
         switch (o.method()) {
             case OPTIN -> {
                 Batch all = concat(samples);
@@ -144,10 +158,15 @@ public final class Pruner {
             // are on unrelated scales, and raw random scores would buy neurons at 1/66 of a head's price.
             case MAGNITUDE -> scores = OptinWeighting.COST_NORMALIZED.apply(MagnitudeImportance.compute(encoder.weights()), macs);
             case RANDOM -> scores = OptinWeighting.COST_NORMALIZED.apply(RandomImportance.compute(c, o.seed()), macs);
-            case KPRUNE -> scores = null;   // re-scored on the pruned model at every sub-layer (finish)
+            // the dense model's scores; re-scored on the pruned model at every later sub-layer (finish)
+            case KPRUNE, SEQUENTIAL -> {
+                start = o.method() == Method.KPRUNE ? KPrune.start(encoder.weights(), samples, macs)
+                        : KPrune.start(encoder.weights(), samples, labels == null ? KPrune.Predictive.OWN_PREDICTIONS : KPrune.Predictive.LABELS, labels, macs);
+                scores = new UnitScores(start.head(), start.neuron());
+            }
             default -> throw new IllegalStateException();
         }
-        return new Scored(o.method(), scores, fisher, (System.nanoTime() - t0) * 1e-9);
+        return new Scored(o.method(), scores, fisher, (System.nanoTime() - t0) * 1e-9, start);
     }
 
     /**
@@ -155,7 +174,7 @@ public final class Pruner {
      * reconstruction as asked/off; heldOut empty = {@link #finish} as asked. kprune's sequential search has no such variants.
      */
     public static Result finish(Encoder encoder, List<Batch> samples, List<Batch> heldOut, Scored scored, Options o, Progress progress) {
-        if (heldOut == null || heldOut.isEmpty() || o.method() == Method.KPRUNE) return finish(encoder, samples, scored, o, progress);
+        if (heldOut == null || heldOut.isEmpty() || o.method().sequential()) return finish(encoder, samples, scored, o, progress);
         return HeldOutChoice.choose(encoder, samples, heldOut, scored, o, progress);
     }
 
@@ -166,14 +185,15 @@ public final class Pruner {
         UnitCosts costs = selectionCosts(macs, o);
         double originalCost = costs.total(Masks.ones(c));
         Map<String, Double> seconds = new LinkedHashMap<>();
-        if (o.method() == Method.KPRUNE) {
+        if (o.method().sequential()) {
+            seconds.put("importance", scored.seconds());
             long t0 = System.nanoTime();
             // K-prune always reconstructs (full refit unless --reconstruct bias asks for bias compensation only)
             Reconstructor.Mode mode = o.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL : o.reconstruct();
-            KPrune.Result k = KPrune.prune(encoder.weights(), samples, macs, o.fraction(), mode, progress);
-            seconds.put("kprune", (System.nanoTime() - t0) * 1e-9);
+            KPrune.Result k = KPrune.prune(encoder.weights(), samples, macs, o.fraction(), mode, scored.start(), progress);
+            seconds.put(o.method().name().toLowerCase(Locale.ROOT), (System.nanoTime() - t0) * 1e-9);
             Masks masks = k.reconstruction().masks();
-            return new Result(masks, null, macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, null, k.reconstruction());
+            return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, null, k.reconstruction());
         }
         seconds.put("importance", scored.seconds());
         long t0 = System.nanoTime();

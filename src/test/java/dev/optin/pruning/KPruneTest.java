@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class KPruneTest {
@@ -65,5 +66,39 @@ class KPruneTest {
         assertThat(KPrune.threshold(cand, 2.5)).isEqualTo(3);
         assertThat(KPrune.threshold(cand, 100)).isEqualTo(1);        // everything above the lowest score fits
         assertThat(KPrune.threshold(cand, 0.5)).isEqualTo(5);        // nothing fits: all pruned
+    }
+
+    /** One start serves every budget: the loop does not change it, so a shared start gives the masks of a fresh one. */
+    @Test
+    void aSharedStartGivesTheMasksOfAFreshOne() {
+        CostModel costs = new CostModel(w.config(), CostModel.averageLength(batches));
+        KPrune.Start start = KPrune.start(w, batches, costs);
+        KPrune.prune(w, batches, costs, 0.3, Reconstructor.Mode.FULL, start, Progress.NONE);
+        Masks shared = KPrune.prune(w, batches, costs, 0.6, Reconstructor.Mode.FULL, start, Progress.NONE).reconstruction().masks();
+        assertThat(shared).isEqualTo(KPrune.prune(w, batches, costs, 0.6, Reconstructor.Mode.FULL, Progress.NONE).reconstruction().masks());
+    }
+
+    /**
+     * K-prune's KL has no gradient on the dense model (student = teacher): its first scores are the representational
+     * term alone. The cross-entropy objective (the sequential method's) scores with a real gradient from the start.
+     */
+    @Test
+    void theCrossEntropyObjectiveIsInformativeOnTheDenseModel() {
+        CostModel costs = new CostModel(w.config(), CostModel.averageLength(batches));
+        List<int[]> labels = List.of(new int[] {0, 1, 1, 0, 1, 0}, new int[] {1, 1, 0, 0, 1});
+        KPrune.Start kl = KPrune.start(w, batches, costs);
+        KPrune.Start ce = KPrune.start(w, batches, KPrune.Predictive.LABELS, labels, costs);
+        KPrune.Start own = KPrune.start(w, batches, KPrune.Predictive.OWN_PREDICTIONS, null, costs);
+        for (int l = 0; l < 3; l++)
+            for (int j = 0; j < 12; j++) {
+                assertThat(ce.neuron()[l][j]).isGreaterThan(kl.neuron()[l][j]);          // a gradient on top of the same representational term
+                assertThat(own.neuron()[l][j]).isGreaterThan(kl.neuron()[l][j]);
+            }
+        for (double f : new double[] {0.3, 0.6}) {
+            Masks m = KPrune.prune(w, batches, costs, f, Reconstructor.Mode.FULL, ce, Progress.NONE).reconstruction().masks();
+            assertThat(costs.macs(m) / costs.macs(w.config())).isLessThanOrEqualTo(f + 1e-12).isGreaterThan(f - 0.15);
+            assertThat(m).isEqualTo(KPrune.prune(w, batches, costs, f, Reconstructor.Mode.FULL, ce, Progress.NONE).reconstruction().masks());
+        }
+        assertThatThrownBy(() -> KPrune.start(w, batches, KPrune.Predictive.LABELS, null, costs)).isInstanceOf(IllegalArgumentException.class);
     }
 }
