@@ -62,6 +62,11 @@ final class ProbeRun {
         return new TextFeatures(Batches.of(model.tokenizer(), rows, batch, 0));
     }
 
+    /** Features of both sets by the network under the masks: {training, evaluation}. */
+    Features[] features(Network network, Masks masks, String label, Supplier<Progress> progress) {
+        return new Features[] {train.extract(network, masks, label + " train", progress.get()), eval.extract(network, masks, label + " eval", progress.get())};
+    }
+
     int trainRows() { return train.rows(); }
 
     int evalRows() { return eval.rows(); }
@@ -69,8 +74,8 @@ final class ProbeRun {
     /** Features of both sets by the network under the masks, then the fitted head's evaluation accuracy. */
     ProbeResult probe(Network network, Masks masks, String label, Supplier<Progress> progress) {
         long t0 = System.nanoTime();
-        Features t = train.extract(network, masks, label + " train", progress.get());
-        Features e = eval.extract(network, masks, label + " eval", progress.get());
+        Features[] te = features(network, masks, label, progress);
+        Features t = te[0], e = te[1];
         ProbeFit fit = LogisticProbe.fit(t, e);
         return new ProbeResult(fit.accuracy(), fit.c(), fit.heldOutAccuracy(), t.rows(), e.rows(), fit.classes(), t.dim(),
                 (System.nanoTime() - t0) / 1e9);
