@@ -1,9 +1,8 @@
 package dev.optin.api;
 
 import dev.optin.load.LoadedModel;
-import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
-import dev.optin.model.Masks;
+import dev.optin.model.Network;
 import dev.optin.progress.Progress;
 
 import dev.optin.model.Prediction;
@@ -38,15 +37,16 @@ public final class OptinModel implements AutoCloseable {
 
     /**
      * A linear probe of the model's frozen features ({@code optin probe}): sentence embeddings
-     * (text) or the final CLS token (images) of both sets, and an L2-regularised logistic-regression
-     * head fitted on the training set, judged on the evaluation set. 32 rows per batch, silent.
+     * (text) or what the image classifier reads (a ViT's final CLS token, a ResNet's pooled
+     * features) of both sets, and an L2-regularised logistic-regression head fitted on the
+     * training set, judged on the evaluation set. 32 rows per batch, silent.
      */
     public ProbeResult probe(ProbeData data) throws IOException { return probe(data, 32, () -> Progress.NONE); }
 
     /** As {@link #probe(ProbeData)}, {@code batch} rows per forward pass, a fresh progress per extraction pass. */
     public ProbeResult probe(ProbeData data, int batch, java.util.function.Supplier<Progress> progress) throws IOException {
-        Encoder encoder = new Encoder(loaded.weights());
-        return new ProbeRun(loaded, data, batch).probe(encoder, Masks.ones(encoder.config()), "probe", progress);
+        Network network = loaded.network();
+        return new ProbeRun(loaded, data, batch).probe(network, network.ones(), "probe", progress);
     }
 
     public EncoderConfig config() { return loaded.weights().config(); }

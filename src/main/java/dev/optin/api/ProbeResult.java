@@ -9,7 +9,7 @@ package dev.optin.api;
  * @param train           training rows
  * @param eval            evaluation rows
  * @param classes         classes of the training set
- * @param dim             feature width (the model's hidden size)
+ * @param dim             feature width (a transformer's hidden size, a ResNet's last block width)
  * @param seconds         feature extraction and fitting
  */
 public record ProbeResult(double accuracy, double c, double heldOutAccuracy, int train, int eval, int classes, int dim, double seconds) {}

@@ -7,8 +7,8 @@ import dev.optin.data.Example;
 import dev.optin.data.image.ImageSet;
 import dev.optin.data.image.ImageSets;
 import dev.optin.load.LoadedModel;
-import dev.optin.model.Encoder;
 import dev.optin.model.Masks;
+import dev.optin.model.Network;
 import dev.optin.probe.FeatureSource;
 import dev.optin.probe.Features;
 import dev.optin.probe.ImageFeatures;
@@ -24,8 +24,9 @@ import java.util.function.Supplier;
 
 /**
  * Probe data read (and tokenised, or decoded) once for one model, so the original and every
- * pruned variant (masks over the same weights) are probed on exactly the same examples. The
- * model's kind picks the features: sentence embeddings for text, the final CLS token for images.
+ * pruned variant (masks over the same weights, or its own smaller weights) are probed on exactly the
+ * same examples. The model's kind picks the data: sentence embeddings for text, what the image
+ * classifier reads for images (a ViT's final CLS token, a ResNet's pooled features), any family.
  */
 final class ProbeRun {
     private final FeatureSource train, eval;
@@ -33,7 +34,7 @@ final class ProbeRun {
     ProbeRun(LoadedModel model, ProbeData data, int batch) throws IOException {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (model.takesImages()) {
-            int channels = model.weights().patchEmbeddings().channels();
+            int channels = model.network().imageClassifier().channels();
             ImageSet t = ImageSets.read(data.train(), channels);
             ImageSet e = data.eval().equals(data.train()) ? t : ImageSets.read(data.eval(), channels);
             train = images(model, t, data.trainRange(), data.limit(), "--train-range", batch);
@@ -61,15 +62,20 @@ final class ProbeRun {
         return new TextFeatures(Batches.of(model.tokenizer(), rows, batch, 0));
     }
 
+    /** Features of both sets by the network under the masks: {training, evaluation}. */
+    Features[] features(Network network, Masks masks, String label, Supplier<Progress> progress) {
+        return new Features[] {train.extract(network, masks, label + " train", progress.get()), eval.extract(network, masks, label + " eval", progress.get())};
+    }
+
     int trainRows() { return train.rows(); }
 
     int evalRows() { return eval.rows(); }
 
-    /** Features of both sets under the masks, then the fitted head's evaluation accuracy. */
-    ProbeResult probe(Encoder encoder, Masks masks, String label, Supplier<Progress> progress) {
+    /** Features of both sets by the network under the masks, then the fitted head's evaluation accuracy. */
+    ProbeResult probe(Network network, Masks masks, String label, Supplier<Progress> progress) {
         long t0 = System.nanoTime();
-        Features t = train.extract(encoder, masks, label + " train", progress.get());
-        Features e = eval.extract(encoder, masks, label + " eval", progress.get());
+        Features[] te = features(network, masks, label, progress);
+        Features t = te[0], e = te[1];
         ProbeFit fit = LogisticProbe.fit(t, e);
         return new ProbeResult(fit.accuracy(), fit.c(), fit.heldOutAccuracy(), t.rows(), e.rows(), fit.classes(), t.dim(),
                 (System.nanoTime() - t0) / 1e9);

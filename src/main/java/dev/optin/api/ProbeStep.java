@@ -3,6 +3,7 @@ package dev.optin.api;
 import dev.optin.load.LoadedModel;
 import dev.optin.model.Encoder;
 import dev.optin.model.Masks;
+import dev.optin.model.Network;
 import dev.optin.report.PruneReport;
 import dev.optin.report.RunReport;
 
@@ -18,30 +19,41 @@ import java.util.Optional;
 final class ProbeStep {
     private final ProbeRun run;
     private final ProbeData data;
-    private final Encoder encoder;
+    private final Network network;
     private final PruneRequest request;
     private final ProbeResult original;
 
-    private ProbeStep(LoadedModel model, Encoder encoder, PruneRequest request) throws IOException {
+    private ProbeStep(LoadedModel model, PruneRequest request) throws IOException {
         this.data = request.probe();
-        this.encoder = encoder;
+        this.network = model.network();
         this.request = request;
         this.run = new ProbeRun(model, data, request.batch());
         request.log().printf(Locale.ROOT, "optin: probing the original model (%d training, %d evaluation rows)%n", run.trainRows(), run.evalRows());
-        this.original = run.probe(encoder, Masks.ones(encoder.config()), "probe original", request.progress());
+        this.original = run.probe(network, network.ones(), "probe original", request.progress());
         request.log().printf(Locale.ROOT, "optin: original probe accuracy %.4f (C %s)%n", original.accuracy(), original.c());
     }
 
-    /** The step when the request asks for a probe (the original is probed now), else empty. */
+    /** The step when the request asks for a probe (the original, any family, is probed now), else empty. */
+    static Optional<ProbeStep> of(LoadedModel model, PruneRequest request) throws IOException {
+        return request.probe() == null ? Optional.empty() : Optional.of(new ProbeStep(model, request));
+    }
+
+    /** As {@link #of(LoadedModel, PruneRequest)}; the encoder is the model's own (its weights are probed). */
     static Optional<ProbeStep> of(LoadedModel model, Encoder encoder, PruneRequest request) throws IOException {
-        return request.probe() == null ? Optional.empty() : Optional.of(new ProbeStep(model, encoder, request));
+        return of(model, request);
     }
 
     /** The pruned model (masks over the original's weights) probed, beside the original. */
-    RunReport.Probe report(Masks masks) { return report(encoder, masks); }
+    RunReport.Probe report(Masks masks) { return report(network, masks); }
 
     /** The pruned model (masks over these weights, e.g. reconstructed ones) probed, beside the original. */
-    RunReport.Probe report(Encoder pruned, Masks masks) {
+    RunReport.Probe report(Encoder pruned, Masks masks) { return report(pruned.weights(), masks); }
+
+    /**
+     * The pruned model probed beside the original: masks over these weights (the original's,
+     * reconstructed ones) or, for a physically smaller network, its own weights under {@link Network#ones()}.
+     */
+    RunReport.Probe report(Network pruned, Masks masks) {
         ProbeResult p = run.probe(pruned, masks, "probe pruned", request.progress());
         return new RunReport.Probe(PruneReport.round(original.accuracy(), 6), PruneReport.round(p.accuracy(), 6),
                 name(data.train().toString(), data.trainRange()), name(data.eval().toString(), data.evalRange()),

@@ -33,9 +33,11 @@ public record EncoderWeights(EncoderConfig config, Stem stem, LayerWeights[] lay
 
     @Override public String family() { return "transformer"; }
 
-    @Override public ImageClassifier imageClassifier() {
-        if (!takesImages()) return Network.super.imageClassifier();
-        return new VitClassifier(this);
+    @Override public Masks ones() { return Masks.ones(config); }
+
+    @Override public ImageClassifier imageClassifier(Masks masks) {
+        if (!takesImages()) return Network.super.imageClassifier(masks);
+        return new VitClassifier(this, masks);
     }
 
     /** The image stem; refused for a text encoder. */

@@ -20,8 +20,14 @@ public interface Network {
     /** How the model's output is read: one distribution per input, or one per position (segmenters). */
     Prediction prediction();
 
+    /** Masks of 1 for every prunable unit: the unpruned model. */
+    Masks ones();
+
     /** The model as an image classifier; refused for a text model. */
-    default ImageClassifier imageClassifier() {
+    default ImageClassifier imageClassifier() { return imageClassifier(ones()); }
+
+    /** The model under these masks (gates over its units) as an image classifier; refused for a text model. */
+    default ImageClassifier imageClassifier(Masks masks) {
         throw new IllegalArgumentException("a " + family() + " text model is not an image classifier");
     }
 }

@@ -2,21 +2,18 @@ package dev.optin.probe;
 
 import dev.optin.data.image.ImageSet;
 import dev.optin.format.ImagePreprocessing;
-import dev.optin.model.Batch;
-import dev.optin.model.Capture;
-import dev.optin.model.Encoder;
-import dev.optin.model.ForwardResult;
+import dev.optin.model.ImageClassifier;
 import dev.optin.model.Masks;
-import dev.optin.model.PatchEmbeddings;
+import dev.optin.model.Network;
 import dev.optin.progress.Progress;
 
 import java.util.Arrays;
 
 /**
- * Image features: the CLS token of the final hidden states, after the last layer norm (what the
- * classifier reads), of images {@code [from, to)} of a labelled set, {@code batch} images per
- * forward pass. Token reduction is not applied: the features are those of the head/neuron-pruned
- * model.
+ * Image features: what the network's classifier reads ({@link ImageClassifier#features}: a ViT's
+ * CLS token after the last layer norm, a ResNet's pooled last block), of images {@code [from, to)}
+ * of a labelled set, {@code batch} images per forward pass. Token reduction is not applied: the
+ * features are those of the head/neuron/channel-pruned model.
  */
 public record ImageFeatures(ImageSet images, ImagePreprocessing preprocessing, int from, int to, int batch) implements FeatureSource {
     public ImageFeatures {
@@ -27,19 +24,17 @@ public record ImageFeatures(ImageSet images, ImagePreprocessing preprocessing, i
 
     @Override public int rows() { return to - from; }
 
-    @Override public Features extract(Encoder encoder, Masks masks, String name, Progress progress) {
-        PatchEmbeddings emb = encoder.weights().patchEmbeddings();
-        int d = encoder.config().hidden(), n = rows();
+    @Override public Features extract(Network network, Masks masks, String name, Progress progress) {
+        ImageClassifier classifier = network.imageClassifier(masks);
+        int d = classifier.featureWidth(), n = rows();
+        int h = preprocessing.anySize() ? images.height() : preprocessing.height(), w = preprocessing.anySize() ? images.width() : preprocessing.width();
         float[] values = new float[n * d];
         progress.start(name, (n + batch - 1) / batch);
         try {
             for (int s = from; s < to; s += batch) {
-                int e = Math.min(to, s + batch), k = e - s;
-                Batch b = emb.batch(k);
-                Masks[] perImage = new Masks[k];
-                Arrays.fill(perImage, masks);
-                ForwardResult r = encoder.run(b, perImage, 0, emb.embed(images.pixelValues(preprocessing, s, e), k), Capture.NONE);
-                for (int i = 0; i < k; i++) System.arraycopy(r.hidden, b.offsets[i] * d, values, (s - from + i) * d, d);
+                int e = Math.min(to, s + batch);
+                float[] f = classifier.features(images.pixelValues(preprocessing, s, e), e - s, h, w);
+                System.arraycopy(f, 0, values, (s - from) * d, (e - s) * d);
                 progress.step();
             }
         } finally {

@@ -4,8 +4,9 @@ import dev.optin.data.LabeledBatch;
 import dev.optin.engine.Parallel;
 import dev.optin.eval.Evaluator;
 import dev.optin.model.Encoder;
+import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
-
+import dev.optin.model.Network;
 import dev.optin.progress.Progress;
 
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.List;
 /**
  * Text features: the sentence embedding as {@code eval} and the fidelity report compute it
  * ({@link Evaluator#embeddings}: mean over the tokens of the last hidden states, L2-normalised),
- * for tokenised batches whose every row has a class label.
+ * for tokenised batches whose every row has a class label. Only a transformer encoder reads text;
+ * another family is refused in one line.
  */
 public record TextFeatures(List<LabeledBatch> batches) implements FeatureSource {
     public TextFeatures {
@@ -25,7 +27,10 @@ public record TextFeatures(List<LabeledBatch> batches) implements FeatureSource 
     @Override public int rows() { return batches.stream().mapToInt(LabeledBatch::size).sum(); }
 
     /** Batches go through {@link Evaluator#embeddings} a thread's worth at a time, so the bar moves while the pool stays busy. */
-    @Override public Features extract(Encoder encoder, Masks masks, String name, Progress progress) {
+    @Override public Features extract(Network network, Masks masks, String name, Progress progress) {
+        if (!(network instanceof EncoderWeights weights) || network.takesImages())
+            throw new IllegalArgumentException("a " + network.family() + " image model has no sentence embedding: probe it on images");
+        Encoder encoder = new Encoder(weights);
         int n = rows(), d = encoder.config().hidden(), group = Math.max(1, Parallel.threads());
         float[] values = new float[n * d];
         int[] labels = new int[n];

@@ -88,6 +88,13 @@ public final class ResNet {
         return head(x);
     }
 
+    /** Features [n][features] the fc reads: the last block's output, globally average-pooled (gates as in {@link #run}). */
+    public float[] pooled(float[] pixels, int n, int h, int w, Masks masks) {
+        Activation x = stem(pixels, n, h, w);
+        for (int b = 0; b < weights.blocks().length; b++) x = block(b, x, masks);
+        return ConvOps.globalAveragePool(x.x(), x.n(), x.h() * x.w(), x.c());
+    }
+
     /** Stem: conv + BN + ReLU, max pool 3×3/2 (pad 1). */
     public Activation stem(float[] pixels, int n, int h, int w) {
         int c = weights.channels();

@@ -59,7 +59,7 @@ public record ResNetWeights(ConvBn stem, int[] stages, ResidualBlock[] blocks, f
     }
 
     /** Masks of 1 for every inner channel (no heads). */
-    public Masks ones() {
+    @Override public Masks ones() {
         int[] g = groupSizes();
         float[][] h = new float[g.length][0], n = new float[g.length][];
         for (int i = 0; i < g.length; i++) { n[i] = new float[g[i]]; Arrays.fill(n[i], 1f); }
@@ -95,13 +95,16 @@ public record ResNetWeights(ConvBn stem, int[] stages, ResidualBlock[] blocks, f
 
     @Override public String family() { return "resnet"; }
 
-    @Override public dev.optin.model.ImageClassifier imageClassifier() {
+    /** This network under channel gates (see {@link ResNet}); masks are not copied. */
+    @Override public dev.optin.model.ImageClassifier imageClassifier(Masks masks) {
         ResNet net = new ResNet(this);
         return new dev.optin.model.ImageClassifier() {
             @Override public int channels() { return ResNetWeights.this.channels(); }
             @Override public int classes() { return classes; }
             @Override public java.util.List<String> classNames() { return java.util.List.of(); }
-            @Override public float[] logits(float[] pixels, int n, int h, int w) { return net.logits(pixels, n, h, w); }
+            @Override public float[] logits(float[] pixels, int n, int h, int w) { return net.run(pixels, n, h, w, masks, null); }
+            @Override public int featureWidth() { return ResNetWeights.this.features(); }
+            @Override public float[] features(float[] pixels, int n, int h, int w) { return net.pooled(pixels, n, h, w, masks); }
         };
     }
 
