@@ -2,6 +2,7 @@ package dev.optin.api;
 
 import dev.optin.load.LoadedModel;
 import dev.optin.model.EncoderConfig;
+import dev.optin.model.Masks;
 import dev.optin.model.Network;
 import dev.optin.progress.Progress;
 
