@@ -79,8 +79,9 @@ public final class ProbeHeadComparison {
                 ProbeFit lib = LogisticProbe.fit(f[0], f[1]);
                 System.out.printf(Locale.ROOT, "%-10s liblinear   acc %.4f  C %-6s held %.4f  %.1f s%n", a[i], lib.accuracy(), lib.c(), lib.heldOutAccuracy(), (System.nanoTime() - t0) / 1e9);
             }
+            if ("1".equals(System.getProperty("liblinearonly"))) continue;
             MultinomialCandidate.Result r = MultinomialCandidate.fit(f[0], f[1], new MultinomialCandidate.Config(lambdas, epochs, rate, minibatch, swap));
-            System.out.printf(Locale.ROOT, "%-10s multinomial acc %.4f  lambda %-7s held %.4f  %.1f s  |W| %.2f  held by lambda %s (epochs %d, rate %s, batch %d, swap %s)%n",
+            System.out.printf(Locale.ROOT, "%-10s multinomial acc %.4f  lambda %-7s held %.4f  %.1f s  |W| %.4g  held by lambda %s (epochs %d, rate %s, batch %d, swap %s)%n",
                     a[i], r.accuracy(), r.lambda(), r.heldOut(), r.seconds(), r.weightNorm(), Arrays.toString(r.heldOutByLambda()), epochs, rate, minibatch, swap);
         }
     }
