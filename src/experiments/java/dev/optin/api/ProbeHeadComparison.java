@@ -6,7 +6,6 @@ import dev.optin.load.ModelLoader;
 import dev.optin.model.Network;
 import dev.optin.probe.Features;
 import dev.optin.probe.LogisticProbe;
-import dev.optin.probe.MultinomialCandidate;
 import dev.optin.probe.ProbeFit;
 import dev.optin.progress.Progress;
 
@@ -17,11 +16,12 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Probe heads compared on the same frozen features. {@code features DIR NAME MODEL TRAIN EVAL
- * TRAIN_RANGE|- EVAL_RANGE|- [MEAN STD]} extracts both sets once (as {@code optin probe}) into
- * DIR/NAME.bin, printing the extraction time; {@code heads DIR EPOCHS BASE_RATE MINIBATCH
- * LAMBDAS(comma) NAME...} fits LibLinear ({@link LogisticProbe}, the shipped head) and the Tribuo
- * SGD multinomial candidate on each and prints accuracy, chosen strength and fitting seconds.
+ * The probe head on frozen features extracted once. {@code features DIR NAME MODEL TRAIN EVAL
+ * TRAIN_RANGE|- EVAL_RANGE|- [MEAN STD]} extracts both sets (as {@code optin probe}) into
+ * DIR/NAME.bin, printing the extraction time; {@code heads DIR NAME...} fits the shipped head
+ * ({@link LogisticProbe}) on each and prints accuracy, chosen C and fitting seconds;
+ * {@code -DtrainRows=N} keeps the first N training rows. (Commit
+ * 9548daf also fitted a Tribuo SGD multinomial candidate here: docs/measurements.md.)
  */
 public final class ProbeHeadComparison {
     public static void main(String[] a) throws Exception {
@@ -67,21 +67,16 @@ public final class ProbeHeadComparison {
 
     static void heads(String[] a) throws Exception {
         Path dir = Path.of(a[1]);
-        int epochs = Integer.parseInt(a[2]), minibatch = Integer.parseInt(a[4]);
-        double rate = Double.parseDouble(a[3]);
-        double[] lambdas = Arrays.stream(a[5].split(",")).mapToDouble(Double::parseDouble).toArray();
-        boolean liblinear = !"1".equals(System.getProperty("skipLiblinear"));
-        boolean swap = !"0".equals(System.getProperty("swap"));
-        for (int i = 6; i < a.length; i++) {
+        for (int i = 2; i < a.length; i++) {
             Features[] f = read(dir.resolve(a[i] + ".bin"));
-            if (liblinear) {
-                long t0 = System.nanoTime();
-                ProbeFit lib = LogisticProbe.fit(f[0], f[1]);
-                System.out.printf(Locale.ROOT, "%-10s liblinear   acc %.4f  C %-6s held %.4f  %.1f s%n", a[i], lib.accuracy(), lib.c(), lib.heldOutAccuracy(), (System.nanoTime() - t0) / 1e9);
+            int keep = Integer.getInteger("trainRows", 0);
+            if (keep > 0 && keep < f[0].rows()) {
+                Features t = f[0];
+                f[0] = new Features(Arrays.copyOf(t.values(), keep * t.dim()), Arrays.copyOf(t.labels(), keep), keep, t.dim());
             }
-            MultinomialCandidate.Result r = MultinomialCandidate.fit(f[0], f[1], new MultinomialCandidate.Config(lambdas, epochs, rate, minibatch, swap));
-            System.out.printf(Locale.ROOT, "%-10s multinomial acc %.4f  lambda %-7s held %.4f  %.1f s  |W| %.2f  held by lambda %s (epochs %d, rate %s, batch %d, swap %s)%n",
-                    a[i], r.accuracy(), r.lambda(), r.heldOut(), r.seconds(), r.weightNorm(), Arrays.toString(r.heldOutByLambda()), epochs, rate, minibatch, swap);
+            long t0 = System.nanoTime();
+            ProbeFit lib = LogisticProbe.fit(f[0], f[1]);
+            System.out.printf(Locale.ROOT, "%-10s liblinear   acc %.4f  C %-6s held %.4f  %.1f s%n", a[i], lib.accuracy(), lib.c(), lib.heldOutAccuracy(), (System.nanoTime() - t0) / 1e9);
         }
     }
 }

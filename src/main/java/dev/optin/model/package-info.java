@@ -5,6 +5,6 @@
  * one class distribution per input or one per patch upsampled to pixels),
  * one {@code TransformerLayer} for post-LN (BERT family) and pre-LN (ViT/DeiT) placements, masks,
  * feature capture, mask gradients and losses. {@code Network} is what every family's weights
- * answer (the ResNet family lives in {@code model.resnet}); {@code ImageClassifier} what image evaluation needs. Depends on {@code engine} only; knows no file format.
+ * answer (the ResNet family lives in {@code model.resnet}); {@code ImageClassifier} what image evaluation and linear probes need (logits, the classifier's input features). Depends on {@code engine} only; knows no file format.
  */
 package dev.optin.model;
