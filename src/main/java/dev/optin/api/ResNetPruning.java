@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The convolutional family of the prune session (torchvision ResNets): the same request, image
@@ -45,7 +46,8 @@ import java.util.Map;
  * same request gives the same masks. {@code --masks} replays a masks.json: the same steps after
  * selection ({@code --tune}, re-estimation on the calibration images), so the same request with a
  * run's masks gives that run's model. kprune, token reduction, latency budgets, --reconstruct,
- * --holdout and probes are transformer steps this family refuses.
+ * --holdout are transformer steps this family refuses. A probe ({@code --probe-train/--probe-eval})
+ * reads the pooled features of the original once and of each pruned network.
  */
 final class ResNetPruning implements FamilyPruning {
     /** Images the BatchNorm statistics are re-estimated on, for every method. */
@@ -67,6 +69,8 @@ final class ResNetPruning implements FamilyPruning {
     /** The original model's accuracy, evaluated by the first seed; {@link #evaluated} tells whether it ran. */
     private Map<String, Double> original;
     private boolean evaluated;
+    /** The probe step (the original probed once, by the first seed), when the request asks for one. */
+    private Optional<ProbeStep> probe;
 
     ResNetPruning(LoadedModel model) {
         this.model = model;
@@ -84,7 +88,7 @@ final class ResNetPruning implements FamilyPruning {
             case TOKENS -> "--tokens (token merging) applies to vision transformers only";
             case RECONSTRUCT -> "--reconstruct refits transformer output projections; for ResNets --tune refits the next convolution";
             case HOLDOUT -> "--holdout chooses rearrangement and reconstruction of transformers by a held-out loss; ResNets have neither step";
-            case PROBE -> "--probe is not supported for ResNets yet";
+            case PROBE -> null;
         };
     }
 
@@ -144,6 +148,7 @@ final class ResNetPruning implements FamilyPruning {
                 original = Map.of("accuracy", ImageEvaluation.accuracy(weights.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH));
             }
             evaluated = true;
+            if (probe == null) probe = ProbeStep.of(model, request);
         }
 
         @Override public String task() { return "image-classification"; }
@@ -186,6 +191,8 @@ final class ResNetPruning implements FamilyPruning {
             Map<String, Double> metrics = ev == null ? null
                     : Map.of("accuracy", ImageEvaluation.accuracy(pruned.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH));
             List<RunReport.Speed> speed = request.measureSpeed() ? speed(pruned) : null;
+            ResNetWeights smaller = pruned;
+            RunReport.Probe probed = probe.map(p -> p.report(smaller, smaller.ones())).orElse(null);
             long macs = pruned.macs(h, w);
             String method = (replay ? "masks" : run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : ""))
                     + (request.tune() ? " + reconstruction" : "");
@@ -198,7 +205,8 @@ final class ResNetPruning implements FamilyPruning {
                     new RunReport.Params(net.parameters(), pruned.parameters()),
                     none, kept, none, total, null, null, RunReport.rounded(seconds, 2),
                     PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
-                    metrics == null ? null : new RunReport.Accuracy(RunReport.rounded(original, 6), RunReport.rounded(metrics, 6)), null, speed, null, null, null);
+                    metrics == null ? null : new RunReport.Accuracy(RunReport.rounded(original, 6), RunReport.rounded(metrics, 6)), null, speed,
+                    probed, null, null);
             return new RunResult(report, masks, metrics, run.fraction(), folder, null, pruned);
         }
 

@@ -130,4 +130,25 @@ class ProbeCommandTest {
                 "--out", dir.resolve("o2").toString());
         assertOneLineError(half, "--probe-eval");
     }
+
+    @Test
+    void resnetPruneProbesTheOriginalAndThePrunedNetwork() throws Exception {
+        String model = Fixtures.require("resnet18-fmnist/model.pth").toString();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(ResNetPruneCommandTest.TRAIN),
+                "skipped: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+        String fmnist = ResNetPruneCommandTest.TRAIN.toString();
+        String mnist = Fixtures.require("mnist/t10k-images-idx3-ubyte.gz").toString();
+        Path out = dir.resolve("resnet");
+        var r = run("prune", model, "--mean", "0.2860", "--std", "0.3530", "--data", fmnist, "--calibration-range", "0:512",
+                "--method", "magnitude", "--flops", "0.6", "--no-speed", "--probe-train", mnist, "--probe-eval", mnist,
+                "--probe-train-range", "0:600", "--probe-eval-range", "8000:8600", "--out", out.toString(), "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode p = new ObjectMapper().readTree(out.resolve("report.json").toFile()).get("probe");
+        assertThat(p).as("probe in report.json").isNotNull();
+        assertThat(p.get("train_rows").asInt()).isEqualTo(600);
+        assertThat(p.get("eval_rows").asInt()).isEqualTo(600);
+        // pooled features of the original and of the 60% network, probed on digits (both well above chance)
+        assertThat(p.get("original_accuracy").asDouble()).isGreaterThan(0.7);
+        assertThat(p.get("accuracy").asDouble()).isGreaterThan(0.6);
+    }
 }
