@@ -36,17 +36,15 @@ final class PruneSession {
         refuseWhatTheFamilyLacks();
         if (request.seeds().isEmpty()) return runOne(workload, request);
         List<RunResult> all = new ArrayList<>();
-        String task = null;
-        Map<String, Double> original = null;
         for (long seed : request.seeds()) {
             request.log().printf(Locale.ROOT, "optin: calibration seed %d%n", seed);
             PruneResult last = runOne(workload, request.withSeed(seed));
             for (RunResult r : last.runs()) all.add(r.withFolder((".".equals(r.folder()) ? "" : r.folder() + "-") + "seed" + seed));
-            task = all.get(0).report().task();
         }
+        String task = all.get(0).report().task();
         List<SweepReport.Row> rows = all.stream().map(r -> new SweepReport.Row(r.report().method(), r.fraction(),
                 r.report().macs().ratio(), RunReport.rounded(r.metrics(), 6), r.folder(), r.report().seed())).toList();
-        original = lastOriginal == null ? null : RunReport.rounded(lastOriginal, 6);
+        Map<String, Double> original = lastOriginal == null ? null : RunReport.rounded(lastOriginal, 6);
         List<SweepReport.Summary> summary = SweepReport.summarise(rows);
         printSummary(summary);
         return new PruneResult(model, all, new SweepReport(rows, model.source(), task, original, summary), family.writer());
