@@ -101,4 +101,23 @@ class KPruneTest {
         }
         assertThatThrownBy(() -> KPrune.start(w, batches, KPrune.Predictive.LABELS, null, costs)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** The facade: --method sequential scores once (the dense step) and runs the loop per budget with the labels' cross-entropy. */
+    @Test
+    void theSequentialMethodRunsThroughThePruner() {
+        List<int[]> labels = List.of(new int[] {0, 1, 1, 0, 1, 0}, new int[] {1, 1, 0, 0, 1});
+        assertThat(Pruner.Method.parse("sequential")).isEqualTo(Pruner.Method.SEQUENTIAL);
+        assertThat(Pruner.Method.SEQUENTIAL.sequential()).isTrue();
+        assertThat(Pruner.Method.KWON.sequential()).isFalse();
+        Pruner.Options o = Pruner.Options.flops(Pruner.Method.SEQUENTIAL, 0.4, false, 1);
+        Pruner.Scored scored = Pruner.score(enc, batches, labels, o, Progress.NONE);
+        assertThat(scored.start()).isNotNull();
+        CostModel costs = new CostModel(w.config(), CostModel.averageLength(batches));
+        Pruner.Result r = Pruner.finish(enc, batches, scored, o, Progress.NONE);
+        KPrune.Start ce = KPrune.start(w, batches, KPrune.Predictive.LABELS, labels, costs);
+        assertThat(r.masks()).isEqualTo(KPrune.prune(w, batches, costs, 0.4, Reconstructor.Mode.FULL, ce, Progress.NONE).reconstruction().masks());
+        assertThat(r.reconstruction()).isNotNull();
+        assertThatThrownBy(() -> new Pruner.Options(Pruner.Method.SEQUENTIAL, 0.4, new LatencyTable("m", 1, 16, new int[] {1, 2}, new double[] {1, 2}, new int[] {1, 2}, new double[] {1, 2}),
+                false, 1, null, false, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
