@@ -229,14 +229,19 @@ public final class ThroughputBench {
         return sb.toString();
     }
 
-    /** The session options every ONNX Runtime measurement uses: given intra-op threads, sequential, all graph optimisations. */
+    /**
+     * The session options every ONNX Runtime measurement uses: given intra-op threads, sequential,
+     * all graph optimisations. ORT's workers spin after each run (its default) unless CPU time is
+     * measured or {@code -Doptin.bench.nospin=true} asks otherwise (a diagnostic: the spinning
+     * worker competes with the engine timed in the same process; docs/measurements.md).
+     */
     static OrtSession.SessionOptions sessionOptions(int threads) throws OrtException {
         OrtSession.SessionOptions o = new OrtSession.SessionOptions();
         o.setIntraOpNumThreads(threads);
         o.setInterOpNumThreads(1);
         o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        if (CPU_TIME) o.addConfigEntry("session.intra_op.allow_spinning", "0");
+        if (CPU_TIME || Boolean.getBoolean("optin.bench.nospin")) o.addConfigEntry("session.intra_op.allow_spinning", "0");
         return o;
     }
 
