@@ -23,13 +23,16 @@ final class OrtRunner implements AutoCloseable {
     static final String PIXEL_VALUES = "pixel_values";
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
-    private final OrtSession session;
+    private final Path onnx;
+    private final int threads;
+    /** Null while paused ({@link #pause}); reopened by the next run. */
+    private OrtSession session;
     private final Set<String> inputs;
 
     OrtRunner(Path onnx, int threads) throws OrtException {
-        try (OrtSession.SessionOptions o = ThroughputBench.sessionOptions(threads)) {
-            session = env.createSession(onnx.toString(), o);
-        }
+        this.onnx = onnx;
+        this.threads = threads;
+        session = openSession();
         inputs = session.getInputNames();
         if (inputs.equals(Set.of(PIXEL_VALUES))) return;
         if (!inputs.contains("input_ids"))
@@ -37,6 +40,22 @@ final class OrtRunner implements AutoCloseable {
         for (String name : inputs)
             if (!TEXT_INPUTS.contains(name))
                 throw new IllegalArgumentException(onnx + ": unsupported model input '" + name + "' (expected input_ids, attention_mask, token_type_ids)");
+    }
+
+    private OrtSession openSession() throws OrtException {
+        try (OrtSession.SessionOptions o = ThroughputBench.sessionOptions(threads)) {
+            return env.createSession(onnx.toString(), o);
+        }
+    }
+
+    /**
+     * Closes the session, and with it the intra-op pool whose workers spin after each run and would
+     * take a core from an engine timed next in this process; the next {@link #run} opens it again.
+     */
+    void pause() {
+        if (session == null) return;
+        try { session.close(); } catch (OrtException e) { throw new IllegalStateException("closing an ONNX Runtime session: " + e.getMessage(), e); }
+        session = null;
     }
 
     /** Opens a session, naming the file when ONNX Runtime cannot load it. */
@@ -73,6 +92,7 @@ final class OrtRunner implements AutoCloseable {
                 if (inputs.contains("attention_mask")) feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(ones), shape));
                 if (inputs.contains("token_type_ids")) feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(zeros), shape));
             }
+            if (session == null) session = openSession();
             try (OrtSession.Result r = session.run(feed)) {
                 if (r.size() == 0) throw new IllegalStateException("ONNX Runtime returned no outputs");
             }
@@ -83,5 +103,8 @@ final class OrtRunner implements AutoCloseable {
         }
     }
 
-    @Override public void close() throws OrtException { session.close(); }
+    @Override public void close() throws OrtException {
+        if (session != null) session.close();
+        session = null;
+    }
 }

@@ -24,8 +24,10 @@ import java.util.Random;
  * Images per second of ResNets in the engine and in ONNX Runtime (optin's export of the same
  * weights, all graph optimisations) on the same random batch, and the speedup of a pruned
  * network over its original. Every (runtime, model) pair is warmed up for 2 s, then the pairs
- * are timed in alternating rounds (one untimed run at each round's start) and medians reported,
- * as {@link ThroughputBench} does for transformers.
+ * are timed in alternating blocks of {@value #BLOCK} runs (one untimed run at each block's start)
+ * and medians reported. An ONNX Runtime session lives for one block only: its intra-op workers
+ * keep spinning after a run and would take a core from the engine's next runs in this process
+ * (docs/measurements.md), so the engine is never timed while an ORT pool is alive.
  */
 public final class ResNetBench {
     private ResNetBench() {}
@@ -42,15 +44,17 @@ public final class ResNetBench {
         Random r = new Random(1);
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         List<String> names = new ArrayList<>();
-        List<Runnable> runs = new ArrayList<>();
-        List<AutoCloseable> close = new ArrayList<>();
+        List<Opener> openers = new ArrayList<>();
         List<Path> temps = new ArrayList<>();
         try {
             for (ResNetWeights m : original == null ? List.of(model) : List.of(model, original)) {
                 if (engine) {
                     ResNet net = new ResNet(m);
                     names.add("engine");
-                    runs.add(() -> net.logits(x, batch, h, w));
+                    openers.add(() -> new Runner() {
+                        @Override public void run() { net.logits(x, batch, h, w); }
+                        @Override public void close() {}
+                    });
                 }
                 if (ort) {
                     Path tmp = Files.createTempFile("optin-resnet-bench", ".onnx");
@@ -58,28 +62,24 @@ public final class ResNetBench {
                     float[] one = new float[m.channels()];
                     Arrays.fill(one, 1f);
                     Files.write(tmp, ResNetExport.onnx(m, ImagePreprocessing.of(m.channels(), 0, 0, new float[m.channels()], one)).toByteArray());
-                    OrtEnvironment env = OrtEnvironment.getEnvironment();
-                    OrtSession s;
-                    try (OrtSession.SessionOptions o = ThroughputBench.sessionOptions(threads)) { s = env.createSession(tmp.toString(), o); }
-                    OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {batch, m.channels(), h, w});
-                    close.add(s); close.add(in);
                     names.add("onnxruntime");
-                    runs.add(() -> {
-                        try (OrtSession.Result res = s.run(java.util.Map.of("pixel_values", in))) { res.get(0); }
-                        catch (OrtException e) { throw new IllegalStateException(e); }
-                    });
+                    openers.add(() -> ortRunner(tmp, x, batch, m.channels(), h, w, threads));
                 }
             }
-            for (Runnable run : runs) { long end = System.nanoTime() + 2_000_000_000L; do run.run(); while (System.nanoTime() < end); }
-            double[][] t = new double[runs.size()][iters];
-            for (int it = 0; it < iters; it++)
-                for (int k = 0; k < runs.size(); k++) {
-                    runs.get(k).run();
-                    long t0 = System.nanoTime();
-                    runs.get(k).run();
-                    t[k][it] = (System.nanoTime() - t0) / 1e9;
-                }
-            int per = runs.size() / (original == null ? 1 : 2);
+            for (Opener o : openers)
+                try (Runner run = o.open()) { long end = System.nanoTime() + 2_000_000_000L; do run.run(); while (System.nanoTime() < end); }
+            double[][] t = new double[openers.size()][iters];
+            for (int done = 0; done < iters; done += BLOCK)
+                for (int k = 0; k < openers.size(); k++)
+                    try (Runner run = openers.get(k).open()) {
+                        run.run();   // untimed: a fresh session's first run
+                        for (int it = done; it < Math.min(iters, done + BLOCK); it++) {
+                            long t0 = System.nanoTime();
+                            run.run();
+                            t[k][it] = (System.nanoTime() - t0) / 1e9;
+                        }
+                    }
+            int per = openers.size() / (original == null ? 1 : 2);
             List<Row> rows = new ArrayList<>();
             for (int k = 0; k < per; k++) {
                 double ips = batch / median(t[k]), orig = original == null ? Double.NaN : batch / median(t[k + per]);
@@ -87,8 +87,40 @@ public final class ResNetBench {
             }
             return rows;
         } finally {
-            for (AutoCloseable c : close) try { c.close(); } catch (Exception e) { /* closing a session */ }
             for (Path p : temps) Files.deleteIfExists(p);
+        }
+    }
+
+    /** Timed runs per runtime and model in one block; blocks of the runtimes alternate. */
+    static final int BLOCK = 5;
+
+    /** One runtime on one model, ready to run the batch; closing it stops its threads. */
+    private interface Runner extends AutoCloseable {
+        void run();
+        @Override void close();
+    }
+
+    private interface Opener { Runner open() throws IOException; }
+
+    /** An ONNX Runtime session of the file on the batch; closed after its block, so its spinning workers never overlap the engine's runs. */
+    private static Runner ortRunner(Path file, float[] x, int batch, int channels, int h, int w, int threads) {
+        try {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            OrtSession s;
+            try (OrtSession.SessionOptions o = ThroughputBench.sessionOptions(threads)) { s = env.createSession(file.toString(), o); }
+            OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {batch, channels, h, w});
+            return new Runner() {
+                @Override public void run() {
+                    try (OrtSession.Result res = s.run(java.util.Map.of("pixel_values", in))) { res.get(0); }
+                    catch (OrtException e) { throw new IllegalStateException(e); }
+                }
+                @Override public void close() {
+                    in.close();
+                    try { s.close(); } catch (OrtException e) { throw new IllegalStateException(e); }
+                }
+            };
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime: " + e.getMessage(), e);
         }
     }
 

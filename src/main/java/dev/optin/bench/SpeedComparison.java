@@ -82,14 +82,16 @@ public final class SpeedComparison {
             List<Speedup> out = new ArrayList<>();
             for (Setting s : settings) {
                 BenchInput in = BenchInput.of(s, prunedWeights, originalWeights);
-                List<Runnable> runs = new ArrayList<>();
-                if (engine) { runs.add(() -> ep.forward(in.batch(), mp)); runs.add(() -> eo.forward(in.batch(), mo)); }
+                List<Runnable> runs = new ArrayList<>(), afterBlock = new ArrayList<>();
+                Runnable none = () -> {};
+                if (engine) { runs.add(() -> ep.forward(in.batch(), mp)); runs.add(() -> eo.forward(in.batch(), mo)); afterBlock.add(none); afterBlock.add(none); }
                 if (onnxRuntime) {
                     OrtRunner p = ortPruned, o = ortOriginal;
                     runs.add(() -> p.run(in)); runs.add(() -> o.run(in));
+                    afterBlock.add(p::pause); afterBlock.add(o::pause);
                 }
-                if (tokens) runs.add(() -> TokenReducedForward.logits(ep, in.batch(), mp, tokensBeforeOrNull));
-                double[][] t = ThroughputBench.timeAlternating(runs, warmup, iters);
+                if (tokens) { runs.add(() -> TokenReducedForward.logits(ep, in.batch(), mp, tokensBeforeOrNull)); afterBlock.add(none); }
+                double[][] t = ThroughputBench.timeAlternating(runs, afterBlock, warmup, iters);
                 int i = 0;
                 if (engine) { out.add(speedup(ThroughputBench.ENGINE, s, threads, t[i], t[i + 1])); i += 2; }
                 if (onnxRuntime) { out.add(speedup(ThroughputBench.ORT, s, threads, t[i], t[i + 1])); i += 2; }

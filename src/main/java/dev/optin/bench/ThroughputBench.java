@@ -82,10 +82,10 @@ public final class ThroughputBench {
             List<BenchResult> results = new ArrayList<>();
             for (Setting s : settings) {
                 BenchInput in = BenchInput.of(s, weights);
-                List<Runnable> runs = new ArrayList<>();
-                if (encoder != null) runs.add(() -> encoder.forward(in.batch(), ones));
-                if (ort != null) runs.add(() -> ort.run(in));
-                double[][] t = timeAlternating(runs, warmup, iters);
+                List<Runnable> runs = new ArrayList<>(), afterBlock = new ArrayList<>();
+                if (encoder != null) { runs.add(() -> encoder.forward(in.batch(), ones)); afterBlock.add(() -> {}); }
+                if (ort != null) { runs.add(() -> ort.run(in)); afterBlock.add(ort::pause); }
+                double[][] t = timeAlternating(runs, afterBlock, warmup, iters);
                 int i = 0;
                 if (encoder != null) results.add(result(ENGINE, s, threads, t[i++]));
                 if (ort != null) results.add(result(ORT, s, threads, t[i]));
@@ -153,18 +153,31 @@ public final class ThroughputBench {
      * Returns seconds per run.
      */
     static double[][] timeAlternating(List<Runnable> runs, int warmup, int iters) {
+        return timeAlternating(runs, runs.stream().map(r -> (Runnable) () -> {}).toList(), warmup, iters);
+    }
+
+    /**
+     * As {@link #timeAlternating(List, int, int)}; afterBlock.get(j) runs after each warm-up and
+     * timed block of runs.get(j): an ONNX Runtime run pauses its session there ({@link OrtRunner#pause}),
+     * so its spinning workers are gone while the engine is timed (docs/measurements.md: they took a
+     * core from it). The untimed run at a block's start absorbs the session's reopening.
+     */
+    static double[][] timeAlternating(List<Runnable> runs, List<Runnable> afterBlock, int warmup, int iters) {
         // Warm-up is also bounded below in time: at batch 1 a few rounds last well under a second,
         // before the JIT has compiled the engine's loops (ONNX Runtime, native code, needs none).
-        for (Runnable r : runs) {
+        for (int j = 0; j < runs.size(); j++) {
+            Runnable r = runs.get(j);
             long warmEnd = System.nanoTime() + (warmup > 0 ? MIN_WARMUP_NANOS : 0);
             for (int i = 0; i < warmup || System.nanoTime() < warmEnd; i++) r.run();
+            afterBlock.get(j).run();
         }
         double[][] t = new double[runs.size()][iters];
         int perBlock = (iters + BLOCKS - 1) / BLOCKS;
         for (int i0 = 0; i0 < iters; i0 += perBlock)
             for (int j = 0; j < runs.size(); j++) {
-                if (runs.size() > 1) runs.get(j).run();
+                runs.get(j).run();
                 for (int i = i0; i < Math.min(iters, i0 + perBlock); i++) t[j][i] = time(runs.get(j));
+                afterBlock.get(j).run();
             }
         return t;
     }
