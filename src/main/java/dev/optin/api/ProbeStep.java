@@ -1,7 +1,6 @@
 package dev.optin.api;
 
 import dev.optin.load.LoadedModel;
-import dev.optin.model.Encoder;
 import dev.optin.model.Masks;
 import dev.optin.model.Network;
 import dev.optin.report.PruneReport;
@@ -37,17 +36,6 @@ final class ProbeStep {
     static Optional<ProbeStep> of(LoadedModel model, PruneRequest request) throws IOException {
         return request.probe() == null ? Optional.empty() : Optional.of(new ProbeStep(model, request));
     }
-
-    /** As {@link #of(LoadedModel, PruneRequest)}; the encoder is the model's own (its weights are probed). */
-    static Optional<ProbeStep> of(LoadedModel model, Encoder encoder, PruneRequest request) throws IOException {
-        return of(model, request);
-    }
-
-    /** The pruned model (masks over the original's weights) probed, beside the original. */
-    RunReport.Probe report(Masks masks) { return report(network, masks); }
-
-    /** The pruned model (masks over these weights, e.g. reconstructed ones) probed, beside the original. */
-    RunReport.Probe report(Encoder pruned, Masks masks) { return report(pruned.weights(), masks); }
 
     /**
      * The pruned model probed beside the original: masks over these weights (the original's,

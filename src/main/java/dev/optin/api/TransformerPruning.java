@@ -44,6 +44,8 @@ final class TransformerPruning implements FamilyPruning {
     private final Encoder encoder;
     /** The original model's evaluation, run by the first seed; null until then. */
     private Optional<Workload.Evaluation> evaluation;
+    /** The probe step (the original probed once, by the first seed); null until then. */
+    private Optional<ProbeStep> probe;
 
     TransformerPruning(LoadedModel model) {
         this.model = model;
@@ -76,7 +78,6 @@ final class TransformerPruning implements FamilyPruning {
         private final double costLength;
         private final LatencyTable table;
         private final Optional<TokenReduction> reduction;
-        private final Optional<ProbeStep> probe;
         private final Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
 
         Seed(Workload.Prepared data, PruneRequest request) throws IOException {
@@ -93,7 +94,7 @@ final class TransformerPruning implements FamilyPruning {
                     Pruner.checkBudget(config, data.calibration(run.samples()).batches(), options(run, step, table, costLength));
                 }
             if (evaluation == null) evaluation = data.evaluation(encoder);
-            this.probe = ProbeStep.of(model, encoder, request);
+            if (probe == null) probe = ProbeStep.of(model, request);
         }
 
         @Override public String task() { return data.task(); }
@@ -235,7 +236,7 @@ final class TransformerPruning implements FamilyPruning {
                     structure[0], structure[1], structure[2], structure[3],
                     tokensPerLayer, tokens == null ? null : TokenReduction.ENGINE_ONLY,
                     RunReport.rounded(seconds, 2), PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
-                    accuracy, fidelity, speed, probe.map(p -> p.report(weights, masks)).orElse(null), h.reconstruction(),
+                    accuracy, fidelity, speed, probe.map(p -> p.report(weights.weights(), masks)).orElse(null), h.reconstruction(),
                     h.choices());
             String dir = tokens != null && !".".equals(folder) ? folder + "-tokens" : folder;
             return new RunResult(report, masks, metrics, fraction, dir, refitted, null);
