@@ -1,9 +1,6 @@
 package dev.optin.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.optin.engine.Parallel;
 import dev.optin.export.ResNetExport;
 import dev.optin.format.ImagePreprocessing;
@@ -11,7 +8,6 @@ import dev.optin.model.resnet.ResNet;
 import dev.optin.model.resnet.ResNetWeights;
 
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,11 +19,10 @@ import java.util.Random;
 /**
  * Images per second of ResNets in the engine and in ONNX Runtime (optin's export of the same
  * weights, all graph optimisations) on the same random batch, and the speedup of a pruned
- * network over its original. Every (runtime, model) pair is warmed up for 2 s, then the pairs
- * are timed in alternating blocks of {@value #BLOCK} runs (one untimed run at each block's start)
- * and medians reported. An ONNX Runtime session lives for one block only: its intra-op workers
- * keep spinning after a run and would take a core from the engine's next runs in this process
- * (docs/measurements.md), so the engine is never timed while an ORT pool is alive.
+ * network over its original, timed as {@link ThroughputBench#timeAlternating(List, List, int, int)}
+ * times transformers: each pair warmed up for at least 2 s, then alternating blocks, medians; an
+ * ONNX Runtime session is paused after each of its blocks ({@link OrtRunner#pause}), so its
+ * spinning workers never take a core from the engine's runs (docs/measurements.md).
  */
 public final class ResNetBench {
     private ResNetBench() {}
@@ -44,17 +39,16 @@ public final class ResNetBench {
         Random r = new Random(1);
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         List<String> names = new ArrayList<>();
-        List<Opener> openers = new ArrayList<>();
+        List<Runnable> runs = new ArrayList<>(), afterBlock = new ArrayList<>();
         List<Path> temps = new ArrayList<>();
+        List<OrtRunner> sessions = new ArrayList<>();
         try {
             for (ResNetWeights m : original == null ? List.of(model) : List.of(model, original)) {
                 if (engine) {
                     ResNet net = new ResNet(m);
                     names.add("engine");
-                    openers.add(() -> new Runner() {
-                        @Override public void run() { net.logits(x, batch, h, w); }
-                        @Override public void close() {}
-                    });
+                    runs.add(() -> net.logits(x, batch, h, w));
+                    afterBlock.add(() -> {});
                 }
                 if (ort) {
                     Path tmp = Files.createTempFile("optin-resnet-bench", ".onnx");
@@ -63,71 +57,25 @@ public final class ResNetBench {
                     Arrays.fill(one, 1f);
                     Files.write(tmp, ResNetExport.onnx(m, ImagePreprocessing.of(m.channels(), 0, 0, new float[m.channels()], one)).toByteArray());
                     names.add("onnxruntime");
-                    openers.add(() -> ortRunner(tmp, x, batch, m.channels(), h, w, threads));
+                    OrtRunner session = OrtRunner.open(tmp, threads);
+                    sessions.add(session);
+                    BenchInput in = new BenchInput(new ThroughputBench.Setting(batch, 1), null, x, new long[] {batch, m.channels(), h, w}, null);
+                    runs.add(() -> session.run(in));
+                    afterBlock.add(session::pause);
                 }
             }
-            for (Opener o : openers)
-                try (Runner run = o.open()) { long end = System.nanoTime() + 2_000_000_000L; do run.run(); while (System.nanoTime() < end); }
-            double[][] t = new double[openers.size()][iters];
-            for (int done = 0; done < iters; done += BLOCK)
-                for (int k = 0; k < openers.size(); k++)
-                    try (Runner run = openers.get(k).open()) {
-                        run.run();   // untimed: a fresh session's first run
-                        for (int it = done; it < Math.min(iters, done + BLOCK); it++) {
-                            long t0 = System.nanoTime();
-                            run.run();
-                            t[k][it] = (System.nanoTime() - t0) / 1e9;
-                        }
-                    }
-            int per = openers.size() / (original == null ? 1 : 2);
+            double[][] t = ThroughputBench.timeAlternating(runs, afterBlock, 1, iters);
+            int per = runs.size() / (original == null ? 1 : 2);
             List<Row> rows = new ArrayList<>();
             for (int k = 0; k < per; k++) {
-                double ips = batch / median(t[k]), orig = original == null ? Double.NaN : batch / median(t[k + per]);
+                double ips = batch / Stats.median(t[k]), orig = original == null ? Double.NaN : batch / Stats.median(t[k + per]);
                 rows.add(new Row(names.get(k), batch, h, w, threads, ips, orig));
             }
             return rows;
         } finally {
+            sessions.forEach(OrtRunner::closeQuietly);
             for (Path p : temps) Files.deleteIfExists(p);
         }
-    }
-
-    /** Timed runs per runtime and model in one block; blocks of the runtimes alternate. */
-    static final int BLOCK = 5;
-
-    /** One runtime on one model, ready to run the batch; closing it stops its threads. */
-    private interface Runner extends AutoCloseable {
-        void run();
-        @Override void close();
-    }
-
-    private interface Opener { Runner open() throws IOException; }
-
-    /** An ONNX Runtime session of the file on the batch; closed after its block, so its spinning workers never overlap the engine's runs. */
-    private static Runner ortRunner(Path file, float[] x, int batch, int channels, int h, int w, int threads) {
-        try {
-            OrtEnvironment env = OrtEnvironment.getEnvironment();
-            OrtSession s;
-            try (OrtSession.SessionOptions o = ThroughputBench.sessionOptions(threads)) { s = env.createSession(file.toString(), o); }
-            OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {batch, channels, h, w});
-            return new Runner() {
-                @Override public void run() {
-                    try (OrtSession.Result res = s.run(java.util.Map.of("pixel_values", in))) { res.get(0); }
-                    catch (OrtException e) { throw new IllegalStateException(e); }
-                }
-                @Override public void close() {
-                    in.close();
-                    try { s.close(); } catch (OrtException e) { throw new IllegalStateException(e); }
-                }
-            };
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime: " + e.getMessage(), e);
-        }
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     public static String table(List<Row> rows) {
