@@ -75,10 +75,10 @@ public final class SegmentationExperiment {
                 double p1 = miou(new Encoder(w), m, test, rec.masks());
                 EncoderWeights w2 = ReadoutRefit.refit(m.weights(), w, rec.masks(), all, Reconstructor.DEFAULT_DAMPING);
                 double p2 = miou(new Encoder(w2), m, test, rec.masks());
-                int[] heads = new int[enc.config().layers()];
-                for (int l = 0; l < heads.length; l++) heads[l] = rec.masks().keptHeads(l);
-                System.out.printf(Locale.ROOT, "%s @%.2f (MACs %.4f, heads %s): plain %.2f, +reconstruct %.2f, +readout %.2f (drops %.2f / %.2f / %.2f) %.0f s%n",
-                        method, fr, rec.macFraction(), Arrays.toString(heads), 100 * p0, 100 * p1, 100 * p2,
+                int[] heads = new int[enc.config().layers()], neurons = new int[heads.length];
+                for (int l = 0; l < heads.length; l++) { heads[l] = rec.masks().keptHeads(l); neurons[l] = rec.masks().keptNeurons(l); }
+                System.out.printf(Locale.ROOT, "%s @%.2f (MACs %.4f, heads %s, neurons %s): plain %.2f, +reconstruct %.2f, +readout %.2f (drops %.2f / %.2f / %.2f) %.0f s%n",
+                        method, fr, rec.macFraction(), Arrays.toString(heads), Arrays.toString(neurons), 100 * p0, 100 * p1, 100 * p2,
                         100 * (base - p0), 100 * (base - p1), 100 * (base - p2), (System.nanoTime() - t) * 1e-9);
             }
         }

@@ -143,14 +143,18 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public boolean latency() { return budget == Budget.LATENCY; }
 
     /** The calibration rows of a method: {@link #samples} when given, else {@link #defaultSamples}. */
-    public int samplesFor(Method m) { return samples != null ? samples : defaultSamples(m, fast); }
+    public int samplesFor(Method m) { return samples != null ? samples : defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE); }
 
     /** The most rows any run uses (for masks, which score nothing, the default pool: it only gives the cost length). */
     public int maxSamples() { return budget == Budget.MASKS ? DEFAULT_SAMPLES : runs().stream().mapToInt(Run::samples).max().orElse(0); }
 
-    /** Kwon and the baselines 2048 rows; exact OPTIN 64 (a forward pass per unit); OPTIN {@code --fast} 128. */
-    public static int defaultSamples(Method m, boolean fast) {
-        return m == Method.OPTIN ? (fast ? 128 : 64) : DEFAULT_SAMPLES;
+    /**
+     * Kwon and the baselines 2048 rows; exact OPTIN 64 (a forward pass per unit); OPTIN {@code --fast} 128. With
+     * reconstruction OPTIN takes 2048 too: its scores still read only the first 64 rows (the same rows, as the draw
+     * is a prefix of one seeded pool), and the least-squares refit gets the data it needs.
+     */
+    public static int defaultSamples(Method m, boolean fast, boolean reconstruct) {
+        return m != Method.OPTIN || reconstruct ? DEFAULT_SAMPLES : fast ? 128 : 64;
     }
 
     /**

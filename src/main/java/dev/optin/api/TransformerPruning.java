@@ -138,6 +138,8 @@ final class TransformerPruning implements FamilyPruning {
                     full.rows() - request.holdout(), full.description() + ", of which the last " + request.holdout() + " held out", full.range());
             List<int[]> labels = request.labelFree() ? null : cal.labels();
             boolean classifier = model.weights().hasClassifier();
+            // OPTIN's --encoder-objective applies where the product is every final token: bare encoders and per-position heads
+            boolean readsEveryToken = !classifier || model.weights().head().prediction().positions() > 1;
             if (run.method() == Method.KWON && !classifier)
                 throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
             if (run.method().sequential() && !classifier)
@@ -164,7 +166,7 @@ final class TransformerPruning implements FamilyPruning {
             double seqLength = new CostModel(encoder.config(), costLength > 0 ? costLength : CostModel.averageLength(cal.batches())).averageLength();
             Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-')
                     + (request.optinLambda() == Pruner.Options.DEFAULT_OPTIN_LAMBDA ? "" : ", lambda_c " + request.optinLambda()) : null,
-                    run.method() == Method.OPTIN && !classifier ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
+                    run.method() == Method.OPTIN && readsEveryToken ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                     run.method() == Method.KWON || run.method() == Method.SEQUENTIAL ? (labels == null ? "model predictions (label-free)" : "true labels")
                             : run.method() == Method.KPRUNE ? "model soft labels (label-free)" : null,
                     cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));

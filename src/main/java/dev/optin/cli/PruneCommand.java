@@ -85,7 +85,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--no-rearrange", description = "kwon: skip the mask rearrangement after the Fisher selection")
     boolean noRearrange;
 
-    @Option(names = "--samples", paramLabel = "N", description = "calibration examples (default: 2048; OPTIN exact 64, OPTIN --fast 128)")
+    @Option(names = "--samples", paramLabel = "N", description = "calibration examples (default: 2048; OPTIN exact 64, OPTIN --fast 128, either with --reconstruct 2048: its scores read the first 64)")
     Integer samples;
 
     @Option(names = "--sampling", paramLabel = "<how>", defaultValue = "random",
@@ -105,7 +105,8 @@ public final class PruneCommand implements Callable<Integer> {
     double optinLambda;
 
     @Option(names = "--encoder-objective", paramLabel = "<o>", defaultValue = "output",
-            description = "OPTIN on an embedding model (no logits): output (default: damage to the final hidden states) or trajectory (later layers' FFN features alone, as for classifiers without the KL term)")
+            description = {"OPTIN where the product is every final token (an embedding model, a segmenter's per-patch decoder): output (default:",
+                    "the MD term on the final hidden states) or trajectory (later layers' FFN features, as for classifiers)"})
     String encoderObjective;
 
     @Option(names = "--label-free", description = "kwon: Fisher on the model's own predictions instead of the labels")

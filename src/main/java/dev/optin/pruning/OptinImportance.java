@@ -80,15 +80,24 @@ public final class OptinImportance {
     }
 
     /**
-     * What a bare encoder (no logits, so no KL term) is scored on. {@link #OUTPUT} (default): the manifold
-     * distance of the final hidden states, the tokens its sentence embeddings pool; every unit is charged
-     * for what it does to the model's product. {@link #TRAJECTORY}: the spec's later-layer FFN features
-     * alone. Measured on all-MiniLM-L6-v2 (SST-2 dev sentences, fast mode): the trajectory alone favours early
-     * layers (at 60% MACs it left the last layer 2 of 12 heads and 24 of 1536 neurons; mean cosine to the
-     * original embeddings 0.48, below the magnitude baseline's 0.57); the output term reached 0.77.
-     * Models with logits are unaffected.
+     * What the MD term compares when the model's product is every final token: a bare encoder (no logits, so
+     * no KL term; its sentence embeddings pool the final hidden states) or a head that predicts per position
+     * (a segmenter's decoder reads every patch token of the final hidden states). {@link #OUTPUT} (default):
+     * the manifold distance of the final hidden states; every unit is charged for what it does to what the
+     * head reads. {@link #TRAJECTORY}: the spec's later-layer FFN features. Classifiers (one prediction per
+     * input) always use the trajectory, as published. Measured on all-MiniLM-L6-v2 (SST-2 dev sentences,
+     * fast mode): the trajectory alone favours early layers (at 60% MACs it left the last layer 2 of 12 heads
+     * and 24 of 1536 neurons; mean cosine to the original embeddings 0.48, below the magnitude baseline's
+     * 0.57); the output term reached 0.77. On segmenter-fmnist the trajectory empties the last layers' heads
+     * that the per-patch decoder needs (docs/measurements.md).
      */
     public enum EncoderObjective { OUTPUT, TRAJECTORY }
+
+    /** Whether the MD term is on the final hidden states (see {@link EncoderObjective}); else on later layers' FFN features. */
+    static boolean onFinalStates(Encoder encoder, boolean hasLogits, Options o) {
+        if (o.encoderObjective() != EncoderObjective.OUTPUT) return false;
+        return !hasLogits || encoder.weights().head().prediction().positions() > 1;
+    }
 
     /** Calibration sequences of the default exact mode. */
     public static final int EXACT_SEQUENCES = 64;

@@ -31,8 +31,8 @@ public final class OptinPass {
      *
      * @param layerInputs    layer l's input [tokens × hidden] for l = 0 … L−1 (layer 0's is the embedding output)
      * @param grams          Gram matrices [K × K] of the original on the sampled tokens: of the final hidden states
-     *                       (one, output objective) or of each layer's FFN features (L, trajectory)
-     * @param lastFeatures   the last layer's FFN features [tokens × hidden] (trajectory objective only; else null)
+     *                       (one, when the MD term is on them) or of each layer's FFN features (L, trajectory)
+     * @param lastFeatures   the last layer's FFN features [tokens × hidden] (trajectory only; else null)
      * @param logits         [batch × classes], or null for a bare encoder
      */
     public record Cache(float[][] layerInputs, float[][] grams, float[] lastFeatures, float[] logits) implements java.io.Serializable {}
@@ -54,6 +54,7 @@ public final class OptinPass {
     /** The head's prediction: one distribution per input, or per patch (segmenters: KL averaged over positions). */
     private final Prediction prediction;
     private final int classes, perPass;
+    /** The MD term compares the final hidden states (see {@link OptinImportance#onFinalStates}), not the later layers' FFN features. */
     private final boolean outputOnly;
 
     private OptinPass(Encoder encoder, Batch batch, OptinImportance.Options o, Cache cache) {
@@ -63,7 +64,7 @@ public final class OptinPass {
         this.sample = TrajectoryLoss.sampleTokens(batch.tokens, o.tokens(), o.seed());
         this.prediction = encoder.weights().head().prediction();
         this.classes = cache.logits() == null ? 0 : prediction.classes();
-        this.outputOnly = classes == 0 && o.encoderObjective() == OptinImportance.EncoderObjective.OUTPUT;
+        this.outputOnly = OptinImportance.onFinalStates(encoder, cache.logits() != null, o);
         this.perPass = Math.max(1, Math.min(o.variants(), OptinImportance.MAX_PASS_TOKENS / batch.tokens));
     }
 
@@ -76,7 +77,7 @@ public final class OptinPass {
         float[][] inputs = new float[L][];
         for (int l = 0; l < L; l++) inputs[l] = l == 0 ? embedded : orig.layerOutputs[l - 1];
         int[] sample = TrajectoryLoss.sampleTokens(batch.tokens, o.tokens(), o.seed());
-        boolean outputOnly = orig.logits == null && o.encoderObjective() == OptinImportance.EncoderObjective.OUTPUT;
+        boolean outputOnly = OptinImportance.onFinalStates(encoder, orig.logits != null, o);
         float[][] grams;
         if (outputOnly) grams = new float[][] {TrajectoryLoss.gram(orig.hidden, 0, sample, D)};
         else {

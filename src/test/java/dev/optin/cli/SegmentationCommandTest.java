@@ -127,22 +127,26 @@ class SegmentationCommandTest {
     }
 
     @Test
-    void optinLambdaWeighsThePerPatchOutputAndIsRecorded() throws Exception {
+    void optinScoresWhatTheDecoderReadsAndItsLambdaIsRecorded() throws Exception {
         Path f = Fixtures.require("segmenter-fmnist");
-        int[] lastHeads = new int[2];
-        String[] lambdas = {"10", "0.1"};
-        for (int i = 0; i < 2; i++) {
+        // {objective, lambda_c}: the spec's trajectory, the default (final hidden states, every patch token the decoder reads), more KL
+        String[][] runs = {{"trajectory", "10"}, {"output", "10"}, {"output", "0.01"}};
+        int[] lastHeads = new int[runs.length];
+        for (int i = 0; i < runs.length; i++) {
             Path out = dir.resolve("lambda" + i);
             var r = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--samples", "64", "--method", "optin", "--fast",
-                    "--optin-lambda", lambdas[i], "--batch", "32", "--flops", "0.4", "--no-speed", "--out", out.toString(), "-q");
+                    "--encoder-objective", runs[i][0], "--optin-lambda", runs[i][1], "--batch", "32", "--flops", "0.4", "--no-speed", "--out", out.toString(), "-q");
             assertThat(r.code()).as(r.err()).isZero();
             JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
-            assertThat(rep.get("weighting").asText()).isEqualTo(i == 0 ? "cost-normalized" : "cost-normalized, lambda_c 0.1");
+            assertThat(rep.get("weighting").asText()).isEqualTo(runs[i][1].equals("10") ? "cost-normalized" : "cost-normalized, lambda_c 0.01");
+            assertThat(rep.get("encoder_objective").asText()).isEqualTo(runs[i][0]);
             JsonNode heads = rep.get("heads_kept");
             lastHeads[i] = heads.get(heads.size() - 1).asInt();
         }
-        // the published lambda_c empties the last layer's heads; weighing the per-patch KL more keeps some
-        assertThat(lastHeads[1]).isGreaterThan(lastHeads[0]);
+        // the trajectory empties the last layer's heads (it sums damage over later layers, and the last has none);
+        // the damage to the final hidden states, and more so the per-patch KL, keep some
+        assertThat(lastHeads[0]).isZero();
+        assertThat(lastHeads[2]).isGreaterThan(lastHeads[0]);
         var bad = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--method", "optin", "--optin-lambda", "0",
                 "--flops", "0.4", "--out", dir.resolve("bad").toString());
         assertThat(bad.code()).isNotZero();
