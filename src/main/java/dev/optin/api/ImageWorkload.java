@@ -1,26 +1,20 @@
 package dev.optin.api;
 
-import dev.optin.bench.SpeedComparison;
-import dev.optin.bench.ThroughputBench;
 import dev.optin.data.image.ImageBatches;
 import dev.optin.data.image.ImageSet;
 import dev.optin.data.image.ImageSets;
 import dev.optin.data.image.ModelClasses;
-import dev.optin.engine.Parallel;
 import dev.optin.eval.ImageEvaluation;
 import dev.optin.load.LoadedModel;
 import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
-import dev.optin.model.EncoderWeights;
 import dev.optin.model.ImageClassifier;
 import dev.optin.model.Masks;
-import dev.optin.model.PatchEmbeddings;
 import dev.optin.progress.Progress;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,37 +53,26 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
     }
 
     /** The workload read for one request. */
-    private static final class Images implements Prepared {
+    private static final class Images extends PreparedImages {
         static final String TASK = "image-classification";
-        private final LoadedModel model;
-        private final PruneRequest request;
-        private final PatchEmbeddings emb;
         private final ImageSet calib, eval;
-        private final int[] cr, er;
-        /** The calibration images in the order runs take them ({@link ImageRanges#pool}); null without calibration data. */
-        private final int[] pool;
-        private final Map<Integer, Calibration> byRows = new HashMap<>();
 
         Images(LoadedModel model, PruneRequest r, ImageSet calib, int[] cr, ImageSet eval, int[] er) {
-            this.model = model; this.request = r; this.calib = calib; this.cr = cr; this.eval = eval; this.er = er;
-            this.pool = cr == null ? null : ImageRanges.pool(cr, Integer.MAX_VALUE, r);
-            this.emb = model.weights().patchEmbeddings();
+            super(model, r, cr, er);
+            this.calib = calib; this.eval = eval;
         }
 
         @Override public String task() { return TASK; }
 
-        @Override public Calibration calibration(int n) {
-            return byRows.computeIfAbsent(n, k -> {
-                int m = Math.min(k, pool.length);
-                ImageSet drawn = calib.select(Arrays.copyOf(pool, m));
-                List<Batch> batches = ImageBatches.batches(drawn, model.preprocessing(), emb, 0, m, request.batch());
-                boolean labelled = Arrays.stream(drawn.labels()).allMatch(y -> y >= 0);
-                List<int[]> labels = labelled ? ImageBatches.labels(drawn, 0, m, request.batch()) : null;
-                return new Calibration(batches, labels, m, ImageRanges.describeLog(cr, m, request, "images"), ImageRanges.describe(cr, m, request));
-            });
-        }
+        @Override boolean evaluates() { return eval != null; }
 
-        @Override public double costLength() { return emb.tokens(); }
+        @Override Calibration draw(int[] drawnIndices, int m) {
+            ImageSet drawn = calib.select(drawnIndices);
+            List<Batch> batches = ImageBatches.batches(drawn, model.preprocessing(), emb, 0, m, request.batch());
+            boolean labelled = Arrays.stream(drawn.labels()).allMatch(y -> y >= 0);
+            List<int[]> labels = labelled ? ImageBatches.labels(drawn, 0, m, request.batch()) : null;
+            return describe(batches, labels, m, "images");
+        }
 
         @Override public Optional<Evaluation> evaluation(Encoder encoder) {
             if (eval == null) return Optional.empty();
@@ -107,25 +90,8 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
                     : ImageEvaluation.accuracyWithTokens(encoder, model.preprocessing(), eval, er[0], er[1], m, tokens, 64);
         }
 
-        /** Batch × the model's token count: an image model's sequence is fixed. */
-        @Override public int[] latencyShape(int batch, int sequence) {
-            if (sequence > 0 && sequence != emb.tokens())
-                throw new IllegalArgumentException("--latency-shape " + batch + "x" + sequence + ": this image model always runs "
-                        + emb.tokens() + " tokens; give " + batch + "x" + emb.tokens() + " or the batch alone");
-            return new int[] {batch, emb.tokens()};
-        }
-
-        /** ONNX Runtime and the engine at the request's batch (plus the engine with merging after token reduction). */
-        @Override public List<SpeedComparison.Speedup> speed(EncoderWeights pruned, int[] tokensPerLayer) {
-            request.log().println("optin: measuring speed (original vs pruned, ONNX Runtime and engine, batch " + request.batch() + ")");
-            return SpeedComparison.measure(pruned, null, model.weights(), null, List.of(new ThroughputBench.Setting(request.batch(), emb.tokens())),
-                    Parallel.threads(), true, true, tokensPerLayer, 2, 5);
-        }
-
         @Override public Optional<TokenReduction> tokenReduction() {
             return request.tokens() == null ? Optional.empty() : Optional.of(new TokenReduction(request.tokens(), emb.tokens()));
         }
-
-        @Override public String evalRange() { return eval == null ? null : er[0] + ":" + er[1]; }
     }
 }

@@ -1,28 +1,20 @@
 package dev.optin.api;
 
-import dev.optin.bench.SpeedComparison;
-import dev.optin.bench.ThroughputBench;
 import dev.optin.data.image.ImageBatches;
-import dev.optin.data.image.ImageSets;
 import dev.optin.data.image.SegmentationFolder;
 import dev.optin.data.image.SegmentationSet;
-import dev.optin.engine.Parallel;
 import dev.optin.eval.SegmentationEvaluation;
 import dev.optin.eval.SegmentationMetrics;
 import dev.optin.load.LoadedModel;
 import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
-import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
-import dev.optin.model.PatchEmbeddings;
 import dev.optin.model.Prediction;
 import dev.optin.progress.Progress;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,37 +67,26 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
     }
 
     /** The workload read for one request. */
-    private static final class Scenes implements Prepared {
-        private final LoadedModel model;
-        private final PruneRequest request;
-        private final PatchEmbeddings emb;
+    private static final class Scenes extends PreparedImages {
         private final SegmentationSet calib, eval;
-        private final int[] cr, er;
-        /** The calibration scenes in the order runs take them ({@link ImageRanges#pool}); null without calibration data. */
-        private final int[] pool;
-        private final Map<Integer, Calibration> byRows = new HashMap<>();
 
         Scenes(LoadedModel model, PruneRequest r, SegmentationSet calib, int[] cr, SegmentationSet eval, int[] er) {
-            this.model = model; this.request = r; this.calib = calib; this.cr = cr; this.eval = eval; this.er = er;
-            this.pool = cr == null ? null : ImageRanges.pool(cr, Integer.MAX_VALUE, r);
-            this.emb = model.weights().patchEmbeddings();
+            super(model, r, cr, er);
+            this.calib = calib; this.eval = eval;
         }
 
         @Override public String task() { return TASK; }
 
-        /** Batches of scenes and, per batch, their masks' class ids [batch × pixels]. */
-        @Override public Calibration calibration(int n) {
-            return byRows.computeIfAbsent(n, k -> {
-                int m = Math.min(k, pool.length);
-                SegmentationSet drawn = calib.select(Arrays.copyOf(pool, m));
-                List<Batch> batches = ImageBatches.batches(drawn.images(), model.preprocessing(), emb, 0, m, request.batch());
-                List<int[]> labels = new ArrayList<>();
-                for (int s = 0; s < m; s += request.batch()) labels.add(drawn.labels(s, Math.min(m, s + request.batch())));
-                return new Calibration(batches, labels, m, ImageRanges.describeLog(cr, m, request, "scenes"), ImageRanges.describe(cr, m, request));
-            });
-        }
+        @Override boolean evaluates() { return eval != null; }
 
-        @Override public double costLength() { return emb.tokens(); }
+        /** Batches of scenes and, per batch, their masks' class ids [batch × pixels]. */
+        @Override Calibration draw(int[] drawnIndices, int m) {
+            SegmentationSet drawn = calib.select(drawnIndices);
+            List<Batch> batches = ImageBatches.batches(drawn.images(), model.preprocessing(), emb, 0, m, request.batch());
+            List<int[]> labels = new ArrayList<>();
+            for (int s = 0; s < m; s += request.batch()) labels.add(drawn.labels(s, Math.min(m, s + request.batch())));
+            return describe(batches, labels, m, "scenes");
+        }
 
         @Override public Optional<Evaluation> evaluation(Encoder encoder) {
             if (eval == null) return Optional.empty();
@@ -122,23 +103,6 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
             return SegmentationEvaluation.evaluate(encoder, model.preprocessing(), eval, er[0], er[1], m, 64).summary();
         }
 
-        /** Batch × the model's token count: an image model's sequence is fixed. */
-        @Override public int[] latencyShape(int batch, int sequence) {
-            if (sequence > 0 && sequence != emb.tokens())
-                throw new IllegalArgumentException("--latency-shape " + batch + "x" + sequence + ": this image model always runs "
-                        + emb.tokens() + " tokens; give " + batch + "x" + emb.tokens() + " or the batch alone");
-            return new int[] {batch, emb.tokens()};
-        }
-
-        /** ONNX Runtime and the engine at the request's batch. */
-        @Override public List<SpeedComparison.Speedup> speed(EncoderWeights pruned, int[] tokensPerLayer) {
-            request.log().println("optin: measuring speed (original vs pruned, ONNX Runtime and engine, batch " + request.batch() + ")");
-            return SpeedComparison.measure(pruned, null, model.weights(), null, List.of(new ThroughputBench.Setting(request.batch(), emb.tokens())),
-                    Parallel.threads(), true, true, null, 2, 5);
-        }
-
         @Override public Optional<TokenReduction> tokenReduction() { return Optional.empty(); }
-
-        @Override public String evalRange() { return eval == null ? null : er[0] + ":" + er[1]; }
     }
 }
