@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  */
 @Command(name = "probe", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Linear probe: fit an L2-regularised logistic-regression head on the model's frozen features",
-                "(text: mean-pooled sentence embedding; ViT: final CLS token; ResNet: pooled features before fc) and report its accuracy.",
+                "(text: the sentence embedding, mean or [CLS] pooled as the model declares; ViT: final CLS token; ResNet: pooled features before fc) and report its accuracy.",
                 "C is chosen on a held-out tenth of the training set from 0.001, 0.01, … 1000."})
 public final class ProbeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<model>", description = "Hugging Face folder (text, or ViT/DeiT), .onnx file, 'minilm', a pruned output, or a vision state dict")

@@ -8,6 +8,7 @@ import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.ForwardResult;
 import dev.optin.model.Masks;
+import dev.optin.model.EncoderOutput;
 import dev.optin.model.Pooling;
 import dev.optin.progress.Progress;
 
@@ -130,11 +131,15 @@ public final class Evaluator {
 
     private static String normalise(String s) { return s.trim().toLowerCase(Locale.ROOT).replace('-', '_').replace(' ', '_'); }
 
-    /** Mean-pooled, L2-normalised sentence embeddings [n×hidden] of all batches, in order. */
+    /**
+     * L2-normalised sentence embeddings [n×hidden] of all batches, in order, pooled as an embedding model
+     * declares ({@link EncoderOutput#pooling}); a model with a classifier head: the mean of its last hidden states.
+     */
     public static float[] embeddings(Encoder encoder, Masks masks, List<Batch> batches) {
         int d = encoder.config().hidden();
+        Pooling pooling = encoder.weights().head() instanceof EncoderOutput o ? o.pooling() : Pooling.MEAN;
         float[][] parts = new float[batches.size()][];
-        Parallel.forEach(batches.size(), i -> parts[i] = Pooling.meanPooled(encoder.forward(batches.get(i), masks).hidden, batches.get(i), true));
+        Parallel.forEach(batches.size(), i -> parts[i] = pooling.pool(encoder.forward(batches.get(i), masks).hidden, batches.get(i), true));
         int n = 0;
         for (Batch b : batches) n += b.size();
         float[] all = new float[n * d];

@@ -27,17 +27,23 @@ public final class HfCheckpointLoader {
         Path single = folder.resolve("model.safetensors"), index = folder.resolve(ShardedSafetensors.INDEX);
         if (Files.isRegularFile(single)) {
             try (Safetensors st = Safetensors.open(single)) {
-                return assemble(config, st, "config.json");
+                return withDeclaredPooling(assemble(config, st, "config.json"), folder);
             }
         }
         if (Files.isRegularFile(index)) {
             try (ShardedSafetensors st = ShardedSafetensors.open(index)) {
-                return assemble(config, st, "config.json");
+                return withDeclaredPooling(assemble(config, st, "config.json"), folder);
             }
         }
         if (Files.exists(folder.resolve("pytorch_model.bin")))
             throw new FormatException(folder + ": only pytorch_model.bin found; convert it to model.safetensors (pickle files are not read)");
         throw new FormatException(folder + ": no model.safetensors or " + ShardedSafetensors.INDEX);
+    }
+
+    /** A bare encoder pools as its folder declares (sentence-transformers' Pooling module); other heads are returned as they are. */
+    public static EncoderWeights withDeclaredPooling(EncoderWeights w, Path folder) {
+        if (!(w.head() instanceof EncoderOutput)) return w;
+        return new EncoderWeights(w.config(), w.stem(), w.layers(), new EncoderOutput(SentencePoolingConfig.read(folder, w.config().hidden())));
     }
 
     /** Builds the weights from named tensors; configSource names where the expected shapes come from. */

@@ -141,7 +141,8 @@ public final class ModelLoader {
                         + " optin reads text-model ONNX files and its own exports only. For another vision model give its Hugging Face folder (config.json + model.safetensors) or its state dict (.pt/.pth/.safetensors)");
             throw new FormatException(onnx + ": no tokenizer.json (or vocab.txt) beside the ONNX file in " + folder);
         }
-        EncoderWeights w = optin != null ? OnnxModelLoader.load(optin) : OnnxModelLoader.load(onnx);
+        // the folder's sentence-transformers Pooling module, as for a checkpoint folder (the graph's output is the token states)
+        EncoderWeights w = HfCheckpointLoader.withDeclaredPooling(optin != null ? OnnxModelLoader.load(optin) : OnnxModelLoader.load(onnx), folder);
         return new LoadedModel(w, TextTokenizer.forFolder(folder, maxLength(w)), source, onnx, null);
     }
 

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Text features: the sentence embedding as {@code eval} and the fidelity report compute it
- * ({@link Evaluator#embeddings}: mean over the tokens of the last hidden states, L2-normalised),
+ * ({@link Evaluator#embeddings}: the last hidden states pooled as the model declares — mean or [CLS] — L2-normalised),
  * for tokenised batches whose every row has a class label. Only a transformer encoder reads text;
  * another family is refused in one line.
  */
