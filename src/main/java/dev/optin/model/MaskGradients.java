@@ -66,9 +66,7 @@ public final class MaskGradients {
             dHidden = encoder.transformerLayer(l).backward(tr, batch, masks.head[l], masks.neuron[l], dHidden,
                     new float[H], gCol[l], gNeuron[l], l > startLayer);
             ctxSq[l] = columnSquares(tr.ctx, N, A);
-            float[] act = new float[N * I];
-            c.activation().apply(tr.pre, 0, act, 0, N * I);
-            actSq[l] = columnSquares(act, N, I);
+            actSq[l] = columnSquares(tr.act, N, I);
         }
         return new Columns(gCol, gNeuron, ctxSq, actSq, value, fr.logits);
     }
@@ -81,22 +79,21 @@ public final class MaskGradients {
 
     /**
      * Through act = f(pre)·m: adds d loss/d m (Σ over tokens of dAct·f(pre)) to gNeuron and
-     * turns dAct into d loss/d pre in place (f and f' a row at a time, in bulk);
+     * turns dAct into d loss/d pre in place (f from the forward pass, f' a row at a time, in bulk);
      * the products are summed in double per block of 32 rows, blocks in a fixed order.
      */
-    static void activationBackward(Activation fn, float[] preAct, float[] dAct, float[] mNeuron, int N, int I, float[] gNeuron) {
+    static void activationBackward(Activation fn, float[] preAct, float[] act, float[] dAct, float[] mNeuron, int N, int I, float[] gNeuron) {
         int rowBlocks = (N + 31) / 32;
         double[][] partialN = new double[rowBlocks][I];
         Parallel.forEach(rowBlocks, blk -> {
             int r1 = Math.min(N, blk * 32 + 32);
             double[] part = partialN[blk];
-            float[] f = new float[I], g = new float[I];
+            float[] g = new float[I];
             for (int r = blk * 32; r < r1; r++) {
                 int o = r * I;
-                fn.apply(preAct, o, f, 0, I);
                 fn.grad(preAct, o, g, 0, I);
                 for (int j = 0; j < I; j++) {
-                    part[j] += (double) dAct[o + j] * f[j];
+                    part[j] += (double) dAct[o + j] * act[o + j];
                     dAct[o + j] = dAct[o + j] * mNeuron[j] * g[j];
                 }
             }
