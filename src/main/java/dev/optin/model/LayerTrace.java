@@ -14,4 +14,5 @@ final class LayerTrace {
     float[] out;        // [N×D] layer output
     float[] invStd2;
     float[] ln1, ln2;   // pre-LN only: outputs of the norms before attention and before the FFN
+    int[] rows;         // null, or the only rows of out (and invStd2) computed: the rows the head reads (last layer)
 }

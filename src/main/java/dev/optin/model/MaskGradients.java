@@ -15,10 +15,15 @@ public final class MaskGradients {
     public record Result(float[][] head, float[][] neuron, double loss, float[] logits) {}
 
     public static Result compute(Encoder encoder, Batch batch, Masks masks, Loss loss) {
+        return compute(encoder, batch, masks, loss, true);
+    }
+
+    /** headRowsOnly: the last layer's output and its FFN backward only on the rows the head reads (same bits; false: all rows, for tests). */
+    static Result compute(Encoder encoder, Batch batch, Masks masks, Loss loss, boolean headRowsOnly) {
         EncoderWeights w = encoder.weights();
         EncoderConfig c = encoder.config();
         if (!w.hasClassifier()) throw new IllegalArgumentException("mask gradients need a model with a classification head");
-        ForwardResult fr = encoder.run(batch, Encoder.same(masks, batch.size()), 0, null, Capture.TRACE);
+        ForwardResult fr = encoder.run(batch, Encoder.same(masks, batch.size()), 0, null, Capture.TRACE, headRowsOnly);
         int B = batch.size(), C = w.head().labels(), D = c.hidden();
         float[] dLogits = new float[fr.logits.length];
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
@@ -47,11 +52,16 @@ public final class MaskGradients {
                           double loss, float[] logits) {}
 
     public static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input) {
+        return columns(encoder, batch, masks, loss, startLayer, input, true);
+    }
+
+    /** headRowsOnly as in {@link #compute(Encoder, Batch, Masks, Loss, boolean)}. */
+    static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input, boolean headRowsOnly) {
         EncoderWeights w = encoder.weights();
         EncoderConfig c = encoder.config();
         if (!w.hasClassifier()) throw new IllegalArgumentException("mask gradients need a model with a classification head");
         int L = c.layers(), B = batch.size(), C = w.head().labels(), D = c.hidden(), N = batch.tokens, dh = c.headSize();
-        ForwardResult fr = encoder.run(batch, Encoder.same(masks, B), startLayer, input, Capture.TRACE);
+        ForwardResult fr = encoder.run(batch, Encoder.same(masks, B), startLayer, input, Capture.TRACE, headRowsOnly);
         float[] dLogits = new float[B * C];
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
         float[] dHidden = new float[N * D];
@@ -81,20 +91,28 @@ public final class MaskGradients {
      * Through act = f(pre)·m: adds d loss/d m (Σ over tokens of dAct·f(pre)) to gNeuron and
      * turns dAct into d loss/d pre in place (f from the forward pass, f' a row at a time, in bulk);
      * the products are summed in double per block of 32 rows, blocks in a fixed order.
+     * rows (ascending; null: all N) are the rows dAct holds, compactly: row i of dAct is token rows[i]
+     * (pre and act stay [N×I]); the others' dAct is 0, so their blocks add nothing and are skipped,
+     * and the sums keep the blocks of 32 tokens: the same bits as the full pass with zero rows.
      */
-    static void activationBackward(Activation fn, float[] preAct, float[] act, float[] dAct, float[] mNeuron, int N, int I, float[] gNeuron) {
-        int rowBlocks = (N + 31) / 32;
-        double[][] partialN = new double[rowBlocks][I];
-        Parallel.forEach(rowBlocks, blk -> {
-            int r1 = Math.min(N, blk * 32 + 32);
+    static void activationBackward(Activation fn, float[] preAct, float[] act, float[] dAct, float[] mNeuron, int N, int I,
+                                   int[] rows, float[] gNeuron) {
+        int R = rows == null ? N : rows.length;
+        int[] seg = new int[R + 1];   // segment starts in dAct's rows: a segment is one block of 32 tokens
+        int segs = 0;
+        for (int i = 0; i < R; i++)
+            if (i == 0 || (rows == null ? i % 32 == 0 : rows[i] / 32 != rows[i - 1] / 32)) seg[segs++] = i;
+        seg[segs] = R;
+        double[][] partialN = new double[segs][I];
+        Parallel.forEach(segs, blk -> {
             double[] part = partialN[blk];
             float[] g = new float[I];
-            for (int r = blk * 32; r < r1; r++) {
-                int o = r * I;
+            for (int i = seg[blk]; i < seg[blk + 1]; i++) {
+                int o = (rows == null ? i : rows[i]) * I, d = i * I;
                 fn.grad(preAct, o, g, 0, I);
                 for (int j = 0; j < I; j++) {
-                    part[j] += (double) dAct[o + j] * act[o + j];
-                    dAct[o + j] = dAct[o + j] * mNeuron[j] * g[j];
+                    part[j] += (double) dAct[d + j] * act[o + j];
+                    dAct[d + j] = dAct[d + j] * mNeuron[j] * g[j];
                 }
             }
         });

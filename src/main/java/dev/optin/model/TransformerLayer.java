@@ -81,6 +81,16 @@ final class TransformerLayer {
      * not null) keeps what {@link #backward} needs; ws (null when tracing) supplies reused buffers.
      */
     float[] forward(float[] x, Batch batch, Masks[] masksBySeq, float[] features, LayerTrace tr, Workspace ws) {
+        return forward(x, batch, masksBySeq, features, tr, ws, null);
+    }
+
+    /**
+     * As above; with a trace, outRows (ascending, or null: all) are the only rows of the output computed (the
+     * FFN's second product and its norm), the others left 0, and {@link #backward} then runs its FFN and
+     * attention-output part on these rows alone. Used for the last layer, whose other rows no head reads.
+     * Ignored (all rows) where fewer rows would take another GEMM kernel and so change bits.
+     */
+    float[] forward(float[] x, Batch batch, Masks[] masksBySeq, float[] features, LayerTrace tr, Workspace ws, int[] outRows) {
         int l = index, N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
         float eps = config.layerNormEps();
         Gemm.PackedLinear[] pw = packed();
@@ -170,12 +180,29 @@ final class TransformerLayer {
             if (tr != null) tr.act = f;
         }
         float[] out = ws != null ? ws.output(N * D) : new float[N * D];
-        Gemm.linear(act, N, pw[3], w.ffnOut().bias, out);
-        if (preNorm) {
-            addInPlace(out, h1, N * D);
+        int[] rows = tr != null && outRows != null && rowsKeepBits(outRows.length, N) ? outRows : null;
+        if (rows != null) {
+            // only these rows: the same per-row operations on a compact copy, scattered back
+            int R = rows.length;
+            float[] outR = new float[R * D], h1R = gatherRows(h1, rows, D);
+            Gemm.linear(gatherRows(act, rows, I), R, pw[3], w.ffnOut().bias, outR);
+            if (preNorm) {
+                addInPlace(outR, h1R, R * D);
+            } else {
+                if (features != null) scatterRows(outR, rows, D, features);
+                float[] inv2R = new float[R];
+                Ops.addLayerNorm(outR, h1R, outR, R, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2R);
+                for (int i = 0; i < R; i++) inv2[rows[i]] = inv2R[i];
+            }
+            scatterRows(outR, rows, D, out);
         } else {
-            if (features != null) System.arraycopy(out, 0, features, 0, N * D);
-            Ops.addLayerNorm(out, h1, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+            Gemm.linear(act, N, pw[3], w.ffnOut().bias, out);
+            if (preNorm) {
+                addInPlace(out, h1, N * D);
+            } else {
+                if (features != null) System.arraycopy(out, 0, features, 0, N * D);
+                Ops.addLayerNorm(out, h1, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+            }
         }
 
         if (tr != null) {
@@ -186,10 +213,32 @@ final class TransformerLayer {
                 System.arraycopy(qkv, r * S + 2 * A, v, r * A, A);
             }
             tr.input = x; tr.q = q; tr.k = k; tr.v = v; tr.probs = probs; tr.probOffsets = probOff;
-            tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2;
+            tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2; tr.rows = rows;
             if (preNorm) { tr.ln1 = a; tr.ln2 = ffnIn; }
         }
         return out;
+    }
+
+    /**
+     * Whether the row-restricted FFN and attention-output products (R rows instead of N) take the same GEMM
+     * kernel as the full ones: each row is then the same sequence of multiply-adds, so the same bits.
+     */
+    private boolean rowsKeepBits(int R, int N) {
+        int D = config.hidden(), I = w.intermediate(), A = w.heads() * config.headSize();
+        return Gemm.sameKernel(R, N, D, I) && Gemm.sameKernel(R, N, I, D) && Gemm.sameKernel(R, N, A, D);
+    }
+
+    /** Rows rows[i] of x [· × width] as a compact [rows.length × width]; x itself when rows is null. */
+    private static float[] gatherRows(float[] x, int[] rows, int width) {
+        if (rows == null) return x;
+        float[] r = new float[rows.length * width];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(x, rows[i] * width, r, i * width, width);
+        return r;
+    }
+
+    /** The inverse of {@link #gatherRows}: row i of compact into row rows[i] of full. */
+    private static void scatterRows(float[] compact, int[] rows, int width, float[] full) {
+        for (int i = 0; i < rows.length; i++) System.arraycopy(compact, i * width, full, rows[i] * width, width);
     }
 
     /** y[i] += x[i] for i in [0, n) (buffers may be longer than n). */
@@ -211,36 +260,54 @@ final class TransformerLayer {
     float[] backward(LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron, float[] dOut, float[] gHead, float[] gHeadColumns,
                      float[] gNeuron, boolean needInput) {
         int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
+        // tr.rows (last layer): dOut is 0 outside these rows, and so is every gradient below down to dCtx;
+        // the FFN and attention-output part then runs on compact [R × ·] copies of those rows
+        int[] rows = tr.rows;
+        int R = rows == null ? N : rows.length;
+        float[] dOutR = gatherRows(dOut, rows, D);
 
         // FFN: out = [LN2](h + (f(pre)·m)·W2ᵀ), pre = ffnIn·W1ᵀ with ffnIn = h (post-LN) or LN2(h) (pre-LN)
-        float[] dFfnOut = dOut;
+        float[] dFfnOut = dOutR;
         if (!preNorm) {
-            dFfnOut = new float[N * D];
-            Ops.layerNormBackward(dOut, tr.out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dFfnOut);
+            dFfnOut = new float[R * D];
+            Ops.layerNormBackward(dOutR, gatherRows(tr.out, rows, D), R, D, w.ffnNorm().gamma(), w.ffnNorm().beta(),
+                    gatherRows(tr.invStd2, rows, 1), dFfnOut);
         }
-        float[] dAct = new float[N * I];
-        Gemm.gemm(false, false, N, I, D, dFfnOut, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
-        MaskGradients.activationBackward(config.activation(), tr.pre, tr.act, dAct, mNeuron, N, I, gNeuron);
+        float[] dAct = new float[R * I];
+        Gemm.gemm(false, false, R, I, D, dFfnOut, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
+        MaskGradients.activationBackward(config.activation(), tr.pre, tr.act, dAct, mNeuron, N, I, rows, gNeuron);
         float[] dH;
         if (preNorm) {
-            float[] dLn2 = new float[N * D];
-            Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dLn2, 0, D, false);
-            dH = new float[N * D];
-            Ops.layerNormBackward(dLn2, tr.ln2, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dH);
-            addInPlace(dH, dOut, N * D);
+            float[] dLn2 = new float[R * D];
+            Gemm.gemm(false, false, R, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dLn2, 0, D, false);
+            dH = new float[R * D];
+            Ops.layerNormBackward(dLn2, gatherRows(tr.ln2, rows, D), R, D, w.ffnNorm().gamma(), w.ffnNorm().beta(),
+                    gatherRows(tr.invStd2, rows, 1), dH);
+            addInPlace(dH, dOutR, R * D);
         } else {
             dH = dFfnOut; // residual path, then add the FFN input's gradient
-            Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dH, 0, D, true);
+            Gemm.gemm(false, false, R, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dH, 0, D, true);
         }
 
         // attention: h = [LN1](x + (ctx·m)·Woᵀ)
         float[] dProj = dH;
         if (!preNorm) {
-            dProj = new float[N * D];
-            Ops.layerNormBackward(dH, tr.h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dProj);
+            dProj = new float[R * D];
+            Ops.layerNormBackward(dH, gatherRows(tr.h1, rows, D), R, D, w.attnNorm().gamma(), w.attnNorm().beta(),
+                    gatherRows(tr.invStd1, rows, 1), dProj);
         }
         float[] dCtx = new float[N * A];
-        Gemm.gemm(false, false, N, A, D, dProj, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
+        if (rows == null) {
+            Gemm.gemm(false, false, N, A, D, dProj, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
+        } else {
+            float[] dCtxR = new float[R * A];
+            Gemm.gemm(false, false, R, A, D, dProj, 0, D, w.attnOut().weight, 0, A, dCtxR, 0, A, false);
+            scatterRows(dCtxR, rows, A, dCtx);
+            float[] full = new float[N * D];
+            scatterRows(dProj, rows, D, full);
+            if (dH == dProj) dH = full;   // pre-LN: the residual gradient is read again below
+            dProj = full;
+        }
         int B = batch.size();
         double[] partialH = new double[B * H];
         double[][] partialC = gHeadColumns == null ? null : new double[B * H][dh];
