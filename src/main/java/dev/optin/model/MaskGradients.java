@@ -89,13 +89,13 @@ public final class MaskGradients {
 
     /**
      * Through act = f(pre)·m: adds d loss/d m (Σ over tokens of dAct·f(pre)) to gNeuron and
-     * turns dAct into d loss/d pre in place (f from the forward pass, f' a row at a time, in bulk);
+     * turns dAct into d loss/d pre in place (f and aux from the forward pass, f' a row at a time, in bulk);
      * the products are summed in double per block of 32 rows, blocks in a fixed order.
      * rows (ascending; null: all N) are the rows dAct holds, compactly: row i of dAct is token rows[i]
      * (pre and act stay [N×I]); the others' dAct is 0, so their blocks add nothing and are skipped,
      * and the sums keep the blocks of 32 tokens: the same bits as the full pass with zero rows.
      */
-    static void activationBackward(Activation fn, float[] preAct, float[] act, float[] dAct, float[] mNeuron, int N, int I,
+    static void activationBackward(Activation fn, float[] preAct, float[] act, float[] aux, float[] dAct, float[] mNeuron, int N, int I,
                                    int[] rows, float[] gNeuron) {
         int R = rows == null ? N : rows.length;
         int[] seg = new int[R + 1];   // segment starts in dAct's rows: a segment is one block of 32 tokens
@@ -109,7 +109,7 @@ public final class MaskGradients {
             float[] g = new float[I];
             for (int i = seg[blk]; i < seg[blk + 1]; i++) {
                 int o = (rows == null ? i : rows[i]) * I, d = i * I;
-                fn.grad(preAct, o, g, 0, I);
+                fn.gradFrom(preAct, aux, o, g, 0, I);
                 for (int j = 0; j < I; j++) {
                     part[j] += (double) dAct[d + j] * act[o + j];
                     dAct[d + j] = dAct[d + j] * mNeuron[j] * g[j];

@@ -164,20 +164,20 @@ final class TransformerLayer {
             Gemm.linear(ffnIn, N, pw[2], w.ffnIn().bias, pre);
             // traced: f(pre) before the mask is kept for the backward pass and the scores' activation squares;
             // f·m from it is the same product the gated kernel forms (f first, then times the gate), so the same bits
-            float[] f = tr != null ? new float[N * I] : null;
+            float[] f = tr != null ? new float[N * I] : null, aux = tr != null && fn.keepsAux() ? new float[N * I] : null;
             Parallel.forEach((N + 31) / 32, blk -> {
                 int r1 = Math.min(N, blk * 32 + 32);
                 for (int r = blk * 32; r < r1; r++) {
                     float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
                     int o = r * I;
                     if (f != null) {
-                        fn.apply(pre, o, f, o, I);
+                        fn.applyKeeping(pre, o, f, aux, I);
                         for (int j = 0; j < I; j++) act[o + j] = f[o + j] * nm[j];
                     } else if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
                     else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
                 }
             });
-            if (tr != null) tr.act = f;
+            if (tr != null) { tr.act = f; tr.actAux = aux; }
         }
         float[] out = ws != null ? ws.output(N * D) : new float[N * D];
         int[] rows = tr != null && outRows != null && rowsKeepBits(outRows.length, N) ? outRows : null;
@@ -275,7 +275,7 @@ final class TransformerLayer {
         }
         float[] dAct = new float[R * I];
         Gemm.gemm(false, false, R, I, D, dFfnOut, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
-        MaskGradients.activationBackward(config.activation(), tr.pre, tr.act, dAct, mNeuron, N, I, rows, gNeuron);
+        MaskGradients.activationBackward(config.activation(), tr.pre, tr.act, tr.actAux, dAct, mNeuron, N, I, rows, gNeuron);
         float[] dH;
         if (preNorm) {
             float[] dLn2 = new float[R * D];
