@@ -64,8 +64,12 @@ public final class MaskGradients {
         ForwardResult fr = encoder.run(batch, Encoder.same(masks, B), startLayer, input, Capture.TRACE, headRowsOnly);
         float[] dLogits = new float[B * C];
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
+        // d loss / d logits exactly 0 (K-prune's KL on the dense model: student = teacher): every gradient is 0 (up to
+        // the sign of zero), so the backward pass is skipped
+        boolean backward = false;
+        for (float v : dLogits) backward |= v != 0f;
         float[] dHidden = new float[N * D];
-        w.head().backward(fr.traces[L - 1].out, batch, c, dLogits, dHidden);
+        if (backward) w.head().backward(fr.traces[L - 1].out, batch, c, dLogits, dHidden);
         float[][] gCol = new float[L][], gNeuron = new float[L][];
         double[][] ctxSq = new double[L][], actSq = new double[L][];
         for (int l = L - 1; l >= startLayer; l--) {
@@ -73,8 +77,9 @@ public final class MaskGradients {
             gCol[l] = new float[A];
             gNeuron[l] = new float[I];
             LayerTrace tr = fr.traces[l];
-            dHidden = encoder.transformerLayer(l).backward(tr, batch, masks.head[l], masks.neuron[l], dHidden,
-                    new float[H], gCol[l], gNeuron[l], l > startLayer);
+            if (backward)
+                dHidden = encoder.transformerLayer(l).backward(tr, batch, masks.head[l], masks.neuron[l], dHidden,
+                        new float[H], gCol[l], gNeuron[l], l > startLayer);
             ctxSq[l] = columnSquares(tr.ctx, N, A);
             actSq[l] = columnSquares(tr.act, N, I);
         }

@@ -64,6 +64,37 @@ class HeadRowsGradientsTest {
         }
     }
 
+    /**
+     * K-prune's first step: the KL to the model's own soft labels has d loss / d logits exactly 0, the backward pass is
+     * skipped, and the forward quantities (context and activation squares) are those of a pass that does run it.
+     */
+    @Test
+    void klToItselfSkipsTheBackwardAndKeepsTheSquares() throws Exception {
+        Path model = Fixtures.require("minilm-l6-sst2/config.json").getParent();
+        Path train = Fixtures.require("sst2/train.tsv");
+        try (LoadedModel lm = ModelLoader.load(model.toString())) {
+            EncoderWeights w = lm.weights();
+            Encoder enc = new Encoder(w);
+            List<String> rows = new ArrayList<>();
+            for (String line : Files.readAllLines(train).subList(1, 17)) rows.add(line.split("\t")[0]);
+            Batch b = lm.tokenizer().batch(rows);
+            Masks ones = Masks.ones(w.config());
+            float[] own = enc.forward(b, ones).logits;
+            MaskGradients.Columns kl = MaskGradients.columns(enc, b, ones, new Loss.KlToTeacher(own, 2), 0, null);
+            int[] labels = new int[b.size()];
+            for (int i = 0; i < labels.length; i++) labels[i] = i % 2;
+            MaskGradients.Columns ce = MaskGradients.columns(enc, b, ones, new Loss.CrossEntropy(labels), 0, null);
+            assertThat(kl.logits()).containsExactly(own);
+            assertThat(kl.loss()).isZero();
+            for (int l = 0; l < w.config().layers(); l++) {
+                assertThat(nonZero(kl.neuron()[l]) + nonZero(kl.headColumns()[l])).isZero();
+                assertThat(nonZero(ce.neuron()[l])).isGreaterThan(100);
+            }
+            assertThat(kl.contextSquares()).isDeepEqualTo(ce.contextSquares());
+            assertThat(kl.activationSquares()).isDeepEqualTo(ce.activationSquares());
+        }
+    }
+
     @Test
     void preLnDistilledVitGradientsAreUnchanged() {
         // large enough that R rows and N rows take the same GEMM kernel, so the row path runs
