@@ -62,6 +62,23 @@ final class TransformerLayer {
         }
     }
 
+    /** The backward pass's right operands, packed on its first use: W2, W1, Wo, Wq, Wk, Wv as stored ([out][in]: k = out). */
+    private volatile Gemm.PackedRight[] packedRight;
+
+    private Gemm.PackedRight[] packedRight() {
+        Gemm.PackedRight[] p = packedRight;
+        if (p != null) return p;
+        synchronized (this) {
+            if (packedRight == null) {
+                Linear[] ls = {w.ffnOut(), w.ffnIn(), w.attnOut(), w.query(), w.key(), w.value()};
+                Gemm.PackedRight[] q = new Gemm.PackedRight[ls.length];
+                for (int i = 0; i < ls.length; i++) q[i] = Gemm.packRight(ls[i].weight, ls[i].out, ls[i].in);
+                packedRight = q;
+            }
+            return packedRight;
+        }
+    }
+
     /** Attention scores of one (sequence, head), per worker thread. */
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -273,20 +290,21 @@ final class TransformerLayer {
             Ops.layerNormBackward(dOutR, gatherRows(tr.out, rows, D), R, D, w.ffnNorm().gamma(), w.ffnNorm().beta(),
                     gatherRows(tr.invStd2, rows, 1), dFfnOut);
         }
+        Gemm.PackedRight[] pr = packedRight();
         float[] dAct = new float[R * I];
-        Gemm.gemm(false, false, R, I, D, dFfnOut, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
+        Gemm.gemm(R, dFfnOut, 0, D, pr[0], dAct, 0, I, false);
         MaskGradients.activationBackward(config.activation(), tr.pre, tr.act, tr.actAux, dAct, mNeuron, N, I, rows, gNeuron);
         float[] dH;
         if (preNorm) {
             float[] dLn2 = new float[R * D];
-            Gemm.gemm(false, false, R, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dLn2, 0, D, false);
+            Gemm.gemm(R, dAct, 0, I, pr[1], dLn2, 0, D, false);
             dH = new float[R * D];
             Ops.layerNormBackward(dLn2, gatherRows(tr.ln2, rows, D), R, D, w.ffnNorm().gamma(), w.ffnNorm().beta(),
                     gatherRows(tr.invStd2, rows, 1), dH);
             addInPlace(dH, dOutR, R * D);
         } else {
             dH = dFfnOut; // residual path, then add the FFN input's gradient
-            Gemm.gemm(false, false, R, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dH, 0, D, true);
+            Gemm.gemm(R, dAct, 0, I, pr[1], dH, 0, D, true);
         }
 
         // attention: h = [LN1](x + (ctx·m)·Woᵀ)
@@ -298,10 +316,10 @@ final class TransformerLayer {
         }
         float[] dCtx = new float[N * A];
         if (rows == null) {
-            Gemm.gemm(false, false, N, A, D, dProj, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
+            Gemm.gemm(N, dProj, 0, D, pr[2], dCtx, 0, A, false);
         } else {
             float[] dCtxR = new float[R * A];
-            Gemm.gemm(false, false, R, A, D, dProj, 0, D, w.attnOut().weight, 0, A, dCtxR, 0, A, false);
+            Gemm.gemm(R, dProj, 0, D, pr[2], dCtxR, 0, A, false);
             scatterRows(dCtxR, rows, A, dCtx);
             float[] full = new float[N * D];
             scatterRows(dProj, rows, D, full);
@@ -331,9 +349,9 @@ final class TransformerLayer {
         // d attention input: onto the residual path (post-LN) or into LN1's output (pre-LN)
         float[] dIn = preNorm ? new float[N * D] : dProj;
         boolean accumulate = !preNorm;
-        Gemm.gemm(false, false, N, D, A, dq, 0, A, w.query().weight, 0, D, dIn, 0, D, accumulate);
-        Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dIn, 0, D, true);
-        Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dIn, 0, D, true);
+        Gemm.gemm(N, dq, 0, A, pr[3], dIn, 0, D, accumulate);
+        Gemm.gemm(N, dk, 0, A, pr[4], dIn, 0, D, true);
+        Gemm.gemm(N, dv, 0, A, pr[5], dIn, 0, D, true);
         if (!preNorm) return dIn;
         float[] dX = new float[N * D];
         Ops.layerNormBackward(dIn, tr.ln1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dX);
