@@ -49,19 +49,35 @@ public final class MaskGradients {
      * columns before the head gate; activations before the neuron gate). Earlier layers' rows are null.
      */
     public record Columns(float[][] headColumns, float[][] neuron, double[][] contextSquares, double[][] activationSquares,
-                          double loss, float[] logits) {}
+                          double loss, float[] logits, float[] startContext) {}
 
     public static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input) {
-        return columns(encoder, batch, masks, loss, startLayer, input, true);
+        return columns(encoder, batch, masks, loss, startLayer, input, null, true, true);
+    }
+
+    /**
+     * As above. startContext (null: computed): layer startLayer's attention context before the head mask for this
+     * input, as an earlier call returned it ({@link Columns#startContext}) with the same input and the same query, key
+     * and value weights in that layer; the pass then skips their product and the attention core. startHeads false:
+     * the start layer's head-column gradients are not wanted (left 0) and its backward stops after the FFN.
+     */
+    public static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input,
+                                  float[] startContext, boolean startHeads) {
+        return columns(encoder, batch, masks, loss, startLayer, input, startContext, startHeads, true);
     }
 
     /** headRowsOnly as in {@link #compute(Encoder, Batch, Masks, Loss, boolean)}. */
     static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input, boolean headRowsOnly) {
+        return columns(encoder, batch, masks, loss, startLayer, input, null, true, headRowsOnly);
+    }
+
+    private static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input,
+                                   float[] startContext, boolean startHeads, boolean headRowsOnly) {
         EncoderWeights w = encoder.weights();
         EncoderConfig c = encoder.config();
         if (!w.hasClassifier()) throw new IllegalArgumentException("mask gradients need a model with a classification head");
         int L = c.layers(), B = batch.size(), C = w.head().labels(), D = c.hidden(), N = batch.tokens, dh = c.headSize();
-        ForwardResult fr = encoder.run(batch, Encoder.same(masks, B), startLayer, input, Capture.TRACE, headRowsOnly);
+        ForwardResult fr = encoder.run(batch, Encoder.same(masks, B), startLayer, input, Capture.TRACE, headRowsOnly, startContext);
         float[] dLogits = new float[B * C];
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
         // d loss / d logits exactly 0 (K-prune's KL on the dense model: student = teacher): every gradient is 0 (up to
@@ -77,13 +93,14 @@ public final class MaskGradients {
             gCol[l] = new float[A];
             gNeuron[l] = new float[I];
             LayerTrace tr = fr.traces[l];
+            boolean heads = startHeads || l > startLayer;
             if (backward)
                 dHidden = encoder.transformerLayer(l).backward(tr, batch, masks.head[l], masks.neuron[l], dHidden,
-                        new float[H], gCol[l], gNeuron[l], l > startLayer);
+                        heads ? new float[H] : null, heads ? gCol[l] : null, gNeuron[l], l > startLayer);
             ctxSq[l] = columnSquares(tr.ctx, N, A);
             actSq[l] = columnSquares(tr.act, N, I);
         }
-        return new Columns(gCol, gNeuron, ctxSq, actSq, value, fr.logits);
+        return new Columns(gCol, gNeuron, ctxSq, actSq, value, fr.logits, fr.traces[startLayer].ctx);
     }
 
     private static double[] columnSquares(float[] x, int n, int width) {

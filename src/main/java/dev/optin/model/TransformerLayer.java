@@ -108,6 +108,17 @@ final class TransformerLayer {
      * Ignored (all rows) where fewer rows would take another GEMM kernel and so change bits.
      */
     float[] forward(float[] x, Batch batch, Masks[] masksBySeq, float[] features, LayerTrace tr, Workspace ws, int[] outRows) {
+        return forward(x, batch, masksBySeq, features, tr, ws, outRows, null);
+    }
+
+    /**
+     * As above; ctxIn (with a trace; null: computed) is this layer's attention context before the head mask for
+     * input x, from an earlier traced pass on the same x and query/key/value weights: the query/key/value product
+     * and the attention core are skipped. The trace then has no q, k, v or probabilities, so {@link #backward}
+     * cannot go below this layer.
+     */
+    float[] forward(float[] x, Batch batch, Masks[] masksBySeq, float[] features, LayerTrace tr, Workspace ws, int[] outRows, float[] ctxIn) {
+        if (ctxIn != null && tr == null) throw new IllegalArgumentException("a cached context needs a trace");
         int l = index, N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
         float eps = config.layerNormEps();
         Gemm.PackedLinear[] pw = packed();
@@ -122,41 +133,54 @@ final class TransformerLayer {
         }
 
         // qkv rows: [query | key | value], each A wide (same values as three separate products)
-        int S = 3 * A;
-        float[] qkv = buffer(ws, Workspace.QKV, N * S);
-        Gemm.linear(a, N, pw[0], qkvBias, qkv);
-
-        float[] ctx = buffer(ws, Workspace.CONTEXT, N * A);
-        float[] ctxMasked = tr != null ? new float[N * A] : ctx;
-        int B = batch.size();
+        int S = 3 * A, B = batch.size();
+        float[] qkv = null, ctx, ctxMasked = tr != null ? new float[N * A] : null;
         int[] probOff = null;
         float[] probs = null;
-        if (tr != null) {
-            probOff = new int[B * H + 1];
-            for (int s = 0; s < B; s++) for (int h = 0; h < H; h++) {
-                int len = batch.length(s);
-                probOff[s * H + h + 1] = probOff[s * H + h] + len * len;
-            }
-            probs = new float[probOff[B * H]];
-        }
-        final float[] probsF = probs; final int[] probOffF = probOff;
-        float scale = (float) (1.0 / Math.sqrt(dh));
-        Parallel.forEach(B * H, sh -> {
-            int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
-            float[] p = probsF != null ? probsF : scores(len * len);
-            int pOff = probsF != null ? probOffF[sh] : 0;
-            int qOff = row0 * S + h * dh;
-            Gemm.gemm(false, true, len, len, dh, qkv, qOff, S, qkv, qOff + A, S, p, pOff, len, false);
-            for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
-            Gemm.gemm(false, false, len, dh, len, p, pOff, len, qkv, qOff + 2 * A, S, ctx, row0 * A + h * dh, A, false);
-            float m = masksBySeq[s].head[l][h];
-            if (m != 1f || ctxMasked != ctx) {
+        if (ctxIn != null) {
+            ctx = ctxIn;
+            float[] masked = ctxMasked;
+            Parallel.forEach(B * H, sh -> {   // the masking of the loop below, alone
+                int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
+                float m = masksBySeq[s].head[l][h];
                 for (int t = 0; t < len; t++) {
                     int o = (row0 + t) * A + h * dh;
-                    for (int j = 0; j < dh; j++) ctxMasked[o + j] = ctx[o + j] * m;
+                    for (int j = 0; j < dh; j++) masked[o + j] = ctxIn[o + j] * m;
                 }
+            });
+        } else {
+            qkv = buffer(ws, Workspace.QKV, N * S);
+            Gemm.linear(a, N, pw[0], qkvBias, qkv);
+
+            ctx = buffer(ws, Workspace.CONTEXT, N * A);
+            if (ctxMasked == null) ctxMasked = ctx;
+            if (tr != null) {
+                probOff = new int[B * H + 1];
+                for (int s = 0; s < B; s++) for (int h = 0; h < H; h++) {
+                    int len = batch.length(s);
+                    probOff[s * H + h + 1] = probOff[s * H + h] + len * len;
+                }
+                probs = new float[probOff[B * H]];
             }
-        });
+            final float[] probsF = probs, qkvF = qkv, ctxF = ctx, ctxMaskedF = ctxMasked; final int[] probOffF = probOff;
+            float scale = (float) (1.0 / Math.sqrt(dh));
+            Parallel.forEach(B * H, sh -> {
+                int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
+                float[] p = probsF != null ? probsF : scores(len * len);
+                int pOff = probsF != null ? probOffF[sh] : 0;
+                int qOff = row0 * S + h * dh;
+                Gemm.gemm(false, true, len, len, dh, qkvF, qOff, S, qkvF, qOff + A, S, p, pOff, len, false);
+                for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
+                Gemm.gemm(false, false, len, dh, len, p, pOff, len, qkvF, qOff + 2 * A, S, ctxF, row0 * A + h * dh, A, false);
+                float m = masksBySeq[s].head[l][h];
+                if (m != 1f || ctxMaskedF != ctxF) {
+                    for (int t = 0; t < len; t++) {
+                        int o = (row0 + t) * A + h * dh;
+                        for (int j = 0; j < dh; j++) ctxMaskedF[o + j] = ctxF[o + j] * m;
+                    }
+                }
+            });
+        }
 
         // h: the attention block's output (post-LN: normalised; pre-LN: the residual sum)
         float[] h1 = buffer(ws, Workspace.ATTENTION_OUT, N * D);
@@ -223,11 +247,14 @@ final class TransformerLayer {
         }
 
         if (tr != null) {
-            float[] q = new float[N * A], k = new float[N * A], v = new float[N * A];
-            for (int r = 0; r < N; r++) {
-                System.arraycopy(qkv, r * S, q, r * A, A);
-                System.arraycopy(qkv, r * S + A, k, r * A, A);
-                System.arraycopy(qkv, r * S + 2 * A, v, r * A, A);
+            float[] q = null, k = null, v = null;
+            if (qkv != null) {
+                q = new float[N * A]; k = new float[N * A]; v = new float[N * A];
+                for (int r = 0; r < N; r++) {
+                    System.arraycopy(qkv, r * S, q, r * A, A);
+                    System.arraycopy(qkv, r * S + A, k, r * A, A);
+                    System.arraycopy(qkv, r * S + 2 * A, v, r * A, A);
+                }
             }
             tr.input = x; tr.q = q; tr.k = k; tr.v = v; tr.probs = probs; tr.probOffsets = probOff;
             tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2; tr.rows = rows;
@@ -273,7 +300,10 @@ final class TransformerLayer {
         return backward(tr, batch, mHead, mNeuron, dOut, gHead, null, gNeuron, needInput);
     }
 
-    /** As above; gHeadColumns (null: not wanted) also receives d loss / d (one gate per context column) [A]. */
+    /**
+     * As above; gHeadColumns (null: not wanted) also receives d loss / d (one gate per context column) [A]. With gHead
+     * and gHeadColumns null and needInput false the pass stops after the FFN (only gNeuron is wanted).
+     */
     float[] backward(LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron, float[] dOut, float[] gHead, float[] gHeadColumns,
                      float[] gNeuron, boolean needInput) {
         int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
@@ -306,6 +336,8 @@ final class TransformerLayer {
             dH = dFfnOut; // residual path, then add the FFN input's gradient
             Gemm.gemm(R, dAct, 0, I, pr[1], dH, 0, D, true);
         }
+
+        if (gHead == null && gHeadColumns == null && !needInput) return null;   // nothing wanted below the FFN
 
         // attention: h = [LN1](x + (ctx·m)·Woᵀ)
         float[] dProj = dH;

@@ -60,6 +60,20 @@ class HeadRowsGradientsTest {
                 assertThat(a.contextSquares()).isDeepEqualTo(c.contextSquares());
                 assertThat(a.activationSquares()).isDeepEqualTo(c.activationSquares());
                 assertThat(nonZero(a.neuron()[L - 1])).as("the last layer's neuron gradients are not trivially 0").isGreaterThan(100);
+
+                // K-prune's FFN step: the start layer's context from the pass above, its head gradients not wanted
+                Masks fixed = m.copy();
+                for (int h = 1; h < fixed.head[start].length; h += 2) fixed.head[start][h] = 0f;
+                MaskGradients.Columns reuse = MaskGradients.columns(enc, b, fixed, loss, start, outputs[start - 1], a.startContext(), false);
+                MaskGradients.Columns fresh = MaskGradients.columns(enc, b, fixed, loss, start, outputs[start - 1]);
+                assertThat(reuse.startContext()).isSameAs(a.startContext());
+                assertThat(fresh.startContext()).containsExactly(a.startContext());
+                assertThat(reuse.logits()).containsExactly(fresh.logits());
+                assertSame(reuse.neuron(), fresh.neuron());
+                assertThat(reuse.activationSquares()).isDeepEqualTo(fresh.activationSquares());
+                assertThat(reuse.contextSquares()).isDeepEqualTo(fresh.contextSquares());
+                assertThat(nonZero(reuse.headColumns()[start])).as("start layer's heads: not computed").isZero();
+                for (int l = start + 1; l < L; l++) assertThat(reuse.headColumns()[l]).containsExactly(fresh.headColumns()[l]);
             }
         }
     }
