@@ -103,9 +103,16 @@ public final class MaskGradients {
         return new Columns(gCol, gNeuron, ctxSq, actSq, value, fr.logits, fr.traces[startLayer].ctx);
     }
 
+    /** Σ_r x[r][j]² per column j, in double, rows in order; blocks of 64 columns in parallel (each column's sum is the same). */
     private static double[] columnSquares(float[] x, int n, int width) {
         double[] s = new double[width];
-        for (int r = 0; r < n; r++) for (int j = 0; j < width; j++) { double v = x[r * width + j]; s[j] += v * v; }
+        Parallel.forEach((width + 63) / 64, blk -> {
+            int j0 = blk * 64, j1 = Math.min(width, j0 + 64);
+            for (int r = 0; r < n; r++) {
+                int o = r * width;
+                for (int j = j0; j < j1; j++) { double v = x[o + j]; s[j] += v * v; }
+            }
+        });
         return s;
     }
 
