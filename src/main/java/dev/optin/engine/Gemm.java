@@ -69,6 +69,34 @@ public final class Gemm {
         return new PackedLinear(w, out, in, p);
     }
 
+    /**
+     * A right operand B [k×n] (row-major, not transposed) prepared once for many products C = A·B, as a
+     * backward pass multiplies gradients by the weights of a linear layer (W [out][in] is B with k = out, n = in).
+     * Results are bit-identical to {@link #gemm} with transA = transB = false. B must not be modified afterwards.
+     */
+    public static final class PackedRight {
+        final float[] b;
+        final int k, n;
+        final Object packed; // null without the vector kernel
+
+        private PackedRight(float[] b, int k, int n, Object packed) { this.b = b; this.k = k; this.n = n; this.packed = packed; }
+    }
+
+    public static PackedRight packRight(float[] b, int k, int n) {
+        if (b.length < (long) k * n) throw new IllegalArgumentException("matrix has " + b.length + " values, expected " + k + "×" + n);
+        Object p = VectorSupport.GEMM != null && k > 0 && n > 0 ? VectorSupport.GEMM.prepack(false, n, k, b, 0, n) : null;
+        return new PackedRight(b, k, n, p);
+    }
+
+    /** C[m×n] (at cOff, row stride ldc) = A[m×k] (at aOff, row stride lda) · B (+ C when accumulate), B packed. */
+    public static void gemm(int m, float[] a, int aOff, int lda, PackedRight b, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (b.packed == null || m == 0 || (long) m * b.n * b.k < VECTOR_MIN_WORK) {
+            run(false, false, m, b.n, b.k, a, aOff, lda, b.b, 0, b.n, c, cOff, ldc, accumulate, null);
+            return;
+        }
+        VectorSupport.GEMM.gemmPrepacked(false, m, b.n, b.k, a, aOff, lda, b.packed, c, cOff, ldc, accumulate, null, false, null);
+    }
+
     /** Y[m×out] = X[m×in] · Wᵀ (+ bias) with a packed W. */
     public static void linear(float[] x, int m, PackedLinear w, float[] bias, float[] y) {
         long work = (long) m * w.out * w.in;

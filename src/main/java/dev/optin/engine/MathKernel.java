@@ -15,6 +15,15 @@ interface MathKernel {
     void geluGrad(float[] src, int so, float[] dst, int dOff, int n);
 
     /**
+     * dst[so+i] = gelu(src[so+i]) (the values of {@link #gelu} without a gate), and cdf[so+i] what
+     * {@link #geluGradFromCdf} needs (the kernel's Φ(x); unspecified where the kernel needs none), for i in [0, n).
+     */
+    void geluWithCdf(float[] src, int so, float[] dst, float[] cdf, int n);
+
+    /** The values of {@link #geluGrad} (same src, so and n), with Φ from a {@link #geluWithCdf} of the same call shape. */
+    void geluGradFromCdf(float[] src, float[] cdf, int so, float[] dst, int dOff, int n);
+
+    /**
      * One row of {@link Ops#addLayerNorm}: x[o..o+d) += residual[o..o+d) (residual may be null), then
      * y[o..o+d) = layerNorm(x[o..o+d)); returns 1/√(var + eps). Every kernel gives the same bits
      * (the statistics' summation order is fixed, see {@link Ops#sums}).

@@ -122,6 +122,19 @@ public final class Ops {
         MATH.geluGrad(src, so, dst, dOff, n);
     }
 
+    /**
+     * dst[so+i] = gelu(src[so+i]), the values of {@link #gelu(float[], int, float[], float[], int, int)} without a gate,
+     * keeping in cdf[so+i] the Φ(x) that {@link #geluGradFromCdf} reuses instead of computing it again.
+     */
+    public static void geluWithCdf(float[] src, int so, float[] dst, float[] cdf, int n) {
+        MATH.geluWithCdf(src, so, dst, cdf, n);
+    }
+
+    /** The values of {@link #geluGrad} for src[so..so+n), from the cdf a {@link #geluWithCdf} of the same row kept. */
+    public static void geluGradFromCdf(float[] src, float[] cdf, int so, float[] dst, int dOff, int n) {
+        MATH.geluGradFromCdf(src, cdf, so, dst, dOff, n);
+    }
+
     /*
      * The layer norm's statistics, shared by the scalar and the vector kernel (which runs them on the tail past its
      * last full vector): four partial sums in double, element j into s[j % 4], in order of j, then ((s0 + s1) + (s2 + s3)).
@@ -174,6 +187,14 @@ public final class Ops {
 
         @Override public void geluGrad(float[] src, int so, float[] dst, int dOff, int n) {
             for (int i = 0; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
+        }
+
+        @Override public void geluWithCdf(float[] src, int so, float[] dst, float[] cdf, int n) {
+            gelu(src, so, null, 0, dst, so, n);   // the scalar derivative needs no Φ
+        }
+
+        @Override public void geluGradFromCdf(float[] src, float[] cdf, int so, float[] dst, int dOff, int n) {
+            geluGrad(src, so, dst, dOff, n);
         }
 
         @Override public float addLayerNorm(float[] x, float[] residual, float[] y, int o, int d, float[] gamma, float[] beta, float eps) {

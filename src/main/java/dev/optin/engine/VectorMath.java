@@ -110,6 +110,26 @@ final class VectorMath implements MathKernel {
         for (; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
     }
 
+    @Override
+    public void geluWithCdf(float[] src, int so, float[] dst, float[] cdf, int n) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector x = FloatVector.fromArray(S, src, so + i), c = cdf(x);
+            c.intoArray(cdf, so + i);
+            x.mul(c).intoArray(dst, so + i);   // as gelu: x·Φ(x)
+        }
+        for (; i < n; i++) dst[so + i] = Ops.gelu(src[so + i]);
+    }
+
+    @Override
+    public void geluGradFromCdf(float[] src, float[] cdf, int so, float[] dst, int dOff, int n) {
+        // geluGrad's two loops with the first (Φ) replaced by the stored values: Φ + x·φ by the same fma
+        int end = S.loopBound(n), i = end;
+        System.arraycopy(cdf, so, dst, dOff, end);
+        addXPdf(src, so, dst, dOff, end);
+        for (; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
+    }
+
     /** Four double lanes: lane i holds the partial sums of elements j ≡ i (mod 4), the order of {@link Ops#sums}. */
     private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
 

@@ -38,6 +38,24 @@ public enum Activation {
         else for (int j = 0; j < n; j++) dst[dOff + j] = apply(src[so + j]);
     }
 
+    /**
+     * dst[so+j] = f(src[so+j]) for j in [0, n), the values of {@link #apply(float[], int, float[], int, int)}, keeping in
+     * aux[so+j] what {@link #gradFrom} reuses (exact GELU: Φ; the others keep nothing and aux may be null).
+     */
+    public void applyKeeping(float[] src, int so, float[] dst, float[] aux, int n) {
+        if (this == GELU) Ops.geluWithCdf(src, so, dst, aux, n);
+        else apply(src, so, dst, so, n);
+    }
+
+    /** The values of {@link #grad(float[], int, float[], int, int)}, with aux from an {@link #applyKeeping} of the same row. */
+    public void gradFrom(float[] src, float[] aux, int so, float[] dst, int dOff, int n) {
+        if (this == GELU) Ops.geluGradFromCdf(src, aux, so, dst, dOff, n);
+        else grad(src, so, dst, dOff, n);
+    }
+
+    /** Whether {@link #applyKeeping} keeps anything (else its aux may be null). */
+    public boolean keepsAux() { return this == GELU; }
+
     /** dst[dOff+j] = f'(src[so+j]) for j in [0, n); exact GELU runs on the vectorised bulk kernel. */
     public void grad(float[] src, int so, float[] dst, int dOff, int n) {
         if (this == GELU) Ops.geluGrad(src, so, dst, dOff, n);

@@ -51,6 +51,14 @@ public record ClassifierHead(Linear dense, DenseActivation activation, Linear ou
         for (int s = 0; s < B; s++) System.arraycopy(dCls, s * D, dHidden, batch.firstRow(s) * D, D);
     }
 
+    /** Token 0 of every sequence. */
+    @Override
+    public int[] rowsRead(Batch batch) {
+        int[] rows = new int[batch.size()];
+        for (int s = 0; s < rows.length; s++) rows[s] = batch.firstRow(s);
+        return rows;
+    }
+
     @Override
     public int labels() { return out.out; }
 

@@ -50,6 +50,20 @@ public final class Encoder {
      * the batch). masksBySeq[s] gates sequence s.
      */
     public ForwardResult run(Batch batch, Masks[] masksBySeq, int startLayer, float[] input, Capture capture) {
+        return run(batch, masksBySeq, startLayer, input, capture, false);
+    }
+
+    /**
+     * As {@link #run(Batch, Masks[], int, float[], Capture)}; headRowsOnly (with a trace, for {@link MaskGradients}):
+     * the last layer's output is computed only on the rows the head reads ({@link Head#rowsRead}), the others are
+     * left 0, and its backward pass runs on those rows. The logits and the gradients keep every bit.
+     */
+    ForwardResult run(Batch batch, Masks[] masksBySeq, int startLayer, float[] input, Capture capture, boolean headRowsOnly) {
+        return run(batch, masksBySeq, startLayer, input, capture, headRowsOnly, null);
+    }
+
+    /** As above; startContext (with a trace): layer startLayer's attention context for this input, from an earlier traced pass (see {@link TransformerLayer}). */
+    ForwardResult run(Batch batch, Masks[] masksBySeq, int startLayer, float[] input, Capture capture, boolean headRowsOnly, float[] startContext) {
         if (masksBySeq.length != batch.size()) throw new IllegalArgumentException("one mask set per sequence expected");
         if (batch.tokens > 0) ForwardMemory.checkEngine(config, batch.size(), batch.maxLength(), "a batch (--batch)");
         int L = config.layers();
@@ -69,7 +83,8 @@ public final class Encoder {
             LayerTrace tr = traces != null ? new LayerTrace() : null;
             if (tr != null) traces[l] = tr;
             float[] ffn = capture.ffnFeatures() || tr != null ? new float[batch.tokens * config.hidden()] : null;
-            x = layers[l].forward(x, batch, masksBySeq, ffn, tr, ws);
+            int[] rows = tr != null && headRowsOnly && l == L - 1 ? weights.head().rowsRead(batch) : null;
+            x = layers[l].forward(x, batch, masksBySeq, ffn, tr, ws, rows, l == startLayer ? startContext : null);
             if (ffnFeatures != null) ffnFeatures[l] = ffn;
             if (layerOutputs != null) layerOutputs[l] = x;
         }

@@ -26,6 +26,13 @@ public sealed interface Head permits EncoderOutput, ClassifierHead, VitHead, Seg
      */
     void backward(float[] lastOut, Batch batch, EncoderConfig config, float[] dLogits, float[] dHidden);
 
+    /**
+     * The rows of lastOut [batch.tokens × hidden] the logits depend on, ascending, or null when every row
+     * counts (the default). A traced pass ({@link MaskGradients}) then computes the last layer's FFN output
+     * and back-propagates through its FFN and attention output only on these rows: the others' gradient is 0.
+     */
+    default int[] rowsRead(Batch batch) { return null; }
+
     /** Classes per distribution; 0 without a classifier. */
     int labels();
 

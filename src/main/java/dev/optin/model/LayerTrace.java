@@ -10,7 +10,10 @@ final class LayerTrace {
     float[] h1;         // [N×D] attention-block output (after its layer norm)
     float[] invStd1;
     float[] pre;        // [N×I] FFN pre-activation
+    float[] act;        // [N×I] f(pre), before the neuron mask
+    float[] actAux;     // [N×I] what the activation's derivative reuses (Activation.applyKeeping), or null
     float[] out;        // [N×D] layer output
     float[] invStd2;
     float[] ln1, ln2;   // pre-LN only: outputs of the norms before attention and before the FFN
+    int[] rows;         // null, or the only rows of out (and invStd2) computed: the rows the head reads (last layer)
 }

@@ -15,10 +15,15 @@ public final class MaskGradients {
     public record Result(float[][] head, float[][] neuron, double loss, float[] logits) {}
 
     public static Result compute(Encoder encoder, Batch batch, Masks masks, Loss loss) {
+        return compute(encoder, batch, masks, loss, true);
+    }
+
+    /** headRowsOnly: the last layer's output and its FFN backward only on the rows the head reads (same bits; false: all rows, for tests). */
+    static Result compute(Encoder encoder, Batch batch, Masks masks, Loss loss, boolean headRowsOnly) {
         EncoderWeights w = encoder.weights();
         EncoderConfig c = encoder.config();
         if (!w.hasClassifier()) throw new IllegalArgumentException("mask gradients need a model with a classification head");
-        ForwardResult fr = encoder.run(batch, Encoder.same(masks, batch.size()), 0, null, Capture.TRACE);
+        ForwardResult fr = encoder.run(batch, Encoder.same(masks, batch.size()), 0, null, Capture.TRACE, headRowsOnly);
         int B = batch.size(), C = w.head().labels(), D = c.hidden();
         float[] dLogits = new float[fr.logits.length];
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
@@ -44,18 +49,43 @@ public final class MaskGradients {
      * columns before the head gate; activations before the neuron gate). Earlier layers' rows are null.
      */
     public record Columns(float[][] headColumns, float[][] neuron, double[][] contextSquares, double[][] activationSquares,
-                          double loss, float[] logits) {}
+                          double loss, float[] logits, float[] startContext) {}
 
     public static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input) {
+        return columns(encoder, batch, masks, loss, startLayer, input, null, true, true);
+    }
+
+    /**
+     * As above. startContext (null: computed): layer startLayer's attention context before the head mask for this
+     * input, as an earlier call returned it ({@link Columns#startContext}) with the same input and the same query, key
+     * and value weights in that layer; the pass then skips their product and the attention core. startHeads false:
+     * the start layer's head-column gradients are not wanted (left 0) and its backward stops after the FFN.
+     */
+    public static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input,
+                                  float[] startContext, boolean startHeads) {
+        return columns(encoder, batch, masks, loss, startLayer, input, startContext, startHeads, true);
+    }
+
+    /** headRowsOnly as in {@link #compute(Encoder, Batch, Masks, Loss, boolean)}. */
+    static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input, boolean headRowsOnly) {
+        return columns(encoder, batch, masks, loss, startLayer, input, null, true, headRowsOnly);
+    }
+
+    private static Columns columns(Encoder encoder, Batch batch, Masks masks, Loss loss, int startLayer, float[] input,
+                                   float[] startContext, boolean startHeads, boolean headRowsOnly) {
         EncoderWeights w = encoder.weights();
         EncoderConfig c = encoder.config();
         if (!w.hasClassifier()) throw new IllegalArgumentException("mask gradients need a model with a classification head");
         int L = c.layers(), B = batch.size(), C = w.head().labels(), D = c.hidden(), N = batch.tokens, dh = c.headSize();
-        ForwardResult fr = encoder.run(batch, Encoder.same(masks, B), startLayer, input, Capture.TRACE);
+        ForwardResult fr = encoder.run(batch, Encoder.same(masks, B), startLayer, input, Capture.TRACE, headRowsOnly, startContext);
         float[] dLogits = new float[B * C];
         double value = loss.valueAndGrad(fr.logits, B, C, dLogits);
+        // d loss / d logits exactly 0 (K-prune's KL on the dense model: student = teacher): every gradient is 0 (up to
+        // the sign of zero), so the backward pass is skipped
+        boolean backward = false;
+        for (float v : dLogits) backward |= v != 0f;
         float[] dHidden = new float[N * D];
-        w.head().backward(fr.traces[L - 1].out, batch, c, dLogits, dHidden);
+        if (backward) w.head().backward(fr.traces[L - 1].out, batch, c, dLogits, dHidden);
         float[][] gCol = new float[L][], gNeuron = new float[L][];
         double[][] ctxSq = new double[L][], actSq = new double[L][];
         for (int l = L - 1; l >= startLayer; l--) {
@@ -63,41 +93,55 @@ public final class MaskGradients {
             gCol[l] = new float[A];
             gNeuron[l] = new float[I];
             LayerTrace tr = fr.traces[l];
-            dHidden = encoder.transformerLayer(l).backward(tr, batch, masks.head[l], masks.neuron[l], dHidden,
-                    new float[H], gCol[l], gNeuron[l], l > startLayer);
+            boolean heads = startHeads || l > startLayer;
+            if (backward)
+                dHidden = encoder.transformerLayer(l).backward(tr, batch, masks.head[l], masks.neuron[l], dHidden,
+                        heads ? new float[H] : null, heads ? gCol[l] : null, gNeuron[l], l > startLayer);
             ctxSq[l] = columnSquares(tr.ctx, N, A);
-            float[] act = new float[N * I];
-            c.activation().apply(tr.pre, 0, act, 0, N * I);
-            actSq[l] = columnSquares(act, N, I);
+            actSq[l] = columnSquares(tr.act, N, I);
         }
-        return new Columns(gCol, gNeuron, ctxSq, actSq, value, fr.logits);
+        return new Columns(gCol, gNeuron, ctxSq, actSq, value, fr.logits, fr.traces[startLayer].ctx);
     }
 
+    /** Σ_r x[r][j]² per column j, in double, rows in order; blocks of 64 columns in parallel (each column's sum is the same). */
     private static double[] columnSquares(float[] x, int n, int width) {
         double[] s = new double[width];
-        for (int r = 0; r < n; r++) for (int j = 0; j < width; j++) { double v = x[r * width + j]; s[j] += v * v; }
+        Parallel.forEach((width + 63) / 64, blk -> {
+            int j0 = blk * 64, j1 = Math.min(width, j0 + 64);
+            for (int r = 0; r < n; r++) {
+                int o = r * width;
+                for (int j = j0; j < j1; j++) { double v = x[o + j]; s[j] += v * v; }
+            }
+        });
         return s;
     }
 
     /**
      * Through act = f(pre)·m: adds d loss/d m (Σ over tokens of dAct·f(pre)) to gNeuron and
-     * turns dAct into d loss/d pre in place (f and f' a row at a time, in bulk);
+     * turns dAct into d loss/d pre in place (f and aux from the forward pass, f' a row at a time, in bulk);
      * the products are summed in double per block of 32 rows, blocks in a fixed order.
+     * rows (ascending; null: all N) are the rows dAct holds, compactly: row i of dAct is token rows[i]
+     * (pre and act stay [N×I]); the others' dAct is 0, so their blocks add nothing and are skipped,
+     * and the sums keep the blocks of 32 tokens: the same bits as the full pass with zero rows.
      */
-    static void activationBackward(Activation fn, float[] preAct, float[] dAct, float[] mNeuron, int N, int I, float[] gNeuron) {
-        int rowBlocks = (N + 31) / 32;
-        double[][] partialN = new double[rowBlocks][I];
-        Parallel.forEach(rowBlocks, blk -> {
-            int r1 = Math.min(N, blk * 32 + 32);
+    static void activationBackward(Activation fn, float[] preAct, float[] act, float[] aux, float[] dAct, float[] mNeuron, int N, int I,
+                                   int[] rows, float[] gNeuron) {
+        int R = rows == null ? N : rows.length;
+        int[] seg = new int[R + 1];   // segment starts in dAct's rows: a segment is one block of 32 tokens
+        int segs = 0;
+        for (int i = 0; i < R; i++)
+            if (i == 0 || (rows == null ? i % 32 == 0 : rows[i] / 32 != rows[i - 1] / 32)) seg[segs++] = i;
+        seg[segs] = R;
+        double[][] partialN = new double[segs][I];
+        Parallel.forEach(segs, blk -> {
             double[] part = partialN[blk];
-            float[] f = new float[I], g = new float[I];
-            for (int r = blk * 32; r < r1; r++) {
-                int o = r * I;
-                fn.apply(preAct, o, f, 0, I);
-                fn.grad(preAct, o, g, 0, I);
+            float[] g = new float[I];
+            for (int i = seg[blk]; i < seg[blk + 1]; i++) {
+                int o = (rows == null ? i : rows[i]) * I, d = i * I;
+                fn.gradFrom(preAct, aux, o, g, 0, I);
                 for (int j = 0; j < I; j++) {
-                    part[j] += (double) dAct[o + j] * f[j];
-                    dAct[o + j] = dAct[o + j] * mNeuron[j] * g[j];
+                    part[j] += (double) dAct[d + j] * act[o + j];
+                    dAct[d + j] = dAct[d + j] * mNeuron[j] * g[j];
                 }
             }
         });

@@ -62,6 +62,23 @@ final class TransformerLayer {
         }
     }
 
+    /** The backward pass's right operands, packed on its first use: W2, W1, Wo, Wq, Wk, Wv as stored ([out][in]: k = out). */
+    private volatile Gemm.PackedRight[] packedRight;
+
+    private Gemm.PackedRight[] packedRight() {
+        Gemm.PackedRight[] p = packedRight;
+        if (p != null) return p;
+        synchronized (this) {
+            if (packedRight == null) {
+                Linear[] ls = {w.ffnOut(), w.ffnIn(), w.attnOut(), w.query(), w.key(), w.value()};
+                Gemm.PackedRight[] q = new Gemm.PackedRight[ls.length];
+                for (int i = 0; i < ls.length; i++) q[i] = Gemm.packRight(ls[i].weight, ls[i].out, ls[i].in);
+                packedRight = q;
+            }
+            return packedRight;
+        }
+    }
+
     /** Attention scores of one (sequence, head), per worker thread. */
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -81,6 +98,27 @@ final class TransformerLayer {
      * not null) keeps what {@link #backward} needs; ws (null when tracing) supplies reused buffers.
      */
     float[] forward(float[] x, Batch batch, Masks[] masksBySeq, float[] features, LayerTrace tr, Workspace ws) {
+        return forward(x, batch, masksBySeq, features, tr, ws, null);
+    }
+
+    /**
+     * As above; with a trace, outRows (ascending, or null: all) are the only rows of the output computed (the
+     * FFN's second product and its norm), the others left 0, and {@link #backward} then runs its FFN and
+     * attention-output part on these rows alone. Used for the last layer, whose other rows no head reads.
+     * Ignored (all rows) where fewer rows would take another GEMM kernel and so change bits.
+     */
+    float[] forward(float[] x, Batch batch, Masks[] masksBySeq, float[] features, LayerTrace tr, Workspace ws, int[] outRows) {
+        return forward(x, batch, masksBySeq, features, tr, ws, outRows, null);
+    }
+
+    /**
+     * As above; ctxIn (with a trace; null: computed) is this layer's attention context before the head mask for
+     * input x, from an earlier traced pass on the same x and query/key/value weights: the query/key/value product
+     * and the attention core are skipped. The trace then has no q, k, v or probabilities, so {@link #backward}
+     * cannot go below this layer.
+     */
+    float[] forward(float[] x, Batch batch, Masks[] masksBySeq, float[] features, LayerTrace tr, Workspace ws, int[] outRows, float[] ctxIn) {
+        if (ctxIn != null && tr == null) throw new IllegalArgumentException("a cached context needs a trace");
         int l = index, N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
         float eps = config.layerNormEps();
         Gemm.PackedLinear[] pw = packed();
@@ -95,41 +133,54 @@ final class TransformerLayer {
         }
 
         // qkv rows: [query | key | value], each A wide (same values as three separate products)
-        int S = 3 * A;
-        float[] qkv = buffer(ws, Workspace.QKV, N * S);
-        Gemm.linear(a, N, pw[0], qkvBias, qkv);
-
-        float[] ctx = buffer(ws, Workspace.CONTEXT, N * A);
-        float[] ctxMasked = tr != null ? new float[N * A] : ctx;
-        int B = batch.size();
+        int S = 3 * A, B = batch.size();
+        float[] qkv = null, ctx, ctxMasked = tr != null ? new float[N * A] : null;
         int[] probOff = null;
         float[] probs = null;
-        if (tr != null) {
-            probOff = new int[B * H + 1];
-            for (int s = 0; s < B; s++) for (int h = 0; h < H; h++) {
-                int len = batch.length(s);
-                probOff[s * H + h + 1] = probOff[s * H + h] + len * len;
-            }
-            probs = new float[probOff[B * H]];
-        }
-        final float[] probsF = probs; final int[] probOffF = probOff;
-        float scale = (float) (1.0 / Math.sqrt(dh));
-        Parallel.forEach(B * H, sh -> {
-            int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
-            float[] p = probsF != null ? probsF : scores(len * len);
-            int pOff = probsF != null ? probOffF[sh] : 0;
-            int qOff = row0 * S + h * dh;
-            Gemm.gemm(false, true, len, len, dh, qkv, qOff, S, qkv, qOff + A, S, p, pOff, len, false);
-            for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
-            Gemm.gemm(false, false, len, dh, len, p, pOff, len, qkv, qOff + 2 * A, S, ctx, row0 * A + h * dh, A, false);
-            float m = masksBySeq[s].head[l][h];
-            if (m != 1f || ctxMasked != ctx) {
+        if (ctxIn != null) {
+            ctx = ctxIn;
+            float[] masked = ctxMasked;
+            Parallel.forEach(B * H, sh -> {   // the masking of the loop below, alone
+                int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
+                float m = masksBySeq[s].head[l][h];
                 for (int t = 0; t < len; t++) {
                     int o = (row0 + t) * A + h * dh;
-                    for (int j = 0; j < dh; j++) ctxMasked[o + j] = ctx[o + j] * m;
+                    for (int j = 0; j < dh; j++) masked[o + j] = ctxIn[o + j] * m;
                 }
+            });
+        } else {
+            qkv = buffer(ws, Workspace.QKV, N * S);
+            Gemm.linear(a, N, pw[0], qkvBias, qkv);
+
+            ctx = buffer(ws, Workspace.CONTEXT, N * A);
+            if (ctxMasked == null) ctxMasked = ctx;
+            if (tr != null) {
+                probOff = new int[B * H + 1];
+                for (int s = 0; s < B; s++) for (int h = 0; h < H; h++) {
+                    int len = batch.length(s);
+                    probOff[s * H + h + 1] = probOff[s * H + h] + len * len;
+                }
+                probs = new float[probOff[B * H]];
             }
-        });
+            final float[] probsF = probs, qkvF = qkv, ctxF = ctx, ctxMaskedF = ctxMasked; final int[] probOffF = probOff;
+            float scale = (float) (1.0 / Math.sqrt(dh));
+            Parallel.forEach(B * H, sh -> {
+                int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
+                float[] p = probsF != null ? probsF : scores(len * len);
+                int pOff = probsF != null ? probOffF[sh] : 0;
+                int qOff = row0 * S + h * dh;
+                Gemm.gemm(false, true, len, len, dh, qkvF, qOff, S, qkvF, qOff + A, S, p, pOff, len, false);
+                for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
+                Gemm.gemm(false, false, len, dh, len, p, pOff, len, qkvF, qOff + 2 * A, S, ctxF, row0 * A + h * dh, A, false);
+                float m = masksBySeq[s].head[l][h];
+                if (m != 1f || ctxMaskedF != ctxF) {
+                    for (int t = 0; t < len; t++) {
+                        int o = (row0 + t) * A + h * dh;
+                        for (int j = 0; j < dh; j++) ctxMaskedF[o + j] = ctxF[o + j] * m;
+                    }
+                }
+            });
+        }
 
         // h: the attention block's output (post-LN: normalised; pre-LN: the residual sum)
         float[] h1 = buffer(ws, Workspace.ATTENTION_OUT, N * D);
@@ -152,37 +203,86 @@ final class TransformerLayer {
             Gemm.linearGelu(ffnIn, N, pw[2], w.ffnIn().bias, sharedGate, act);
         } else {
             Gemm.linear(ffnIn, N, pw[2], w.ffnIn().bias, pre);
+            // traced: f(pre) before the mask is kept for the backward pass and the scores' activation squares;
+            // f·m from it is the same product the gated kernel forms (f first, then times the gate), so the same bits
+            float[] f = tr != null ? new float[N * I] : null, aux = tr != null && fn.keepsAux() ? new float[N * I] : null;
             Parallel.forEach((N + 31) / 32, blk -> {
                 int r1 = Math.min(N, blk * 32 + 32);
                 for (int r = blk * 32; r < r1; r++) {
                     float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
                     int o = r * I;
-                    if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
+                    if (f != null) {
+                        fn.applyKeeping(pre, o, f, aux, I);
+                        for (int j = 0; j < I; j++) act[o + j] = f[o + j] * nm[j];
+                    } else if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
                     else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
                 }
             });
+            if (tr != null) { tr.act = f; tr.actAux = aux; }
         }
         float[] out = ws != null ? ws.output(N * D) : new float[N * D];
-        Gemm.linear(act, N, pw[3], w.ffnOut().bias, out);
-        if (preNorm) {
-            addInPlace(out, h1, N * D);
+        int[] rows = tr != null && outRows != null && rowsKeepBits(outRows.length, N) ? outRows : null;
+        if (rows != null) {
+            // only these rows: the same per-row operations on a compact copy, scattered back
+            int R = rows.length;
+            float[] outR = new float[R * D], h1R = gatherRows(h1, rows, D);
+            Gemm.linear(gatherRows(act, rows, I), R, pw[3], w.ffnOut().bias, outR);
+            if (preNorm) {
+                addInPlace(outR, h1R, R * D);
+            } else {
+                if (features != null) scatterRows(outR, rows, D, features);
+                float[] inv2R = new float[R];
+                Ops.addLayerNorm(outR, h1R, outR, R, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2R);
+                for (int i = 0; i < R; i++) inv2[rows[i]] = inv2R[i];
+            }
+            scatterRows(outR, rows, D, out);
         } else {
-            if (features != null) System.arraycopy(out, 0, features, 0, N * D);
-            Ops.addLayerNorm(out, h1, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+            Gemm.linear(act, N, pw[3], w.ffnOut().bias, out);
+            if (preNorm) {
+                addInPlace(out, h1, N * D);
+            } else {
+                if (features != null) System.arraycopy(out, 0, features, 0, N * D);
+                Ops.addLayerNorm(out, h1, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps, inv2);
+            }
         }
 
         if (tr != null) {
-            float[] q = new float[N * A], k = new float[N * A], v = new float[N * A];
-            for (int r = 0; r < N; r++) {
-                System.arraycopy(qkv, r * S, q, r * A, A);
-                System.arraycopy(qkv, r * S + A, k, r * A, A);
-                System.arraycopy(qkv, r * S + 2 * A, v, r * A, A);
+            float[] q = null, k = null, v = null;
+            if (qkv != null) {
+                q = new float[N * A]; k = new float[N * A]; v = new float[N * A];
+                for (int r = 0; r < N; r++) {
+                    System.arraycopy(qkv, r * S, q, r * A, A);
+                    System.arraycopy(qkv, r * S + A, k, r * A, A);
+                    System.arraycopy(qkv, r * S + 2 * A, v, r * A, A);
+                }
             }
             tr.input = x; tr.q = q; tr.k = k; tr.v = v; tr.probs = probs; tr.probOffsets = probOff;
-            tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2;
+            tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2; tr.rows = rows;
             if (preNorm) { tr.ln1 = a; tr.ln2 = ffnIn; }
         }
         return out;
+    }
+
+    /**
+     * Whether the row-restricted FFN and attention-output products (R rows instead of N) take the same GEMM
+     * kernel as the full ones: each row is then the same sequence of multiply-adds, so the same bits.
+     */
+    private boolean rowsKeepBits(int R, int N) {
+        int D = config.hidden(), I = w.intermediate(), A = w.heads() * config.headSize();
+        return Gemm.sameKernel(R, N, D, I) && Gemm.sameKernel(R, N, I, D) && Gemm.sameKernel(R, N, A, D);
+    }
+
+    /** Rows rows[i] of x [· × width] as a compact [rows.length × width]; x itself when rows is null. */
+    private static float[] gatherRows(float[] x, int[] rows, int width) {
+        if (rows == null) return x;
+        float[] r = new float[rows.length * width];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(x, rows[i] * width, r, i * width, width);
+        return r;
+    }
+
+    /** The inverse of {@link #gatherRows}: row i of compact into row rows[i] of full. */
+    private static void scatterRows(float[] compact, int[] rows, int width, float[] full) {
+        for (int i = 0; i < rows.length; i++) System.arraycopy(compact, i * width, full, rows[i] * width, width);
     }
 
     /** y[i] += x[i] for i in [0, n) (buffers may be longer than n). */
@@ -200,40 +300,64 @@ final class TransformerLayer {
         return backward(tr, batch, mHead, mNeuron, dOut, gHead, null, gNeuron, needInput);
     }
 
-    /** As above; gHeadColumns (null: not wanted) also receives d loss / d (one gate per context column) [A]. */
+    /**
+     * As above; gHeadColumns (null: not wanted) also receives d loss / d (one gate per context column) [A]. With gHead
+     * and gHeadColumns null and needInput false the pass stops after the FFN (only gNeuron is wanted).
+     */
     float[] backward(LayerTrace tr, Batch batch, float[] mHead, float[] mNeuron, float[] dOut, float[] gHead, float[] gHeadColumns,
                      float[] gNeuron, boolean needInput) {
         int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, I = w.intermediate();
+        // tr.rows (last layer): dOut is 0 outside these rows, and so is every gradient below down to dCtx;
+        // the FFN and attention-output part then runs on compact [R × ·] copies of those rows
+        int[] rows = tr.rows;
+        int R = rows == null ? N : rows.length;
+        float[] dOutR = gatherRows(dOut, rows, D);
 
         // FFN: out = [LN2](h + (f(pre)·m)·W2ᵀ), pre = ffnIn·W1ᵀ with ffnIn = h (post-LN) or LN2(h) (pre-LN)
-        float[] dFfnOut = dOut;
+        float[] dFfnOut = dOutR;
         if (!preNorm) {
-            dFfnOut = new float[N * D];
-            Ops.layerNormBackward(dOut, tr.out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dFfnOut);
+            dFfnOut = new float[R * D];
+            Ops.layerNormBackward(dOutR, gatherRows(tr.out, rows, D), R, D, w.ffnNorm().gamma(), w.ffnNorm().beta(),
+                    gatherRows(tr.invStd2, rows, 1), dFfnOut);
         }
-        float[] dAct = new float[N * I];
-        Gemm.gemm(false, false, N, I, D, dFfnOut, 0, D, w.ffnOut().weight, 0, I, dAct, 0, I, false);
-        MaskGradients.activationBackward(config.activation(), tr.pre, dAct, mNeuron, N, I, gNeuron);
+        Gemm.PackedRight[] pr = packedRight();
+        float[] dAct = new float[R * I];
+        Gemm.gemm(R, dFfnOut, 0, D, pr[0], dAct, 0, I, false);
+        MaskGradients.activationBackward(config.activation(), tr.pre, tr.act, tr.actAux, dAct, mNeuron, N, I, rows, gNeuron);
         float[] dH;
         if (preNorm) {
-            float[] dLn2 = new float[N * D];
-            Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dLn2, 0, D, false);
-            dH = new float[N * D];
-            Ops.layerNormBackward(dLn2, tr.ln2, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), tr.invStd2, dH);
-            addInPlace(dH, dOut, N * D);
+            float[] dLn2 = new float[R * D];
+            Gemm.gemm(R, dAct, 0, I, pr[1], dLn2, 0, D, false);
+            dH = new float[R * D];
+            Ops.layerNormBackward(dLn2, gatherRows(tr.ln2, rows, D), R, D, w.ffnNorm().gamma(), w.ffnNorm().beta(),
+                    gatherRows(tr.invStd2, rows, 1), dH);
+            addInPlace(dH, dOutR, R * D);
         } else {
             dH = dFfnOut; // residual path, then add the FFN input's gradient
-            Gemm.gemm(false, false, N, D, I, dAct, 0, I, w.ffnIn().weight, 0, D, dH, 0, D, true);
+            Gemm.gemm(R, dAct, 0, I, pr[1], dH, 0, D, true);
         }
+
+        if (gHead == null && gHeadColumns == null && !needInput) return null;   // nothing wanted below the FFN
 
         // attention: h = [LN1](x + (ctx·m)·Woᵀ)
         float[] dProj = dH;
         if (!preNorm) {
-            dProj = new float[N * D];
-            Ops.layerNormBackward(dH, tr.h1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dProj);
+            dProj = new float[R * D];
+            Ops.layerNormBackward(dH, gatherRows(tr.h1, rows, D), R, D, w.attnNorm().gamma(), w.attnNorm().beta(),
+                    gatherRows(tr.invStd1, rows, 1), dProj);
         }
         float[] dCtx = new float[N * A];
-        Gemm.gemm(false, false, N, A, D, dProj, 0, D, w.attnOut().weight, 0, A, dCtx, 0, A, false);
+        if (rows == null) {
+            Gemm.gemm(N, dProj, 0, D, pr[2], dCtx, 0, A, false);
+        } else {
+            float[] dCtxR = new float[R * A];
+            Gemm.gemm(R, dProj, 0, D, pr[2], dCtxR, 0, A, false);
+            scatterRows(dCtxR, rows, A, dCtx);
+            float[] full = new float[N * D];
+            scatterRows(dProj, rows, D, full);
+            if (dH == dProj) dH = full;   // pre-LN: the residual gradient is read again below
+            dProj = full;
+        }
         int B = batch.size();
         double[] partialH = new double[B * H];
         double[][] partialC = gHeadColumns == null ? null : new double[B * H][dh];
@@ -257,9 +381,9 @@ final class TransformerLayer {
         // d attention input: onto the residual path (post-LN) or into LN1's output (pre-LN)
         float[] dIn = preNorm ? new float[N * D] : dProj;
         boolean accumulate = !preNorm;
-        Gemm.gemm(false, false, N, D, A, dq, 0, A, w.query().weight, 0, D, dIn, 0, D, accumulate);
-        Gemm.gemm(false, false, N, D, A, dk, 0, A, w.key().weight, 0, D, dIn, 0, D, true);
-        Gemm.gemm(false, false, N, D, A, dv, 0, A, w.value().weight, 0, D, dIn, 0, D, true);
+        Gemm.gemm(N, dq, 0, A, pr[3], dIn, 0, D, accumulate);
+        Gemm.gemm(N, dk, 0, A, pr[4], dIn, 0, D, true);
+        Gemm.gemm(N, dv, 0, A, pr[5], dIn, 0, D, true);
         if (!preNorm) return dIn;
         float[] dX = new float[N * D];
         Ops.layerNormBackward(dIn, tr.ln1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dX);

@@ -67,6 +67,16 @@ public record VitHead(Norm finalNorm, Linear classifier, Linear distillation) im
         Ops.layerNormBackward(dY, y, N, d, finalNorm.gamma(), finalNorm.beta(), inv, dHidden);
     }
 
+    /** Token 0 of every sequence, and token 1 with the distillation head (the final norm is per token). */
+    @Override
+    public int[] rowsRead(Batch batch) {
+        int per = distillation == null ? 1 : 2, B = batch.size();
+        for (int s = 0; s < B; s++) if (batch.length(s) < per) return null;
+        int[] rows = new int[B * per];
+        for (int s = 0; s < B; s++) for (int t = 0; t < per; t++) rows[s * per + t] = batch.firstRow(s) + t;
+        return rows;
+    }
+
     @Override
     public int labels() { return classifier.out; }
 

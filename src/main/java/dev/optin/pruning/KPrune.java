@@ -55,9 +55,10 @@ public final class KPrune {
     /**
      * The loop's start, the same for every budget: the teacher's logits and the scores of every unit on the
      * dense model (the first step's). Computing it once per calibration sample lets a multi-budget run
-     * skip one of the loop's scoring passes per budget, with the same masks.
+     * skip one of the loop's scoring passes per budget, with the same masks. contexts: layer 0's attention
+     * context per batch (before the head mask), which the second step (layer 0's FFN) reuses.
      */
-    public record Start(Objective objective, double[][] head, double[][] neuron) {}
+    public record Start(Objective objective, double[][] head, double[][] neuron, List<float[]> contexts) {}
 
     /** The predictive term's loss: K-prune's KL to the soft labels, or the cross-entropy with true labels or with the teacher's argmax. */
     public enum Predictive { KL, LABELS, OWN_PREDICTIONS }
@@ -88,8 +89,8 @@ public final class KPrune {
             }
         };
         Objective objective = new Objective(soft, targets);
-        double[][][] s = scores(original, Masks.ones(c), i -> null, batches, objective, 0, costs.macHead(), costs.macNeuron());
-        return new Start(objective, s[0], s[1]);
+        Scores s = scores(original, Masks.ones(c), i -> null, batches, objective, 0, costs.macHead(), costs.macNeuron(), null);
+        return new Start(objective, s.head(), s.neuron(), s.contexts());
     }
 
     public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
@@ -107,12 +108,17 @@ public final class KPrune {
         double fHead = costs.macHead(), fNeuron = costs.macNeuron();
         progress.start("kprune", 2L * L);
         try {
+            // layer l's attention context on the student's input of layer l: the same at its FFN step (same input,
+            // same query/key/value weights; only the attention's output projection was refitted), so that step reuses it
+            List<float[]> contexts = start.contexts();
             for (int sl = 0; sl < 2 * L; sl++) {
                 int l = sl / 2;
                 boolean ffn = sl % 2 == 1;
-                double[][][] s = sl == 0 ? new double[][][] {start.head(), start.neuron()}
-                        : scores(rec.weights(), rec.masks(), l == 0 ? i -> null : rec::studentInput, batches, start.objective(), l, fHead, fNeuron);
-                double[][] head = s[0], neuron = s[1];
+                Scores s = sl == 0 ? new Scores(start.head(), start.neuron(), start.contexts())
+                        : scores(rec.weights(), rec.masks(), l == 0 ? i -> null : rec::studentInput, batches, start.objective(), l, fHead, fNeuron,
+                                 ffn ? contexts : null);
+                contexts = ffn ? null : s.contexts();
+                double[][] head = s.head(), neuron = s.neuron();
                 // candidates: heads of sub-layers ≥ sl, neurons of layers ≥ l
                 List<double[]> cand = new ArrayList<>();   // {score, cost}
                 for (int k = ffn ? l + 1 : l; k < L; k++) for (double v : head[k]) cand.add(new double[] {v, fHead});
@@ -158,22 +164,32 @@ public final class KPrune {
         return a[n - 1][0];
     }
 
-    /** head[k][h], neuron[k][j] for layers k ≥ l (earlier rows empty), on the student sw under masks; input(i): layer l's input of batch i (null at l = 0). */
-    private static double[][][] scores(EncoderWeights sw, Masks masks, java.util.function.IntFunction<float[]> input, List<Batch> batches,
-                                       Objective objective, int l, double fHead, double fNeuron) {
+    /** Scores of the units of layers ≥ l (earlier rows empty), and layer l's attention context per batch. */
+    private record Scores(double[][] head, double[][] neuron, List<float[]> contexts) {}
+
+    /**
+     * head[k][h], neuron[k][j] for layers k ≥ l, on the student sw under masks; input(i): layer l's input of batch i
+     * (null at l = 0). contexts (null: computed): layer l's attention contexts from an earlier pass on the same inputs;
+     * then layer l's head scores are not wanted (its FFN step) and are left meaningless.
+     */
+    private static Scores scores(EncoderWeights sw, Masks masks, java.util.function.IntFunction<float[]> input, List<Batch> batches,
+                                 Objective objective, int l, double fHead, double fNeuron, List<float[]> contexts) {
         EncoderConfig c = sw.config();
         int L = c.layers(), dh = c.headSize();
         long samples = 0, tokens = 0;
         for (Batch b : batches) { samples += b.size(); tokens += b.tokens; }
         Encoder student = new Encoder(sw);
         double[][] predH = new double[L][], predN = new double[L][], ctxSq = new double[L][], repN = new double[L][];
+        List<float[]> ctxOut = new ArrayList<>(batches.size());
         for (int k = l; k < L; k++) {
             predH[k] = new double[c.heads(k)]; ctxSq[k] = new double[c.heads(k) * dh];
             predN[k] = new double[c.intermediate(k)]; repN[k] = new double[c.intermediate(k)];
         }
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
-            MaskGradients.Columns g = MaskGradients.columns(student, b, masks, objective.loss(i), l, input.apply(i));
+            MaskGradients.Columns g = MaskGradients.columns(student, b, masks, objective.loss(i), l, input.apply(i),
+                    contexts == null ? null : contexts.get(i), contexts == null);
+            ctxOut.add(g.startContext());
             double perBatch = objective.gradientScale(b);   // gradients of the batch-mean loss
             for (int k = l; k < L; k++) {
                 int H = c.heads(k);
@@ -203,7 +219,7 @@ public final class KPrune {
             for (int j = 0; j < neuron[k].length; j++)
                 neuron[k][j] = (predN[k][j] / samples + LAMBDA_REP * repN[k][j] * w2[j] / tokens) / fNeuron;
         }
-        return new double[][][] {head, neuron};
+        return new Scores(head, neuron, ctxOut);
     }
 
     private static double[] meanSquaredColumns(float[] w, int rows, int cols) {

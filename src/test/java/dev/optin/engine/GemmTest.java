@@ -74,6 +74,23 @@ class GemmTest {
         }
     }
 
+    /** A backward pass's C = A·W with W packed once: the bits of the unpacked product, with and without accumulation. */
+    @Test
+    void packedRightOperandIsBitIdenticalToGemm() {
+        Random r = new Random(8);
+        for (int[] sh : new int[][]{{1, 3, 2}, {5, 40, 17}, {32, 1536, 384}, {700, 384, 1536}, {3, 384, 0}}) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            float[] a = random(r, m * k + 5), b = random(r, k * n), base = random(r, (m + 1) * n);
+            Gemm.PackedRight p = Gemm.packRight(b, k, n);
+            for (boolean acc : new boolean[] {false, true}) {
+                float[] c1 = base.clone(), c2 = base.clone();
+                Gemm.gemm(false, false, m, n, k, a, 5, k, b, 0, n, c1, n, n, acc);
+                Gemm.gemm(m, a, 5, k, p, c2, n, n, acc);
+                assertBitIdentical(c2, c1, m + "x" + n + "x" + k + (acc ? " +C" : ""));
+            }
+        }
+    }
+
     @Test
     void symmetricProductIsBitIdenticalToTheFullProduct() {
         Random r = new Random(7);

@@ -65,6 +65,27 @@ class VectorMathTest {
         }
     }
 
+    /** The traced forward's GELU keeping Φ, and the derivative from it, give the bits of gelu and geluGrad (tails included). */
+    @Test
+    void geluWithCdfAndGradFromCdfGiveTheSameBits() {
+        Random rnd = new Random(3);
+        int n = 1000 + 5, so = 3;
+        float[] src = new float[so + n], cdf = new float[so + n];
+        for (int i = 0; i < src.length; i++) src[i] = (float) (rnd.nextGaussian() * 4);
+        src[so] = 0f; src[so + 1] = -0f; src[so + 2] = 12f; src[so + 3] = -30f; src[so + 4] = 1e-8f;
+        for (MathKernel k : new MathKernel[] {vec, plain}) {
+            float[] f = new float[so + n], ref = new float[so + n], g = new float[n + 2], refG = new float[n + 2];
+            k.geluWithCdf(src, so, f, cdf, n);
+            k.gelu(src, so, null, 0, ref, so, n);
+            k.geluGradFromCdf(src, cdf, so, g, 2, n);
+            k.geluGrad(src, so, refG, 2, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(Float.floatToIntBits(f[so + i])).as("gelu(%s)", src[so + i]).isEqualTo(Float.floatToIntBits(ref[so + i]));
+                assertThat(Float.floatToIntBits(g[2 + i])).as("gelu'(%s)", src[so + i]).isEqualTo(Float.floatToIntBits(refG[2 + i]));
+            }
+        }
+    }
+
     @Test
     void geluGradMatchesScalarAndFiniteDifferences() {
         Random rnd = new Random(2);
