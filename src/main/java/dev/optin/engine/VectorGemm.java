@@ -245,7 +245,14 @@ final class VectorGemm implements GemmKernel {
             if (interleaved) {   // 8-row strips of the wide kernel: ap[p·8 + ii]
                 if (transA)
                     for (int p = 0; p < kq; p++) System.arraycopy(a, aOff + (p0 + p) * lda + r0, ap, p * MR, mr);
-                else
+                else if (mr == MR) { // full strip: one pass over k, eight sequential reads, sequential stores
+                    int s0 = aOff + r0 * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
+                    int s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
+                    for (int p = 0, dst = 0; p < kq; p++, dst += MR) {
+                        ap[dst] = a[s0 + p]; ap[dst + 1] = a[s1 + p]; ap[dst + 2] = a[s2 + p]; ap[dst + 3] = a[s3 + p];
+                        ap[dst + 4] = a[s4 + p]; ap[dst + 5] = a[s5 + p]; ap[dst + 6] = a[s6 + p]; ap[dst + 7] = a[s7 + p];
+                    }
+                } else
                     for (int ii = 0; ii < mr; ii++) {
                         int src = aOff + (r0 + ii) * lda + p0;
                         for (int p = 0; p < kq; p++) ap[p * MR + ii] = a[src + p];

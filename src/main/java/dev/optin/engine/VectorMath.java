@@ -23,7 +23,18 @@ final class VectorMath implements MathKernel {
 
     private static FloatVector bc(float v) { return FloatVector.broadcast(S, v); }
 
-    /** e^x for x in float range; clamped to [-87, 88] so the exponent stays normal. */
+    /*
+     * Why exp and Φ run as short loops over arrays (erfcArgs, expInPlace, geluFinish) instead of one loop calling
+     * exp(FloatVector) and cdf(FloatVector): C2 on JDK 17 sometimes left the bit casts of exp (reinterpretAsInts /
+     * reinterpretAsFloats) as Java fallbacks (AbstractVector.convert0: a heap object per vector) when they sat in one
+     * large loop body with the rest of GELU; which compile hit that differed from JVM to JVM. In about one JVM in
+     * three the MiniLM forward at 1×128 then spent 17-20% of its samples there and ran 15-25% slower (old code, and
+     * also with everything written out in one loop; docs/measurements.md, 2026-12-03). Loops of at most ~20 vector
+     * operations (as softmax's was) compiled cleanly. Between the passes the values go through float arrays, which
+     * changes no bit: the operations and their order are exactly those of exp and cdf (kept as references for the tests).
+     */
+
+    /** e^x for x in float range; clamped to [-87, 88] so the exponent stays normal. The loops below inline these operations. */
     static FloatVector exp(FloatVector x) {
         x = x.max(-87f).min(88f);
         FloatVector t = x.fma(bc(LOG2E), bc(ROUND));
@@ -40,35 +51,31 @@ final class VectorMath implements MathKernel {
         return y.mul(bits.reinterpretAsFloats());
     }
 
+    /** Floats per pass of the split loops below (two scratch rows of this size per thread stay in L1). */
+    private static final int CHUNK = 512;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][CHUNK]);
+
     @Override
     public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector x = FloatVector.fromArray(S, src, so + i);
-            FloatVector g = x.mul(cdf(x));
-            if (gate != null) g = g.mul(FloatVector.fromArray(S, gate, gOff + i));
-            g.intoArray(dst, dOff + i);
+        int end = S.loopBound(n);
+        float[][] scratch = end > 0 ? SCRATCH.get() : null;
+        for (int c0 = 0; c0 < end; c0 += CHUNK) {
+            int len = Math.min(CHUNK, end - c0);
+            float[] t = scratch[0], e = scratch[1];
+            erfcArgs(src, so + c0, t, e, len);
+            expInPlace(e, 0, len);
+            geluFinish(src, so + c0, t, e, gate, gate == null ? 0 : gOff + c0, dst, dOff + c0, len);
         }
-        for (; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
+        for (int i = end; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
     }
 
     @Override
     public void geluTile(float[] c, int co, int ldc, int rows, float[] gate, int gOff, int n) {
-        int end = S.loopBound(n);
-        for (int r = 0; r < rows; r++) {
-            int o = co + r * ldc, i = 0;
-            for (; i < end; i += L) {
-                FloatVector x = FloatVector.fromArray(S, c, o + i);
-                FloatVector g = x.mul(cdf(x));
-                if (gate != null) g = g.mul(FloatVector.fromArray(S, gate, gOff + i));
-                g.intoArray(c, o + i);
-            }
-            for (; i < n; i++) c[o + i] = Ops.gelu(c[o + i]) * (gate == null ? 1f : gate[gOff + i]);
-        }
+        for (int r = 0; r < rows; r++) gelu(c, co + r * ldc, gate, gOff, c, co + r * ldc, n);
     }
 
-    /** Φ(x) via erfc(|x|/√2)/2 = Φ(-|x|) (shared by GELU and its derivative: the same operations in both). */
-    private static FloatVector cdf(FloatVector x) {
+    /** Φ(x) via erfc(|x|/√2)/2 = Φ(-|x|) (GELU and its derivative use the same operations; the reference for the loops). */
+    static FloatVector cdf(FloatVector x) {
         FloatVector z = x.abs().mul(INV_SQRT2);
         FloatVector t = z.fma(bc(0.5f), bc(1f));
         t = FloatVector.broadcast(S, 1f).div(t);
@@ -85,16 +92,90 @@ final class VectorMath implements MathKernel {
         return half.blend(FloatVector.broadcast(S, 1f).sub(half), x.compare(VectorOperators.GE, 0f));
     }
 
-    private static void cdfInto(float[] src, int so, float[] dst, int dOff, int end) {
-        for (int i = 0; i < end; i += L) cdf(FloatVector.fromArray(S, src, so + i)).intoArray(dst, dOff + i);
+    /** The first part of {@link #cdf} for len floats (a multiple of L): t = 1/(1 + |x|/(2√2)) and the exponent arg = q(t) - x²/2. */
+    private static void erfcArgs(float[] src, int so, float[] t, float[] arg, int len) {
+        FloatVector one = bc(1f);
+        for (int i = 0; i < len; i += L) {
+            FloatVector x = FloatVector.fromArray(S, src, so + i);
+            FloatVector z = x.abs().mul(INV_SQRT2);
+            FloatVector tv = one.div(z.fma(bc(0.5f), one));
+            FloatVector q = tv.fma(bc(0.17087277f), bc(-0.82215223f));
+            q = q.fma(tv, bc(1.48851587f));
+            q = q.fma(tv, bc(-1.13520398f));
+            q = q.fma(tv, bc(0.27886807f));
+            q = q.fma(tv, bc(-0.18628806f));
+            q = q.fma(tv, bc(0.09678418f));
+            q = q.fma(tv, bc(0.37409196f));
+            q = q.fma(tv, bc(1.00002368f));
+            q = q.fma(tv, bc(-1.26551223f));
+            tv.intoArray(t, i);
+            q.sub(z.mul(z)).intoArray(arg, i);
+        }
     }
 
-    /** dst += x·φ(x). */
-    private static void addXPdf(float[] src, int so, float[] dst, int dOff, int end) {
-        for (int i = 0; i < end; i += L) {
+    /** a[off..off+len) = exp(a[off..off+len)) (len a multiple of L): the operations of {@link #exp}. */
+    private static void expInPlace(float[] a, int off, int len) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, off + i).max(-87f).min(88f);
+            FloatVector t = x.fma(bc(LOG2E), bc(ROUND));
+            FloatVector n = t.sub(ROUND);
+            FloatVector r = n.fma(bc(-LN2_HI), x);
+            r = n.fma(bc(-LN2_LO), r);
+            FloatVector p = r.fma(bc(1.9875691500E-4f), bc(1.3981999507E-3f));
+            p = p.fma(r, bc(8.3334519073E-3f));
+            p = p.fma(r, bc(4.1665795894E-2f));
+            p = p.fma(r, bc(1.6666665459E-1f));
+            p = p.fma(r, bc(5.0000001201E-1f));
+            FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+            IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+            y.mul(bits.reinterpretAsFloats()).intoArray(a, off + i);
+        }
+    }
+
+    /** The end of {@link #cdf} and GELU: Φ from t and e = exp(arg), then x·Φ(x) (· gate, when not null). */
+    private static void geluFinish(float[] src, int so, float[] t, float[] e, float[] gate, int gOff, float[] dst, int dOff, int len) {
+        FloatVector one = bc(1f);
+        for (int i = 0; i < len; i += L) {
             FloatVector x = FloatVector.fromArray(S, src, so + i);
-            FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
-            x.fma(pdf, FloatVector.fromArray(S, dst, dOff + i)).intoArray(dst, dOff + i);
+            FloatVector half = FloatVector.fromArray(S, t, i).mul(FloatVector.fromArray(S, e, i)).mul(0.5f);
+            FloatVector g = x.mul(half.blend(one.sub(half), x.compare(VectorOperators.GE, 0f)));
+            if (gate != null) g = g.mul(FloatVector.fromArray(S, gate, gOff + i));
+            g.intoArray(dst, dOff + i);
+        }
+    }
+
+    /** dst[i] = Φ(src[i]) for whole vectors (end a multiple of L): the first half of {@link #geluGrad}. */
+    private static void cdfInto(float[] src, int so, float[] dst, int dOff, int end) {
+        float[][] scratch = SCRATCH.get();
+        FloatVector one = bc(1f);
+        for (int c0 = 0; c0 < end; c0 += CHUNK) {
+            int len = Math.min(CHUNK, end - c0);
+            float[] t = scratch[0], e = scratch[1];
+            erfcArgs(src, so + c0, t, e, len);
+            expInPlace(e, 0, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector x = FloatVector.fromArray(S, src, so + c0 + i);
+                FloatVector half = FloatVector.fromArray(S, t, i).mul(FloatVector.fromArray(S, e, i)).mul(0.5f);
+                half.blend(one.sub(half), x.compare(VectorOperators.GE, 0f)).intoArray(dst, dOff + c0 + i);
+            }
+        }
+    }
+
+    /** dst += x·φ(x) for whole vectors (end a multiple of L). */
+    private static void addXPdf(float[] src, int so, float[] dst, int dOff, int end) {
+        float[] e = SCRATCH.get()[1];
+        for (int c0 = 0; c0 < end; c0 += CHUNK) {
+            int len = Math.min(CHUNK, end - c0);
+            for (int i = 0; i < len; i += L) {
+                FloatVector x = FloatVector.fromArray(S, src, so + c0 + i);
+                x.mul(x).mul(-0.5f).intoArray(e, i);
+            }
+            expInPlace(e, 0, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector x = FloatVector.fromArray(S, src, so + c0 + i);
+                FloatVector pdf = FloatVector.fromArray(S, e, i).mul(INV_SQRT_2PI);
+                x.fma(pdf, FloatVector.fromArray(S, dst, dOff + c0 + i)).intoArray(dst, dOff + c0 + i);
+            }
         }
     }
 
@@ -183,11 +264,9 @@ final class VectorMath implements MathKernel {
         for (; i < n; i++) max = Math.max(max, s[off + i]);
         float shift = -max * scale;
         FloatVector acc = FloatVector.zero(S);
-        for (i = 0; i < end; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, s, off + i).fma(bc(scale), bc(shift)));
-            e.intoArray(s, off + i);
-            acc = acc.add(e);
-        }
+        for (i = 0; i < end; i += L) FloatVector.fromArray(S, s, off + i).fma(bc(scale), bc(shift)).intoArray(s, off + i);
+        expInPlace(s, off, end);
+        for (i = 0; i < end; i += L) acc = acc.add(FloatVector.fromArray(S, s, off + i));
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) { float e = (float) Math.exp(s[off + i] * scale + shift); s[off + i] = e; sum += e; }
         float inv = 1f / sum;

@@ -46,6 +46,41 @@ class VectorMathTest {
         }
     }
 
+    /** The loops write exp and Φ out in full (no vector crosses a method boundary); they must give the bits of the reference functions. */
+    @Test
+    void inlinedLoopsGiveTheBitsOfExpAndCdf() {
+        Random rnd = new Random(3);
+        int n = 64 * VectorMath.L;
+        float[] src = new float[n], gate = new float[n], out = new float[n], grad = new float[n];
+        for (int i = 0; i < n; i++) { src[i] = (float) (rnd.nextGaussian() * (i % 3 == 0 ? 1 : i % 3 == 1 ? 6 : 20)); gate[i] = rnd.nextFloat(); }
+        vec.gelu(src, 0, gate, 0, out, 0, n);
+        vec.geluGrad(src, 0, grad, 0, n);
+        float[] refGelu = new float[n], refGrad = new float[n];
+        for (int i = 0; i < n; i += VectorMath.L) {
+            var x = jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, src, i);
+            var cdf = VectorMath.cdf(x);
+            x.mul(cdf).mul(jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, gate, i)).intoArray(refGelu, i);
+            x.fma(VectorMath.exp(x.mul(x).mul(-0.5f)).mul(0.39894228040143268f), cdf).intoArray(refGrad, i);
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(Float.floatToRawIntBits(out[i])).as("gelu(%s)", src[i]).isEqualTo(Float.floatToRawIntBits(refGelu[i]));
+            assertThat(Float.floatToRawIntBits(grad[i])).as("gelu'(%s)", src[i]).isEqualTo(Float.floatToRawIntBits(refGrad[i]));
+        }
+        float[] row = java.util.Arrays.copyOf(src, n), ref = new float[n];
+        float scale = 0.125f, max = Float.NEGATIVE_INFINITY;
+        for (float v : row) max = Math.max(max, v);
+        var acc = jdk.incubator.vector.FloatVector.zero(VectorMath.S);
+        for (int i = 0; i < n; i += VectorMath.L) {
+            var e = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(VectorMath.S, row, i).fma(scale, -max * scale));
+            e.intoArray(ref, i);
+            acc = acc.add(e);
+        }
+        float inv = 1f / acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (int i = 0; i < n; i++) ref[i] *= inv;
+        vec.softmax(row, 0, n, scale);
+        for (int i = 0; i < n; i++) assertThat(Float.floatToRawIntBits(row[i])).as("softmax at %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
+    }
+
     @Test
     void softmaxMatchesScalarAndSumsToOne() {
         Random rnd = new Random(2);
