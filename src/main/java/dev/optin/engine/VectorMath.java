@@ -193,12 +193,11 @@ final class VectorMath implements MathKernel {
 
     @Override
     public void geluWithCdf(float[] src, int so, float[] dst, float[] cdf, int n) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector x = FloatVector.fromArray(S, src, so + i), c = cdf(x);
-            c.intoArray(cdf, so + i);
-            x.mul(c).intoArray(dst, so + i);   // as gelu: x·Φ(x)
-        }
+        // Φ by the split loops (cdf() inside one loop body is the shape C2 sometimes left boxed, see above)
+        int end = S.loopBound(n), i = 0;
+        cdfInto(src, so, cdf, so, end);
+        for (; i < end; i += L)
+            FloatVector.fromArray(S, src, so + i).mul(FloatVector.fromArray(S, cdf, so + i)).intoArray(dst, so + i);   // as gelu: x·Φ(x)
         for (; i < n; i++) dst[so + i] = Ops.gelu(src[so + i]);
     }
 
