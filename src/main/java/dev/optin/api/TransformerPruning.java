@@ -12,6 +12,7 @@ import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
 import dev.optin.pruning.CostModel;
 import dev.optin.pruning.HeldOutChoice;
+import dev.optin.pruning.OptinImportance;
 import dev.optin.pruning.LatencyProfiler;
 import dev.optin.pruning.LatencyTable;
 import dev.optin.pruning.Pruner;
@@ -138,8 +139,6 @@ final class TransformerPruning implements FamilyPruning {
                     full.rows() - request.holdout(), full.description() + ", of which the last " + request.holdout() + " held out", full.range());
             List<int[]> labels = request.labelFree() ? null : cal.labels();
             boolean classifier = model.weights().hasClassifier();
-            // OPTIN's --encoder-objective applies where the product is every final token: bare encoders and per-position heads
-            boolean readsEveryToken = !classifier || model.weights().head().prediction().positions() > 1;
             if (run.method() == Method.KWON && !classifier)
                 throw new IllegalArgumentException("kwon needs a classification head (its Fisher loss is the task's cross-entropy); use --method optin for embedding models");
             if (run.method().sequential() && !classifier)
@@ -166,7 +165,7 @@ final class TransformerPruning implements FamilyPruning {
             double seqLength = new CostModel(encoder.config(), costLength > 0 ? costLength : CostModel.averageLength(cal.batches())).averageLength();
             Header h = new Header(method, run.method() == Method.OPTIN ? request.weighting().name().toLowerCase(Locale.ROOT).replace('_', '-')
                     + (request.optinLambda() == Pruner.Options.DEFAULT_OPTIN_LAMBDA ? "" : ", lambda_c " + request.optinLambda()) : null,
-                    run.method() == Method.OPTIN && readsEveryToken ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
+                    run.method() == Method.OPTIN && OptinImportance.readsEveryFinalToken(model.weights()) ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                     run.method() == Method.KWON || run.method() == Method.SEQUENTIAL ? (labels == null ? "model predictions (label-free)" : "true labels")
                             : run.method() == Method.KPRUNE ? "model soft labels (label-free)" : null,
                     cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));

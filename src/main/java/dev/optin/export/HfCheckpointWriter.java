@@ -73,22 +73,9 @@ public final class HfCheckpointWriter {
         writePooling(w, dir);
     }
 
-    /**
-     * A [CLS]-pooling embedding model keeps its pooling: sentence-transformers' Pooling config at
-     * {@link SentencePoolingConfig#DEFAULT_PATH}, which {@link SentencePoolingConfig#read} finds when there is no
-     * modules.json (optin writes none). Mean pooling, the default of a folder without one, writes nothing.
-     */
+    /** A [CLS]-pooling embedding model keeps its pooling (mean pooling, the default of a folder that declares none, writes nothing). */
     static void writePooling(EncoderWeights w, Path dir) throws IOException {
-        if (!(w.head() instanceof EncoderOutput o) || o.pooling() != Pooling.CLS) return;
-        Path file = dir.resolve(SentencePoolingConfig.DEFAULT_PATH);
-        Files.createDirectories(file.getParent());
-        ObjectNode c = JSON.createObjectNode();
-        c.put("word_embedding_dimension", w.config().hidden());
-        c.put("pooling_mode_cls_token", true);
-        c.put("pooling_mode_mean_tokens", false);
-        c.put("pooling_mode_max_tokens", false);
-        c.put("pooling_mode_mean_sqrt_len_tokens", false);
-        JSON.writeValue(file.toFile(), c);
+        if (w.head() instanceof EncoderOutput o && o.pooling() != Pooling.MEAN) SentencePoolingConfig.write(dir, o.pooling(), w.config().hidden());
     }
 
     /** The config.json written for w (see {@link CheckpointConfig}). */

@@ -2,6 +2,8 @@ package dev.optin.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.optin.model.Pooling;
 
 import java.io.IOException;
@@ -42,6 +44,23 @@ public final class SentencePoolingConfig {
         if (modes.size() > 1 || !(modes.get(0).equals("cls") || modes.get(0).equals("mean")))
             throw new FormatException(config + ": pooling " + String.join(" + ", modes) + " is not supported (optin pools the mean or the [CLS] token)");
         return modes.get(0).equals("cls") ? Pooling.CLS : Pooling.MEAN;
+    }
+
+    /**
+     * Writes dir/{@link #DEFAULT_PATH} declaring this pooling, which {@link #read} finds when there is no modules.json
+     * (optin writes none).
+     */
+    public static void write(Path dir, Pooling pooling, int hidden) throws IOException {
+        Path file = dir.resolve(DEFAULT_PATH);
+        Files.createDirectories(file.getParent());
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode c = json.createObjectNode();
+        c.put("word_embedding_dimension", hidden);
+        c.put("pooling_mode_cls_token", pooling == Pooling.CLS);
+        c.put("pooling_mode_mean_tokens", pooling == Pooling.MEAN);
+        c.put("pooling_mode_max_tokens", false);
+        c.put("pooling_mode_mean_sqrt_len_tokens", false);
+        json.writeValue(file.toFile(), c);
     }
 
     /** The Pooling module's config.json named by modules.json, else 1_Pooling/config.json, else null (neither exists). */

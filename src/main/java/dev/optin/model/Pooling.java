@@ -25,7 +25,4 @@ public enum Pooling {
         }
         return out;
     }
-
-    /** The mean-pooled embeddings (the default of embedding models that declare nothing). */
-    public static float[] meanPooled(float[] hidden, Batch batch, boolean normalize) { return MEAN.pool(hidden, batch, normalize); }
 }

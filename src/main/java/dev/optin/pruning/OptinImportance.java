@@ -5,6 +5,7 @@ import dev.optin.progress.Progress;
 import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
+import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
 
 import java.util.Arrays;
@@ -93,10 +94,17 @@ public final class OptinImportance {
      */
     public enum EncoderObjective { OUTPUT, TRAJECTORY }
 
+    /**
+     * Whether the model's product is every final token (a bare encoder, or a head that predicts per position), the
+     * models {@link EncoderObjective} applies to; a classifier reads one prediction per input.
+     */
+    public static boolean readsEveryFinalToken(EncoderWeights w) {
+        return !w.hasClassifier() || w.head().prediction().positions() > 1;
+    }
+
     /** Whether the MD term is on the final hidden states (see {@link EncoderObjective}); else on later layers' FFN features. */
-    static boolean onFinalStates(Encoder encoder, boolean hasLogits, Options o) {
-        if (o.encoderObjective() != EncoderObjective.OUTPUT) return false;
-        return !hasLogits || encoder.weights().head().prediction().positions() > 1;
+    static boolean onFinalStates(Encoder encoder, Options o) {
+        return o.encoderObjective() == EncoderObjective.OUTPUT && readsEveryFinalToken(encoder.weights());
     }
 
     /** Calibration sequences of the default exact mode. */

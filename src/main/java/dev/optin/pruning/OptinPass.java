@@ -64,7 +64,7 @@ public final class OptinPass {
         this.sample = TrajectoryLoss.sampleTokens(batch.tokens, o.tokens(), o.seed());
         this.prediction = encoder.weights().head().prediction();
         this.classes = cache.logits() == null ? 0 : prediction.classes();
-        this.outputOnly = OptinImportance.onFinalStates(encoder, cache.logits() != null, o);
+        this.outputOnly = OptinImportance.onFinalStates(encoder, o);
         this.perPass = Math.max(1, Math.min(o.variants(), OptinImportance.MAX_PASS_TOKENS / batch.tokens));
     }
 
@@ -77,7 +77,7 @@ public final class OptinPass {
         float[][] inputs = new float[L][];
         for (int l = 0; l < L; l++) inputs[l] = l == 0 ? embedded : orig.layerOutputs[l - 1];
         int[] sample = TrajectoryLoss.sampleTokens(batch.tokens, o.tokens(), o.seed());
-        boolean outputOnly = OptinImportance.onFinalStates(encoder, orig.logits != null, o);
+        boolean outputOnly = OptinImportance.onFinalStates(encoder, o);
         float[][] grams;
         if (outputOnly) grams = new float[][] {TrajectoryLoss.gram(orig.hidden, 0, sample, D)};
         else {

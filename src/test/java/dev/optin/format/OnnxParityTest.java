@@ -90,7 +90,7 @@ class OnnxParityTest {
                     refHidden[(b.offsets[s] + t) * D + j] = r;
                     maxErr = Math.max(maxErr, Math.abs(e - r));
                 }
-        float[] pe = Pooling.meanPooled(out.hidden, b, true), pr = Pooling.meanPooled(refHidden, b, true);
+        float[] pe = Pooling.MEAN.pool(out.hidden, b, true), pr = Pooling.MEAN.pool(refHidden, b, true);
         double poolErr = 0;
         for (int i = 0; i < pe.length; i++) poolErr = Math.max(poolErr, Math.abs(pe[i] - pr[i]));
         System.out.printf("engine vs ORT, %d sequences (max len %d): hidden max abs err %.3g, mean-pooled %.3g%n", B, T, maxErr, poolErr);

@@ -29,9 +29,7 @@ class HeadRowsGradientsTest {
         try (LoadedModel lm = ModelLoader.load(model.toString())) {
             EncoderWeights w = lm.weights();
             Encoder enc = new Encoder(w);
-            List<String> rows = new ArrayList<>();
-            for (String line : Files.readAllLines(train).subList(1, 25)) rows.add(line.split("\t")[0]);
-            Batch b = lm.tokenizer().batch(rows);
+            Batch b = sentences(lm, train, 24);
             int L = w.config().layers();
             Masks m = Masks.ones(w.config());
             Random r = new Random(7);
@@ -89,9 +87,7 @@ class HeadRowsGradientsTest {
         try (LoadedModel lm = ModelLoader.load(model.toString())) {
             EncoderWeights w = lm.weights();
             Encoder enc = new Encoder(w);
-            List<String> rows = new ArrayList<>();
-            for (String line : Files.readAllLines(train).subList(1, 17)) rows.add(line.split("\t")[0]);
-            Batch b = lm.tokenizer().batch(rows);
+            Batch b = sentences(lm, train, 16);
             Masks ones = Masks.ones(w.config());
             float[] own = enc.forward(b, ones).logits;
             MaskGradients.Columns kl = MaskGradients.columns(enc, b, ones, new Loss.KlToTeacher(own, 2), 0, null);
@@ -142,5 +138,12 @@ class HeadRowsGradientsTest {
         int n = 0;
         for (float v : x) if (v != 0f) n++;
         return n;
+    }
+
+    /** The first n sentences of SST-2 train as one batch. */
+    private static Batch sentences(LoadedModel lm, Path train, int n) throws java.io.IOException {
+        List<String> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(train).subList(1, n + 1)) rows.add(line.split("\t")[0]);
+        return lm.tokenizer().batch(rows);
     }
 }
