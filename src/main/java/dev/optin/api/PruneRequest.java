@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  *                    images after pruning, for every method (default on; {@code --no-bn-recalibration})
  * @param probe       data of a linear probe of the original and every pruned model (report's {@code probe}); null = none
  * @param reconstruct refit the output projections after selection ({@link Reconstructor}); NONE = off (the default);
- *                    {@code kprune} always reconstructs (FULL unless BIAS is asked for)
+ *                    {@code kprune} always reconstructs (FULL unless BIAS or SELECT is asked for)
  * @param seeds       several calibration seeds: every run is repeated for each (its own sample), and the sweep
  *                    report gives mean ± standard deviation and the range per method and budget; empty = {@code seed} alone
  * @param holdout     the last this many of each run's calibration rows are held out of scoring and fitting and used to

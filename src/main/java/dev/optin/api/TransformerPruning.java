@@ -157,7 +157,8 @@ final class TransformerPruning implements FamilyPruning {
 
             String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
                     + (tokens != null ? " + tokens" : "")
-                    + (!run.method().sequential() && r.reconstruction() != null ? " + reconstruct" : "");
+                    + (r.reconstruction() == null ? "" : (run.method().sequential() ? "" : " + reconstruct")
+                            + (request.reconstruct() == Reconstructor.Mode.SELECT ? " + select" : ""));
             RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
                     step.map(TokenReduction::headsNeurons).orElse(null),
                     table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),

@@ -58,7 +58,7 @@ public final class KPrune {
      * skip one of the loop's scoring passes per budget, with the same masks. contexts: layer 0's attention
      * context per batch (before the head mask), which the second step (layer 0's FFN) reuses.
      */
-    public record Start(Objective objective, double[][] head, double[][] neuron, List<float[]> contexts) {}
+    public record Start(Objective objective, double[][] head, double[][] neuron, List<float[]> contexts, double[][] predHead, double[][] predNeuron) {}
 
     /** The predictive term's loss: K-prune's KL to the soft labels, or the cross-entropy with true labels or with the teacher's argmax. */
     public enum Predictive { KL, LABELS, OWN_PREDICTIONS }
@@ -90,7 +90,7 @@ public final class KPrune {
         };
         Objective objective = new Objective(soft, targets);
         Scores s = scores(original, Masks.ones(c), i -> null, batches, objective, 0, costs.macHead(), costs.macNeuron(), null);
-        return new Start(objective, s.head(), s.neuron(), s.contexts());
+        return new Start(objective, s.head(), s.neuron(), s.contexts(), s.predHead(), s.predNeuron());
     }
 
     public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
@@ -114,7 +114,7 @@ public final class KPrune {
             for (int sl = 0; sl < 2 * L; sl++) {
                 int l = sl / 2;
                 boolean ffn = sl % 2 == 1;
-                Scores s = sl == 0 ? new Scores(start.head(), start.neuron(), start.contexts())
+                Scores s = sl == 0 ? new Scores(start.head(), start.neuron(), start.contexts(), start.predHead(), start.predNeuron())
                         : scores(rec.weights(), rec.masks(), l == 0 ? i -> null : rec::studentInput, batches, start.objective(), l, fHead, fNeuron,
                                  ffn ? contexts : null);
                 contexts = ffn ? null : s.contexts();
@@ -128,6 +128,7 @@ public final class KPrune {
                 float[] mask = new float[target.length];
                 int kept = 0;
                 for (int u = 0; u < mask.length; u++) if (target[u] > tau) { mask[u] = 1f; kept++; }
+                if (mode == Reconstructor.Mode.SELECT && kept > 0 && kept < mask.length) mask = chooseWithRefit(rec, s, l, ffn, kept);
                 if (ffn) rec.ffn(l, mask); else rec.attention(l, mask);
                 remaining -= kept * (ffn ? fNeuron : fHead);
                 progress.step();
@@ -136,6 +137,22 @@ public final class KPrune {
             progress.done();
         }
         return new Result(rec.result());
+    }
+
+    /**
+     * {@link Reconstructor.Mode#SELECT}: the threshold fixed how many units sub-layer l keeps; which ones is chosen by
+     * K-prune's own score with its representational term replaced by what it approximates once the refit is taken
+     * into account: the squared output error left after refitting the projection without the unit
+     * ({@link RefitAwareSelection}), per token and output as K-prune's term is (and per column for heads). With
+     * uncorrelated inputs and no refit the two are the same.
+     */
+    private static float[] chooseWithRefit(Reconstructor rec, Scores s, int l, boolean ffn, int kept) {
+        EncoderConfig c = rec.weights().config();
+        double[] pred = ffn ? s.predNeuron()[l] : s.predHead()[l];
+        int width = ffn ? 1 : c.headSize();
+        ProjectionFit.NormalEquations eq = ffn ? rec.ffnEquations(l) : rec.attentionEquations(l);
+        double perColumnTokenOutput = LAMBDA_REP / ((double) width * rec.tokens() * c.hidden());
+        return RefitAwareSelection.choose(eq, pred.length, width, c.hidden(), pred, perColumnTokenOutput, kept);
     }
 
     private static void checkClassifier(EncoderWeights original) {
@@ -165,7 +182,9 @@ public final class KPrune {
     }
 
     /** Scores of the units of layers ≥ l (earlier rows empty), and layer l's attention context per batch. */
-    private record Scores(double[][] head, double[][] neuron, List<float[]> contexts) {}
+    private record Scores(double[][] head, double[][] neuron, List<float[]> contexts, double[][] predHead, double[][] predNeuron) {
+        Scores(double[][] head, double[][] neuron, List<float[]> contexts) { this(head, neuron, contexts, null, null); }
+    }
 
     /**
      * head[k][h], neuron[k][j] for layers k ≥ l, on the student sw under masks; input(i): layer l's input of batch i
@@ -219,7 +238,11 @@ public final class KPrune {
             for (int j = 0; j < neuron[k].length; j++)
                 neuron[k][j] = (predN[k][j] / samples + LAMBDA_REP * repN[k][j] * w2[j] / tokens) / fNeuron;
         }
-        return new Scores(head, neuron, ctxOut);
+        for (int k = l; k < L; k++) {
+            for (int h = 0; h < predH[k].length; h++) predH[k][h] /= samples;
+            for (int j = 0; j < predN[k].length; j++) predN[k][j] /= samples;
+        }
+        return new Scores(head, neuron, ctxOut, predH, predN);
     }
 
     private static double[] meanSquaredColumns(float[] w, int rows, int cols) {

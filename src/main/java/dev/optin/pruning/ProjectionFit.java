@@ -76,6 +76,28 @@ final class ProjectionFit {
         return new Solution(out, b);
     }
 
+    /**
+     * The centred, damped normal equations of {@link #solve}: A = Cov(X)·n + λ·I [K×K] and R = Σ (x − x̄)(t − t̄)ᵀ
+     * [K×D], both row-major; null when no row was added.
+     */
+    record NormalEquations(double[] a, double[] r) {}
+
+    NormalEquations normalEquations(double damping) {
+        if (n == 0) return null;
+        double[] mx = new double[K], mt = new double[D];
+        for (int i = 0; i < K; i++) mx[i] = xSum[i] / n;
+        for (int d = 0; d < D; d++) mt[d] = tSum[d] / n;
+        double diag = 0;
+        for (int i = 0; i < K; i++) diag += xtx[i * K + i] - n * mx[i] * mx[i];
+        double lambda = damping * Math.max(diag / Math.max(K, 1), 1e-30);
+        double[] a = new double[K * K], r = new double[K * D];
+        for (int i = 0; i < K; i++) {
+            for (int j = 0; j < K; j++) a[i * K + j] = xtx[i * K + j] - n * mx[i] * mx[j] + (i == j ? lambda : 0);
+            for (int d = 0; d < D; d++) r[i * D + d] = xtt[i * D + d] - n * mx[i] * mt[d];
+        }
+        return new NormalEquations(a, r);
+    }
+
     /** Keeps V (given [K×D]) and refits the bias alone: b = mean(T) − Vᵀ·mean(X). */
     double[] solveBias(double[] v) {
         double[] b = new double[D];

@@ -212,7 +212,7 @@ public final class Pruner {
         if (o.reconstruct() != Reconstructor.Mode.NONE) {
             rec = Reconstructor.reconstruct(encoder.weights(), masks, samples, o.reconstruct(), Reconstructor.DEFAULT_DAMPING, progress);
             masks = rec.masks();
-            if (o.reconstruct() == Reconstructor.Mode.FULL)   // a head ending in a linear read-out (segmenter): refit it too
+            if (o.reconstruct().refitsWeights())   // a head ending in a linear read-out (segmenter): refit it too
                 rec = new Reconstructor.Result(ReadoutRefit.refit(encoder.weights(), rec.weights(), masks, samples, Reconstructor.DEFAULT_DAMPING),
                         masks, rec.errorBefore(), rec.errorAfter());
             lap(seconds, "reconstruction", t0);

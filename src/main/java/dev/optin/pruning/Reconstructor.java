@@ -19,7 +19,7 @@ import java.util.Locale;
  * sub-layer the kept units' inputs are computed by the already pruned and reconstructed prefix
  * (the student), the target is the dense teacher's sub-layer sum (projection + bias + residual,
  * before any norm) minus the student's residual, and {@link ProjectionFit} refits the kept block
- * of the projection and its bias in closed form ({@link Mode#FULL}) or only the bias
+ * of the projection and its bias in closed form ({@link Mode#FULL}, {@link Mode#SELECT}) or only the bias
  * ({@link Mode#BIAS}, bias compensation). Gate values other than 0/1 are folded into the refit
  * weights, so the masks that come out are 0/1. The norm placement (post-LN text, pre-LN ViT)
  * is handled by {@link LayerProbe}; nothing here depends on the family. Only the two output
@@ -29,14 +29,21 @@ import java.util.Locale;
  * and {@link #ffn} themselves; {@link #reconstruct} runs it for fixed masks.
  */
 public final class Reconstructor {
-    /** What is refitted: nothing, the bias alone, or the kept block of the projection and its bias. */
+    /**
+     * What is refitted: nothing, the bias alone, or the kept block of the projection and its bias; SELECT refits
+     * like FULL and also chooses which units each sub-layer keeps (its count as the method set it) by the error
+     * left after that refit ({@link RefitAwareSelection}).
+     */
     public enum Mode {
-        NONE, BIAS, FULL;
+        NONE, BIAS, FULL, SELECT;
+
+        /** The kept block of the projection and its bias are refitted (not the bias alone). */
+        public boolean refitsWeights() { return this == FULL || this == SELECT; }
 
         public static Mode parse(String s) {
             try { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
             catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown reconstruction '" + s + "' (expected full, bias or none)");
+                throw new IllegalArgumentException("unknown reconstruction '" + s + "' (expected full, select, bias or none)");
             }
         }
     }
@@ -79,15 +86,32 @@ public final class Reconstructor {
         }
     }
 
-    /** Fixed masks: every sub-layer in order. */
+    /** Units whose gate is not 0. */
+    static int kept(float[] mask) {
+        int k = 0;
+        for (float v : mask) if (v != 0f) k++;
+        return k;
+    }
+
+    /**
+     * Fixed masks: every sub-layer in order. With {@link Mode#SELECT} each sub-layer keeps as many units as its
+     * mask does, chosen by the error left after the refit (the mask's own choice is then not used).
+     */
     public static Result reconstruct(EncoderWeights original, Masks masks, List<Batch> batches, Mode mode, double damping, Progress progress) {
         Reconstructor r = new Reconstructor(original, batches, mode, damping);
         progress.start("reconstruction", 2L * original.config().layers());
         try {
-            for (int l = 0; l < original.config().layers(); l++) {
-                r.attention(l, masks.head[l]);
+            EncoderConfig c = original.config();
+            for (int l = 0; l < c.layers(); l++) {
+                float[] hm = masks.head[l];
+                if (mode == Mode.SELECT && kept(hm) > 0 && kept(hm) < hm.length)
+                    hm = RefitAwareSelection.choose(r.attentionEquations(l), hm.length, c.headSize(), c.hidden(), new double[hm.length], 1, kept(hm));
+                r.attention(l, hm);
                 progress.step();
-                r.ffn(l, masks.neuron[l]);
+                float[] nm = masks.neuron[l];
+                if (mode == Mode.SELECT && kept(nm) > 0 && kept(nm) < nm.length)
+                    nm = RefitAwareSelection.choose(r.ffnEquations(l), nm.length, 1, c.hidden(), new double[nm.length], 1, kept(nm));
+                r.ffn(l, nm);
                 progress.step();
             }
         } finally {
@@ -106,6 +130,45 @@ public final class Reconstructor {
     public Masks masks() { return masks.copy(); }
 
     public Result result() { return new Result(weights(), masks.copy(), before.clone(), after.clone()); }
+
+    /**
+     * The normal equations of layer l's attention output projection over every head's columns (gates 1), on the
+     * current student's inputs and the teacher's target, as {@link #attention} would fit them: for choosing
+     * heads with the refit in view ({@link RefitAwareSelection}). Call before {@link #attention}.
+     */
+    ProjectionFit.NormalEquations attentionEquations(int l) {
+        LayerWeights w = student[l], tw = teacher.layers()[l];
+        int A = w.heads() * c.headSize();
+        float[] ones = new float[w.heads()];
+        Arrays.fill(ones, 1f);
+        ProjectionFit fit = new ProjectionFit(A, c.hidden());
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            LayerProbe.Attention t = LayerProbe.attention(c, tw, b, xt.get(i), ones);
+            fit.add(LayerProbe.context(c, w, b, xs.get(i)), minus(t.preNorm(), xs.get(i)), b.tokens);
+        }
+        return fit.normalEquations(damping);
+    }
+
+    /** As {@link #attentionEquations} for layer l's FFN output projection (every neuron); call between attention and ffn. */
+    ProjectionFit.NormalEquations ffnEquations(int l) {
+        LayerWeights w = student[l], tw = teacher.layers()[l];
+        float[] ones = new float[w.intermediate()];
+        Arrays.fill(ones, 1f);
+        ProjectionFit fit = new ProjectionFit(w.intermediate(), c.hidden());
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            LayerProbe.Ffn t = LayerProbe.ffn(c, tw, b, h1t.get(i), ones);
+            fit.add(LayerProbe.activations(c, w, b, h1s.get(i)), minus(t.preNorm(), h1s.get(i)), b.tokens);
+        }
+        return fit.normalEquations(damping);
+    }
+
+    long tokens() {
+        long n = 0;
+        for (Batch b : batches) n += b.tokens;
+        return n;
+    }
 
     /** Fixes layer l's attention with this head mask (refits, then advances teacher and student to the block output). */
     public void attention(int l, float[] headMask) {
@@ -194,7 +257,7 @@ public final class Reconstructor {
         double[] v = new double[K * D];
         for (int k = 0; k < K; k++) for (int d = 0; d < D; d++) v[k * D + d] = p.weight[d * W + cols[k]];
         double[] bias;
-        if (mode == Mode.FULL) {
+        if (mode.refitsWeights()) {
             ProjectionFit.Solution s = fit.solve(damping);
             if (s == null) throw new IllegalStateException("reconstruction: the least-squares system of the " + where + " could not be solved");
             v = s.v();

@@ -59,6 +59,21 @@ class KPruneTest {
         }
     }
 
+    /** SELECT: the same threshold loop, units chosen with the refit in view; budget and determinism hold, the choice differs. */
+    @Test
+    void refitAwareChoiceMeetsTheBudgetDeterministically() {
+        CostModel costs = new CostModel(w.config(), CostModel.averageLength(batches));
+        boolean differs = false;
+        for (double f : new double[] {0.3, 0.6}) {
+            Masks a = KPrune.prune(w, batches, costs, f, Reconstructor.Mode.SELECT, Progress.NONE).reconstruction().masks();
+            Masks b = KPrune.prune(w, batches, costs, f, Reconstructor.Mode.SELECT, Progress.NONE).reconstruction().masks();
+            assertThat(a).isEqualTo(b);
+            assertThat(costs.macs(a) / costs.macs(w.config())).isLessThanOrEqualTo(f + 1e-12).isGreaterThan(f - 0.15);
+            differs |= !a.equals(KPrune.prune(w, batches, costs, f, Reconstructor.Mode.FULL, Progress.NONE).reconstruction().masks());
+        }
+        assertThat(differs).isTrue();
+    }
+
     @Test
     void thresholdKeepsWhatFitsTheRemainingBudget() {
         List<double[]> cand = List.of(new double[] {5, 1}, new double[] {1, 1}, new double[] {3, 2}, new double[] {3, 1}, new double[] {4, 1});

@@ -63,6 +63,36 @@ class ReconstructorTest {
     }
 
     @Test
+    void selectKeepsEachSubLayersCountAndTheUnitsTheRefitRecoversBest() throws Exception {
+        Path model = Fixtures.require("minilm-l6-sst2/config.json").getParent();
+        Path train = Fixtures.require("sst2/train.tsv"), dev = Fixtures.require("sst2/dev.tsv");
+        try (LoadedModel lm = ModelLoader.load(model.toString())) {
+            EncoderWeights w = lm.weights();
+            Encoder enc = new Encoder(w);
+            List<Batch> calibration = new ArrayList<>();
+            List<String> rows = sentences(train, 96);
+            for (int i = 0; i < 96; i += 32) calibration.add(lm.tokenizer().batch(rows.subList(i, i + 32)));
+            Batch heldOut = lm.tokenizer().batch(sentences(dev, 48));
+            Pruner.Result full = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.4, null, false, 1, null, false,
+                    0, null, Reconstructor.Mode.FULL, true), Progress.NONE);
+            Pruner.Result select = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.4, null, false, 1, null, false,
+                    0, null, Reconstructor.Mode.SELECT, true), Progress.NONE);
+            Masks a = full.masks(), b = select.masks();
+            assertThat(b).isNotEqualTo(a);
+            for (int l = 0; l < w.config().layers(); l++) {
+                assertThat(Reconstructor.kept(b.head[l])).as("heads of layer %d", l).isEqualTo(Reconstructor.kept(a.head[l]));
+                assertThat(Reconstructor.kept(b.neuron[l])).as("neurons of layer %d", l).isEqualTo(Reconstructor.kept(a.neuron[l]));
+            }
+            // layer 0's attention sees the same inputs under both: the refit-aware choice leaves less error there
+            assertThat(select.reconstruction().errorAfter()[0]).isLessThan(full.reconstruction().errorAfter()[0]);
+            ForwardResult teacher = enc.forward(heldOut, Masks.ones(w.config()));
+            double byMagnitude = distance(teacher, new Encoder(full.weights(w)).forward(heldOut, a));
+            double byRefit = distance(teacher, new Encoder(select.weights(w)).forward(heldOut, b));
+            assertThat(byRefit).isLessThan(byMagnitude);
+        }
+    }
+
+    @Test
     void preNormVisionTransformerIsReconstructedToo() {
         EncoderWeights w = RandomModels.vit(3, 16, 4, 24, 1, 8, 2, true, 4, 3);
         List<Batch> batches = List.of(RandomModels.images(new Random(4), w, 6), RandomModels.images(new Random(5), w, 6));

@@ -1,0 +1,105 @@
+package dev.optin.pruning;
+
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+/**
+ * Which units of one sub-layer to keep when its output projection is refitted afterwards
+ * ({@link ProjectionFit}): greedy backward elimination in the manner of structured OBS. With all
+ * units' ridge solution V = A⁻¹R, removing the group S of columns and refitting the others raises
+ * the squared error by tr(V_Sᵀ (A⁻¹_SS)⁻¹ V_S) exactly; the unit whose removal costs least
+ * (that error times {@code lossScale}, plus the unit's {@code fixed} cost, e.g. a predictive term)
+ * goes, V and A⁻¹ are downdated to the remaining columns, and the search repeats. With a diagonal
+ * A and no refit the error is Σ x² · Σ W², the representational term K-prune scores with, so this
+ * is that term once the refit that follows is taken into account.
+ *
+ * <p>Deterministic: one thread, ties to the lowest unit index.
+ */
+final class RefitAwareSelection {
+    private RefitAwareSelection() {}
+
+    /**
+     * @param eq     normal equations over every unit's columns (unit u owns columns u·width … u·width + width − 1)
+     * @param fixed  per unit, a cost added to the refit error (same units as lossScale · error)
+     * @param keep   how many units stay
+     * @return the 0/1 mask of the kept units
+     */
+    static float[] choose(ProjectionFit.NormalEquations eq, int units, int width, int outputs, double[] fixed, double lossScale, int keep) {
+        int K = units * width, D = outputs;
+        if (keep < 0 || keep > units) throw new IllegalArgumentException("cannot keep " + keep + " of " + units + " units");
+        float[] mask = new float[units];
+        java.util.Arrays.fill(mask, 1f);
+        if (keep == units) return mask;
+        DMatrixRMaj a = new DMatrixRMaj(K, K, true, eq.a());
+        DMatrixRMaj inv = new DMatrixRMaj(K, K);
+        if (!CommonOps_DDRM.invertSPD(a, inv) && !CommonOps_DDRM.invert(a, inv))
+            throw new IllegalStateException("the inputs' covariance of a sub-layer could not be inverted");
+        double[] h = inv.getData();
+        DMatrixRMaj vm = new DMatrixRMaj(K, D);
+        CommonOps_DDRM.mult(inv, new DMatrixRMaj(K, D, true, eq.r()), vm);
+        double[] v = vm.getData();
+        boolean[] alive = new boolean[units];
+        java.util.Arrays.fill(alive, true);
+        for (int removed = 0; removed < units - keep; removed++) {
+            int best = -1;
+            double bestCost = Double.POSITIVE_INFINITY;
+            double[][] bestM = null;
+            for (int u = 0; u < units; u++) {
+                if (!alive[u]) continue;
+                double[][] m = groupInverse(h, K, u * width, width);
+                double err = 0;
+                for (int d = 0; d < D; d++)
+                    for (int i = 0; i < width; i++) {
+                        double vi = v[(u * width + i) * D + d];
+                        for (int j = 0; j < width; j++) err += vi * m[i][j] * v[(u * width + j) * D + d];
+                    }
+                double cost = fixed[u] + lossScale * err;
+                if (cost < bestCost) { bestCost = cost; best = u; bestM = m; }
+            }
+            downdate(h, v, K, D, best * width, width, bestM, alive, width);
+            alive[best] = false;
+            mask[best] = 0f;
+        }
+        return mask;
+    }
+
+    /** (A⁻¹_SS)⁻¹ for S = columns s0 … s0 + w − 1. */
+    private static double[][] groupInverse(double[] h, int K, int s0, int w) {
+        if (w == 1) return new double[][] {{1.0 / h[s0 * K + s0]}};
+        DMatrixRMaj s = new DMatrixRMaj(w, w), si = new DMatrixRMaj(w, w);
+        for (int i = 0; i < w; i++) for (int j = 0; j < w; j++) s.set(i, j, h[(s0 + i) * K + s0 + j]);
+        if (!CommonOps_DDRM.invert(s, si)) throw new IllegalStateException("a unit's block of the inverse covariance is singular");
+        double[][] m = new double[w][w];
+        for (int i = 0; i < w; i++) for (int j = 0; j < w; j++) m[i][j] = si.get(i, j);
+        return m;
+    }
+
+    /** V −= A⁻¹[:,S]·M·V_S and A⁻¹ −= A⁻¹[:,S]·M·A⁻¹[S,:] over the live columns (M = (A⁻¹_SS)⁻¹). */
+    private static void downdate(double[] h, double[] v, int K, int D, int s0, int w, double[][] m, boolean[] aliveUnits, int width) {
+        double[] f = new double[K * w];   // F = A⁻¹[:,S]·M
+        for (int i = 0; i < K; i++) {
+            if (!aliveUnits[i / width]) continue;
+            for (int j = 0; j < w; j++) {
+                double s = 0;
+                for (int k = 0; k < w; k++) s += h[i * K + s0 + k] * m[k][j];
+                f[i * w + j] = s;
+            }
+        }
+        double[] vs = new double[w * D], hs = new double[w * K];
+        for (int j = 0; j < w; j++) {
+            System.arraycopy(v, (s0 + j) * D, vs, j * D, D);
+            System.arraycopy(h, (s0 + j) * K, hs, j * K, K);
+        }
+        for (int i = 0; i < K; i++) {
+            if (!aliveUnits[i / width]) continue;
+            for (int j = 0; j < w; j++) {
+                double fij = f[i * w + j];
+                if (fij == 0) continue;
+                int vr = i * D, vsr = j * D;
+                for (int d = 0; d < D; d++) v[vr + d] -= fij * vs[vsr + d];
+                int hr = i * K, hsr = j * K;
+                for (int k = 0; k < K; k++) h[hr + k] -= fij * hs[hsr + k];
+            }
+        }
+    }
+}
