@@ -1,5 +1,6 @@
 package dev.optin.pruning;
 
+import dev.optin.engine.Parallel;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
@@ -13,7 +14,8 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * A and no refit the error is Σ x² · Σ W², the representational term K-prune scores with, so this
  * is that term once the refit that follows is taken into account.
  *
- * <p>Deterministic: one thread, ties to the lowest unit index.
+ * <p>Deterministic for any thread count: per-unit errors and per-row downdates are independent; ties go
+ * to the lowest unit index.
  */
 final class RefitAwareSelection {
     private RefitAwareSelection() {}
@@ -40,27 +42,41 @@ final class RefitAwareSelection {
         double[] v = vm.getData();
         boolean[] alive = new boolean[units];
         java.util.Arrays.fill(alive, true);
+        double[] cost = new double[units];
         for (int removed = 0; removed < units - keep; removed++) {
+            // every live unit's cost on the current state (independent per unit), then the first minimum
+            Parallel.forEach(chunks(units), ch -> {
+                for (int u = ch * CHUNK; u < Math.min(units, (ch + 1) * CHUNK); u++)
+                    if (alive[u]) cost[u] = fixed[u] + lossScale * removalError(h, v, K, D, u * width, width);
+            });
             int best = -1;
-            double bestCost = Double.POSITIVE_INFINITY;
-            double[][] bestM = null;
-            for (int u = 0; u < units; u++) {
-                if (!alive[u]) continue;
-                double[][] m = groupInverse(h, K, u * width, width);
-                double err = 0;
-                for (int d = 0; d < D; d++)
-                    for (int i = 0; i < width; i++) {
-                        double vi = v[(u * width + i) * D + d];
-                        for (int j = 0; j < width; j++) err += vi * m[i][j] * v[(u * width + j) * D + d];
-                    }
-                double cost = fixed[u] + lossScale * err;
-                if (cost < bestCost) { bestCost = cost; best = u; bestM = m; }
-            }
-            downdate(h, v, K, D, best * width, width, bestM, alive, width);
+            for (int u = 0; u < units; u++) if (alive[u] && (best < 0 || cost[u] < cost[best])) best = u;
+            downdate(h, v, K, D, best * width, width, groupInverse(h, K, best * width, width), alive, width);
             alive[best] = false;
             mask[best] = 0f;
         }
         return mask;
+    }
+
+    private static final int CHUNK = 32;
+
+    private static int chunks(int n) { return (n + CHUNK - 1) / CHUNK; }
+
+    /** tr(V_Sᵀ (A⁻¹_SS)⁻¹ V_S): the squared error added by refitting without columns s0 … s0 + w − 1. */
+    private static double removalError(double[] h, double[] v, int K, int D, int s0, int w) {
+        if (w == 1) {
+            double m = 1.0 / h[s0 * K + s0], err = 0;
+            for (int d = 0; d < D; d++) { double x = v[s0 * D + d]; err += x * m * x; }
+            return err;
+        }
+        double[][] m = groupInverse(h, K, s0, w);
+        double err = 0;
+        for (int d = 0; d < D; d++)
+            for (int i = 0; i < w; i++) {
+                double vi = v[(s0 + i) * D + d];
+                for (int j = 0; j < w; j++) err += vi * m[i][j] * v[(s0 + j) * D + d];
+            }
+        return err;
     }
 
     /** (A⁻¹_SS)⁻¹ for S = columns s0 … s0 + w − 1. */
@@ -74,32 +90,34 @@ final class RefitAwareSelection {
         return m;
     }
 
-    /** V −= A⁻¹[:,S]·M·V_S and A⁻¹ −= A⁻¹[:,S]·M·A⁻¹[S,:] over the live columns (M = (A⁻¹_SS)⁻¹). */
+    /**
+     * V −= A⁻¹[:,S]·M·V_S and A⁻¹ −= A⁻¹[:,S]·M·A⁻¹[S,:] on the live units' rows (M = (A⁻¹_SS)⁻¹); rows are
+     * independent, so the parallel loop gives the same numbers for any thread count.
+     */
     private static void downdate(double[] h, double[] v, int K, int D, int s0, int w, double[][] m, boolean[] aliveUnits, int width) {
-        double[] f = new double[K * w];   // F = A⁻¹[:,S]·M
-        for (int i = 0; i < K; i++) {
-            if (!aliveUnits[i / width]) continue;
-            for (int j = 0; j < w; j++) {
-                double s = 0;
-                for (int k = 0; k < w; k++) s += h[i * K + s0 + k] * m[k][j];
-                f[i * w + j] = s;
-            }
-        }
         double[] vs = new double[w * D], hs = new double[w * K];
         for (int j = 0; j < w; j++) {
             System.arraycopy(v, (s0 + j) * D, vs, j * D, D);
             System.arraycopy(h, (s0 + j) * K, hs, j * K, K);
         }
-        for (int i = 0; i < K; i++) {
-            if (!aliveUnits[i / width]) continue;
-            for (int j = 0; j < w; j++) {
-                double fij = f[i * w + j];
-                if (fij == 0) continue;
-                int vr = i * D, vsr = j * D;
-                for (int d = 0; d < D; d++) v[vr + d] -= fij * vs[vsr + d];
-                int hr = i * K, hsr = j * K;
-                for (int k = 0; k < K; k++) h[hr + k] -= fij * hs[hsr + k];
+        Parallel.forEach(chunks(K), ch -> {
+            double[] f = new double[w];
+            for (int i = ch * CHUNK; i < Math.min(K, (ch + 1) * CHUNK); i++) {
+                if (!aliveUnits[i / width]) continue;
+                for (int j = 0; j < w; j++) {   // F = A⁻¹[i,S]·M
+                    double sum = 0;
+                    for (int k = 0; k < w; k++) sum += h[i * K + s0 + k] * m[k][j];
+                    f[j] = sum;
+                }
+                for (int j = 0; j < w; j++) {
+                    double fij = f[j];
+                    if (fij == 0) continue;
+                    int vr = i * D, vsr = j * D;
+                    for (int d = 0; d < D; d++) v[vr + d] -= fij * vs[vsr + d];
+                    int hr = i * K, hsr = j * K;
+                    for (int k = 0; k < K; k++) h[hr + k] -= fij * hs[hsr + k];
+                }
             }
-        }
+        });
     }
 }
