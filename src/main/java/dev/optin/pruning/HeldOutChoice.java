@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Choices that can hurt, checked rather than assumed: Kwon's mask rearrangement (on/off) and the
- * reconstruction (as asked / off) are each tried and the variant with the lowest loss on held-out
+ * reconstruction (as asked / off; {@code select} also against {@code full}) are each tried and the variant with the lowest loss on held-out
  * calibration rows (never used for scoring or fitting) is kept. The loss needs no labels: the
  * KL divergence of the pruned model's predictions from the original's (mean per sequence) for a
  * classifier, else ‖h − h_original‖² / ‖h_original‖² of the final hidden states.
@@ -56,11 +56,15 @@ public final class HeldOutChoice {
             Pruner.Options plain = withChoices(o, r, Reconstructor.Mode.NONE);
             Pruner.Result p = Pruner.finish(encoder, fit, scored, plain, progress);
             List<Pruner.Result> variants = new ArrayList<>();
-            if (o.reconstruct() != Reconstructor.Mode.NONE) variants.add(Pruner.finish(encoder, fit, scored, withChoices(o, r, o.reconstruct()), progress));
-            variants.add(p);
-            for (Pruner.Result v : variants) {
+            List<Reconstructor.Mode> modes = new ArrayList<>();
+            for (Reconstructor.Mode m : reconstructions(o.reconstruct())) {
+                variants.add(m == Reconstructor.Mode.NONE ? p : Pruner.finish(encoder, fit, scored, withChoices(o, r, m), progress));
+                modes.add(m);
+            }
+            for (int k = 0; k < variants.size(); k++) {
+                Pruner.Result v = variants.get(k);
                 double loss = teacher.loss(v.weights(encoder.weights()), v.masks());
-                String rec = v.reconstruction() == null ? "none" : o.reconstruct().name().toLowerCase(java.util.Locale.ROOT);
+                String rec = modes.get(k).name().toLowerCase(java.util.Locale.ROOT);
                 String rn = r ? "on" : "off";
                 rearrangeLoss.merge(rn, loss, Math::min);
                 reconstructLoss.merge(rec, loss, Math::min);
@@ -71,6 +75,18 @@ public final class HeldOutChoice {
         if (rearrange.size() > 1) choices.add(new Choice("rearrange", rearrangeLoss, bestRearrange));
         if (o.reconstruct() != Reconstructor.Mode.NONE) choices.add(new Choice("reconstruct", reconstructLoss, bestRec));
         return best.withChoices(choices);
+    }
+
+    /**
+     * The reconstructions tried, the requested one first (it wins ties): as asked, then none; SELECT (whose own
+     * choice of units can hurt) also against FULL, the refit of the method's own units.
+     */
+    static List<Reconstructor.Mode> reconstructions(Reconstructor.Mode asked) {
+        return switch (asked) {
+            case NONE -> List.of(Reconstructor.Mode.NONE);
+            case SELECT -> List.of(Reconstructor.Mode.SELECT, Reconstructor.Mode.FULL, Reconstructor.Mode.NONE);
+            default -> List.of(asked, Reconstructor.Mode.NONE);
+        };
     }
 
     private static Pruner.Options withChoices(Pruner.Options o, boolean rearrange, Reconstructor.Mode mode) {

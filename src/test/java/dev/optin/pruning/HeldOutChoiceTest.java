@@ -46,4 +46,16 @@ class HeldOutChoiceTest {
         // without held-out rows: exactly the plain finish
         assertThat(Pruner.finish(enc, p.get(0), List.of(), s, o, Progress.NONE).masks()).isEqualTo(Pruner.finish(enc, p.get(0), s, o, Progress.NONE).masks());
     }
+
+    @Test
+    void selectIsCheckedAgainstTheMethodsOwnUnitsAndNone() {
+        List<List<Batch>> p = HeldOutChoice.split(batches, 11);
+        Pruner.Options o = new Pruner.Options(Pruner.Method.KWON, 0.5, null, false, 1, null, false, 0, null, Reconstructor.Mode.SELECT, true);
+        Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
+        Pruner.Result r = Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
+        HeldOutChoice.Choice rec = r.choices().get(1);
+        assertThat(rec.heldOutLoss()).containsOnlyKeys("select", "full", "none");
+        assertThat(rec.heldOutLoss().get(rec.chosen())).isEqualTo(Collections.min(rec.heldOutLoss().values()));
+        assertThat(new HeldOutChoice.Teacher(enc, p.get(1)).loss(r.weights(w), r.masks())).isEqualTo(rec.heldOutLoss().get(rec.chosen()));
+    }
 }
