@@ -30,6 +30,9 @@ import java.util.List;
  * the task's cross-entropy ({@code --method sequential}: true labels, or the teacher's argmax when
  * label-free), everything else unchanged. The first step scores the dense model, the same for every
  * budget: {@link #start} computes it once ({@code Pruner.score}) and each budget's loop reuses it.
+ *
+ * <p>With {@link Reconstructor.Mode#SELECT} the threshold still sets how many units each sub-layer keeps, and the
+ * units are chosen with the refit that follows in view ({@link #chooseWithRefit}).
  */
 public final class KPrune {
     public static final double TEMPERATURE = 2, LAMBDA_REP = 2.5e-4, MU = 64;
@@ -181,10 +184,11 @@ public final class KPrune {
         return a[n - 1][0];
     }
 
-    /** Scores of the units of layers ≥ l (earlier rows empty), and layer l's attention context per batch. */
-    private record Scores(double[][] head, double[][] neuron, List<float[]> contexts, double[][] predHead, double[][] predNeuron) {
-        Scores(double[][] head, double[][] neuron, List<float[]> contexts) { this(head, neuron, contexts, null, null); }
-    }
+    /**
+     * Scores of the units of layers ≥ l (earlier rows empty), layer l's attention context per batch, and the predictive
+     * terms alone (per sample, before the cost and μ) that {@link Reconstructor.Mode#SELECT} combines with the refit error.
+     */
+    private record Scores(double[][] head, double[][] neuron, List<float[]> contexts, double[][] predHead, double[][] predNeuron) {}
 
     /**
      * head[k][h], neuron[k][j] for layers k ≥ l, on the student sw under masks; input(i): layer l's input of batch i
