@@ -50,27 +50,18 @@ final class ProjectionFit {
 
     /** The ridge solution, or null when the system cannot be solved or is not finite. */
     Solution solve(double damping) {
-        if (n == 0) return null;
-        double[] mx = new double[K], mt = new double[D];
-        for (int i = 0; i < K; i++) mx[i] = xSum[i] / n;
-        for (int d = 0; d < D; d++) mt[d] = tSum[d] / n;
-        if (K == 0) return new Solution(new double[0], mt);
-        DMatrixRMaj a = new DMatrixRMaj(K, K), r = new DMatrixRMaj(K, D), v = new DMatrixRMaj(K, D);
-        double diag = 0;
-        for (int i = 0; i < K; i++) diag += xtx[i * K + i] - n * mx[i] * mx[i];
-        double lambda = damping * Math.max(diag / K, 1e-30);
-        for (int i = 0; i < K; i++) {
-            for (int j = 0; j < K; j++) a.set(i, j, xtx[i * K + j] - n * mx[i] * mx[j] + (i == j ? lambda : 0));
-            for (int d = 0; d < D; d++) r.set(i, d, xtt[i * D + d] - n * mx[i] * mt[d]);
-        }
+        NormalEquations eq = normalEquations(damping);
+        if (eq == null) return null;
+        if (K == 0) return new Solution(new double[0], eq.meanT().clone());
+        DMatrixRMaj a = new DMatrixRMaj(K, K, true, eq.a()), r = new DMatrixRMaj(K, D, true, eq.r()), v = new DMatrixRMaj(K, D);
         LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(K);
         if (!solver.setA(a)) {
             solver = LinearSolverFactory_DDRM.leastSquares(K, K);
             if (!solver.setA(a)) return null;
         }
         solver.solve(r, v);
-        double[] out = v.getData().clone(), b = mt.clone();
-        for (int i = 0; i < K; i++) for (int d = 0; d < D; d++) b[d] -= mx[i] * out[i * D + d];
+        double[] out = v.getData().clone(), b = eq.meanT().clone();
+        for (int i = 0; i < K; i++) for (int d = 0; d < D; d++) b[d] -= eq.meanX()[i] * out[i * D + d];
         for (double x : out) if (!Double.isFinite(x)) return null;
         for (double x : b) if (!Double.isFinite(x)) return null;
         return new Solution(out, b);
@@ -78,9 +69,9 @@ final class ProjectionFit {
 
     /**
      * The centred, damped normal equations of {@link #solve}: A = Cov(X)·n + λ·I [K×K] and R = Σ (x − x̄)(t − t̄)ᵀ
-     * [K×D], both row-major; null when no row was added.
+     * [K×D], both row-major, with the means x̄ [K] and t̄ [D]; null when no row was added.
      */
-    record NormalEquations(double[] a, double[] r) {}
+    record NormalEquations(double[] a, double[] r, double[] meanX, double[] meanT) {}
 
     NormalEquations normalEquations(double damping) {
         if (n == 0) return null;
@@ -95,7 +86,7 @@ final class ProjectionFit {
             for (int j = 0; j < K; j++) a[i * K + j] = xtx[i * K + j] - n * mx[i] * mx[j] + (i == j ? lambda : 0);
             for (int d = 0; d < D; d++) r[i * D + d] = xtt[i * D + d] - n * mx[i] * mt[d];
         }
-        return new NormalEquations(a, r);
+        return new NormalEquations(a, r, mx, mt);
     }
 
     /** Keeps V (given [K×D]) and refits the bias alone: b = mean(T) − Vᵀ·mean(X). */

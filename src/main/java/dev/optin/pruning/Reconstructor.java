@@ -32,7 +32,8 @@ public final class Reconstructor {
     /**
      * What is refitted: nothing, the bias alone, or the kept block of the projection and its bias; SELECT refits
      * like FULL and also chooses which units each sub-layer keeps (its count as the method set it) by the error
-     * left after that refit ({@link RefitAwareSelection}).
+     * left after that refit ({@link RefitAwareSelection}); gate values other than 0/1 (Kwon's {@code --tune})
+     * count as kept units, and the chosen units come out with gates 1.
      */
     public enum Mode {
         NONE, BIAS, FULL, SELECT;

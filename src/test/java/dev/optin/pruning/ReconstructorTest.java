@@ -25,15 +25,11 @@ class ReconstructorTest {
 
     @Test
     void reconstructionLowersEverySubLayerErrorAndTheHeldOutOutputError() throws Exception {
-        Path model = Fixtures.require("minilm-l6-sst2/config.json").getParent();
-        Path train = Fixtures.require("sst2/train.tsv"), dev = Fixtures.require("sst2/dev.tsv");
-        try (LoadedModel lm = ModelLoader.load(model.toString())) {
+        try (LoadedModel lm = ModelLoader.load(Fixtures.require("minilm-l6-sst2/config.json").getParent().toString())) {
             EncoderWeights w = lm.weights();
             Encoder enc = new Encoder(w);
-            List<Batch> calibration = new ArrayList<>();
-            List<String> rows = sentences(train, 96);
-            for (int i = 0; i < 96; i += 32) calibration.add(lm.tokenizer().batch(rows.subList(i, i + 32)));
-            Batch heldOut = lm.tokenizer().batch(sentences(dev, 48));
+            List<Batch> calibration = calibration(lm);
+            Batch heldOut = heldOut(lm);
             // magnitude masks at 50% MACs: a real, non-trivial pruning
             Pruner.Result plain = Pruner.prune(enc, calibration, null, Pruner.Options.flops(Pruner.Method.MAGNITUDE, 0.5, false, 1), Progress.NONE);
             Pruner.Result rec = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.5, null, false, 1, null, false,
@@ -64,15 +60,11 @@ class ReconstructorTest {
 
     @Test
     void selectKeepsEachSubLayersCountAndTheUnitsTheRefitRecoversBest() throws Exception {
-        Path model = Fixtures.require("minilm-l6-sst2/config.json").getParent();
-        Path train = Fixtures.require("sst2/train.tsv"), dev = Fixtures.require("sst2/dev.tsv");
-        try (LoadedModel lm = ModelLoader.load(model.toString())) {
+        try (LoadedModel lm = ModelLoader.load(Fixtures.require("minilm-l6-sst2/config.json").getParent().toString())) {
             EncoderWeights w = lm.weights();
             Encoder enc = new Encoder(w);
-            List<Batch> calibration = new ArrayList<>();
-            List<String> rows = sentences(train, 96);
-            for (int i = 0; i < 96; i += 32) calibration.add(lm.tokenizer().batch(rows.subList(i, i + 32)));
-            Batch heldOut = lm.tokenizer().batch(sentences(dev, 48));
+            List<Batch> calibration = calibration(lm);
+            Batch heldOut = heldOut(lm);
             Pruner.Result full = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.4, null, false, 1, null, false,
                     0, null, Reconstructor.Mode.FULL, true), Progress.NONE);
             Pruner.Result select = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.4, null, false, 1, null, false,
@@ -104,6 +96,19 @@ class ReconstructorTest {
         // nothing pruned: the refit reproduces the original (error ≈ 0)
         Reconstructor.Result id = Reconstructor.reconstruct(w, Masks.ones(w.config()), batches, Reconstructor.Mode.FULL, 1e-9, Progress.NONE);
         for (double e : id.errorAfter()) assertThat(e).isLessThan(1e-6);
+    }
+
+    /** 96 SST-2 train sentences in batches of 32. */
+    private static List<Batch> calibration(LoadedModel lm) throws Exception {
+        List<Batch> calibration = new ArrayList<>();
+        List<String> rows = sentences(Fixtures.require("sst2/train.tsv"), 96);
+        for (int i = 0; i < 96; i += 32) calibration.add(lm.tokenizer().batch(rows.subList(i, i + 32)));
+        return calibration;
+    }
+
+    /** 48 SST-2 dev sentences, never used for fitting. */
+    private static Batch heldOut(LoadedModel lm) throws Exception {
+        return lm.tokenizer().batch(sentences(Fixtures.require("sst2/dev.tsv"), 48));
     }
 
     private static List<String> sentences(Path tsv, int n) throws Exception {
