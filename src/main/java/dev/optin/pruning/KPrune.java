@@ -131,7 +131,7 @@ public final class KPrune {
                 float[] mask = new float[target.length];
                 int kept = 0;
                 for (int u = 0; u < mask.length; u++) if (target[u] > tau) { mask[u] = 1f; kept++; }
-                if (mode == Reconstructor.Mode.SELECT && kept > 0 && kept < mask.length) mask = chooseWithRefit(rec, s, l, ffn, kept);
+                if (mode == Reconstructor.Mode.SELECT && kept > 0 && kept < mask.length) mask = chooseWithRefit(rec, c, s, l, ffn, kept);
                 if (ffn) rec.ffn(l, mask); else rec.attention(l, mask);
                 remaining -= kept * (ffn ? fNeuron : fHead);
                 progress.step();
@@ -149,8 +149,7 @@ public final class KPrune {
      * ({@link RefitAwareSelection}), per token and output as K-prune's term is (and per column for heads). With
      * uncorrelated inputs and no refit the two are the same.
      */
-    private static float[] chooseWithRefit(Reconstructor rec, Scores s, int l, boolean ffn, int kept) {
-        EncoderConfig c = rec.weights().config();
+    private static float[] chooseWithRefit(Reconstructor rec, EncoderConfig c, Scores s, int l, boolean ffn, int kept) {
         double[] pred = ffn ? s.predNeuron()[l] : s.predHead()[l];
         int width = ffn ? 1 : c.headSize();
         ProjectionFit.NormalEquations eq = ffn ? rec.ffnEquations(l) : rec.attentionEquations(l);

@@ -32,10 +32,8 @@ class ReconstructorTest {
             Batch heldOut = heldOut(lm);
             // magnitude masks at 50% MACs: a real, non-trivial pruning
             Pruner.Result plain = Pruner.prune(enc, calibration, null, Pruner.Options.flops(Pruner.Method.MAGNITUDE, 0.5, false, 1), Progress.NONE);
-            Pruner.Result rec = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.5, null, false, 1, null, false,
-                    0, null, Reconstructor.Mode.FULL, true), Progress.NONE);
-            Pruner.Result bias = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.5, null, false, 1, null, false,
-                    0, null, Reconstructor.Mode.BIAS, true), Progress.NONE);
+            Pruner.Result rec = magnitude(enc, calibration, 0.5, Reconstructor.Mode.FULL);
+            Pruner.Result bias = magnitude(enc, calibration, 0.5, Reconstructor.Mode.BIAS);
             assertThat(rec.masks()).isEqualTo(plain.masks());   // 0/1 masks: reconstruction changes weights, not the selection
             assertThat(plain.reconstruction()).isNull();
             double[] before = rec.reconstruction().errorBefore(), after = rec.reconstruction().errorAfter();
@@ -65,10 +63,8 @@ class ReconstructorTest {
             Encoder enc = new Encoder(w);
             List<Batch> calibration = calibration(lm);
             Batch heldOut = heldOut(lm);
-            Pruner.Result full = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.4, null, false, 1, null, false,
-                    0, null, Reconstructor.Mode.FULL, true), Progress.NONE);
-            Pruner.Result select = Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.4, null, false, 1, null, false,
-                    0, null, Reconstructor.Mode.SELECT, true), Progress.NONE);
+            Pruner.Result full = magnitude(enc, calibration, 0.4, Reconstructor.Mode.FULL);
+            Pruner.Result select = magnitude(enc, calibration, 0.4, Reconstructor.Mode.SELECT);
             Masks a = full.masks(), b = select.masks();
             assertThat(b).isNotEqualTo(a);
             for (int l = 0; l < w.config().layers(); l++) {
@@ -96,6 +92,12 @@ class ReconstructorTest {
         // nothing pruned: the refit reproduces the original (error ≈ 0)
         Reconstructor.Result id = Reconstructor.reconstruct(w, Masks.ones(w.config()), batches, Reconstructor.Mode.FULL, 1e-9, Progress.NONE);
         for (double e : id.errorAfter()) assertThat(e).isLessThan(1e-6);
+    }
+
+    /** Magnitude masks at this share of the MACs, then the given reconstruction. */
+    private static Pruner.Result magnitude(Encoder enc, List<Batch> calibration, double fraction, Reconstructor.Mode mode) {
+        return Pruner.prune(enc, calibration, null, new Pruner.Options(Pruner.Method.MAGNITUDE, fraction, null, false, 1, null, false,
+                0, null, mode, true), Progress.NONE);
     }
 
     /** 96 SST-2 train sentences in batches of 32. */
