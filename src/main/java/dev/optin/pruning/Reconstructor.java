@@ -67,6 +67,14 @@ public final class Reconstructor {
     private final double damping;
     private final List<float[]> xt = new ArrayList<>(), xs = new ArrayList<>(), h1t = new ArrayList<>(), h1s = new ArrayList<>();
     private final Masks masks;
+    /**
+     * The teacher's sub-layer outputs and the student's inputs to the projection that {@link #attentionEquations} or
+     * {@link #ffnEquations} computed for sub-layer {@code pendingSubLayer} (2l: attention, 2l+1: FFN): the next
+     * {@link #attention}/{@link #ffn} call for it reads the same arrays instead of computing them again.
+     */
+    private int pendingSubLayer = -1;
+    private final List<Object> pendingTeacher = new ArrayList<>();
+    private final List<float[]> pendingInputs = new ArrayList<>();
     private final double[] before, after;
 
     public Reconstructor(EncoderWeights original, List<Batch> batches, Mode mode, double damping) {
@@ -143,11 +151,16 @@ public final class Reconstructor {
         float[] ones = new float[w.heads()];
         Arrays.fill(ones, 1f);
         ProjectionFit fit = new ProjectionFit(A, c.hidden());
+        keepPending(-1);
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = LayerProbe.attention(c, tw, b, xt.get(i), ones);
-            fit.add(LayerProbe.context(c, w, b, xs.get(i)), minus(t.preNorm(), xs.get(i)), b.tokens);
+            float[] ctx = LayerProbe.context(c, w, b, xs.get(i));
+            fit.add(ctx, minus(t.preNorm(), xs.get(i)), b.tokens);
+            pendingTeacher.add(new LayerProbe.Attention(null, t.preNorm(), t.out()));   // what attention() reads
+            pendingInputs.add(ctx);
         }
+        keepPending(2 * l);
         return fit.normalEquations(damping);
     }
 
@@ -157,12 +170,23 @@ public final class Reconstructor {
         float[] ones = new float[w.intermediate()];
         Arrays.fill(ones, 1f);
         ProjectionFit fit = new ProjectionFit(w.intermediate(), c.hidden());
+        keepPending(-1);
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Ffn t = LayerProbe.ffn(c, tw, b, h1t.get(i), ones);
-            fit.add(LayerProbe.activations(c, w, b, h1s.get(i)), minus(t.preNorm(), h1s.get(i)), b.tokens);
+            float[] act = LayerProbe.activations(c, w, b, h1s.get(i));
+            fit.add(act, minus(t.preNorm(), h1s.get(i)), b.tokens);
+            pendingTeacher.add(new LayerProbe.Ffn(null, t.preNorm(), t.out()));   // what ffn() reads
+            pendingInputs.add(act);
         }
+        keepPending(2 * l + 1);
         return fit.normalEquations(damping);
+    }
+
+    /** Marks the pending arrays as those of this sub-layer; -1 drops them. */
+    private void keepPending(int subLayer) {
+        if (subLayer < 0) { pendingTeacher.clear(); pendingInputs.clear(); }
+        pendingSubLayer = subLayer;
     }
 
     long tokens() {
@@ -183,10 +207,11 @@ public final class Reconstructor {
         ProjectionFit fit = new ProjectionFit(cols.length, D);
         List<float[]> ctx = new ArrayList<>(batches.size()), ys = new ArrayList<>(batches.size());
         double den = 0;
+        boolean pending = pendingSubLayer == 2 * l;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
-            LayerProbe.Attention t = LayerProbe.attention(c, tw, b, xt.get(i), ones);
-            float[] sCtx = LayerProbe.context(c, w, b, xs.get(i));
+            LayerProbe.Attention t = pending ? (LayerProbe.Attention) pendingTeacher.get(i) : LayerProbe.attention(c, tw, b, xt.get(i), ones);
+            float[] sCtx = pending ? pendingInputs.get(i) : LayerProbe.context(c, w, b, xs.get(i));
             float[] target = minus(t.preNorm(), xs.get(i));
             fit.add(gather(sCtx, A, cols, scale, b.tokens), target, b.tokens);
             den += sq(t.preNorm(), xt.get(i));   // the teacher's own contribution ‖Yt − xt‖²
@@ -195,6 +220,7 @@ public final class Reconstructor {
             ctx.add(sCtx);
             ys.add(t.preNorm());
         }
+        keepPending(-1);
         float[] binary = binary(headMask);
         LayerWeights fitted = withAttnOut(w, refit(w.attnOut(), fit, cols, scale, "attention of layer " + l));
         double num0 = 0, num1 = 0;
@@ -223,17 +249,19 @@ public final class Reconstructor {
         ProjectionFit fit = new ProjectionFit(cols.length, D);
         List<float[]> acts = new ArrayList<>(batches.size()), ys = new ArrayList<>(batches.size());
         double den = 0;
+        boolean pending = pendingSubLayer == 2 * l + 1;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
-            LayerProbe.Ffn t = LayerProbe.ffn(c, tw, b, h1t.get(i), ones);
+            LayerProbe.Ffn t = pending ? (LayerProbe.Ffn) pendingTeacher.get(i) : LayerProbe.ffn(c, tw, b, h1t.get(i), ones);
             den += sq(t.preNorm(), h1t.get(i));   // the teacher's own contribution ‖Yt − h1t‖²
-            float[] act = LayerProbe.activations(c, w, b, h1s.get(i));
+            float[] act = pending ? pendingInputs.get(i) : LayerProbe.activations(c, w, b, h1s.get(i));
             fit.add(gather(act, I, cols, scale, b.tokens), minus(t.preNorm(), h1s.get(i)), b.tokens);
             acts.add(act);
             ys.add(t.preNorm());
             xt.set(i, t.out());
             h1t.set(i, null);
         }
+        keepPending(-1);
         float[] binary = binary(neuronMask);
         LayerWeights fitted = withFfnOut(w, refit(w.ffnOut(), fit, cols, scale, "FFN of layer " + l));
         double num0 = 0, num1 = 0;
