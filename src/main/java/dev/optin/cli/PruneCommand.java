@@ -80,8 +80,9 @@ public final class PruneCommand implements Callable<Integer> {
     String reconstruct;
 
     @Option(names = "--holdout", paramLabel = "N", defaultValue = "0",
-            description = {"hold the last N of the calibration rows out of scoring and fitting, and keep the variant (kwon: rearrangement on/off;",
-                    "with --reconstruct: reconstruction on/off) with the lowest loss on them; the report's choices field records it (default: off)"})
+            description = {"hold the last N of the calibration rows out of scoring and fitting, and keep the variant (optin on a model with logits:",
+                    "lambda_c from 10 down to 0.001; kwon: rearrangement on/off; with --reconstruct: reconstruction on/off) with the lowest",
+                    "loss on them; the report's choices field records it (default: off)"})
     int holdout;
 
     @Option(names = "--no-rearrange", description = "kwon: skip the mask rearrangement after the Fisher selection")

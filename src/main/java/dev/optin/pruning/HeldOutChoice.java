@@ -13,11 +13,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Choices that can hurt, checked rather than assumed: Kwon's mask rearrangement (on/off) and the
- * reconstruction (as asked / off; {@code select} also against {@code full}) are each tried and the variant with the lowest loss on held-out
+ * Choices that can hurt, checked rather than assumed: OPTIN's λ_c (the weight of the output KL against the
+ * trajectory term, {@link #LAMBDAS}), Kwon's mask rearrangement (on/off) and the reconstruction (as asked / off;
+ * {@code select} also against {@code full}) are each tried and the variant with the lowest loss on held-out
  * calibration rows (never used for scoring or fitting) is kept. The loss needs no labels: the
- * KL divergence of the pruned model's predictions from the original's (mean per sequence) for a
- * classifier, else ‖h − h_original‖² / ‖h_original‖² of the final hidden states.
+ * KL divergence of the pruned model's predictions from the original's (mean per input; a segmenter's is the
+ * mean over its patch positions) for a model with logits, else ‖h − h_original‖² / ‖h_original‖² of the final
+ * hidden states.
  */
 public final class HeldOutChoice {
     /** One decision: the held-out loss of each variant and the variant kept. */
@@ -40,25 +42,53 @@ public final class HeldOutChoice {
     }
 
     /**
+     * OPTIN's λ_c candidates tried on held-out rows when the model has logits (the asked value first, so it wins
+     * ties): the published 10 down to 0.001. How much the output KL should weigh against the trajectory depends on
+     * what the head reads (segmenter-fmnist lost 3 mIoU points at 40% MACs with the published value; SST-2 did not).
+     */
+    static final double[] LAMBDAS = {10, 1, 0.1, 0.01, 0.001};
+
+    /**
      * Runs {@link Pruner#finish} for each variant on the fit rows and keeps the one with the lowest held-out loss
-     * (ties: the earlier variant, i.e. the requested setting). Returns the kept result with its choices.
+     * (ties: the earlier variant, i.e. the requested setting). OPTIN's λ_c is chosen first (with the requested
+     * rearrangement and reconstruction; its scores are recomputed on the fit rows for each candidate), then the
+     * other choices for that λ_c. Returns the kept result with its choices.
      */
     static Pruner.Result choose(Encoder encoder, List<Batch> fit, List<Batch> heldOut, Pruner.Scored scored, Pruner.Options o, Progress progress) {
         Teacher teacher = new Teacher(encoder, heldOut);
+        List<Choice> choices = new ArrayList<>();
+        Pruner.Result asked = null;
+        if (choosesLambda(encoder, o)) {
+            Map<String, Double> lambdaLoss = new LinkedHashMap<>();
+            double bestLoss = Double.POSITIVE_INFINITY, bestLambda = o.optinLambda();
+            Pruner.Scored bestScored = scored;
+            for (double lambda : lambdas(o.optinLambda())) {
+                Pruner.Options ol = withLambda(o, lambda);
+                Pruner.Scored s = lambda == o.optinLambda() ? scored : Pruner.score(encoder, fit, null, ol, progress);
+                Pruner.Result r = Pruner.finish(encoder, fit, s, ol, progress);
+                double loss = teacher.loss(r.weights(encoder.weights()), r.masks());
+                lambdaLoss.put(name(lambda), loss);
+                if (loss < bestLoss) { bestLoss = loss; bestLambda = lambda; bestScored = s; asked = r; }
+            }
+            choices.add(new Choice("optin_lambda", lambdaLoss, name(bestLambda)));
+            scored = bestScored;
+            o = withLambda(o, bestLambda);
+        }
         List<Boolean> rearrange = scored.fisher() == null ? List.of(o.rearrange()) : List.of(o.rearrange(), !o.rearrange());
-        List<Pruner.Result> results = new ArrayList<>();
-        List<String> names = new ArrayList<>();
         Map<String, Double> rearrangeLoss = new LinkedHashMap<>(), reconstructLoss = new LinkedHashMap<>();
         Pruner.Result best = null;
         double bestLoss = Double.POSITIVE_INFINITY;
         String bestRearrange = null, bestRec = null;
         for (boolean r : rearrange) {
             Pruner.Options plain = withChoices(o, r, Reconstructor.Mode.NONE);
-            Pruner.Result p = Pruner.finish(encoder, fit, scored, plain, progress);
+            Pruner.Result p = asked != null && r == o.rearrange() && o.reconstruct() == Reconstructor.Mode.NONE ? asked
+                    : Pruner.finish(encoder, fit, scored, plain, progress);
             List<Pruner.Result> variants = new ArrayList<>();
             List<Reconstructor.Mode> modes = new ArrayList<>();
             for (Reconstructor.Mode m : reconstructions(o.reconstruct())) {
-                variants.add(m == Reconstructor.Mode.NONE ? p : Pruner.finish(encoder, fit, scored, withChoices(o, r, m), progress));
+                variants.add(m == Reconstructor.Mode.NONE ? p
+                        : asked != null && r == o.rearrange() && m == o.reconstruct() ? asked
+                        : Pruner.finish(encoder, fit, scored, withChoices(o, r, m), progress));
                 modes.add(m);
             }
             for (int k = 0; k < variants.size(); k++) {
@@ -71,11 +101,24 @@ public final class HeldOutChoice {
                 if (loss < bestLoss) { bestLoss = loss; best = v; bestRearrange = rn; bestRec = rec; }
             }
         }
-        List<Choice> choices = new ArrayList<>();
         if (rearrange.size() > 1) choices.add(new Choice("rearrange", rearrangeLoss, bestRearrange));
         if (o.reconstruct() != Reconstructor.Mode.NONE) choices.add(new Choice("reconstruct", reconstructLoss, bestRec));
         return best.withChoices(choices);
     }
+
+    /** λ_c matters only to OPTIN on a model with logits (a bare encoder's score is the MD term alone). */
+    static boolean choosesLambda(Encoder encoder, Pruner.Options o) {
+        return o.method() == Pruner.Method.OPTIN && encoder.weights().hasClassifier();
+    }
+
+    /** The candidates, the asked value first. */
+    static List<Double> lambdas(double asked) {
+        List<Double> l = new ArrayList<>(List.of(asked));
+        for (double v : LAMBDAS) if (v != asked) l.add(v);
+        return l;
+    }
+
+    private static String name(double lambda) { return java.math.BigDecimal.valueOf(lambda).stripTrailingZeros().toPlainString(); }
 
     /**
      * The reconstructions tried, the requested one first (it wins ties): as asked, then none; SELECT (whose own
@@ -89,6 +132,11 @@ public final class HeldOutChoice {
         };
     }
 
+    private static Pruner.Options withLambda(Pruner.Options o, double lambda) {
+        return new Pruner.Options(o.method(), o.fraction(), o.latency(), o.tune(), o.seed(), o.weighting(), o.fastOptin(), o.costLength(),
+                o.encoderObjective(), o.reconstruct(), o.rearrange(), lambda);
+    }
+
     private static Pruner.Options withChoices(Pruner.Options o, boolean rearrange, Reconstructor.Mode mode) {
         return new Pruner.Options(o.method(), o.fraction(), o.latency(), o.tune(), o.seed(), o.weighting(), o.fastOptin(), o.costLength(),
                 o.encoderObjective(), mode, rearrange, o.optinLambda());
@@ -99,11 +147,13 @@ public final class HeldOutChoice {
         private final List<Batch> batches;
         private final List<ForwardResult> original = new ArrayList<>();
         private final boolean classifier;
+        private final dev.optin.model.Prediction prediction;
 
         Teacher(Encoder encoder, List<Batch> batches) {
             if (batches.isEmpty()) throw new IllegalArgumentException("no held-out rows to choose on");
             this.batches = batches;
             this.classifier = encoder.weights().hasClassifier();
+            this.prediction = classifier ? encoder.weights().head().prediction() : null;
             for (Batch b : batches) original.add(encoder.forward(b, Masks.ones(encoder.config())));
         }
 
@@ -114,30 +164,14 @@ public final class HeldOutChoice {
             for (int i = 0; i < batches.size(); i++) {
                 ForwardResult t = original.get(i), s = e.forward(batches.get(i), masks);
                 if (classifier) {
-                    int B = batches.get(i).size(), C = t.logits.length / B;
-                    for (int q = 0; q < B; q++) num += kl(t.logits, s.logits, q * C, C);
+                    int B = batches.get(i).size();
+                    num += prediction.kl(t.logits, 0, s.logits, 0, B, 1);
                     seqs += B;
                 } else {
                     for (int j = 0; j < t.hidden.length; j++) { double d = s.hidden[j] - t.hidden[j]; num += d * d; den += (double) t.hidden[j] * t.hidden[j]; }
                 }
             }
             return classifier ? num / seqs : num / den;
-        }
-
-        private static double kl(float[] zt, float[] zs, int off, int n) {
-            double[] pt = softmax(zt, off, n), ps = softmax(zs, off, n);
-            double k = 0;
-            for (int c = 0; c < n; c++) if (pt[c] > 0) k += pt[c] * (Math.log(pt[c]) - Math.log(Math.max(ps[c], 1e-300)));
-            return k;
-        }
-
-        private static double[] softmax(float[] z, int off, int n) {
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int c = 0; c < n; c++) max = Math.max(max, z[off + c]);
-            double[] p = new double[n];
-            for (int c = 0; c < n; c++) { p[c] = Math.exp(z[off + c] - max); sum += p[c]; }
-            for (int c = 0; c < n; c++) p[c] /= sum;
-            return p;
         }
     }
 }

@@ -58,4 +58,64 @@ class HeldOutChoiceTest {
         assertThat(rec.heldOutLoss().get(rec.chosen())).isEqualTo(Collections.min(rec.heldOutLoss().values()));
         assertThat(new HeldOutChoice.Teacher(enc, p.get(1)).loss(r.weights(w), r.masks())).isEqualTo(rec.heldOutLoss().get(rec.chosen()));
     }
+
+    @Test
+    void optinsLambdaIsChosenOnTheHeldOutRowsThenTheReconstruction() {
+        List<List<Batch>> p = HeldOutChoice.split(batches, 11);
+        Pruner.Options o = new Pruner.Options(Pruner.Method.OPTIN, 0.5, null, false, 1, null, true, 0, null, Reconstructor.Mode.FULL, true);
+        Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
+        Pruner.Result r = Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
+        assertThat(r.choices()).extracting(HeldOutChoice.Choice::name).containsExactly("optin_lambda", "reconstruct");
+        HeldOutChoice.Choice lambda = r.choices().get(0);
+        assertThat(lambda.heldOutLoss()).containsOnlyKeys("10", "1", "0.1", "0.01", "0.001");
+        assertThat(lambda.heldOutLoss().get(lambda.chosen())).isEqualTo(Collections.min(lambda.heldOutLoss().values()));
+        // the kept model is the plain run at the chosen λ_c (reconstructed or not, as the second choice says)
+        double chosen = Double.parseDouble(lambda.chosen());
+        Pruner.Options at = new Pruner.Options(Pruner.Method.OPTIN, 0.5, null, false, 1, null, true, 0, null,
+                r.reconstruction() == null ? Reconstructor.Mode.NONE : Reconstructor.Mode.FULL, true, chosen);
+        Pruner.Result plain = Pruner.finish(enc, p.get(0), Pruner.score(enc, p.get(0), null, at, Progress.NONE), at, Progress.NONE);
+        assertThat(r.masks()).isEqualTo(plain.masks());
+        HeldOutChoice.Teacher t = new HeldOutChoice.Teacher(enc, p.get(1));
+        assertThat(t.loss(r.weights(w), r.masks())).isEqualTo(t.loss(plain.weights(w), plain.masks()));
+        // the candidates: asked first, each once
+        assertThat(HeldOutChoice.lambdas(0.01)).containsExactly(0.01, 10.0, 1.0, 0.1, 0.001);
+        assertThat(HeldOutChoice.lambdas(3)).containsExactly(3.0, 10.0, 1.0, 0.1, 0.01, 0.001);
+    }
+
+    @Test
+    void aBareEncoderHasNoLambdaToChoose() {
+        EncoderWeights bare = RandomModels.bert(2, 16, 4, 12, 40, 0, 5);
+        Encoder e = new Encoder(bare);
+        List<List<Batch>> p = HeldOutChoice.split(batches, 11);
+        Pruner.Options o = new Pruner.Options(Pruner.Method.OPTIN, 0.5, null, false, 1, null, true, 0, null, Reconstructor.Mode.FULL, true);
+        Pruner.Result r = Pruner.finish(e, p.get(0), p.get(1), Pruner.score(e, p.get(0), null, o, Progress.NONE), o, Progress.NONE);
+        assertThat(r.choices()).extracting(HeldOutChoice.Choice::name).containsExactly("reconstruct");
+    }
+
+    @Test
+    void aSegmentersHeldOutLossIsTheKlPerPatchAveragedOverPatchesAndScenes() throws Exception {
+        java.nio.file.Path f = dev.optin.testing.Fixtures.require("segmenter-fmnist");
+        EncoderWeights seg = dev.optin.format.vit.VitLoader.load(f, dev.optin.format.CheckpointOptions.defaults()).weights();
+        Encoder e = new Encoder(seg);
+        Batch scenes = RandomModels.images(new Random(4), seg, 3);
+        dev.optin.model.Masks masks = dev.optin.model.Masks.ones(seg.config());
+        masks.head[5][0] = 0;
+        masks.head[5][1] = 0;
+        double loss = new HeldOutChoice.Teacher(e, List.of(scenes)).loss(seg, masks);
+        float[] zt = e.forward(scenes, dev.optin.model.Masks.ones(seg.config())).logits, zs = e.forward(scenes, masks).logits;
+        int C = 11, P = 64;
+        double want = 0;
+        for (int q = 0; q < 3 * P; q++) {   // logits are rows of 11 class scores, 64 patch rows per scene
+            double mt = Double.NEGATIVE_INFINITY, ms = Double.NEGATIVE_INFINITY, st = 0, ss = 0, kl = 0;
+            for (int c = 0; c < C; c++) { mt = Math.max(mt, zt[q * C + c]); ms = Math.max(ms, zs[q * C + c]); }
+            for (int c = 0; c < C; c++) { st += Math.exp(zt[q * C + c] - mt); ss += Math.exp(zs[q * C + c] - ms); }
+            for (int c = 0; c < C; c++) {
+                double lpt = zt[q * C + c] - mt - Math.log(st), lps = zs[q * C + c] - ms - Math.log(ss);
+                kl += Math.exp(lpt) * (lpt - lps);
+            }
+            want += kl;
+        }
+        want /= 3 * P;
+        assertThat(loss).isGreaterThan(0).isCloseTo(want, org.assertj.core.api.Assertions.within(1e-9 + 1e-6 * want));
+    }
 }
