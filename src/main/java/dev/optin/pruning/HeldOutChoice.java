@@ -51,20 +51,20 @@ public final class HeldOutChoice {
     /**
      * Runs {@link Pruner#finish} for each variant on the fit rows and keeps the one with the lowest held-out loss
      * (ties: the earlier variant, i.e. the requested setting). OPTIN's λ_c is chosen first (with the requested
-     * rearrangement and reconstruction; its scores are recomputed on the fit rows for each candidate), then the
+     * rearrangement and reconstruction; the scoring pass's terms are mixed again for each candidate), then the
      * other choices for that λ_c. Returns the kept result with its choices.
      */
     static Pruner.Result choose(Encoder encoder, List<Batch> fit, List<Batch> heldOut, Pruner.Scored scored, Pruner.Options o, Progress progress) {
         Teacher teacher = new Teacher(encoder, heldOut);
         List<Choice> choices = new ArrayList<>();
         Pruner.Result asked = null;
-        if (choosesLambda(encoder, o)) {
+        if (choosesLambda(scored)) {
             Map<String, Double> lambdaLoss = new LinkedHashMap<>();
             double bestLoss = Double.POSITIVE_INFINITY, bestLambda = o.optinLambda();
             Pruner.Scored bestScored = scored;
             for (double lambda : lambdas(o.optinLambda())) {
                 Pruner.Options ol = withLambda(o, lambda);
-                Pruner.Scored s = lambda == o.optinLambda() ? scored : Pruner.score(encoder, fit, null, ol, progress);
+                Pruner.Scored s = Pruner.withLambda(encoder, scored, fit, ol);
                 Pruner.Result r = Pruner.finish(encoder, fit, s, ol, progress);
                 double loss = teacher.loss(r.weights(encoder.weights()), r.masks());
                 lambdaLoss.put(name(lambda), loss);
@@ -107,8 +107,8 @@ public final class HeldOutChoice {
     }
 
     /** λ_c matters only to OPTIN on a model with logits (a bare encoder's score is the MD term alone). */
-    static boolean choosesLambda(Encoder encoder, Pruner.Options o) {
-        return o.method() == Pruner.Method.OPTIN && encoder.weights().hasClassifier();
+    static boolean choosesLambda(Pruner.Scored scored) {
+        return scored.optinTerms() != null && scored.optinTerms().hasKl();
     }
 
     /** The candidates, the asked value first. */

@@ -23,9 +23,12 @@ import dev.optin.model.Masks;
 final class NeuronProxy {
     private NeuronProxy() {}
 
-    /** Writes calibrated scores of the accepted neurons into md (kl stays 0): the OptinImportance layout. */
-    static void scoreNeurons(Encoder encoder, Batch batch, OptinImportance.Options o, Progress progress,
-                             OptinImportance.UnitFilter filter, double[] md, double[] kl, double mdFactor, double klFactor) {
+    /**
+     * The accepted neurons' proxies and the calibration neurons' exact MD and KL terms; {@link Calibrated#write}
+     * puts them on the exact scale for a λ_c (the calibration's exact scores mix the two terms with it).
+     */
+    static Calibrated scoreNeurons(Encoder encoder, Batch batch, OptinImportance.Options o, Progress progress,
+                                   OptinImportance.UnitFilter filter, double mdFactor, double klFactor) {
         EncoderConfig c = encoder.config();
         int L = c.layers(), D = c.hidden(), N = batch.tokens, B = batch.size();
         int total = c.totalHeads() + c.totalNeurons();
@@ -40,14 +43,14 @@ final class NeuronProxy {
                 .with(o.encoderObjective());
         int classes = OptinImportance.pass(encoder, batch, exact, Progress.NONE,
                 (l, u) -> u >= c.heads(l) && calib[l][u - c.heads(l)], cmd, ckl, mdFactor, klFactor);
-        TrajectoryLoss.KlScaler scaler = new TrajectoryLoss.KlScaler(o.lambda());
 
         Masks ones = Masks.ones(c);
         float[] embedded = encoder.embed(batch);
         ForwardResult orig = encoder.run(batch, OptinImportance.same(ones, B), 0, embedded, Capture.LAYER_OUTPUTS);
         int[] sample = TrajectoryLoss.sampleTokens(N, o.tokens(), o.seed());
         int K = sample.length;
-        int base = 0;
+        double[][] proxies = new double[L][];
+        boolean[][] accepted = new boolean[L][];
         for (int l = 0; l < L; l++) {
             int H = c.heads(l), I = c.intermediate(l);
             LayerWeights w = encoder.weights().layers()[l];
@@ -87,23 +90,45 @@ final class NeuronProxy {
                 }
                 proxy[j] = s;
             });
-            double logSum = 0;
-            int n = 0;
-            double[] exactScore = new double[I];
-            for (int j = 0; j < I; j++) {
-                if (!calib[l][j]) continue;
-                int i = base + H + j;
-                exactScore[j] = classes > 0 ? scaler.score(cmd[i], ckl[i]) : cmd[i];
-                if (exactScore[j] > 0 && proxy[j] > 0) { logSum += Math.log(exactScore[j] / proxy[j]); n++; }
+            proxies[l] = proxy;
+            accepted[l] = new boolean[I];
+            for (int j = 0; j < I; j++) if (accepted[l][j] = filter.score(l, H + j)) progress.step();
+        }
+        return new Calibrated(c, calib, cmd, ckl, classes, proxies, accepted);
+    }
+
+    /**
+     * Per layer: which neurons calibrate, their exact terms (OptinImportance's layer-major layout), each neuron's
+     * proxy and whether it was asked for.
+     */
+    record Calibrated(EncoderConfig config, boolean[][] calib, double[] md, double[] kl, int classes,
+                      double[][] proxy, boolean[][] accepted) {
+        /**
+         * Writes the accepted neurons' calibrated scores for this λ_c into md (kl set to 0: the score is whole): the
+         * layer's proxies times the geometric mean of exact/proxy over its calibration neurons, which keep their exact score.
+         */
+        void write(double lambda, double[] mdOut, double[] klOut) {
+            TrajectoryLoss.KlScaler scaler = new TrajectoryLoss.KlScaler(lambda);
+            int base = 0;
+            for (int l = 0; l < config.layers(); l++) {
+                int H = config.heads(l), I = config.intermediate(l);
+                double logSum = 0;
+                int n = 0;
+                double[] exactScore = new double[I];
+                for (int j = 0; j < I; j++) {
+                    if (!calib[l][j]) continue;
+                    int i = base + H + j;
+                    exactScore[j] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
+                    if (exactScore[j] > 0 && proxy[l][j] > 0) { logSum += Math.log(exactScore[j] / proxy[l][j]); n++; }
+                }
+                double factor = n > 0 ? Math.exp(logSum / n) : 1;
+                for (int j = 0; j < I; j++) {
+                    if (!accepted[l][j]) continue;
+                    mdOut[base + H + j] = calib[l][j] ? exactScore[j] : proxy[l][j] * factor;
+                    klOut[base + H + j] = 0;
+                }
+                base += H + I;
             }
-            double factor = n > 0 ? Math.exp(logSum / n) : 1;
-            for (int j = 0; j < I; j++) {
-                if (!filter.score(l, H + j)) continue;
-                md[base + H + j] = calib[l][j] ? exactScore[j] : proxy[j] * factor;   // calibration neurons keep their exact score
-                kl[base + H + j] = 0;
-                progress.step();
-            }
-            base += H + I;
         }
     }
 }

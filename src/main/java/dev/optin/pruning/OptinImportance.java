@@ -130,6 +130,15 @@ public final class OptinImportance {
      * units): for measuring a mode's ranking and cost on a sample of the units of a large model.
      */
     static UnitScores compute(Encoder encoder, Batch calibration, Options o, Progress progress, UnitFilter filter) {
+        return terms(encoder, calibration, o, progress, filter).scores(o.lambda());
+    }
+
+    /** Every unit's terms before λ_c mixes them: {@link Terms#scores} gives the scores for any λ_c without another pass. */
+    public static Terms terms(Encoder encoder, Batch calibration, Options o, Progress progress) {
+        return terms(encoder, calibration, o, progress, (layer, unit) -> true);
+    }
+
+    static Terms terms(Encoder encoder, Batch calibration, Options o, Progress progress, UnitFilter filter) {
         Batch batch = o.maxSequences() > 0 && o.maxSequences() < calibration.size() ? calibration.slice(0, o.maxSequences()) : calibration;
         EncoderConfig c = encoder.config();
         int L = c.layers(), total = c.totalHeads() + c.totalNeurons();
@@ -140,6 +149,7 @@ public final class OptinImportance {
             for (int u = 0; u < c.heads(l) + c.intermediate(l); u++, i++) if (scored[i] = filter.score(l, u)) toScore++;
         boolean split = o.headsOnAll() && batch != calibration;
         int classes;
+        NeuronProxy.Calibrated proxy = null;
         progress.start("OPTIN importance", toScore);
         try {
             if (split) {
@@ -150,7 +160,7 @@ public final class OptinImportance {
                 int kAll = Math.min(headOptions.tokens(), headBatch.tokens), kSub = Math.min(o.tokens(), batch.tokens);
                 classes = pass(encoder, headBatch, headOptions, progress,
                         (l, u) -> u < c.heads(l) && filter.score(l, u), md, kl, 1, 1);
-                NeuronProxy.scoreNeurons(encoder, batch, o, progress, (l, u) -> u >= c.heads(l) && filter.score(l, u), md, kl,
+                proxy = NeuronProxy.scoreNeurons(encoder, batch, o, progress, (l, u) -> u >= c.heads(l) && filter.score(l, u),
                         (double) kAll * kAll / ((double) kSub * kSub), (double) headBatch.size() / batch.size());
             } else {
                 classes = pass(encoder, batch, o, progress, filter, md, kl, 1, 1);
@@ -158,14 +168,41 @@ public final class OptinImportance {
         } finally {
             progress.done();
         }
-        UnitScores s = UnitScores.zeros(c);
-        TrajectoryLoss.KlScaler scaler = new TrajectoryLoss.KlScaler(o.lambda());
-        int i = 0;
-        for (int l = 0; l < L; l++) {
-            for (int h = 0; h < c.heads(l); h++, i++) if (scored[i]) s.head()[l][h] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
-            for (int j = 0; j < c.intermediate(l); j++, i++) if (scored[i]) s.neuron()[l][j] = classes > 0 ? scaler.score(md[i], kl[i]) : md[i];
+        return new Terms(c, md, kl, scored, classes, proxy);
+    }
+
+    /**
+     * What a scoring pass measured, before λ_c mixes it: each unit's MD term (trajectory or final states) and KL term
+     * at its layer-major index (heads before neurons), which units were scored, and in approximate mode the neuron
+     * proxies with their exact calibration terms. classes 0 = no logits (the MD term alone).
+     */
+    public static final class Terms {
+        private final EncoderConfig config;
+        private final double[] md, kl;
+        private final boolean[] scored;
+        private final int classes;
+        private final NeuronProxy.Calibrated proxy;
+
+        Terms(EncoderConfig config, double[] md, double[] kl, boolean[] scored, int classes, NeuronProxy.Calibrated proxy) {
+            this.config = config; this.md = md; this.kl = kl; this.scored = scored; this.classes = classes; this.proxy = proxy;
         }
-        return s;
+
+        /** Whether λ_c changes the scores (the model has logits, so there is a KL term). */
+        public boolean hasKl() { return classes > 0; }
+
+        /** S = MD + scale·KL with the scale rule for this λ_c (spec §3), run over units in layer order, heads before neurons. */
+        public UnitScores scores(double lambda) {
+            double[] m = md, k = kl;
+            if (proxy != null) { m = md.clone(); k = kl.clone(); proxy.write(lambda, m, k); }
+            UnitScores s = UnitScores.zeros(config);
+            TrajectoryLoss.KlScaler scaler = new TrajectoryLoss.KlScaler(lambda);
+            int i = 0;
+            for (int l = 0; l < config.layers(); l++) {
+                for (int h = 0; h < config.heads(l); h++, i++) if (scored[i]) s.head()[l][h] = classes > 0 ? scaler.score(m[i], k[i]) : m[i];
+                for (int j = 0; j < config.intermediate(l); j++, i++) if (scored[i]) s.neuron()[l][j] = classes > 0 ? scaler.score(m[i], k[i]) : m[i];
+            }
+            return s;
+        }
     }
 
     /**

@@ -127,9 +127,10 @@ public final class Pruner {
      * Importance scores of one method on the calibration samples; reusable across budgets. For the sequential
      * methods, scores are the dense model's (the loop's first step) and start what the loop reuses.
      */
-    public record Scored(Method method, UnitScores scores, FisherImportance.Result fisher, double seconds, KPrune.Start start) {
+    public record Scored(Method method, UnitScores scores, FisherImportance.Result fisher, double seconds, KPrune.Start start,
+                         OptinImportance.Terms optinTerms) {
         public Scored(Method method, UnitScores scores, FisherImportance.Result fisher, double seconds) {
-            this(method, scores, fisher, seconds, null);
+            this(method, scores, fisher, seconds, null, null);
         }
     }
 
@@ -146,12 +147,14 @@ public final class Pruner {
         UnitScores scores;
         FisherImportance.Result fisher = null;
         KPrune.Start start = null;
+        OptinImportance.Terms terms = null;
         switch (o.method()) {
             case OPTIN -> {
                 Batch all = concat(samples);
                 OptinImportance.Options oo = (o.fastOptin() ? OptinImportance.Options.fast(o.seed(), all.size())
                         : OptinImportance.Options.exact(o.seed())).with(o.encoderObjective()).withLambda(o.optinLambda());
-                scores = o.weighting().apply(OptinImportance.compute(encoder, all, oo, progress), macs);
+                terms = OptinImportance.terms(encoder, all, oo, progress);
+                scores = o.weighting().apply(terms.scores(o.optinLambda()), macs);
             }
             case KWON -> { fisher = FisherImportance.compute(encoder, samples, labels, progress); scores = fisher.scores(); }
             // Baselines get the same per-type normalisation as OPTIN: a head's weight norm and a neuron's
@@ -166,7 +169,17 @@ public final class Pruner {
             }
             default -> throw new IllegalStateException();
         }
-        return new Scored(o.method(), scores, fisher, (System.nanoTime() - t0) * 1e-9, start);
+        return new Scored(o.method(), scores, fisher, (System.nanoTime() - t0) * 1e-9, start, terms);
+    }
+
+    /**
+     * OPTIN's scores for the λ_c of o from the terms a pass already measured (no new pass; the same scores a fresh
+     * {@link #score} with o gives); other methods' scores do not depend on λ_c and are returned as they are.
+     */
+    public static Scored withLambda(Encoder encoder, Scored scored, List<Batch> samples, Options o) {
+        if (scored.optinTerms() == null) return scored;
+        UnitScores scores = o.weighting().apply(scored.optinTerms().scores(o.optinLambda()), costModel(encoder.config(), samples, o));
+        return new Scored(scored.method(), scores, scored.fisher(), scored.seconds(), scored.start(), scored.optinTerms());
     }
 
     /**

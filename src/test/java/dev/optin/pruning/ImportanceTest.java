@@ -138,6 +138,24 @@ class ImportanceTest {
         assertThat(ratio).isBetween(0.5, 2.0);
     }
 
+    /** One scoring pass serves every λ_c: mixing its terms again gives exactly a fresh pass's scores, in both modes. */
+    @Test
+    void optinTermsMixedForAnotherLambdaEqualAFreshPass() {
+        Encoder e = new Encoder(RandomModels.bert(2, 32, 4, 24, 60, 3, 14));
+        Batch batch = RandomModels.batch(new Random(8), 48, 4, 12, 60);
+        for (OptinImportance.Options o : List.of(OptinImportance.Options.exact(3), OptinImportance.Options.fast(3, batch.size()))) {
+            OptinImportance.Terms terms = OptinImportance.terms(e, batch, o, QUIET);
+            assertThat(terms.hasKl()).isTrue();
+            for (double lambda : new double[]{10, 0.1, 0.001}) {
+                UnitScores fresh = OptinImportance.compute(e, batch, o.withLambda(lambda), QUIET), mixed = terms.scores(lambda);
+                assertThat(mixed.head()).isDeepEqualTo(fresh.head());
+                assertThat(mixed.neuron()).isDeepEqualTo(fresh.neuron());
+            }
+            // and λ_c matters here: the scores move with it
+            assertThat(terms.scores(0.001).neuron()).isNotEqualTo(terms.scores(10).neuron());
+        }
+    }
+
     static double[] flat(double[][] a) { return java.util.Arrays.stream(a).flatMapToDouble(java.util.Arrays::stream).toArray(); }
 
     @Test
