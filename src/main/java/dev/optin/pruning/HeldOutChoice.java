@@ -55,6 +55,7 @@ public final class HeldOutChoice {
      * other choices for that λ_c. Returns the kept result with its choices.
      */
     static Pruner.Result choose(Encoder encoder, List<Batch> fit, List<Batch> heldOut, Pruner.Scored scored, Pruner.Options o, Progress progress) {
+        long t0 = System.nanoTime();
         Teacher teacher = new Teacher(encoder, heldOut);
         List<Choice> choices = new ArrayList<>();
         Pruner.Result asked = null;
@@ -103,7 +104,12 @@ public final class HeldOutChoice {
         }
         if (rearrange.size() > 1) choices.add(new Choice("rearrange", rearrangeLoss, bestRearrange));
         if (o.reconstruct() != Reconstructor.Mode.NONE) choices.add(new Choice("reconstruct", reconstructLoss, bestRec));
-        return best.withChoices(choices);
+        // the kept variant's own steps are in its seconds; the other variants and the held-out passes are the choice's
+        Map<String, Double> seconds = new LinkedHashMap<>(best.seconds());
+        double own = seconds.entrySet().stream().filter(e -> !e.getKey().equals("importance")).mapToDouble(Map.Entry::getValue).sum();
+        seconds.put("held_out_choice", Math.max(0, (System.nanoTime() - t0) * 1e-9 - own));
+        return new Pruner.Result(best.masks(), best.scores(), best.macs(), best.originalMacs(), best.cost(), best.originalCost(), seconds,
+                best.tuningStop(), best.reconstruction(), choices);
     }
 
     /** λ_c matters only to OPTIN on a model with logits (a bare encoder's score is the MD term alone). */

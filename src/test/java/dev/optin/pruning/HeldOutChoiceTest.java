@@ -43,6 +43,7 @@ class HeldOutChoiceTest {
             assertThat(c.heldOutLoss().get(c.chosen())).isEqualTo(kept);
         }
         assertThat(r.reconstruction() == null).isEqualTo(r.choices().get(1).chosen().equals("none"));
+        assertThat(r.seconds()).containsKey("held_out_choice");   // the variants not kept are timed too
         // without held-out rows: exactly the plain finish
         assertThat(Pruner.finish(enc, p.get(0), List.of(), s, o, Progress.NONE).masks()).isEqualTo(Pruner.finish(enc, p.get(0), s, o, Progress.NONE).masks());
     }
