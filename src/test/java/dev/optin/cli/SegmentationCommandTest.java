@@ -154,6 +154,30 @@ class SegmentationCommandTest {
     }
 
     @Test
+    void holdoutChoosesOptinsLambdaOnTheHeldOutScenesAndTimesTheVariants() throws Exception {
+        Path f = Fixtures.require("segmenter-fmnist");
+        Path out = dir.resolve("holdout");
+        var r = run("prune", f.toString(), "--data", f.resolve("data/calibration").toString(), "--samples", "96", "--holdout", "32",
+                "--method", "optin", "--fast", "--reconstruct", "--batch", "32", "--flops", "0.4", "--no-speed", "--out", out.toString(), "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        JsonNode lambda = rep.get("choices").get(0);
+        assertThat(lambda.get("name").asText()).isEqualTo("optin_lambda");
+        java.util.List<String> candidates = new java.util.ArrayList<>();
+        double min = Double.POSITIVE_INFINITY;
+        for (var e : (Iterable<java.util.Map.Entry<String, JsonNode>>) lambda.get("held_out_loss")::fields) {
+            candidates.add(e.getKey());
+            assertThat(e.getValue().asDouble()).isPositive();
+            min = Math.min(min, e.getValue().asDouble());
+        }
+        assertThat(candidates).containsExactly("10", "1", "0.1", "0.01", "0.001");
+        assertThat(lambda.at("/held_out_loss/" + lambda.get("chosen").asText()).asDouble()).isEqualTo(min);
+        assertThat(rep.get("choices").get(1).get("name").asText()).isEqualTo("reconstruct");
+        assertThat(rep.at("/seconds/held_out_choice").asDouble()).isPositive();
+        assertThat(rep.get("samples").asInt()).isEqualTo(64);
+    }
+
+    @Test
     void theSeedDrawsTheCalibrationScenesAndSamplingFirstTakesTheFirstOnes() throws Exception {
         Path f = Fixtures.require("segmenter-fmnist");
         String[] masks = new String[4];
