@@ -23,6 +23,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Sub-layer reconstruction on the real SST-2 MiniLM (post-LN) and on a pre-LN ViT. */
 class ReconstructorTest {
 
+    /** Kwon's tuned scales, then select: each sub-layer keeps the tuned mask's count as 0/1 units (the refit replaces the scales). */
+    @Test
+    void selectAfterTuningKeepsTheTunedCountsAsBinaryMasks() {
+        EncoderWeights w = RandomModels.bert(2, 16, 4, 12, 40, 2, 31);
+        Encoder enc = new Encoder(w);
+        List<Batch> batches = List.of(RandomModels.batch(new Random(5), 12, 3, 9, 40), RandomModels.batch(new Random(6), 12, 3, 9, 40));
+        Pruner.Options tuned = new Pruner.Options(Pruner.Method.KWON, 0.5, null, true, 1, null, false, 0, null, Reconstructor.Mode.NONE, true);
+        Pruner.Options select = new Pruner.Options(Pruner.Method.KWON, 0.5, null, true, 1, null, false, 0, null, Reconstructor.Mode.SELECT, true);
+        Pruner.Scored s = Pruner.score(enc, batches, null, tuned, Progress.NONE);
+        Masks t = Pruner.finish(enc, batches, s, tuned, Progress.NONE).masks();
+        Pruner.Result r = Pruner.finish(enc, batches, s, select, Progress.NONE);
+        for (int l = 0; l < 2; l++)
+            for (float[][] pair : new float[][][]{{t.head[l], r.masks().head[l]}, {t.neuron[l], r.masks().neuron[l]}}) {
+                int before = 0, after = 0;
+                for (float v : pair[0]) if (v != 0f) before++;
+                for (float v : pair[1]) { assertThat(v == 0f || v == 1f).isTrue(); if (v != 0f) after++; }
+                assertThat(after).isEqualTo(before);
+            }
+        for (double e : r.reconstruction().errorAfter()) assertThat(e).isFinite();
+    }
+
     @Test
     void reconstructionLowersEverySubLayerErrorAndTheHeldOutOutputError() throws Exception {
         try (LoadedModel lm = ModelLoader.load(Fixtures.require("minilm-l6-sst2/config.json").getParent().toString())) {
