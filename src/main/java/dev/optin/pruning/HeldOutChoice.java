@@ -64,7 +64,7 @@ public final class HeldOutChoice {
             double bestLoss = Double.POSITIVE_INFINITY, bestLambda = o.optinLambda();
             Pruner.Scored bestScored = scored;
             for (double lambda : lambdas(o.optinLambda())) {
-                Pruner.Options ol = withLambda(o, lambda);
+                Pruner.Options ol = with(o, o.rearrange(), o.reconstruct(), lambda);
                 Pruner.Scored s = Pruner.withLambda(encoder, scored, fit, ol);
                 Pruner.Result r = Pruner.finish(encoder, fit, s, ol, progress);
                 double loss = teacher.loss(r.weights(encoder.weights()), r.masks());
@@ -73,7 +73,7 @@ public final class HeldOutChoice {
             }
             choices.add(new Choice("optin_lambda", lambdaLoss, name(bestLambda)));
             scored = bestScored;
-            o = withLambda(o, bestLambda);
+            o = with(o, o.rearrange(), o.reconstruct(), bestLambda);
         }
         List<Boolean> rearrange = scored.fisher() == null ? List.of(o.rearrange()) : List.of(o.rearrange(), !o.rearrange());
         Map<String, Double> rearrangeLoss = new LinkedHashMap<>(), reconstructLoss = new LinkedHashMap<>();
@@ -81,7 +81,7 @@ public final class HeldOutChoice {
         double bestLoss = Double.POSITIVE_INFINITY;
         String bestRearrange = null, bestRec = null;
         for (boolean r : rearrange) {
-            Pruner.Options plain = withChoices(o, r, Reconstructor.Mode.NONE);
+            Pruner.Options plain = with(o, r, Reconstructor.Mode.NONE, o.optinLambda());
             Pruner.Result p = asked != null && r == o.rearrange() && o.reconstruct() == Reconstructor.Mode.NONE ? asked
                     : Pruner.finish(encoder, fit, scored, plain, progress);
             List<Pruner.Result> variants = new ArrayList<>();
@@ -89,7 +89,7 @@ public final class HeldOutChoice {
             for (Reconstructor.Mode m : reconstructions(o.reconstruct())) {
                 variants.add(m == Reconstructor.Mode.NONE ? p
                         : asked != null && r == o.rearrange() && m == o.reconstruct() ? asked
-                        : Pruner.finish(encoder, fit, scored, withChoices(o, r, m), progress));
+                        : Pruner.finish(encoder, fit, scored, with(o, r, m, o.optinLambda()), progress));
                 modes.add(m);
             }
             for (int k = 0; k < variants.size(); k++) {
@@ -108,8 +108,7 @@ public final class HeldOutChoice {
         Map<String, Double> seconds = new LinkedHashMap<>(best.seconds());
         double own = seconds.entrySet().stream().filter(e -> !e.getKey().equals("importance")).mapToDouble(Map.Entry::getValue).sum();
         seconds.put("held_out_choice", Math.max(0, (System.nanoTime() - t0) * 1e-9 - own));
-        return new Pruner.Result(best.masks(), best.scores(), best.macs(), best.originalMacs(), best.cost(), best.originalCost(), seconds,
-                best.tuningStop(), best.reconstruction(), choices);
+        return best.withChoices(choices, seconds);
     }
 
     /** λ_c matters only to OPTIN on a model with logits (a bare encoder's score is the MD term alone). */
@@ -138,14 +137,10 @@ public final class HeldOutChoice {
         };
     }
 
-    private static Pruner.Options withLambda(Pruner.Options o, double lambda) {
+    /** o with these choices. */
+    private static Pruner.Options with(Pruner.Options o, boolean rearrange, Reconstructor.Mode mode, double lambda) {
         return new Pruner.Options(o.method(), o.fraction(), o.latency(), o.tune(), o.seed(), o.weighting(), o.fastOptin(), o.costLength(),
-                o.encoderObjective(), o.reconstruct(), o.rearrange(), lambda);
-    }
-
-    private static Pruner.Options withChoices(Pruner.Options o, boolean rearrange, Reconstructor.Mode mode) {
-        return new Pruner.Options(o.method(), o.fraction(), o.latency(), o.tune(), o.seed(), o.weighting(), o.fastOptin(), o.costLength(),
-                o.encoderObjective(), mode, rearrange, o.optinLambda());
+                o.encoderObjective(), mode, rearrange, lambda);
     }
 
     /** The original model's outputs on the held-out rows, and the loss of a pruned model against them. */

@@ -112,9 +112,9 @@ public final class Pruner {
 
         public double macFraction() { return macs / originalMacs; }
 
-        /** This result with the decisions that chose it (held-out check). */
-        public Result withChoices(List<HeldOutChoice.Choice> c) {
-            return new Result(masks, scores, macs, originalMacs, cost, originalCost, seconds, tuningStop, reconstruction, c);
+        /** This result with the decisions that chose it (held-out check) and the seconds the choice took with its own. */
+        public Result withChoices(List<HeldOutChoice.Choice> c, Map<String, Double> allSeconds) {
+            return new Result(masks, scores, macs, originalMacs, cost, originalCost, allSeconds, tuningStop, reconstruction, c);
         }
 
         /** The weights the masks apply to: the refitted ones after reconstruction, else the original. */

@@ -19,6 +19,11 @@ class HeldOutChoiceTest {
     final List<Batch> batches = List.of(RandomModels.batch(new Random(1), 6, 3, 9, 40), RandomModels.batch(new Random(2), 5, 3, 9, 40),
             RandomModels.batch(new Random(3), 6, 3, 9, 40));
 
+    /** Half the MACs, seed 1; OPTIN in its fast mode. */
+    static Pruner.Options options(Pruner.Method m, Reconstructor.Mode mode) {
+        return new Pruner.Options(m, 0.5, null, false, 1, null, m == Pruner.Method.OPTIN, 0, null, mode, true);
+    }
+
     @Test
     void splitCutsAtTheRowCountInsideABatch() {
         List<List<Batch>> p = HeldOutChoice.split(batches, 8);
@@ -31,7 +36,7 @@ class HeldOutChoiceTest {
     @Test
     void keepsTheVariantWithTheLowestHeldOutLoss() {
         List<List<Batch>> p = HeldOutChoice.split(batches, 11);
-        Pruner.Options o = new Pruner.Options(Pruner.Method.KWON, 0.5, null, false, 1, null, false, 0, null, Reconstructor.Mode.FULL, true);
+        Pruner.Options o = options(Pruner.Method.KWON, Reconstructor.Mode.FULL);
         Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
         Pruner.Result r = Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
         assertThat(r.choices()).extracting(HeldOutChoice.Choice::name).containsExactly("rearrange", "reconstruct");
@@ -51,7 +56,7 @@ class HeldOutChoiceTest {
     @Test
     void selectIsCheckedAgainstTheMethodsOwnUnitsAndNone() {
         List<List<Batch>> p = HeldOutChoice.split(batches, 11);
-        Pruner.Options o = new Pruner.Options(Pruner.Method.KWON, 0.5, null, false, 1, null, false, 0, null, Reconstructor.Mode.SELECT, true);
+        Pruner.Options o = options(Pruner.Method.KWON, Reconstructor.Mode.SELECT);
         Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
         Pruner.Result r = Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
         HeldOutChoice.Choice rec = r.choices().get(1);
@@ -63,7 +68,7 @@ class HeldOutChoiceTest {
     @Test
     void optinsLambdaIsChosenOnTheHeldOutRowsThenTheReconstruction() {
         List<List<Batch>> p = HeldOutChoice.split(batches, 11);
-        Pruner.Options o = new Pruner.Options(Pruner.Method.OPTIN, 0.5, null, false, 1, null, true, 0, null, Reconstructor.Mode.FULL, true);
+        Pruner.Options o = options(Pruner.Method.OPTIN, Reconstructor.Mode.FULL);
         Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
         Pruner.Result r = Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
         assertThat(r.choices()).extracting(HeldOutChoice.Choice::name).containsExactly("optin_lambda", "reconstruct");
@@ -88,7 +93,7 @@ class HeldOutChoiceTest {
         EncoderWeights bare = RandomModels.bert(2, 16, 4, 12, 40, 0, 5);
         Encoder e = new Encoder(bare);
         List<List<Batch>> p = HeldOutChoice.split(batches, 11);
-        Pruner.Options o = new Pruner.Options(Pruner.Method.OPTIN, 0.5, null, false, 1, null, true, 0, null, Reconstructor.Mode.FULL, true);
+        Pruner.Options o = options(Pruner.Method.OPTIN, Reconstructor.Mode.FULL);
         Pruner.Result r = Pruner.finish(e, p.get(0), p.get(1), Pruner.score(e, p.get(0), null, o, Progress.NONE), o, Progress.NONE);
         assertThat(r.choices()).extracting(HeldOutChoice.Choice::name).containsExactly("reconstruct");
     }
