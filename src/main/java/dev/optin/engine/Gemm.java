@@ -136,13 +136,18 @@ public final class Gemm {
      * output tile while it is in cache instead of in a separate pass over Y.
      */
     public static void linearGelu(float[] x, int m, PackedLinear w, float[] bias, float[] gate, float[] y) {
+        linearGelu(x, 0, m, w, bias, gate, y, 0);
+    }
+
+    /** As {@link #linearGelu(float[], int, PackedLinear, float[], float[], float[])} on rows of larger buffers: X at xOff, Y at yOff. */
+    public static void linearGelu(float[] x, int xOff, int m, PackedLinear w, float[] bias, float[] gate, float[] y, int yOff) {
         long work = (long) m * w.out * w.in;
         if (w.packed == null || m == 0 || work < VECTOR_MIN_WORK) {
-            linear(x, m, w.in, w.w, bias, w.out, y);
-            for (int r = 0; r < m; r++) Ops.gelu(y, r * w.out, gate, 0, y, r * w.out, w.out);
+            linear(x, xOff, m, w, bias, y, yOff);
+            for (int r = 0; r < m; r++) Ops.gelu(y, yOff + r * w.out, gate, y, yOff + r * w.out, w.out);
             return;
         }
-        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, 0, w.in, w.packed, y, 0, w.out, false, bias, true, gate);
+        VectorSupport.GEMM.gemmPrepacked(false, m, w.out, w.in, x, xOff, w.in, w.packed, y, yOff, w.out, false, bias, true, gate);
     }
 
     /**

@@ -27,6 +27,11 @@ public final class Ops {
         });
     }
 
+    /** {@link #addLayerNorm} on rows [r0, r1) only, on the calling thread (for callers that already split rows across threads). */
+    public static void addLayerNormRows(float[] x, float[] residual, float[] y, int r0, int r1, int d, float[] gamma, float[] beta, float eps) {
+        for (int r = r0; r < r1; r++) MATH.addLayerNorm(x, residual, y, r * d, d, gamma, beta, eps);
+    }
+
     /**
      * Backward of layer norm given its output y (so x-hat = (y - beta)/gamma need not be stored):
      * dx = inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma.

@@ -32,7 +32,67 @@ final class VectorMath implements MathKernel {
      * also with everything written out in one loop; docs/measurements.md, 2026-12-03). Loops of at most ~20 vector
      * operations (as softmax's was) compiled cleanly. Between the passes the values go through float arrays, which
      * changes no bit: the operations and their order are exactly those of exp and cdf (kept as references for the tests).
+     *
+     * The short loops must also be compiled apart: inlined together into the loop over chunks that calls them
+     * they exceeded C2's node budget for one compilation (NodeCountInliningCutoff, seen in -XX:+LogCompilation), and
+     * the Vector API calls parsed after that point (expInPlace's store) stayed uninlined and boxed: 12% of a 1×128
+     * forward's samples, in every JVM on the Intel AVX-512 machine (2026-12-03). So the chunk loops run their passes
+     * through {@link #run}, one call site that sees several {@link Pass} classes: C2 does not inline such a
+     * megamorphic call, and each pass is compiled on its own, small enough for its whole body to be intrinsified.
      */
+
+    /** One short loop over a chunk of len floats (a multiple of L). Arguments a pass does not use are ignored. */
+    private abstract static class Pass {
+        abstract void run(float[] src, int so, float[] t, float[] e, float[] gate, int gOff, float[] dst, int dOff, int len);
+    }
+
+    /** t and e from x: the first part of {@link #cdf}. */
+    private static final class ErfcArgs extends Pass {
+        @Override void run(float[] src, int so, float[] t, float[] e, float[] gate, int gOff, float[] dst, int dOff, int len) { erfcArgs(src, so, t, e, len); }
+    }
+
+    /** e = exp(e). */
+    private static final class Exp extends Pass {
+        @Override void run(float[] src, int so, float[] t, float[] e, float[] gate, int gOff, float[] dst, int dOff, int len) { expInPlace(e, 0, len); }
+    }
+
+    /** dst = x·Φ(x) (· gate). */
+    private static final class GeluFinish extends Pass {
+        @Override void run(float[] src, int so, float[] t, float[] e, float[] gate, int gOff, float[] dst, int dOff, int len) { geluFinish(src, so, t, e, gate, gOff, dst, dOff, len); }
+    }
+
+    /** dst = Φ(x). */
+    private static final class CdfFinish extends Pass {
+        @Override void run(float[] src, int so, float[] t, float[] e, float[] gate, int gOff, float[] dst, int dOff, int len) { cdfFinish(src, so, t, e, dst, dOff, len); }
+    }
+
+    /** e = -x²/2, the argument of φ's exponential. */
+    private static final class PdfArg extends Pass {
+        @Override void run(float[] src, int so, float[] t, float[] e, float[] gate, int gOff, float[] dst, int dOff, int len) { pdfArg(src, so, e, len); }
+    }
+
+    /** dst += x·φ(x) from e = exp(-x²/2). */
+    private static final class AddXPdfFinish extends Pass {
+        @Override void run(float[] src, int so, float[] t, float[] e, float[] gate, int gOff, float[] dst, int dOff, int len) { addXPdfFinish(src, so, e, dst, dOff, len); }
+    }
+
+    private static final Pass[] GELU = {new ErfcArgs(), new Exp(), new GeluFinish()};
+    private static final Pass[] CDF = {GELU[0], GELU[1], new CdfFinish()};
+    private static final Pass[] X_PDF = {new PdfArg(), GELU[1], new AddXPdfFinish()};
+
+    /**
+     * Runs the passes over [0, end) (a multiple of L) in chunks whose intermediates stay in two per-thread scratch rows.
+     * The call p.run is the megamorphic site that keeps the passes apart (see above); do not specialise it per pipeline.
+     */
+    private static void run(Pass[] passes, float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int end) {
+        if (end <= 0) return;
+        float[][] scratch = SCRATCH.get();
+        float[] t = scratch[0], e = scratch[1];
+        for (int c0 = 0; c0 < end; c0 += CHUNK) {
+            int len = Math.min(CHUNK, end - c0);
+            for (Pass p : passes) p.run(src, so + c0, t, e, gate, gate == null ? 0 : gOff + c0, dst, dOff + c0, len);
+        }
+    }
 
     /** e^x for x in float range; clamped to [-87, 88] so the exponent stays normal. The loops below inline these operations. */
     static FloatVector exp(FloatVector x) {
@@ -58,14 +118,7 @@ final class VectorMath implements MathKernel {
     @Override
     public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
         int end = S.loopBound(n);
-        float[][] scratch = end > 0 ? SCRATCH.get() : null;
-        for (int c0 = 0; c0 < end; c0 += CHUNK) {
-            int len = Math.min(CHUNK, end - c0);
-            float[] t = scratch[0], e = scratch[1];
-            erfcArgs(src, so + c0, t, e, len);
-            expInPlace(e, 0, len);
-            geluFinish(src, so + c0, t, e, gate, gate == null ? 0 : gOff + c0, dst, dOff + c0, len);
-        }
+        run(GELU, src, so, gate, gOff, dst, dOff, end);
         for (int i = end; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
     }
 
@@ -144,38 +197,30 @@ final class VectorMath implements MathKernel {
         }
     }
 
-    /** dst[i] = Φ(src[i]) for whole vectors (end a multiple of L): the first half of {@link #geluGrad}. */
-    private static void cdfInto(float[] src, int so, float[] dst, int dOff, int end) {
-        float[][] scratch = SCRATCH.get();
+    /** The end of {@link #cdf}: Φ from t and e = exp(arg). */
+    private static void cdfFinish(float[] src, int so, float[] t, float[] e, float[] dst, int dOff, int len) {
         FloatVector one = bc(1f);
-        for (int c0 = 0; c0 < end; c0 += CHUNK) {
-            int len = Math.min(CHUNK, end - c0);
-            float[] t = scratch[0], e = scratch[1];
-            erfcArgs(src, so + c0, t, e, len);
-            expInPlace(e, 0, len);
-            for (int i = 0; i < len; i += L) {
-                FloatVector x = FloatVector.fromArray(S, src, so + c0 + i);
-                FloatVector half = FloatVector.fromArray(S, t, i).mul(FloatVector.fromArray(S, e, i)).mul(0.5f);
-                half.blend(one.sub(half), x.compare(VectorOperators.GE, 0f)).intoArray(dst, dOff + c0 + i);
-            }
+        for (int i = 0; i < len; i += L) {
+            FloatVector x = FloatVector.fromArray(S, src, so + i);
+            FloatVector half = FloatVector.fromArray(S, t, i).mul(FloatVector.fromArray(S, e, i)).mul(0.5f);
+            half.blend(one.sub(half), x.compare(VectorOperators.GE, 0f)).intoArray(dst, dOff + i);
         }
     }
 
-    /** dst += x·φ(x) for whole vectors (end a multiple of L). */
-    private static void addXPdf(float[] src, int so, float[] dst, int dOff, int end) {
-        float[] e = SCRATCH.get()[1];
-        for (int c0 = 0; c0 < end; c0 += CHUNK) {
-            int len = Math.min(CHUNK, end - c0);
-            for (int i = 0; i < len; i += L) {
-                FloatVector x = FloatVector.fromArray(S, src, so + c0 + i);
-                x.mul(x).mul(-0.5f).intoArray(e, i);
-            }
-            expInPlace(e, 0, len);
-            for (int i = 0; i < len; i += L) {
-                FloatVector x = FloatVector.fromArray(S, src, so + c0 + i);
-                FloatVector pdf = FloatVector.fromArray(S, e, i).mul(INV_SQRT_2PI);
-                x.fma(pdf, FloatVector.fromArray(S, dst, dOff + c0 + i)).intoArray(dst, dOff + c0 + i);
-            }
+    /** e = -x²/2. */
+    private static void pdfArg(float[] src, int so, float[] e, int len) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector x = FloatVector.fromArray(S, src, so + i);
+            x.mul(x).mul(-0.5f).intoArray(e, i);
+        }
+    }
+
+    /** dst += x·φ(x), φ(x) = e/√(2π) with e = exp(-x²/2). */
+    private static void addXPdfFinish(float[] src, int so, float[] e, float[] dst, int dOff, int len) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector x = FloatVector.fromArray(S, src, so + i);
+            FloatVector pdf = FloatVector.fromArray(S, e, i).mul(INV_SQRT_2PI);
+            x.fma(pdf, FloatVector.fromArray(S, dst, dOff + i)).intoArray(dst, dOff + i);
         }
     }
 
@@ -186,8 +231,8 @@ final class VectorMath implements MathKernel {
         // Two loops in two methods (Φ, then x·φ + Φ), not one loop: with both exps in one compiled
         // body C2 on JDK 17 ran out of inlining budget and left Vector API calls uninlined (boxed: 14–50 instead of 5.7 ns per element).
         int end = S.loopBound(n), i = end;
-        cdfInto(src, so, dst, dOff, end);
-        addXPdf(src, so, dst, dOff, end);
+        run(CDF, src, so, null, 0, dst, dOff, end);
+        run(X_PDF, src, so, null, 0, dst, dOff, end);
         for (; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
     }
 
@@ -195,7 +240,7 @@ final class VectorMath implements MathKernel {
     public void geluWithCdf(float[] src, int so, float[] dst, float[] cdf, int n) {
         // Φ by the split loops (cdf() inside one loop body is the shape C2 sometimes left boxed, see above)
         int end = S.loopBound(n), i = 0;
-        cdfInto(src, so, cdf, so, end);
+        run(CDF, src, so, null, 0, cdf, so, end);
         for (; i < end; i += L)
             FloatVector.fromArray(S, src, so + i).mul(FloatVector.fromArray(S, cdf, so + i)).intoArray(dst, so + i);   // as gelu: x·Φ(x)
         for (; i < n; i++) dst[so + i] = Ops.gelu(src[so + i]);
@@ -206,7 +251,7 @@ final class VectorMath implements MathKernel {
         // geluGrad's two loops with the first (Φ) replaced by the stored values: Φ + x·φ by the same fma
         int end = S.loopBound(n), i = end;
         System.arraycopy(cdf, so, dst, dOff, end);
-        addXPdf(src, so, dst, dOff, end);
+        run(X_PDF, src, so, null, 0, dst, dOff, end);
         for (; i < n; i++) dst[dOff + i] = Ops.geluGrad(src[so + i]);
     }
 

@@ -79,7 +79,9 @@ public final class Encoder {
             return new ForwardResult(out.hidden(), out.logits(), null, null, null);
         }
         Workspace ws = traces == null ? new Workspace(capture.layerOutputs()) : null;
+        int[] rowGroups = ffnFeatures == null && layerOutputs == null && traces == null ? RowGroups.of(batch, config, startLayer) : null;
         for (int l = startLayer; l < L; l++) {
+            if (rowGroups != null) { x = layers[l].forwardRows(x, batch, masksBySeq, ws, rowGroups); continue; }
             LayerTrace tr = traces != null ? new LayerTrace() : null;
             if (tr != null) traces[l] = tr;
             float[] ffn = capture.ffnFeatures() || tr != null ? new float[batch.tokens * config.hidden()] : null;

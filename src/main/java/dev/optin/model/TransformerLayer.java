@@ -165,20 +165,9 @@ final class TransformerLayer {
             final float[] probsF = probs, qkvF = qkv, ctxF = ctx, ctxMaskedF = ctxMasked; final int[] probOffF = probOff;
             float scale = (float) (1.0 / Math.sqrt(dh));
             Parallel.forEach(B * H, sh -> {
-                int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
+                int s = sh / H, h = sh % H, len = batch.length(s);
                 float[] p = probsF != null ? probsF : scores(len * len);
-                int pOff = probsF != null ? probOffF[sh] : 0;
-                int qOff = row0 * S + h * dh;
-                Gemm.gemm(false, true, len, len, dh, qkvF, qOff, S, qkvF, qOff + A, S, p, pOff, len, false);
-                for (int i = 0; i < len; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
-                Gemm.gemm(false, false, len, dh, len, p, pOff, len, qkvF, qOff + 2 * A, S, ctxF, row0 * A + h * dh, A, false);
-                float m = masksBySeq[s].head[l][h];
-                if (m != 1f || ctxMaskedF != ctxF) {
-                    for (int t = 0; t < len; t++) {
-                        int o = (row0 + t) * A + h * dh;
-                        for (int j = 0; j < dh; j++) ctxMaskedF[o + j] = ctxF[o + j] * m;
-                    }
-                }
+                attendHead(qkvF, batch.offsets[s], len, 0, len, h, p, probsF != null ? probOffF[sh] : 0, ctxF, ctxMaskedF, masksBySeq[s].head[l][h], scale);
             });
         }
 
@@ -206,18 +195,7 @@ final class TransformerLayer {
             // traced: f(pre) before the mask is kept for the backward pass and the scores' activation squares;
             // f·m from it is the same product the gated kernel forms (f first, then times the gate), so the same bits
             float[] f = tr != null ? new float[N * I] : null, aux = tr != null && fn.keepsAux() ? new float[N * I] : null;
-            Parallel.forEach((N + 31) / 32, blk -> {
-                int r1 = Math.min(N, blk * 32 + 32);
-                for (int r = blk * 32; r < r1; r++) {
-                    float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[l];
-                    int o = r * I;
-                    if (f != null) {
-                        fn.applyKeeping(pre, o, f, aux, I);
-                        for (int j = 0; j < I; j++) act[o + j] = f[o + j] * nm[j];
-                    } else if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
-                    else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
-                }
-            });
+            Parallel.forEach((N + 31) / 32, blk -> activateRows(pre, act, f, aux, batch, masksBySeq, blk * 32, Math.min(N, blk * 32 + 32)));
             if (tr != null) { tr.act = f; tr.actAux = aux; }
         }
         float[] out = ws != null ? ws.output(N * D) : new float[N * D];
@@ -260,6 +238,92 @@ final class TransformerLayer {
             tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2; tr.rows = rows;
             if (preNorm) { tr.ln1 = a; tr.ln2 = ffnIn; }
         }
+        return out;
+    }
+
+    /**
+     * One head's attention for query rows [q0, q1) of a sequence of len tokens starting at batch row row0: scores
+     * against all its keys into p (at pOff, [(q1-q0)×len]), softmax, times the values into ctx, and ctx·m into
+     * ctxMasked (when m ≠ 1 or ctxMasked is another buffer). Each query row is the same sequence of operations
+     * whatever [q0, q1) is, as long as the products keep their GEMM kernel (see {@link RowGroups}).
+     */
+    private void attendHead(float[] qkv, int row0, int len, int q0, int q1, int h, float[] p, int pOff, float[] ctx, float[] ctxMasked,
+                            float m, float scale) {
+        int dh = config.headSize(), A = w.heads() * dh, S = 3 * A, rows = q1 - q0;
+        int keys = row0 * S + h * dh, queries = keys + q0 * S;
+        Gemm.gemm(false, true, rows, len, dh, qkv, queries, S, qkv, keys + A, S, p, pOff, len, false);
+        for (int i = 0; i < rows; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
+        Gemm.gemm(false, false, rows, dh, len, p, pOff, len, qkv, keys + 2 * A, S, ctx, (row0 + q0) * A + h * dh, A, false);
+        if (m != 1f || ctxMasked != ctx) {
+            for (int t = q0; t < q1; t++) {
+                int o = (row0 + t) * A + h * dh;
+                for (int j = 0; j < dh; j++) ctxMasked[o + j] = ctx[o + j] * m;
+            }
+        }
+    }
+
+    /**
+     * act = f(pre)·neuron mask of the row's sequence for rows [r0, r1) of the FFN; with f (a trace) not null,
+     * f(pre) before the mask is kept there (and the activation's aux values in aux).
+     */
+    private void activateRows(float[] pre, float[] act, float[] f, float[] aux, Batch batch, Masks[] masksBySeq, int r0, int r1) {
+        int I = w.intermediate();
+        Activation fn = config.activation();
+        for (int r = r0; r < r1; r++) {
+            float[] nm = masksBySeq[seqOfRow(batch, r)].neuron[index];
+            int o = r * I;
+            if (f != null) {
+                fn.applyKeeping(pre, o, f, aux, I);
+                for (int j = 0; j < I; j++) act[o + j] = f[o + j] * nm[j];
+            } else if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
+            else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
+        }
+    }
+
+    /**
+     * Inference (no trace, no features) of the layer with its rows split into groups (rowStarts: the first row of
+     * each group, then N), each group's rows on one thread: a first parallel loop forms query, key and value of
+     * every group's rows (pre-LN: after LN1 of them), a second runs, per group, attention for its query rows
+     * (against all keys of their sequences) and everything after it, which is row-wise. Two hand-offs per layer
+     * instead of one per product, and the activations a thread reads are mostly those it wrote. The bits are those of
+     * {@link #forward} whenever {@link RowGroups#of} accepted the split.
+     */
+    float[] forwardRows(float[] x, Batch batch, Masks[] masksBySeq, Workspace ws, int[] rowStarts) {
+        int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, S = 3 * A, I = w.intermediate();
+        int groups = rowStarts.length - 1;
+        float eps = config.layerNormEps(), scale = (float) (1.0 / Math.sqrt(dh));
+        Gemm.PackedLinear[] pw = packed();
+        float[] a = preNorm ? buffer(ws, Workspace.ATTENTION_IN, N * D) : x;
+        float[] qkv = buffer(ws, Workspace.QKV, N * S), ctx = buffer(ws, Workspace.CONTEXT, N * A);
+        float[] h1 = buffer(ws, Workspace.ATTENTION_OUT, N * D), ffnIn = preNorm ? buffer(ws, Workspace.FFN_IN, N * D) : h1;
+        float[] act = buffer(ws, Workspace.FFN_HIDDEN, N * I), out = ws.output(N * D);
+        float[] sharedGate = sameNeuronMask(masksBySeq, index);
+        boolean fused = config.activation() == Activation.GELU && sharedGate != null;
+        Parallel.forEach(groups, g -> {
+            int r0 = rowStarts[g], rows = rowStarts[g + 1] - r0;
+            if (preNorm) Ops.addLayerNormRows(x, null, a, r0, r0 + rows, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps);
+            Gemm.linear(a, r0 * D, rows, pw[0], qkvBias, qkv, r0 * S);
+        });
+        Parallel.forEach(groups, g -> {
+            int r0 = rowStarts[g], r1 = rowStarts[g + 1], rows = r1 - r0;
+            for (int s = seqOfRow(batch, r0); s < batch.size() && batch.offsets[s] < r1; s++) {
+                int row0 = batch.offsets[s], len = batch.length(s), q0 = Math.max(r0, row0) - row0, q1 = Math.min(r1, row0 + len) - row0;
+                if (q1 <= q0) continue;
+                float[] p = scores((q1 - q0) * len);
+                for (int h = 0; h < H; h++) attendHead(qkv, row0, len, q0, q1, h, p, 0, ctx, ctx, masksBySeq[s].head[index][h], scale);
+            }
+            Gemm.linear(ctx, r0 * A, rows, pw[1], w.attnOut().bias, h1, r0 * D);
+            if (preNorm) Ops.addLayerNormRows(h1, x, ffnIn, r0, r1, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps);
+            else Ops.addLayerNormRows(h1, x, h1, r0, r1, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps);
+            if (fused) Gemm.linearGelu(ffnIn, r0 * D, rows, pw[2], w.ffnIn().bias, sharedGate, act, r0 * I);
+            else {
+                Gemm.linear(ffnIn, r0 * D, rows, pw[2], w.ffnIn().bias, act, r0 * I);
+                activateRows(act, act, null, null, batch, masksBySeq, r0, r1);
+            }
+            Gemm.linear(act, r0 * I, rows, pw[3], w.ffnOut().bias, out, r0 * D);
+            if (preNorm) for (int i = r0 * D; i < r1 * D; i++) out[i] += h1[i];
+            else Ops.addLayerNormRows(out, h1, out, r0, r1, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps);
+        });
         return out;
     }
 

@@ -116,4 +116,53 @@ class EncoderTest {
             }
         }
     }
+    @Test
+    void rowGroupsGiveTheBitsOfTheUnsplitLayers() {
+        // text (post-LN): three ragged sequences (36, 56, 57 tokens) with per-sequence masks; a ViT (pre-LN), two images of 50 tokens in 3 groups
+        EncoderWeights text = RandomModels.bert(2, 64, 4, 93, 200, 3, 7);
+        Batch tb = RandomModels.batch(new Random(8), 3, 30, 70, 200);
+        Masks half = Masks.ones(text.config());
+        half.head[1][2] = 0f; half.neuron[0][5] = 0.5f;
+        Masks[] bySeq = {Masks.ones(text.config()), half, Masks.ones(text.config())};
+        EncoderWeights vit = RandomModels.vit(2, 64, 4, 128, 1, 28, 4, false, 10, 9);
+        Batch vb = RandomModels.images(new Random(10), vit, 2);
+        // the default model at batch 1 × 128 tokens, the shape the split is for
+        EncoderWeights minilm = dev.optin.load.ModelLoader.load("minilm").weights();
+        Batch one = RandomModels.batch(new Random(11), 1, 128, 128, minilm.config().vocabSize());
+        Object[][] cases = {
+                {new Encoder(text), tb, bySeq, 2},   // rows 0-72 | 72-149: the second sequence (36-92) is cut
+                {new Encoder(vit), vb, Encoder.same(Masks.ones(vit.config()), vb.size()), 3},
+                {new Encoder(minilm), one, Encoder.same(Masks.ones(minilm.config()), 1), 2}};
+        for (Object[] c : cases) {
+            Encoder e = (Encoder) c[0];
+            Batch b = (Batch) c[1];
+            Masks[] m = (Masks[]) c[2];
+            int groups = (int) c[3];
+            try {
+                RowGroups.forced = groups;
+                assertThat(RowGroups.of(b, e.config(), 0)).as("row groups of %s groups, offsets %s", groups, java.util.Arrays.toString(b.offsets)).isNotNull().hasSize(groups + 1);
+                ForwardResult split = e.run(b, m, 0, null, Capture.NONE);
+                RowGroups.forced = 0;
+                ForwardResult whole = e.run(b, m, 0, null, Capture.NONE);
+                assertThat(split.hidden).containsExactly(whole.hidden);
+                if (whole.logits != null) assertThat(split.logits).containsExactly(whole.logits);   // MiniLM has no classifier
+            } finally {
+                RowGroups.forced = null;
+            }
+        }
+    }
+
+    @Test
+    void rowGroupsAreRefusedWhereAGroupWouldChangeAProductsKernel() {
+        // 8 query rows of a 40-token sequence: 8×40×8 scores have fewer multiply-adds than the vector kernel's threshold, 40×40×8 more
+        EncoderWeights small = RandomModels.bert(1, 32, 4, 40, 60, 2, 3);
+        Batch b = RandomModels.batch(new Random(3), 1, 40, 40, 60);
+        try {
+            RowGroups.forced = 5;
+            assertThat(dev.optin.engine.Gemm.sameKernel(8, 40, 40, 8)).isFalse();
+            assertThat(RowGroups.of(b, small.config(), 0)).isNull();
+        } finally {
+            RowGroups.forced = null;
+        }
+    }
 }
