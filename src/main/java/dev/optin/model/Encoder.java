@@ -73,13 +73,14 @@ public final class Encoder {
         float[][] ffnFeatures = capture.ffnFeatures() ? new float[L][] : null;
         float[][] layerOutputs = capture.layerOutputs() ? new float[L][] : null;
         LayerTrace[] traces = capture.trace() ? new LayerTrace[L] : null;
-        int[] groups = ffnFeatures == null && layerOutputs == null && traces == null ? SequenceGroups.of(batch, config, startLayer) : null;
+        boolean inference = ffnFeatures == null && layerOutputs == null && traces == null;   // only the output is kept
+        int[] groups = inference ? SequenceGroups.of(batch, config, startLayer) : null;
         if (groups != null) {
             Head.Output out = weights.head().forward(runGroups(x, batch, masksBySeq, startLayer, groups), batch, config);
             return new ForwardResult(out.hidden(), out.logits(), null, null, null);
         }
         Workspace ws = traces == null ? new Workspace(capture.layerOutputs()) : null;
-        int[] rowGroups = ffnFeatures == null && layerOutputs == null && traces == null ? RowGroups.of(batch, config, startLayer) : null;
+        int[] rowGroups = inference ? RowGroups.of(batch, config, startLayer) : null;
         for (int l = startLayer; l < L; l++) {
             if (rowGroups != null) { x = layers[l].forwardRows(x, batch, masksBySeq, ws, rowGroups); continue; }
             LayerTrace tr = traces != null ? new LayerTrace() : null;

@@ -36,14 +36,10 @@ final class RowGroups {
     }
 
     private static boolean keepsKernels(Batch batch, EncoderConfig c, int startLayer, int[] starts) {
-        int n = batch.tokens, d = c.hidden(), dh = c.headSize();
+        int dh = c.headSize();
         for (int g = 0; g + 1 < starts.length; g++) {
-            int r0 = starts[g], r1 = starts[g + 1], rows = r1 - r0;
-            for (int l = startLayer; l < c.layers(); l++) {
-                int a = c.heads(l) * dh, i = c.intermediate(l);
-                if (!Gemm.sameKernel(rows, n, 3 * a, d) || !Gemm.sameKernel(rows, n, d, a)
-                        || !Gemm.sameKernel(rows, n, i, d) || !Gemm.sameKernel(rows, n, d, i)) return false;
-            }
+            int r0 = starts[g], r1 = starts[g + 1];
+            if (!SequenceGroups.productsKeepKernel(c, startLayer, r1 - r0, batch.tokens)) return false;
             for (int s = 0; s < batch.size(); s++) {
                 int row0 = batch.offsets[s], len = batch.length(s), q = Math.min(r1, row0 + len) - Math.max(r0, row0);
                 if (q > 0 && (!Gemm.sameKernel(q, len, len, dh) || !Gemm.sameKernel(q, len, dh, len))) return false;

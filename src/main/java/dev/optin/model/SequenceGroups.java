@@ -17,7 +17,7 @@ final class SequenceGroups {
     /**
      * A group holds at least this many rows (tokens) unless the batch runs out: every group streams all the weights
      * through the cache once per layer, and products of fewer rows lose speed (256 against 128: 1.5-3% more tokens/s
-     * at 8×128 and 32×128 on 2 threads, docs/engine.md).
+     * at 8×128 and 32×128 on 2 threads, docs/measurements.md).
      */
     static final int MIN_ROWS = 256;
     /** Groups per thread at least, so that a thread that falls behind holds back a small share of the work. */
@@ -44,11 +44,18 @@ final class SequenceGroups {
         }
         starts[groups] = batch.size();
         if (groups < 2 || (f == null && groups < PER_THREAD * threads)) return null;
-        for (int l = startLayer; l < c.layers(); l++) {
-            int a = c.heads(l) * c.headSize(), i = c.intermediate(l), d = c.hidden();
-            if (!Gemm.sameKernel(minRows, batch.tokens, 3 * a, d) || !Gemm.sameKernel(minRows, batch.tokens, d, a)
-                    || !Gemm.sameKernel(minRows, batch.tokens, i, d) || !Gemm.sameKernel(minRows, batch.tokens, d, i)) return null;
-        }
+        if (!productsKeepKernel(c, startLayer, minRows, batch.tokens)) return null;
         return java.util.Arrays.copyOf(starts, groups + 1);
+    }
+
+    /** Whether every layer product from startLayer on takes the same GEMM kernel with rows rows as with all tokens ({@link Gemm#sameKernel}). */
+    static boolean productsKeepKernel(EncoderConfig c, int startLayer, int rows, int tokens) {
+        int d = c.hidden();
+        for (int l = startLayer; l < c.layers(); l++) {
+            int a = c.heads(l) * c.headSize(), i = c.intermediate(l);
+            if (!Gemm.sameKernel(rows, tokens, 3 * a, d) || !Gemm.sameKernel(rows, tokens, d, a)
+                    || !Gemm.sameKernel(rows, tokens, i, d) || !Gemm.sameKernel(rows, tokens, d, i)) return false;
+        }
+        return true;
     }
 }
