@@ -151,6 +151,43 @@ public final class Gemm {
     }
 
     /**
+     * Columns [j0, j1) of Y[m×out] = X[m×in]·Wᵀ + bias (gelu: then gelu(Y)·gate[column], as {@link #linearGelu}), on the
+     * calling thread, for callers that split a product's columns over threads: each element comes out bit-identical to
+     * the full product's (same kernel, chosen by the full product's size). j0 and j1 are multiples of
+     * {@link #columnAlignment} (j1 may be out); the other columns of Y are not touched.
+     */
+    public static void linearColumns(float[] x, int xOff, int m, PackedLinear w, float[] bias, boolean gelu, float[] gate,
+                                     float[] y, int yOff, int j0, int j1) {
+        if (m == 0 || j1 <= j0) return;
+        if (w.packed != null && (long) m * w.out * w.in >= VECTOR_MIN_WORK) {
+            VectorSupport.GEMM.gemmPrepackedColumns(m, w.out, w.in, x, xOff, w.in, w.packed, y, yOff, w.out, bias, gelu, gate, j0, j1);
+            return;
+        }
+        // the full product would take the plain kernel (or there is no other): its columns are independent dot products
+        int n = j1 - j0;
+        float[] b = bias == null ? null : java.util.Arrays.copyOfRange(bias, j0, j1);
+        GemmKernels.PLAIN.gemm(false, true, m, n, w.in, x, xOff, w.in, w.w, j0 * w.in, w.in, y, yOff + j0, w.out, false, b);
+        if (gelu) for (int r = 0; r < m; r++) Ops.gelu(y, yOff + r * w.out + j0, gate, j0, y, yOff + r * w.out + j0, n);
+    }
+
+    /** Where column ranges of {@link #linearColumns} on w may start: multiples of this. */
+    public static int columnAlignment(PackedLinear w) {
+        return w.packed != null ? VectorSupport.GEMM.columnAlignment(w.packed) : 1;
+    }
+
+    /**
+     * parts + 1 column boundaries of w's output, multiples of {@link #columnAlignment} (the last is w.out), as even as
+     * that allows; some parts may be empty.
+     */
+    public static int[] columnSplits(PackedLinear w, int parts) {
+        int align = columnAlignment(w), n = w.out;
+        int[] s = new int[parts + 1];
+        for (int g = 1; g < parts; g++) s[g] = Math.min(n, Math.max(s[g - 1], (int) Math.round((double) n * g / parts / align) * align));
+        s[parts] = n;
+        return s;
+    }
+
+    /**
      * Whether products of m1 rows and of m2 rows (same n and k) take the same kernel, so that every
      * row of C comes out bit-identical whichever way the rows are split into products.
      */

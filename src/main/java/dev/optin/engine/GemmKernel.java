@@ -18,4 +18,16 @@ interface GemmKernel {
                                float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
         throw new UnsupportedOperationException();
     }
+
+    /**
+     * Columns [j0, j1) of {@link #gemmPrepacked} (transA false, accumulate false), on the calling thread: every element
+     * is bit-identical to that of the full product. j0 and j1 are multiples of {@link #columnAlignment} (j1 may be n).
+     */
+    default void gemmPrepackedColumns(int m, int n, int k, float[] a, int aOff, int lda, Object packedB, float[] c, int cOff, int ldc,
+                                      float[] bias, boolean gelu, float[] gate, int j0, int j1) {
+        throw new UnsupportedOperationException();
+    }
+
+    /** The column panel width of a {@link #prepack}ed B: column ranges of {@link #gemmPrepackedColumns} start at its multiples. */
+    default int columnAlignment(Object packedB) { return 1; }
 }

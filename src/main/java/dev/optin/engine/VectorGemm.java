@@ -122,6 +122,23 @@ final class VectorGemm implements GemmKernel {
         multiply(transA, m, n, k, a, aOff, lda, p.panels, p.nr, c, cOff, ldc, accumulate, bias, gelu, gate);
     }
 
+    @Override
+    public void gemmPrepackedColumns(int m, int n, int k, float[] a, int aOff, int lda, Object packedB, float[] c, int cOff, int ldc,
+                                     float[] bias, boolean gelu, float[] gate, int j0, int j1) {
+        PackedB p = (PackedB) packedB;
+        int nr = p.nr, nPanels = columnPanels(n, nr), kc = kBlock(k, nr), mc = roundUp(MC, MR);
+        if (j0 < 0 || j1 > n || j0 % nr != 0 || (j1 % nr != 0 && j1 != n))
+            throw new IllegalArgumentException("columns [" + j0 + ", " + j1 + ") of " + n + " are not aligned to panels of " + nr);
+        if (m == 0 || j1 <= j0) return;
+        // rows in MC blocks as the serial product walks them: A's block stays in L2 while the panels pass
+        for (int i0 = 0; i0 < m; i0 += mc)
+            block(false, i0, Math.min(m, i0 + mc), j0 / nr, (j1 + nr - 1) / nr, n, k, kc, nPanels, nr, a, aOff, lda, p.panels,
+                  c, cOff, ldc, false, bias, null, 0, gelu, gate);
+    }
+
+    @Override
+    public int columnAlignment(Object packedB) { return ((PackedB) packedB).nr; }
+
     /** Packed B panels: one per k block and nr columns, at kb·nPanels + jp. */
     private static int panelCount(int n, int k, int nr) { return kBlocks(k, nr) * columnPanels(n, nr); }
 

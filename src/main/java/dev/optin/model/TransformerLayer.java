@@ -328,6 +328,51 @@ final class TransformerLayer {
     }
 
     /**
+     * Inference of the layer for a batch too small for sequence groups, split over threads by the products' output
+     * columns where that keeps bits: each thread multiplies all rows by its share of a weight's column panels
+     * (query/key/value, FFN in with GELU, FFN out), so the threads together read each weight once; attention runs per
+     * (sequence, head); the attention output product and the norms run per row group (rowStarts, as
+     * {@link #forwardRows}). Every element is the same sequence of operations as in {@link #forward} ({@link
+     * Gemm#linearColumns}, {@link RowGroups#of}). Needs the fused GELU (one neuron mask for the batch); else
+     * {@link #forwardRows}.
+     */
+    float[] forwardColumns(float[] x, Batch batch, Masks[] masksBySeq, Workspace ws, int[] rowStarts) {
+        float[] sharedGate = sameNeuronMask(masksBySeq, index);
+        if (config.activation() != Activation.GELU || sharedGate == null) return forwardRows(x, batch, masksBySeq, ws, rowStarts);
+        int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, S = 3 * A, I = w.intermediate();
+        int parts = rowStarts.length - 1;
+        float eps = config.layerNormEps(), scale = (float) (1.0 / Math.sqrt(dh));
+        Gemm.PackedLinear[] pw = packed();
+        int[] qkvCols = Gemm.columnSplits(pw[0], parts), inCols = Gemm.columnSplits(pw[2], parts), outCols = Gemm.columnSplits(pw[3], parts);
+        float[] a = preNorm ? buffer(ws, Workspace.ATTENTION_IN, N * D) : x;
+        float[] qkv = buffer(ws, Workspace.QKV, N * S), ctx = buffer(ws, Workspace.CONTEXT, N * A);
+        float[] h1 = buffer(ws, Workspace.ATTENTION_OUT, N * D), ffnIn = preNorm ? buffer(ws, Workspace.FFN_IN, N * D) : h1;
+        float[] act = buffer(ws, Workspace.FFN_HIDDEN, N * I), out = ws.output(N * D);
+        if (preNorm) Parallel.forEach(parts, g -> Ops.addLayerNormRows(x, null, a, rowStarts[g], rowStarts[g + 1], D,
+                w.attnNorm().gamma(), w.attnNorm().beta(), eps));
+        Parallel.forEach(parts, g -> Gemm.linearColumns(a, 0, N, pw[0], qkvBias, false, null, qkv, 0, qkvCols[g], qkvCols[g + 1]));
+        Parallel.forEach(batch.size() * H, sh -> {
+            int s = sh / H, h = sh % H, len = batch.length(s);
+            attendHead(qkv, batch.offsets[s], len, 0, len, h, scores(len * len), 0, ctx, ctx, masksBySeq[s].head[index][h], scale);
+        });
+        Parallel.forEach(parts, g -> {
+            int r0 = rowStarts[g], r1 = rowStarts[g + 1];
+            Gemm.linear(ctx, r0 * A, r1 - r0, pw[1], w.attnOut().bias, h1, r0 * D);
+            if (preNorm) Ops.addLayerNormRows(h1, x, ffnIn, r0, r1, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps);
+            else Ops.addLayerNormRows(h1, x, h1, r0, r1, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps);
+        });
+        Parallel.forEach(parts, g -> Gemm.linearColumns(ffnIn, 0, N, pw[2], w.ffnIn().bias, true, sharedGate, act, 0, inCols[g], inCols[g + 1]));
+        Parallel.forEach(parts, g -> {
+            int j0 = outCols[g], j1 = outCols[g + 1];
+            Gemm.linearColumns(act, 0, N, pw[3], w.ffnOut().bias, false, null, out, 0, j0, j1);
+            if (preNorm) for (int r = 0; r < N; r++) for (int j = r * D + j0; j < r * D + j1; j++) out[j] += h1[j];
+        });
+        if (!preNorm) Parallel.forEach(parts, g -> Ops.addLayerNormRows(out, h1, out, rowStarts[g], rowStarts[g + 1], D,
+                w.ffnNorm().gamma(), w.ffnNorm().beta(), eps));
+        return out;
+    }
+
+    /**
      * Whether the row-restricted FFN and attention-output products (R rows instead of N) take the same GEMM
      * kernel as the full ones: each row is then the same sequence of multiply-adds, so the same bits.
      */

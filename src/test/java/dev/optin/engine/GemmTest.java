@@ -121,6 +121,38 @@ class GemmTest {
         }
     }
 
+    @Test
+    void columnRangesGiveTheBitsOfTheWholeProduct() {
+        // panel widths 48 (1536, 384 columns with 8-row tiles) and 32 (100, 64 columns); tiny: the plain kernel; GELU with and without a gate
+        Random r = new Random(7);
+        for (int[] sh : new int[][]{{128, 1536, 384}, {64, 384, 1536}, {77, 100, 64}, {3, 5, 4}})
+            for (boolean gelu : new boolean[]{false, true}) {
+                int m = sh[0], out = sh[1], in = sh[2];
+                float[] x = random(r, m * in + 3), w = random(r, out * in), bias = random(r, out), gate = gelu && out > 100 ? random(r, out) : null;
+                Gemm.PackedLinear pw = Gemm.pack(w, out, in);
+                float[] whole = new float[m * out + 5], parts = new float[m * out + 5];
+                if (gelu) Gemm.linearGelu(x, 3, m, pw, bias, gate, whole, 5);
+                else Gemm.linear(x, 3, m, pw, bias, whole, 5);
+                for (int p : new int[]{1, 2, 3, 5}) {
+                    java.util.Arrays.fill(parts, Float.NaN);
+                    int[] cols = Gemm.columnSplits(pw, p);
+                    assertThat(cols[0]).isZero();
+                    assertThat(cols[p]).isEqualTo(out);
+                    for (int g = 0; g < p; g++) {
+                        assertThat(cols[g] % Gemm.columnAlignment(pw)).isZero();
+                        Gemm.linearColumns(x, 3, m, pw, bias, gelu, gate, parts, 5, cols[g], cols[g + 1]);
+                    }
+                    for (int i = 5; i < whole.length; i++)
+                        assertThat(Float.floatToRawIntBits(parts[i])).as("%dx%dx%d gelu=%b in %d parts, at %d", m, out, in, gelu, p, i)
+                                .isEqualTo(Float.floatToRawIntBits(whole[i]));
+                }
+            }
+        Gemm.PackedLinear wide = Gemm.pack(random(r, 96 * 64), 96, 64);
+        if (Gemm.columnAlignment(wide) > 1)
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gemm.linearColumns(random(r, 64 * 64), 0, 64, wide, null, false, null,
+                    new float[64 * 96], 0, 1, 96)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not aligned");
+    }
+
     /**
      * Each machine runs one micro-kernel (8 rows with 512-bit vectors, else 5); the other is forced in a child JVM.
      * Both must give this JVM's results bit for bit (same summation order whatever the tile), which also puts the

@@ -133,12 +133,13 @@ class EncoderTest {
                 {new Encoder(text), tb, bySeq, 2},   // rows 0-72 | 72-149: the second sequence (36-92) is cut
                 {new Encoder(vit), vb, Encoder.same(Masks.ones(vit.config()), vb.size()), 3},
                 {new Encoder(minilm), one, Encoder.same(Masks.ones(minilm.config()), 1), 2}};
-        for (Object[] c : cases) {
+        for (boolean columns : new boolean[] {true, false}) for (Object[] c : cases) {
             Encoder e = (Encoder) c[0];
             Batch b = (Batch) c[1];
             Masks[] m = (Masks[]) c[2];
             int groups = (int) c[3];
             try {
+                Encoder.columns = columns;   // the split by columns of the products (one neuron mask: cases 2 and 3), or by rows alone
                 RowGroups.forced = groups;
                 assertThat(RowGroups.of(b, e.config(), 0)).as("row groups of %s groups, offsets %s", groups, java.util.Arrays.toString(b.offsets)).isNotNull().hasSize(groups + 1);
                 ForwardResult split = e.run(b, m, 0, null, Capture.NONE);
@@ -148,6 +149,7 @@ class EncoderTest {
                 if (whole.logits != null) assertThat(split.logits).containsExactly(whole.logits);   // MiniLM has no classifier
             } finally {
                 RowGroups.forced = null;
+                Encoder.columns = true;
             }
         }
     }
