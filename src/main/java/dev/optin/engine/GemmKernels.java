@@ -36,7 +36,19 @@ final class GemmKernels {
             int co = cOff + i * ldc;
             if (!accumulate) java.util.Arrays.fill(c, co, co + n, 0f);
             if (transB) {
-                for (int j = 0; j < n; j++) {
+                // four columns at a time: four independent sums (each still in p order, so the same bits) instead of one
+                // chain of dependent adds
+                int j = 0;
+                for (; j + 4 <= n; j += 4) {
+                    int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+                    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                    for (int p = 0; p < k; p++) {
+                        float av = arow[p];
+                        s0 += av * b[b0 + p]; s1 += av * b[b1 + p]; s2 += av * b[b2 + p]; s3 += av * b[b3 + p];
+                    }
+                    c[co + j] += s0; c[co + j + 1] += s1; c[co + j + 2] += s2; c[co + j + 3] += s3;
+                }
+                for (; j < n; j++) {
                     int bo = bOff + j * ldb;
                     float s = 0f;
                     for (int p = 0; p < k; p++) s += arow[p] * b[bo + p];

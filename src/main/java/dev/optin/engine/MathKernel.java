@@ -32,4 +32,10 @@ interface MathKernel {
 
     /** In-place softmax of s[off..off+n) after multiplying by scale. */
     void softmax(float[] s, int off, int n, float scale);
+
+    /**
+     * s[j] += Σ_r x[r·width + j]² for columns j in [j0, j1), rows r in [0, rows) in order, in double (each float widened,
+     * squared and added: every kernel gives the same bits).
+     */
+    void addColumnSquares(float[] x, int rows, int width, int j0, int j1, double[] s);
 }

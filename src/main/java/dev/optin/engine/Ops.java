@@ -181,7 +181,24 @@ public final class Ops {
     private static final MathKernel MATH = VectorSupport.MATH != null ? VectorSupport.MATH : new PlainMath();
 
     /** Scalar versions, used without the Vector API. */
+    /** See {@link MathKernel#addColumnSquares}. */
+    public static void addColumnSquares(float[] x, int rows, int width, int j0, int j1, double[] s) {
+        MATH.addColumnSquares(x, rows, width, j0, j1, s);
+    }
+
+    static void addColumnSquaresPlain(float[] x, int rows, int width, int j0, int j1, double[] s) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            for (int j = j0; j < j1; j++) { double v = x[o + j]; s[j] += v * v; }
+        }
+    }
+
     static final class PlainMath implements MathKernel {
+        @Override
+        public void addColumnSquares(float[] x, int rows, int width, int j0, int j1, double[] s) {
+            addColumnSquaresPlain(x, rows, width, j0, j1, s);
+        }
+
         @Override public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
             for (int i = 0; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
         }

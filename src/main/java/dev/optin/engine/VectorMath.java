@@ -258,6 +258,32 @@ final class VectorMath implements MathKernel {
     /** Four double lanes: lane i holds the partial sums of elements j ≡ i (mod 4), the order of {@link Ops#sums}. */
     private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
 
+    /**
+     * Columns in strips of L: each float vector of a row widens into L/4 double vectors, lane i of part p holding
+     * column j + 4p + i, so every column's sum is the scalar loop's (widen, square, add, rows in order).
+     */
+    @Override
+    public void addColumnSquares(float[] x, int rows, int width, int j0, int j1, double[] s) {
+        int j = j0;
+        if (L == 16)
+            for (; j + 16 <= j1; j += 16) {
+                DoubleVector a0 = DoubleVector.fromArray(D4, s, j), a1 = DoubleVector.fromArray(D4, s, j + 4);
+                DoubleVector a2 = DoubleVector.fromArray(D4, s, j + 8), a3 = DoubleVector.fromArray(D4, s, j + 12);
+                for (int r = 0, o = j; r < rows; r++, o += width) {
+                    FloatVector v = FloatVector.fromArray(S, x, o);
+                    DoubleVector d0 = (DoubleVector) v.convertShape(VectorOperators.F2D, D4, 0);
+                    DoubleVector d1 = (DoubleVector) v.convertShape(VectorOperators.F2D, D4, 1);
+                    DoubleVector d2 = (DoubleVector) v.convertShape(VectorOperators.F2D, D4, 2);
+                    DoubleVector d3 = (DoubleVector) v.convertShape(VectorOperators.F2D, D4, 3);
+                    a0 = a0.add(d0.mul(d0)); a1 = a1.add(d1.mul(d1)); a2 = a2.add(d2.mul(d2)); a3 = a3.add(d3.mul(d3));
+                }
+                a0.intoArray(s, j); a1.intoArray(s, j + 4); a2.intoArray(s, j + 8); a3.intoArray(s, j + 12);
+            }
+        Ops.addColumnSquaresPlain(x, rows, width, j, j1, s);
+    }
+
+
+
     @Override
     public float addLayerNorm(float[] x, float[] residual, float[] y, int o, int d, float[] gamma, float[] beta, float eps) {
         int end = S.loopBound(d), j;

@@ -1,6 +1,7 @@
 package dev.optin.model;
 
 import dev.optin.engine.Gemm;
+import dev.optin.engine.Ops;
 import dev.optin.engine.Parallel;
 
 /**
@@ -108,10 +109,7 @@ public final class MaskGradients {
         double[] s = new double[width];
         Parallel.forEach((width + 63) / 64, blk -> {
             int j0 = blk * 64, j1 = Math.min(width, j0 + 64);
-            for (int r = 0; r < n; r++) {
-                int o = r * width;
-                for (int j = j0; j < j1; j++) { double v = x[o + j]; s[j] += v * v; }
-            }
+            Ops.addColumnSquares(x, n, width, j0, j1, s);
         });
         return s;
     }

@@ -122,6 +122,22 @@ class GemmTest {
     }
 
     @Test
+    void plainKernelSumsEachDotProductInOrder() {
+        // the plain kernel's transposed-B path runs four columns at a time: each must still be one float sum in p order
+        Random r = new Random(9);
+        for (int[] sh : new int[][]{{13, 13, 32}, {5, 7, 3}, {1, 4, 1}, {9, 30, 17}}) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            float[] a = random(r, m * k), b = random(r, n * k), c = new float[m * n];
+            GemmKernels.PLAIN.gemm(false, true, m, n, k, a, 0, k, b, 0, k, c, 0, n, false, null);
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) sum += a[i * k + p] * b[j * k + p];
+                assertThat(Float.floatToRawIntBits(c[i * n + j])).as("%dx%dx%d at %d,%d", m, n, k, i, j).isEqualTo(Float.floatToRawIntBits(0f + sum));
+            }
+        }
+    }
+
+    @Test
     void columnRangesGiveTheBitsOfTheWholeProduct() {
         // panel widths 48 (1536, 384 columns with 8-row tiles) and 32 (100, 64 columns); tiny: the plain kernel; GELU with and without a gate
         Random r = new Random(7);

@@ -16,6 +16,22 @@ class VectorMathTest {
     }
 
     @Test
+    void columnSquaresGiveTheBitsOfTheScalarSums() {
+        java.util.Random r = new java.util.Random(12);
+        for (int[] sh : new int[][]{{37, 1536, 0, 64}, {5, 100, 3, 97}, {300, 384, 320, 384}, {2, 7, 0, 7}}) {
+            int rows = sh[0], width = sh[1], j0 = sh[2], j1 = sh[3];
+            float[] x = new float[rows * width];
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * Math.exp(r.nextGaussian() * 3));
+            double[] a = new double[width], b = new double[width];
+            for (int j = 0; j < width; j++) a[j] = b[j] = r.nextDouble();
+            vec.addColumnSquares(x, rows, width, j0, j1, a);
+            plain.addColumnSquares(x, rows, width, j0, j1, b);
+            for (int j = 0; j < width; j++)
+                assertThat(Double.doubleToRawLongBits(a[j])).as("%d×%d [%d, %d) column %d", rows, width, j0, j1, j).isEqualTo(Double.doubleToRawLongBits(b[j]));
+        }
+    }
+
+    @Test
     void expMatchesMathExpOverFloatRange() {
         float[] xs = new float[4096];
         for (int i = 0; i < xs.length; i++) xs[i] = -87f + 175f * i / (xs.length - 1);
