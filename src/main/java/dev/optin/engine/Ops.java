@@ -180,12 +180,12 @@ public final class Ops {
 
     private static final MathKernel MATH = VectorSupport.MATH != null ? VectorSupport.MATH : new PlainMath();
 
-    /** Scalar versions, used without the Vector API. */
     /** See {@link MathKernel#addColumnSquares}. */
     public static void addColumnSquares(float[] x, int rows, int width, int j0, int j1, double[] s) {
         MATH.addColumnSquares(x, rows, width, j0, j1, s);
     }
 
+    /** The scalar loop of {@link MathKernel#addColumnSquares} (the vector kernel's tail columns too). */
     static void addColumnSquaresPlain(float[] x, int rows, int width, int j0, int j1, double[] s) {
         for (int r = 0; r < rows; r++) {
             int o = r * width;
@@ -193,6 +193,7 @@ public final class Ops {
         }
     }
 
+    /** Scalar versions, used without the Vector API. */
     static final class PlainMath implements MathKernel {
         @Override
         public void addColumnSquares(float[] x, int rows, int width, int j0, int j1, double[] s) {

@@ -282,8 +282,6 @@ final class VectorMath implements MathKernel {
         Ops.addColumnSquaresPlain(x, rows, width, j, j1, s);
     }
 
-
-
     @Override
     public float addLayerNorm(float[] x, float[] residual, float[] y, int o, int d, float[] gamma, float[] beta, float eps) {
         int end = S.loopBound(d), j;

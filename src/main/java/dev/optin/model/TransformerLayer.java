@@ -293,10 +293,8 @@ final class TransformerLayer {
         int groups = rowStarts.length - 1;
         float eps = config.layerNormEps(), scale = (float) (1.0 / Math.sqrt(dh));
         Gemm.PackedLinear[] pw = packed();
-        float[] a = preNorm ? buffer(ws, Workspace.ATTENTION_IN, N * D) : x;
-        float[] qkv = buffer(ws, Workspace.QKV, N * S), ctx = buffer(ws, Workspace.CONTEXT, N * A);
-        float[] h1 = buffer(ws, Workspace.ATTENTION_OUT, N * D), ffnIn = preNorm ? buffer(ws, Workspace.FFN_IN, N * D) : h1;
-        float[] act = buffer(ws, Workspace.FFN_HIDDEN, N * I), out = ws.output(N * D);
+        SplitBuffers b = splitBuffers(x, N, ws);
+        float[] a = b.a(), qkv = b.qkv(), ctx = b.ctx(), h1 = b.h1(), ffnIn = b.ffnIn(), act = b.act(), out = b.out();
         float[] sharedGate = sameNeuronMask(masksBySeq, index);
         boolean fused = config.activation() == Activation.GELU && sharedGate != null;
         Parallel.forEach(groups, g -> {
@@ -312,9 +310,7 @@ final class TransformerLayer {
                 float[] p = scores((q1 - q0) * len);
                 for (int h = 0; h < H; h++) attendHead(qkv, row0, len, q0, q1, h, p, 0, ctx, ctx, masksBySeq[s].head[index][h], scale);
             }
-            Gemm.linear(ctx, r0 * A, rows, pw[1], w.attnOut().bias, h1, r0 * D);
-            if (preNorm) Ops.addLayerNormRows(h1, x, ffnIn, r0, r1, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps);
-            else Ops.addLayerNormRows(h1, x, h1, r0, r1, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps);
+            attentionOutputRows(ctx, x, h1, ffnIn, r0, r1, pw[1]);
             if (fused) Gemm.linearGelu(ffnIn, r0 * D, rows, pw[2], w.ffnIn().bias, sharedGate, act, r0 * I);
             else {
                 Gemm.linear(ffnIn, r0 * D, rows, pw[2], w.ffnIn().bias, act, r0 * I);
@@ -339,15 +335,13 @@ final class TransformerLayer {
     float[] forwardColumns(float[] x, Batch batch, Masks[] masksBySeq, Workspace ws, int[] rowStarts) {
         float[] sharedGate = sameNeuronMask(masksBySeq, index);
         if (config.activation() != Activation.GELU || sharedGate == null) return forwardRows(x, batch, masksBySeq, ws, rowStarts);
-        int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize(), A = H * dh, S = 3 * A, I = w.intermediate();
+        int N = batch.tokens, D = config.hidden(), H = w.heads(), dh = config.headSize();
         int parts = rowStarts.length - 1;
         float eps = config.layerNormEps(), scale = (float) (1.0 / Math.sqrt(dh));
         Gemm.PackedLinear[] pw = packed();
         int[] qkvCols = Gemm.columnSplits(pw[0], parts), inCols = Gemm.columnSplits(pw[2], parts), outCols = Gemm.columnSplits(pw[3], parts);
-        float[] a = preNorm ? buffer(ws, Workspace.ATTENTION_IN, N * D) : x;
-        float[] qkv = buffer(ws, Workspace.QKV, N * S), ctx = buffer(ws, Workspace.CONTEXT, N * A);
-        float[] h1 = buffer(ws, Workspace.ATTENTION_OUT, N * D), ffnIn = preNorm ? buffer(ws, Workspace.FFN_IN, N * D) : h1;
-        float[] act = buffer(ws, Workspace.FFN_HIDDEN, N * I), out = ws.output(N * D);
+        SplitBuffers b = splitBuffers(x, N, ws);
+        float[] a = b.a(), qkv = b.qkv(), ctx = b.ctx(), h1 = b.h1(), ffnIn = b.ffnIn(), act = b.act(), out = b.out();
         if (preNorm) Parallel.forEach(parts, g -> Ops.addLayerNormRows(x, null, a, rowStarts[g], rowStarts[g + 1], D,
                 w.attnNorm().gamma(), w.attnNorm().beta(), eps));
         Parallel.forEach(parts, g -> Gemm.linearColumns(a, 0, N, pw[0], qkvBias, false, null, qkv, 0, qkvCols[g], qkvCols[g + 1]));
@@ -355,12 +349,7 @@ final class TransformerLayer {
             int s = sh / H, h = sh % H, len = batch.length(s);
             attendHead(qkv, batch.offsets[s], len, 0, len, h, scores(len * len), 0, ctx, ctx, masksBySeq[s].head[index][h], scale);
         });
-        Parallel.forEach(parts, g -> {
-            int r0 = rowStarts[g], r1 = rowStarts[g + 1];
-            Gemm.linear(ctx, r0 * A, r1 - r0, pw[1], w.attnOut().bias, h1, r0 * D);
-            if (preNorm) Ops.addLayerNormRows(h1, x, ffnIn, r0, r1, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps);
-            else Ops.addLayerNormRows(h1, x, h1, r0, r1, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps);
-        });
+        Parallel.forEach(parts, g -> attentionOutputRows(ctx, x, h1, ffnIn, rowStarts[g], rowStarts[g + 1], pw[1]));
         Parallel.forEach(parts, g -> Gemm.linearColumns(ffnIn, 0, N, pw[2], w.ffnIn().bias, true, sharedGate, act, 0, inCols[g], inCols[g + 1]));
         Parallel.forEach(parts, g -> {
             int j0 = outCols[g], j1 = outCols[g + 1];
@@ -370,6 +359,29 @@ final class TransformerLayer {
         if (!preNorm) Parallel.forEach(parts, g -> Ops.addLayerNormRows(out, h1, out, rowStarts[g], rowStarts[g + 1], D,
                 w.ffnNorm().gamma(), w.ffnNorm().beta(), eps));
         return out;
+    }
+
+    /** The buffers of a split pass over N rows (a: the attention input, x itself post-LN; ffnIn: h1 itself post-LN). */
+    private record SplitBuffers(float[] a, float[] qkv, float[] ctx, float[] h1, float[] ffnIn, float[] act, float[] out) {}
+
+    private SplitBuffers splitBuffers(float[] x, int N, Workspace ws) {
+        int D = config.hidden(), A = w.heads() * config.headSize();
+        float[] h1 = buffer(ws, Workspace.ATTENTION_OUT, N * D);
+        return new SplitBuffers(preNorm ? buffer(ws, Workspace.ATTENTION_IN, N * D) : x, buffer(ws, Workspace.QKV, N * 3 * A),
+                buffer(ws, Workspace.CONTEXT, N * A), h1, preNorm ? buffer(ws, Workspace.FFN_IN, N * D) : h1,
+                buffer(ws, Workspace.FFN_HIDDEN, N * w.intermediate()), ws.output(N * D));
+    }
+
+    /**
+     * Rows [r0, r1) of the attention block's output, for the split passes: h1 = ctx·Woᵀ + b, then post-LN h1 =
+     * LN1(h1 + x), pre-LN h1 += x and ffnIn = LN2(h1).
+     */
+    private void attentionOutputRows(float[] ctx, float[] x, float[] h1, float[] ffnIn, int r0, int r1, Gemm.PackedLinear wo) {
+        int D = config.hidden(), A = wo.in();
+        float eps = config.layerNormEps();
+        Gemm.linear(ctx, r0 * A, r1 - r0, wo, w.attnOut().bias, h1, r0 * D);
+        if (preNorm) Ops.addLayerNormRows(h1, x, ffnIn, r0, r1, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps);
+        else Ops.addLayerNormRows(h1, x, h1, r0, r1, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps);
     }
 
     /**
