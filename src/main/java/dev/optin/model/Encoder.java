@@ -43,9 +43,8 @@ public final class Encoder {
     }
 
     /**
-     * Row-group passes split the big products by columns ({@link TransformerLayer#forwardColumns}: 1.09-1.16× the
-     * speed of {@link TransformerLayer#forwardRows} at 1×128 on two threads, docs/measurements.md); tests set false
-     * to check the row split too.
+     * Row-group passes split the big products by columns ({@link TransformerLayer#forwardColumns}, faster than
+     * {@link TransformerLayer#forwardRows} at batch 1: see docs/engine.md); tests set false to check the row split too.
      */
     static volatile boolean columns = true;
 
