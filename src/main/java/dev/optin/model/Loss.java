@@ -40,6 +40,18 @@ public sealed interface Loss {
         }
     }
 
+    /**
+     * {@link KlToTeacher} when the student is the teacher (the dense model distilled to itself): the loss and its
+     * gradient are exactly 0, so no teacher logits are needed beforehand (K-prune's first, dense scoring pass takes the
+     * soft labels from the same forward).
+     */
+    record SelfDistillation() implements Loss {
+        @Override public double valueAndGrad(float[] z, int batch, int classes, float[] grad) {
+            java.util.Arrays.fill(grad, 0, batch * classes, 0f);
+            return 0;
+        }
+    }
+
     /** Mean squared error for regression heads (STS-B), averaged over the batch. */
     record MeanSquared(float[] targets) implements Loss {
         @Override public double valueAndGrad(float[] z, int batch, int classes, float[] grad) {

@@ -49,7 +49,11 @@ public final class KPrune {
      * step ranks by the representational term alone; the cross-entropy is informative from the start.
      */
     public record Objective(List<float[]> soft, List<int[]> labels) {
-        Loss loss(int i) { return labels == null ? new Loss.KlToTeacher(soft.get(i), TEMPERATURE) : new Loss.CrossEntropy(labels.get(i)); }
+        /** soft and labels both null: the KL of the dense model to itself ({@link Loss.SelfDistillation}), the start's. */
+        Loss loss(int i) {
+            if (labels != null) return new Loss.CrossEntropy(labels.get(i));
+            return soft == null ? new Loss.SelfDistillation() : new Loss.KlToTeacher(soft.get(i), TEMPERATURE);
+        }
 
         /** KlToTeacher sums over the batch, the cross-entropy is already the batch mean. */
         double gradientScale(Batch b) { return labels == null ? 1.0 / b.size() : 1.0; }
@@ -75,11 +79,16 @@ public final class KPrune {
     public static Start start(EncoderWeights original, List<Batch> batches, Predictive predictive, List<int[]> labels, CostModel costs) {
         checkClassifier(original);
         EncoderConfig c = original.config();
+        if (predictive == Predictive.KL) {
+            // the dense model's KL to its own soft labels: 0 with gradient 0; the soft labels come from the same forward
+            Scores s = scores(original, Masks.ones(c), i -> null, batches, new Objective(null, null), 0, costs.macHead(), costs.macNeuron(), null);
+            return new Start(new Objective(s.logits(), null), s.head(), s.neuron(), s.contexts(), s.predHead(), s.predNeuron());
+        }
         Encoder teacher = new Encoder(original);
         List<float[]> soft = new ArrayList<>(batches.size());
         for (Batch b : batches) soft.add(teacher.forward(b, Masks.ones(c)).logits);
         List<int[]> targets = switch (predictive) {
-            case KL -> null;
+            case KL -> throw new IllegalStateException();
             case LABELS -> {
                 if (labels == null || labels.size() != batches.size())
                     throw new IllegalArgumentException("the cross-entropy objective needs one label array per batch");
@@ -117,7 +126,7 @@ public final class KPrune {
             for (int sl = 0; sl < 2 * L; sl++) {
                 int l = sl / 2;
                 boolean ffn = sl % 2 == 1;
-                Scores s = sl == 0 ? new Scores(start.head(), start.neuron(), start.contexts(), start.predHead(), start.predNeuron())
+                Scores s = sl == 0 ? new Scores(start.head(), start.neuron(), start.contexts(), start.predHead(), start.predNeuron(), null)
                         : scores(rec.weights(), rec.masks(), l == 0 ? i -> null : rec::studentInput, batches, start.objective(), l, fHead, fNeuron,
                                  ffn ? contexts : null);
                 contexts = ffn ? null : s.contexts();
@@ -187,7 +196,8 @@ public final class KPrune {
      * Scores of the units of layers ≥ l (earlier rows empty), layer l's attention context per batch, and the predictive
      * terms alone (per sample, before the cost and μ) that {@link Reconstructor.Mode#SELECT} combines with the refit error.
      */
-    private record Scores(double[][] head, double[][] neuron, List<float[]> contexts, double[][] predHead, double[][] predNeuron) {}
+    private record Scores(double[][] head, double[][] neuron, List<float[]> contexts, double[][] predHead, double[][] predNeuron,
+                          List<float[]> logits) {}
 
     /**
      * head[k][h], neuron[k][j] for layers k ≥ l, on the student sw under masks; input(i): layer l's input of batch i
@@ -202,7 +212,7 @@ public final class KPrune {
         for (Batch b : batches) { samples += b.size(); tokens += b.tokens; }
         Encoder student = new Encoder(sw);
         double[][] predH = new double[L][], predN = new double[L][], ctxSq = new double[L][], repN = new double[L][];
-        List<float[]> ctxOut = new ArrayList<>(batches.size());
+        List<float[]> ctxOut = new ArrayList<>(batches.size()), logits = new ArrayList<>(batches.size());
         for (int k = l; k < L; k++) {
             predH[k] = new double[c.heads(k)]; ctxSq[k] = new double[c.heads(k) * dh];
             predN[k] = new double[c.intermediate(k)]; repN[k] = new double[c.intermediate(k)];
@@ -212,6 +222,7 @@ public final class KPrune {
             MaskGradients.Columns g = MaskGradients.columns(student, b, masks, objective.loss(i), l, input.apply(i),
                     contexts == null ? null : contexts.get(i), contexts == null);
             ctxOut.add(g.startContext());
+            logits.add(g.logits());
             double perBatch = objective.gradientScale(b);   // gradients of the batch-mean loss
             for (int k = l; k < L; k++) {
                 int H = c.heads(k);
@@ -245,7 +256,7 @@ public final class KPrune {
             for (int h = 0; h < predH[k].length; h++) predH[k][h] /= samples;
             for (int j = 0; j < predN[k].length; j++) predN[k][j] /= samples;
         }
-        return new Scores(head, neuron, ctxOut, predH, predN);
+        return new Scores(head, neuron, ctxOut, predH, predN, logits);
     }
 
     private static double[] meanSquaredColumns(float[] w, int rows, int cols) {

@@ -83,6 +83,19 @@ class KPruneTest {
         assertThat(KPrune.threshold(cand, 0.5)).isEqualTo(5);        // nothing fits: all pruned
     }
 
+    /**
+     * The start takes the soft labels from its own forward of the dense model (no separate teacher pass): they are the
+     * teacher's logits bit for bit, and its predictive terms are exactly 0 (the KL of the model to itself).
+     */
+    @Test
+    void theStartsSoftLabelsAreTheTeachersLogits() {
+        KPrune.Start start = KPrune.start(w, batches, new CostModel(w.config(), CostModel.averageLength(batches)));
+        for (int i = 0; i < batches.size(); i++)
+            assertThat(start.objective().soft().get(i)).containsExactly(enc.forward(batches.get(i), Masks.ones(w.config())).logits);
+        for (double[] row : start.predHead()) for (double v : row) assertThat(v).isZero();
+        for (double[] row : start.predNeuron()) for (double v : row) assertThat(v).isZero();
+    }
+
     /** One start serves every budget: the loop does not change it, so a shared start gives the masks of a fresh one. */
     @Test
     void aSharedStartGivesTheMasksOfAFreshOne() {
