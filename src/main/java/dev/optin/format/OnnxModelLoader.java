@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.optin.model.*;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -116,7 +115,12 @@ public final class OnnxModelLoader {
             long size = Files.size(onnx);
             if (size >= Integer.MAX_VALUE)
                 throw new FormatException(file + ": " + size + " bytes; ONNX files over 2 GB keep weights as external data, which is not supported");
-            try (InputStream in = Files.newInputStream(onnx)) {
+            // mapped, and parsed with aliasing: the initializers' raw bytes stay views of the file
+            // instead of heap copies, so loading needs the heap for the converted floats only
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(onnx)) {
+                ByteBuffer mapped = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size);
+                com.google.protobuf.CodedInputStream in = com.google.protobuf.UnsafeByteOperations.unsafeWrap(mapped).newCodedInput();
+                in.enableAliasing(true);
                 ModelProto m = ModelProto.parseFrom(in);
                 if (!m.hasGraph() || m.getGraph().getNodeCount() == 0) throw new FormatException(file + ": not an ONNX model (no graph)");
                 return m;

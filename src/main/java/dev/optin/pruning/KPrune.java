@@ -141,7 +141,7 @@ public final class KPrune {
                 int kept = 0;
                 for (int u = 0; u < mask.length; u++) if (target[u] > tau) { mask[u] = 1f; kept++; }
                 if (mode == Reconstructor.Mode.SELECT && kept > 0 && kept < mask.length) mask = chooseWithRefit(rec, c, s, l, ffn, kept);
-                if (ffn) rec.ffn(l, mask); else rec.attention(l, mask);
+                if (ffn) rec.ffn(l, mask); else rec.attention(l, mask, s.contexts());
                 remaining -= kept * (ffn ? fNeuron : fHead);
                 progress.step();
             }
@@ -161,7 +161,7 @@ public final class KPrune {
     private static float[] chooseWithRefit(Reconstructor rec, EncoderConfig c, Scores s, int l, boolean ffn, int kept) {
         double[] pred = ffn ? s.predNeuron()[l] : s.predHead()[l];
         int width = ffn ? 1 : c.headSize();
-        ProjectionFit.NormalEquations eq = ffn ? rec.ffnEquations(l) : rec.attentionEquations(l);
+        ProjectionFit.NormalEquations eq = ffn ? rec.ffnEquations(l) : rec.attentionEquations(l, s.contexts());
         double perColumnTokenOutput = LAMBDA_REP / ((double) width * rec.tokens() * c.hidden());
         return RefitAwareSelection.choose(eq, pred.length, width, c.hidden(), pred, perColumnTokenOutput, kept);
     }

@@ -145,7 +145,10 @@ public final class Reconstructor {
      * current student's inputs and the teacher's target, as {@link #attention} would fit them: for choosing
      * heads with the refit in view ({@link RefitAwareSelection}). Call before {@link #attention}.
      */
-    ProjectionFit.NormalEquations attentionEquations(int l) {
+    ProjectionFit.NormalEquations attentionEquations(int l) { return attentionEquations(l, null); }
+
+    /** As above; contexts (null: computed) as in {@link #attention(int, float[], List)}. */
+    ProjectionFit.NormalEquations attentionEquations(int l, List<float[]> contexts) {
         LayerWeights w = student[l], tw = teacher.layers()[l];
         int A = w.heads() * c.headSize();
         float[] ones = new float[w.heads()];
@@ -155,7 +158,7 @@ public final class Reconstructor {
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = LayerProbe.attention(c, tw, b, xt.get(i), ones);
-            float[] ctx = LayerProbe.context(c, w, b, xs.get(i));
+            float[] ctx = contexts != null ? contexts.get(i) : LayerProbe.context(c, w, b, xs.get(i));
             fit.add(ctx, minus(t.preNorm(), xs.get(i)), b.tokens);
             pendingTeacher.add(new LayerProbe.Attention(null, t.preNorm(), t.out()));   // what attention() reads
             pendingInputs.add(ctx);
@@ -196,7 +199,13 @@ public final class Reconstructor {
     }
 
     /** Fixes layer l's attention with this head mask (refits, then advances teacher and student to the block output). */
-    public void attention(int l, float[] headMask) {
+    public void attention(int l, float[] headMask) { attention(l, headMask, null); }
+
+    /**
+     * As above, with the student's layer-l attention contexts per batch (before the head mask, on
+     * {@link #studentInput}) as a scoring pass over the same student already computed them; null: computed here.
+     */
+    public void attention(int l, float[] headMask, List<float[]> contexts) {
         LayerWeights w = student[l], tw = teacher.layers()[l];
         int H = w.heads(), dh = c.headSize(), A = H * dh, D = c.hidden();
         float[] ones = new float[H];
@@ -211,7 +220,7 @@ public final class Reconstructor {
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = pending ? (LayerProbe.Attention) pendingTeacher.get(i) : LayerProbe.attention(c, tw, b, xt.get(i), ones);
-            float[] sCtx = pending ? pendingInputs.get(i) : LayerProbe.context(c, w, b, xs.get(i));
+            float[] sCtx = pending ? pendingInputs.get(i) : contexts != null ? contexts.get(i) : LayerProbe.context(c, w, b, xs.get(i));
             float[] target = minus(t.preNorm(), xs.get(i));
             fit.add(gather(sCtx, A, cols, scale, b.tokens), target, b.tokens);
             den += sq(t.preNorm(), xt.get(i));   // the teacher's own contribution ‖Yt − xt‖²
