@@ -27,6 +27,9 @@ interface FamilyPruning {
     /** Null when the family offers this step, else why not (one line). */
     String refusal(PruneRequest.Step step);
 
+    /** What a request without methods runs on this family and workload: the recipe that measured best there. */
+    Recipe recommended(Workload workload);
+
     /** Reads the workload for one seed's request, checks every budget and evaluates the original model. */
     Seeded start(Workload workload, PruneRequest request) throws IOException;
 

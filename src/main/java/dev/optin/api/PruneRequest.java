@@ -16,9 +16,11 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * What to prune and how: the methods and budgets (required), or saved masks to apply instead,
+ * What to prune and how: budgets (required) and methods, or saved masks to apply instead,
  * plus optional settings whose defaults are those of {@code optin prune}. Built with
- * {@link #builder()}; every run is one method at one budget, in method-major order.
+ * {@link #builder()}; every run is one method at one budget, in method-major order. Without
+ * methods the request is {@link #recommended()}: the session runs the model family's
+ * {@link Recipe} for the workload ({@link #withRecipe}).
  *
  * <pre>{@code
  * PruneRequest r = PruneRequest.builder().method(Method.KWON).flops(0.5).tune(true).build();
@@ -103,13 +105,13 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         fractions = List.copyOf(fractions);
         for (double f : fractions)
             if (!(f > 0) || f > 1) throw new IllegalArgumentException("budget " + f + " is outside (0, 1]: give the fraction to keep, e.g. --flops 0.6");
-        if (budget == Budget.MASKS ? masks == null || !methods.isEmpty() : methods.isEmpty() || fractions.isEmpty())
-            throw new IllegalArgumentException("a prune request needs methods and budgets, or masks (not both)");
+        if (budget == Budget.MASKS ? masks == null || !methods.isEmpty() : fractions.isEmpty())
+            throw new IllegalArgumentException("a prune request needs budgets, or masks (not both)");
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
         if (holdout < 0) throw new IllegalArgumentException("--holdout must be ≥ 0, got " + holdout);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
-        if (tokens != null && !methods.contains(Method.OPTIN))
+        if (tokens != null && !methods.isEmpty() && !methods.contains(Method.OPTIN))
             throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
         Objects.requireNonNull(sampling);
         if (!(optinLambda > 0) || Double.isInfinite(optinLambda))
@@ -129,6 +131,21 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                 probe, progress, log, bnRecalibration, optinLambda);
     }
 
+    /** Whether the request names no method: the family's recommended {@link Recipe} runs ({@link #withRecipe}). */
+    public boolean recommended() { return budget != Budget.MASKS && methods.isEmpty(); }
+
+    /**
+     * The request with the recipe's method, and its fast mode and reconstruction where this request
+     * asks for none itself ({@code --fast} on, or a {@code --reconstruct} mode, win).
+     */
+    public PruneRequest withRecipe(Recipe r) {
+        if (!recommended()) throw new IllegalStateException("the request already names its methods " + methods);
+        return new PruneRequest(List.of(r.method()), budget, fractions, masks, samples, sampling, seed, seeds, tune, fast || r.fast(),
+                reconstruct != Reconstructor.Mode.NONE ? reconstruct : r.reconstruct(), rearrange, holdout, weighting,
+                encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
+                probe, progress, log, bnRecalibration, optinLambda);
+    }
+
     /** One method at one budget. */
     public record Run(Method method, double fraction, int samples) {}
 
@@ -136,6 +153,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public List<Run> runs() {
         List<Run> r = new ArrayList<>();
         if (budget == Budget.MASKS) return List.of(new Run(null, 1, 0));
+        if (recommended()) throw new IllegalStateException("a request without methods runs the family's recipe: resolve it with withRecipe first");
         for (Method m : methods) for (double f : fractions) r.add(new Run(m, f, samplesFor(m)));
         return r;
     }
@@ -158,8 +176,9 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     }
 
     /**
-     * The request's settings. Required: {@link #method}s and a budget ({@link #flops} or {@link #latency}),
-     * or {@link #masks}. Everything else is optional, with {@code optin prune}'s defaults.
+     * The request's settings. Required: a budget ({@link #flops} or {@link #latency}), or {@link #masks}.
+     * Everything else is optional, with {@code optin prune}'s defaults; without {@link #method}s the
+     * family's recommended {@link Recipe} runs.
      */
     public static final class Builder {
         private final List<Method> methods = new ArrayList<>();
@@ -186,7 +205,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
         private Builder() {}
 
-        /** Required (with a budget): the pruning methods, run one after another on the same calibration pool. */
+        /** The pruning methods, run one after another on the same calibration pool; none: the family's recommended {@link Recipe}. */
         public Builder method(Method... m) { methods.addAll(List.of(m)); return this; }
         public Builder methods(List<Method> m) { methods.addAll(m); return this; }
 

@@ -33,7 +33,17 @@ final class PruneSession {
     }
 
     PruneResult run(Workload workload) throws IOException {
-        refuseWhatTheFamilyLacks();
+        PruneRequest request = this.request;
+        if (request.recommended()) {
+            Recipe recipe = family.recommended(workload);
+            request = request.withRecipe(recipe);
+            request.log().printf(Locale.ROOT, "optin: no --method given: this model and data's recommended recipe, %s%n", recipe.options());
+        }
+        return run(workload, request);
+    }
+
+    private PruneResult run(Workload workload, PruneRequest request) throws IOException {
+        refuseWhatTheFamilyLacks(request);
         if (request.seeds().isEmpty()) return runOne(workload, request);
         List<RunResult> all = new ArrayList<>();
         for (long seed : request.seeds()) {
@@ -46,14 +56,14 @@ final class PruneSession {
                 r.report().macs().ratio(), RunReport.rounded(r.metrics(), 6), r.folder(), r.report().seed())).toList();
         Map<String, Double> original = lastOriginal == null ? null : RunReport.rounded(lastOriginal, 6);
         List<SweepReport.Summary> summary = SweepReport.summarise(rows);
-        printSummary(summary);
+        printSummary(request, summary);
         return new PruneResult(model, all, new SweepReport(rows, model.source(), task, original, summary), family.writer());
     }
 
     /** The original's metrics of the last seed run (the same for every seed: evaluated once). */
     private Map<String, Double> lastOriginal;
 
-    private void refuseWhatTheFamilyLacks() {
+    private void refuseWhatTheFamilyLacks(PruneRequest request) {
         for (PruneRequest.Step s : request.steps()) {
             String why = family.refusal(s);
             if (why != null) throw new IllegalArgumentException(why);
@@ -65,7 +75,7 @@ final class PruneSession {
     }
 
     /** The table of means over seeds, one line per method and budget (in %, for metrics in [0, 1]). */
-    private void printSummary(List<SweepReport.Summary> summary) {
+    private static void printSummary(PruneRequest request, List<SweepReport.Summary> summary) {
         request.log().printf(Locale.ROOT, "optin: over calibration seeds %s (mean ± sample std, min–max):%n", request.seeds());
         for (SweepReport.Summary s : summary) {
             StringBuilder b = new StringBuilder();

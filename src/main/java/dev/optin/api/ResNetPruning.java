@@ -81,6 +81,9 @@ final class ResNetPruning implements FamilyPruning {
         return method.sequential() ? method.name().toLowerCase(Locale.ROOT) + " prunes transformer encoders (heads and neurons); for ResNets use kwon, optin, magnitude or random" : null;
     }
 
+    /** OPTIN's exact scores: a ResNet has no refit of output projections (its {@code --tune} refits the next convolution). */
+    @Override public Recipe recommended(Workload workload) { return Recipe.OPTIN_EXACT; }
+
     @Override public String refusal(PruneRequest.Step step) {
         return switch (step) {
             case MASKS -> null;

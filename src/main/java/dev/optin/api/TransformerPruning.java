@@ -57,6 +57,9 @@ final class TransformerPruning implements FamilyPruning {
 
     @Override public String refusal(PruneRequest.Step step) { return null; }
 
+    /** The workload's recipe: the task decides which scores and refit measured best on transformer encoders. */
+    @Override public Recipe recommended(Workload workload) { return workload.recommended(); }
+
     @Override public Seeded start(Workload workload, PruneRequest request) throws IOException {
         return new Seed(workload.prepare(model, request), request);
     }

@@ -23,6 +23,13 @@ import java.util.Optional;
  * kinds; the prune session itself never asks which one it has.
  */
 public interface Workload {
+    /**
+     * The recipe a transformer encoder runs on this kind of data when the request names no method:
+     * OPTIN's fast scores with the refit-aware reconstruction ({@link Recipe#OPTIN_FAST_SELECT}), which measured
+     * best on text classifiers, embedding models and image classifiers; a workload where it does not overrides this.
+     */
+    default Recipe recommended() { return Recipe.OPTIN_FAST_SELECT; }
+
     /** Reads and checks the data for one request (the calibration only when the request scores). */
     Prepared prepare(LoadedModel model, PruneRequest request) throws IOException;
 

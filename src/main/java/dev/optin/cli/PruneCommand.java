@@ -6,6 +6,7 @@ import dev.optin.api.OptinModel;
 import dev.optin.api.ProbeData;
 import dev.optin.api.PruneRequest;
 import dev.optin.api.PruneResult;
+import dev.optin.api.Recipe;
 import dev.optin.api.RunFolders;
 import dev.optin.api.TextWorkload;
 import dev.optin.api.Workload;
@@ -50,8 +51,10 @@ public final class PruneCommand implements Callable<Integer> {
                     "segmenters: a folder with images/ and masks/ (class-id PNGs, 255 = ignore), pairs matched by file name"})
     Path data;
 
-    @Option(names = "--method", paramLabel = "<m>[,<m>…]", defaultValue = "optin", split = ",",
-            description = "optin, kwon, kprune, sequential, magnitude or random; several run one after another (default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", paramLabel = "<m>[,<m>…]", split = ",",
+            description = {"optin, kwon, kprune, sequential, magnitude or random; several run one after another",
+                    "(default: the recommended recipe for the model and data: --method optin --fast --reconstruct=select for",
+                    "transformer classifiers and embedding models, --method optin for segmenters and ResNets; --fast and --reconstruct still apply)"})
     List<String> methods;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -192,7 +195,8 @@ public final class PruneCommand implements Callable<Integer> {
         if (masks == null && budget == null) throw new IllegalArgumentException("give a budget (--flops or --latency) or --masks");
         if (masks != null && budget != null) throw new IllegalArgumentException("--masks applies saved masks: give no --flops or --latency");
         if (masks == null && data == null) throw new IllegalArgumentException("--data is required to score (only --masks works without it)");
-        if (masks == null) for (String s : methods) request.method(Pruner.Method.parse(s));
+        if (masks == null && methods != null) for (String s : methods) request.method(Pruner.Method.parse(s));
+        if (masks != null && methods != null) throw new IllegalArgumentException("--masks applies saved masks: give no --method");
         if (budget != null && budget.latency != null) request.latency(doubles(budget.latency));
         else if (budget != null) request.flops(doubles(budget.flops));
         String shapeSpec = latencyShape == null ? "1" : latencyShape.strip();
@@ -211,7 +215,8 @@ public final class PruneCommand implements Callable<Integer> {
             request.probe(ProbeData.files(probeTrain, probeEval).ranges(probeTrainRange, probeEvalRange));
         if (masks == null) {
             PruneRequest planned = request.build();   // refusals that need no model: a bad budget, a repeated run
-            RunFolders.of(planned);
+            // a repeated budget is refused now; a recipe adds no second method, so any one names the folders alike
+            RunFolders.of(planned.recommended() ? planned.withRecipe(Recipe.OPTIN_EXACT) : planned);
         }
         Path[] inputs = inputs();
         OutputDirectory.check(out, force, inputs);

@@ -25,6 +25,31 @@ class PruneCommandTest {
 
     static EvalInspectCommandTest.Run run(String... a) { return EvalInspectCommandTest.run(a); }
 
+    /**
+     * Without --method a text classifier runs the recommended recipe (OPTIN's fast scores and the refit-aware
+     * reconstruction), says so, and gives the masks of the same options spelled out; --reconstruct replaces the
+     * recipe's refit.
+     */
+    @Test
+    void withoutAMethodTheRecommendedRecipeRunsAndSaysSo() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString();
+        Path rec = dir.resolve("recommended"), spelled = dir.resolve("spelled"), full = dir.resolve("full");
+        var r = run("prune", model, "--data", train, "--flops", "0.5", "--samples", "96", "--out", rec.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("no --method given").contains("--method optin --fast --reconstruct=select");
+        JsonNode rep = new ObjectMapper().readTree(rec.resolve("report.json").toFile());
+        assertThat(rep.get("method").asText()).isEqualTo("optin (fast) + reconstruct + select");
+        assertThat(rep.at("/reconstruction/mode").asText()).isEqualTo("select");
+        var s = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=select", "--flops", "0.5", "--samples", "96",
+                "--out", spelled.toString(), "--no-speed", "-q");
+        assertThat(s.code()).as(s.err()).isZero();
+        assertThat(Files.readString(spelled.resolve("masks.json"))).isEqualTo(Files.readString(rec.resolve("masks.json")));
+        var f = run("prune", model, "--data", train, "--reconstruct=full", "--flops", "0.5", "--samples", "96", "--out", full.toString(), "--no-speed", "-q");
+        assertThat(f.code()).as(f.err()).isZero();
+        assertThat(new ObjectMapper().readTree(full.resolve("report.json").toFile()).at("/reconstruction/mode").asText()).isEqualTo("full");
+    }
+
     @Test
     void kwonWritesMasksReportsAndAPrunedModelThatMatchesTheMasks() throws Exception {
         String model = Fixtures.require("minilm-l6-sst2").toString();

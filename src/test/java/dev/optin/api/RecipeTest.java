@@ -1,0 +1,40 @@
+package dev.optin.api;
+
+import dev.optin.pruning.Pruner.Method;
+import dev.optin.pruning.Reconstructor;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A request without methods: resolved by a recipe, the request's own fast mode and reconstruction winning. */
+class RecipeTest {
+    @Test
+    void aRequestWithoutMethodsTakesTheRecipeWhereItAsksForNothingItself() {
+        PruneRequest plain = PruneRequest.builder().flops(0.4, 0.6).build();
+        assertThat(plain.recommended()).isTrue();
+        assertThatThrownBy(plain::runs).isInstanceOf(IllegalStateException.class).hasMessageContaining("withRecipe");
+        PruneRequest r = plain.withRecipe(Recipe.OPTIN_FAST_SELECT);
+        assertThat(r.recommended()).isFalse();
+        assertThat(r.methods()).containsExactly(Method.OPTIN);
+        assertThat(r.fast()).isTrue();
+        assertThat(r.reconstruct()).isEqualTo(Reconstructor.Mode.SELECT);
+        assertThat(r.runs()).hasSize(2).allSatisfy(run -> assertThat(run.samples()).isEqualTo(PruneRequest.DEFAULT_SAMPLES));
+        assertThatThrownBy(() -> r.withRecipe(Recipe.OPTIN_EXACT)).isInstanceOf(IllegalStateException.class);
+
+        PruneRequest own = PruneRequest.builder().flops(0.5).fast(true).reconstruct(Reconstructor.Mode.FULL).build().withRecipe(Recipe.OPTIN_EXACT);
+        assertThat(own.fast()).isTrue();
+        assertThat(own.reconstruct()).isEqualTo(Reconstructor.Mode.FULL);
+        assertThat(Recipe.OPTIN_FAST_SELECT.options()).isEqualTo("--method optin --fast --reconstruct=select");
+        assertThat(Recipe.OPTIN_EXACT.options()).isEqualTo("--method optin");
+        assertThat(new SegmentationWorkload(null, null, null, null, 0).recommended()).isEqualTo(Recipe.OPTIN_EXACT);
+        assertThat(TextWorkload.files(null, null, null, 0).recommended()).isEqualTo(Recipe.OPTIN_FAST_SELECT);
+    }
+
+    @Test
+    void budgetsAreStillRequiredAndMasksTakeNoRecipe() {
+        assertThatThrownBy(() -> PruneRequest.builder().build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("budget");
+        PruneRequest masks = PruneRequest.builder().masks(dev.optin.model.Masks.ones(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 2, 1).config())).build();
+        assertThat(masks.recommended()).isFalse();
+    }
+}
