@@ -52,9 +52,9 @@ public final class PruneCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--method", paramLabel = "<m>[,<m>…]", split = ",",
-            description = {"optin, kwon, kprune, sequential, magnitude or random; several run one after another",
-                    "(default: the recommended recipe for the model and data: --method optin --fast --reconstruct=select for",
-                    "transformer classifiers and embedding models, --method optin for segmenters and ResNets; --fast and --reconstruct still apply)"})
+            description = "optin, kwon, kprune, sequential, magnitude or random; several run one after another (default: the recommended "
+                    + "recipe for the model and data: --method optin --fast --reconstruct=select for transformer classifiers and embedding models, "
+                    + "--method optin for segmenters and ResNets; --fast and --reconstruct given alone change that part of it)")
     List<String> methods;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")

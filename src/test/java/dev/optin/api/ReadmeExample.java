@@ -15,7 +15,7 @@ final class ReadmeExample {
         try (OptinModel m = Optin.load(model)) {
             Workload sst2 = TextWorkload.files(train, dev, DataOptions.detect(), 64);   // evaluate on 64 dev rows
             PruneRequest request = PruneRequest.builder()
-                    .method(Method.MAGNITUDE).flops(0.5)                              // required: methods and a budget
+                    .method(Method.MAGNITUDE).flops(0.5)                              // a budget is required; no method: the recipe
                     .samples(64).measureSpeed(false)                                  // optional, CLI defaults otherwise
                     .build();
             PruneResult r = m.prune(sst2, request);
