@@ -12,6 +12,7 @@ import dev.optin.load.ModelLoader;
 import dev.optin.progress.ConsoleProgress;
 import dev.optin.progress.Progress;
 import dev.optin.pruning.Pruner;
+import dev.optin.pruning.Reconstructor;
 import dev.optin.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,7 +52,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--calibration", defaultValue = "64", paramLabel = "N", description = "sentences used to score units; the rest measure fidelity (default: ${DEFAULT-VALUE})")
     int calibration;
 
-    @Option(names = "--exact", description = "OPTIN's exact scores instead of the fast approximation (slower)")
+    @Option(names = "--exact", description = "OPTIN's exact scores instead of the recommended recipe's fast approximation (slower)")
     boolean exact;
 
     @Option(names = "--no-speed", description = "skip the speed measurement")
@@ -71,13 +72,18 @@ public final class DemoCommand implements Callable<Integer> {
         // replaces only folders optin wrote, so a user's folder is refused, not deleted).
         OutputDirectory.check(out, true);   // before the model is resolved
         PrintStream o = out();
-        o.println("optin demo: all-MiniLM-L6-v2 (Maven Central), label-free OPTIN to " + Math.round(flops * 100) + "% of the MACs");
+        o.println("optin demo: all-MiniLM-L6-v2 (Maven Central), label-free OPTIN with the refit-aware reconstruction to "
+                + Math.round(flops * 100) + "% of the MACs");
         try (OptinModel m = Optin.load(ModelLoader.MINILM)) {
             List<Example> calib = all.subList(0, calibration), held = all.subList(calibration, all.size());
             // one batch may not exceed the calibration set (the demo has no --batch)
-            PruneRequest request = PruneRequest.builder().method(Pruner.Method.OPTIN).flops(flops).fast(!exact).samples(calibration)
+            // no method: the recommended recipe (OPTIN's fast scores, the refit-aware reconstruction), as `prune` runs it;
+            // --exact: the same with OPTIN's exact scores
+            PruneRequest.Builder b = PruneRequest.builder().flops(flops).samples(calibration)
                     .batch(Math.min(32, calibration)).measureSpeed(!noSpeed)
-                    .progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err).build();
+                    .progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err);
+            if (exact) b.method(Pruner.Method.OPTIN).reconstruct(Reconstructor.Mode.SELECT);
+            PruneRequest request = b.build();
             PruneResult r = m.prune(TextWorkload.rows(calib, held, Task.TEXT), request);
             r.writeTo(out, true);
             table(o, r.report(), held.size());
