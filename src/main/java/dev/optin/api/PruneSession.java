@@ -33,15 +33,18 @@ final class PruneSession {
     }
 
     PruneResult run(Workload workload) throws IOException {
-        PruneRequest request = this.request;
-        if (request.recommended()) {
-            Recipe recipe = family.recommended(workload);
-            request = request.withRecipe(recipe);
-            request.log().printf(Locale.ROOT, "optin: no --method given: this model and data's recommended recipe, %s%n", recipe.options());
-        }
-        return run(workload, request);
+        return run(workload, resolved(workload));
     }
 
+    /** The request, with the family's recipe for this workload (logged) when it names no method. */
+    private PruneRequest resolved(Workload workload) {
+        if (!request.recommended()) return request;
+        Recipe recipe = family.recommended(workload);
+        request.log().printf(Locale.ROOT, "optin: no --method given: this model and data's recommended recipe, %s%n", recipe.options());
+        return request.withRecipe(recipe);
+    }
+
+    /** Every run of a request that names its methods, once per calibration seed when it has several. */
     private PruneResult run(Workload workload, PruneRequest request) throws IOException {
         refuseWhatTheFamilyLacks(request);
         if (request.seeds().isEmpty()) return runOne(workload, request);
