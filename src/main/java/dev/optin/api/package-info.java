@@ -12,7 +12,9 @@
  * }</pre>
  *
  * <p>{@link dev.optin.api.Optin} loads a model; a {@link dev.optin.api.PruneRequest} says which
- * methods at which budgets (or which saved masks) and carries the command line's defaults; a
+ * methods at which budgets (or which saved masks) and carries the command line's defaults; without
+ * methods the family's {@link dev.optin.api.Recipe} for the workload runs (the model family and the
+ * kind of data decide which one measured best); a
  * {@link dev.optin.api.Workload} ({@link dev.optin.api.TextWorkload},
  * {@link dev.optin.api.ImageWorkload} or {@link dev.optin.api.SegmentationWorkload}; an image
  * model's is {@link dev.optin.api.OptinModel#imageWorkload}) holds the data and what depends on its kind. One
