@@ -94,7 +94,8 @@ class GemmTest {
     @Test
     void symmetricProductIsBitIdenticalToTheFullProduct() {
         Random r = new Random(7);
-        for (int[] sh : new int[][]{{5, 7}, {20, 10}, {129, 15}, {200, 3}, {300, 257}, {768, 384}})
+        // {1536, 430}: an FFN's inputs over one calibration batch (the reconstruction's covariance)
+        for (int[] sh : new int[][]{{5, 7}, {20, 10}, {129, 15}, {200, 3}, {300, 257}, {768, 384}, {1536, 430}})
             for (boolean trans : new boolean[]{false, true}) {
                 int n = sh[0], k = sh[1], lda = (trans ? n : k) + 3;
                 float[] a = random(r, (trans ? k : n) * lda + 2), full = new float[n * n], sym = random(r, n * n);
