@@ -31,12 +31,6 @@ public final class Gemm {
      * multiply-adds; a·b = b·a exactly).
      */
     public static void symmetric(boolean trans, int n, int k, float[] a, int aOff, int lda, float[] c) {
-        if (trans && (long) n * k <= TRANSPOSED_COPY_LIMIT) {
-            // Aᵀ·A from a transposed copy: the plain path reads A's rows in order where the transposed one packs
-            // strided columns again for every column block; the same products in the same order give the same bits
-            symmetric(false, n, k, transposed(k, n, a, aOff, lda), 0, k, c);
-            return;
-        }
         for (int j0 = 0; j0 < n; j0 += SYMMETRIC_BLOCK) {
             // the last block takes the remainder, so no block is small enough to take another kernel path
             int bw = n - j0 < 2 * SYMMETRIC_BLOCK ? n - j0 : SYMMETRIC_BLOCK, rows = j0 + bw;
@@ -45,21 +39,6 @@ public final class Gemm {
             if (bw > SYMMETRIC_BLOCK) break;
         }
         for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) c[j * n + i] = c[i * n + j];
-    }
-
-    /** Elements up to which {@link #symmetric} copies a transposed A (128 MB of floats). */
-    static final long TRANSPOSED_COPY_LIMIT = 1L << 25;
-
-    /** The [cols × rows] transpose of the rows × cols block of a at aOff (row stride lda), in 32×32 tiles. */
-    static float[] transposed(int rows, int cols, float[] a, int aOff, int lda) {
-        float[] t = new float[rows * cols];
-        for (int i0 = 0; i0 < rows; i0 += 32)
-            for (int j0 = 0; j0 < cols; j0 += 32) {
-                int i1 = Math.min(rows, i0 + 32), j1 = Math.min(cols, j0 + 32);
-                for (int i = i0; i < i1; i++)
-                    for (int j = j0, src = aOff + i * lda + j0; j < j1; j++, src++) t[j * rows + i] = a[src];
-            }
-        return t;
     }
 
     /** Y[m×out] = X[m×in] · Wᵀ (+ bias), W stored [out][in]. */

@@ -2,12 +2,15 @@ package dev.optin.format;
 
 import ai.onnx.proto.OnnxMl.*;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.optin.model.*;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.*;
@@ -117,9 +120,9 @@ public final class OnnxModelLoader {
                 throw new FormatException(file + ": " + size + " bytes; ONNX files over 2 GB keep weights as external data, which is not supported");
             // mapped, and parsed with aliasing: the initializers' raw bytes stay views of the file
             // instead of heap copies, so loading needs the heap for the converted floats only
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(onnx)) {
-                ByteBuffer mapped = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size);
-                com.google.protobuf.CodedInputStream in = com.google.protobuf.UnsafeByteOperations.unsafeWrap(mapped).newCodedInput();
+            try (FileChannel ch = FileChannel.open(onnx)) {
+                ByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+                CodedInputStream in = UnsafeByteOperations.unsafeWrap(mapped).newCodedInput();
                 in.enableAliasing(true);
                 ModelProto m = ModelProto.parseFrom(in);
                 if (!m.hasGraph() || m.getGraph().getNodeCount() == 0) throw new FormatException(file + ": not an ONNX model (no graph)");

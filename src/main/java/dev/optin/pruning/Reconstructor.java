@@ -158,7 +158,7 @@ public final class Reconstructor {
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = LayerProbe.attention(c, tw, b, xt.get(i), ones);
-            float[] ctx = contexts != null ? contexts.get(i) : LayerProbe.context(c, w, b, xs.get(i));
+            float[] ctx = studentContext(w, contexts, i);
             fit.add(ctx, minus(t.preNorm(), xs.get(i)), b.tokens);
             pendingTeacher.add(new LayerProbe.Attention(null, t.preNorm(), t.out()));   // what attention() reads
             pendingInputs.add(ctx);
@@ -198,6 +198,11 @@ public final class Reconstructor {
         return n;
     }
 
+    /** The student's attention context of batch i for layer weights w: given by a scoring pass (contexts), or computed. */
+    private float[] studentContext(LayerWeights w, List<float[]> contexts, int i) {
+        return contexts != null ? contexts.get(i) : LayerProbe.context(c, w, batches.get(i), xs.get(i));
+    }
+
     /** Fixes layer l's attention with this head mask (refits, then advances teacher and student to the block output). */
     public void attention(int l, float[] headMask) { attention(l, headMask, null); }
 
@@ -220,7 +225,7 @@ public final class Reconstructor {
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = pending ? (LayerProbe.Attention) pendingTeacher.get(i) : LayerProbe.attention(c, tw, b, xt.get(i), ones);
-            float[] sCtx = pending ? pendingInputs.get(i) : contexts != null ? contexts.get(i) : LayerProbe.context(c, w, b, xs.get(i));
+            float[] sCtx = pending ? pendingInputs.get(i) : studentContext(w, contexts, i);
             float[] target = minus(t.preNorm(), xs.get(i));
             fit.add(gather(sCtx, A, cols, scale, b.tokens), target, b.tokens);
             den += sq(t.preNorm(), xt.get(i));   // the teacher's own contribution ‖Yt − xt‖²
