@@ -211,8 +211,11 @@ final class TransformerPruning implements FamilyPruning {
             if (r.reconstruction() == null) return null;
             Reconstructor.Result rec = r.reconstruction();
             String mode = request.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL.name() : request.reconstruct().name();
+            RunReport.Readout readout = rec.readout() == null || Double.isNaN(rec.readout().originalError()) ? null
+                    : new RunReport.Readout(rec.readout().refitted(), PruneReport.round(rec.readout().originalError(), 6),
+                                            PruneReport.round(rec.readout().refitError(), 6));
             return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), Reconstructor.DEFAULT_DAMPING,
-                    round(rec.errorBefore()), round(rec.errorAfter()));
+                    round(rec.errorBefore()), round(rec.errorAfter()), readout);
         }
 
         private static double[] round(double[] v) {

@@ -10,7 +10,7 @@ import dev.optin.engine.Gemm;
  * @param dense [hidden][hidden] or null
  * @param out   [labels][hidden]
  */
-public record ClassifierHead(Linear dense, DenseActivation activation, Linear out) implements Head {
+public record ClassifierHead(Linear dense, DenseActivation activation, Linear out) implements Head, LinearReadout {
     public enum DenseActivation { TANH, RELU }
 
     @Override
@@ -61,6 +61,19 @@ public record ClassifierHead(Linear dense, DenseActivation activation, Linear ou
 
     @Override
     public int labels() { return out.out; }
+
+    /** The output layer reads the pooled rows: token 0 of every sequence through the dense layer. */
+    @Override
+    public java.util.Optional<LinearReadout> readout() { return java.util.Optional.of(this); }
+
+    @Override
+    public Linear classifier() { return out; }
+
+    @Override
+    public float[] readRows(float[] hidden, Batch batch, int d) { return pooled(hidden, batch, dense == null ? out.in : dense.in); }
+
+    @Override
+    public Head withClassifier(Linear classifier) { return new ClassifierHead(dense, activation, classifier); }
 
     @Override
     public long parameters() { return (dense == null ? 0 : dense.parameters()) + out.parameters(); }

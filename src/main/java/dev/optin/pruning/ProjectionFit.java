@@ -89,6 +89,43 @@ final class ProjectionFit {
         return new NormalEquations(a, r, mx, mt);
     }
 
+    /**
+     * Σ over the rows of ‖t − (x·V + b)‖² / (1 − h)², the leave-one-out residuals of the ridge fit s (solved with this
+     * damping on exactly these rows): h = 1/n + (x − x̄)ᵀ A⁻¹ (x − x̄) is the row's leverage with A the damped, centred
+     * Gram of {@link #normalEquations}. The standard closed form for ridge with an intercept (exact up to the
+     * intercept's and λ's dependence on the left-out row). xs [m_i×K] and ts [m_i×D] per chunk, as given to {@link #add}.
+     */
+    double leaveOneOutError(Solution s, java.util.List<float[]> xs, java.util.List<float[]> ts, double damping) {
+        NormalEquations eq = normalEquations(damping);
+        DMatrixRMaj inv = new DMatrixRMaj(K, K);
+        if (K > 0 && !org.ejml.dense.row.CommonOps_DDRM.invert(new DMatrixRMaj(K, K, true, eq.a()), inv)) return Double.POSITIVE_INFINITY;
+        double[] ai = inv.getData(), z = new double[K], az = new double[K];
+        double e = 0;
+        for (int chunk = 0; chunk < xs.size(); chunk++) {
+            float[] x = xs.get(chunk), t = ts.get(chunk);
+            int m = x.length / Math.max(K, 1);
+            if (K == 0) m = t.length / D;
+            for (int row = 0; row < m; row++) {
+                for (int i = 0; i < K; i++) z[i] = x[row * K + i] - eq.meanX()[i];
+                double h = 1.0 / n;
+                for (int i = 0; i < K; i++) {
+                    double acc = 0;
+                    for (int j = 0; j < K; j++) acc += ai[i * K + j] * z[j];
+                    az[i] = acc;
+                    h += z[i] * acc;
+                }
+                double scale = h < 1 ? 1 / ((1 - h) * (1 - h)) : Double.POSITIVE_INFINITY;
+                for (int d = 0; d < D; d++) {
+                    double p = s.bias()[d];
+                    for (int i = 0; i < K; i++) p += x[row * K + i] * s.v()[i * D + d];
+                    double r = t[row * D + d] - p;
+                    e += r * r * scale;
+                }
+            }
+        }
+        return e;
+    }
+
     /** Keeps V (given [K×D]) and refits the bias alone: b = mean(T) − Vᵀ·mean(X). */
     double[] solveBias(double[] v) {
         double[] b = new double[D];

@@ -224,10 +224,7 @@ public final class Pruner {
         Reconstructor.Result rec = null;
         if (o.reconstruct() != Reconstructor.Mode.NONE) {
             rec = Reconstructor.reconstruct(encoder.weights(), masks, samples, o.reconstruct(), Reconstructor.DEFAULT_DAMPING, progress);
-            masks = rec.masks();
-            if (o.reconstruct().refitsWeights())   // a head ending in a linear read-out (segmenter): refit it too
-                rec = new Reconstructor.Result(ReadoutRefit.refit(encoder.weights(), rec.weights(), masks, samples, Reconstructor.DEFAULT_DAMPING),
-                        masks, rec.errorBefore(), rec.errorAfter());
+            masks = rec.masks();   // a refitting mode also refitted a linear read-out (ReadoutRefit) where that helped
             lap(seconds, "reconstruction", t0);
         }
         return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, stop, rec);

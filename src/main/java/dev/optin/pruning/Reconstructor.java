@@ -56,8 +56,14 @@ public final class Reconstructor {
      * @param errorBefore per sub-layer (2l: attention of layer l, 2l+1: its FFN), on the calibration tokens:
      *                    ‖student − teacher‖² / ‖teacher's sub-layer contribution‖² with the original projection
      * @param errorAfter  the same with the refitted projection
+     * @param readout     the refit of the head's linear read-out after the last sub-layer ({@link ReadoutRefit}), or
+     *                    null where none was tried (sequential callers, bias-only modes)
      */
-    public record Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter) {}
+    public record Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter, ReadoutRefit.Outcome readout) {
+        public Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter) {
+            this(weights, masks, errorBefore, errorAfter, null);
+        }
+    }
 
     private final EncoderConfig c;
     private final EncoderWeights teacher;
@@ -76,6 +82,7 @@ public final class Reconstructor {
     private final List<Object> pendingTeacher = new ArrayList<>();
     private final List<float[]> pendingInputs = new ArrayList<>();
     private final double[] before, after;
+    private ReadoutRefit.Outcome readout;
 
     public Reconstructor(EncoderWeights original, List<Batch> batches, Mode mode, double damping) {
         if (!(damping >= 0)) throw new IllegalArgumentException("damping must be ≥ 0, got " + damping);
@@ -123,6 +130,7 @@ public final class Reconstructor {
                 r.ffn(l, nm);
                 progress.step();
             }
+            if (mode.refitsWeights()) r.refitReadout();
         } finally {
             progress.done();
         }
@@ -132,13 +140,24 @@ public final class Reconstructor {
     /** The student's input of the next layer to fix (before {@link #attention}) for batch i. */
     public float[] studentInput(int i) { return xs.get(i); }
 
-    /** The current student: layers fixed so far refitted, the rest original. */
-    public EncoderWeights weights() { return new EncoderWeights(c, teacher.stem(), student.clone(), teacher.head()); }
+    /** The current student: layers fixed so far refitted, the rest original; the head refitted once {@link #refitReadout} kept its refit. */
+    public EncoderWeights weights() {
+        return new EncoderWeights(c, teacher.stem(), student.clone(), readout != null ? readout.weights().head() : teacher.head());
+    }
+
+    /**
+     * After the last sub-layer: refits the head's linear read-out to the teacher's logits on the student's last outputs
+     * ({@link ReadoutRefit}, kept only where its leave-one-out error is lower).
+     */
+    void refitReadout() {
+        EncoderWeights current = new EncoderWeights(c, teacher.stem(), student.clone(), teacher.head());
+        readout = ReadoutRefit.refitFromLastOutputs(teacher, current, xt, xs, batches, damping);
+    }
 
     /** The masks so far: sub-layers not yet fixed are all ones. */
     public Masks masks() { return masks.copy(); }
 
-    public Result result() { return new Result(weights(), masks.copy(), before.clone(), after.clone()); }
+    public Result result() { return new Result(weights(), masks.copy(), before.clone(), after.clone(), readout); }
 
     /**
      * The normal equations of layer l's attention output projection over every head's columns (gates 1), on the

@@ -48,10 +48,23 @@ public record RunReport(String model, String method, String weighting, String en
      * The output projections refitted after selection: {@code mode} full (kept block and bias) or bias,
      * the ridge damping relative to the inputs' mean variance, and per sub-layer (attention of layer 0,
      * its FFN, …) the calibration error ‖student − teacher‖² / ‖teacher's sub-layer contribution‖²
-     * with the original projection ({@code error_before}) and the refitted one ({@code error_after}).
+     * with the original projection ({@code error_before}) and the refitted one ({@code error_after}); {@code readout}
+     * where the head's linear read-out was refitted to the teacher's logits (absent otherwise).
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Reconstruction(String mode, double damping, double[] errorBefore, double[] errorAfter) {}
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Reconstruction(String mode, double damping, double[] errorBefore, double[] errorAfter, Readout readout) {
+        public Reconstruction(String mode, double damping, double[] errorBefore, double[] errorAfter) {
+            this(mode, damping, errorBefore, errorAfter, null);
+        }
+    }
+
+    /**
+     * The read-out refit's check: mean squared error to the teacher's logits per calibration row of the classifier
+     * before the refit and of the refit (leave-one-out); {@code kept} when the refit's is lower.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Readout(boolean kept, double originalError, double refitError) {}
 
     /** The budget asked for; {@code achieved}, {@code measuredOn} and {@code shape} for latency budgets only. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

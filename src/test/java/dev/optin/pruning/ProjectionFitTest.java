@@ -31,6 +31,36 @@ class ProjectionFitTest {
         for (int d = 0; d < D; d++) assertThat(s.bias()[d]).isCloseTo(b[d], within(1e-4));
     }
 
+    /**
+     * The closed-form leave-one-out error against refitting without each row in turn: exact for least squares with an
+     * intercept (damping 0), and within 1% with damping (λ is then relative to the left-out Gram's diagonal).
+     */
+    @Test
+    void leaveOneOutErrorIsTheErrorOfFitsWithoutEachRow() {
+        Random r = new Random(11);
+        int n = 60;
+        float[] x = gaussian(r, n * K), t = gaussian(r, n * D);
+        for (double damping : new double[] {0, 0.05}) {
+            ProjectionFit fit = new ProjectionFit(K, D);
+            fit.add(slice(x, 0, 25, K), slice(t, 0, 25, D), 25);
+            fit.add(slice(x, 25, n, K), slice(t, 25, n, D), n - 25);
+            double closed = fit.leaveOneOutError(fit.solve(damping), java.util.List.of(slice(x, 0, 25, K), slice(x, 25, n, K)),
+                    java.util.List.of(slice(t, 0, 25, D), slice(t, 25, n, D)), damping);
+            double brute = 0;
+            for (int out = 0; out < n; out++) {
+                ProjectionFit without = new ProjectionFit(K, D);
+                for (int row = 0; row < n; row++) if (row != out) without.add(slice(x, row, row + 1, K), slice(t, row, row + 1, D), 1);
+                ProjectionFit.Solution s = without.solve(damping);
+                for (int d = 0; d < D; d++) {
+                    double y = s.bias()[d];
+                    for (int k = 0; k < K; k++) y += x[out * K + k] * s.v()[k * D + d];
+                    brute += Math.pow(y - t[out * D + d], 2);
+                }
+            }
+            assertThat(closed).as("damping " + damping).isCloseTo(brute, within((damping == 0 ? 1e-6 : 1e-2) * brute));
+        }
+    }
+
     /** At the ridge optimum the gradient of ‖XV + 1bᵀ − T‖² + λ‖V‖² vanishes (λ = damping · mean centred Gram diagonal). */
     @Test
     void dampedSolutionZeroesTheRidgeGradient() {

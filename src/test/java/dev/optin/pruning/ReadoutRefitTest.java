@@ -10,6 +10,7 @@ import dev.optin.model.Batch;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderWeights;
 import dev.optin.model.Masks;
+import dev.optin.progress.Progress;
 import dev.optin.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The segmenter's per-patch classifier refitted to the teacher's logits on real scenes. */
+/** The segmenter's per-patch classifier and the SST-2 classifier's output layer refitted to the teacher's logits on real data. */
 class ReadoutRefitTest {
     @Test
     void theRefitClassifierBringsThePrunedLogitsCloserToTheTeachersOnCalibrationAndHeldOutScenes() throws Exception {
@@ -45,6 +46,47 @@ class ReadoutRefitTest {
         System.out.printf("logit error vs teacher: calibration %.4g -> %.4g, held out %.4g -> %.4g%n", before, after, heldBefore, heldAfter);
         assertThat(after).isLessThan(0.8 * before);
         assertThat(heldAfter).isLessThan(0.9 * heldBefore);
+    }
+
+    /**
+     * Text: after a reconstruction of magnitude masks the output layer on the pooled token is refitted (its
+     * leave-one-out error beats the original classifier's) and brings held-out logits closer to the teacher's; on the
+     * unpruned model the original classifier is exact, so the check refuses the refit.
+     */
+    @Test
+    void theTextClassifiersOutputLayerIsRefittedWhereTheCheckSaysItHelps() throws Exception {
+        try (LoadedModel lm = ModelLoader.load(Fixtures.require("minilm-l6-sst2/config.json").getParent().toString())) {
+            EncoderWeights w = lm.weights();
+            List<String> train = sentences(Fixtures.require("sst2/train.tsv"), 1024), dev = sentences(Fixtures.require("sst2/dev.tsv"), 256);
+            List<Batch> fit = new java.util.ArrayList<>(), held = new java.util.ArrayList<>();
+            for (int i = 0; i < train.size(); i += 64) fit.add(lm.tokenizer().batch(train.subList(i, i + 64)));
+            for (int i = 0; i < dev.size(); i += 64) held.add(lm.tokenizer().batch(dev.subList(i, i + 64)));
+
+            List<float[]> last = new java.util.ArrayList<>();
+            for (Batch b : fit) last.add(new Encoder(w).forward(b, Masks.ones(w.config())).hidden);   // the classifier head's input
+            ReadoutRefit.Outcome same = ReadoutRefit.refitFromLastOutputs(w, w, last, last, fit, Reconstructor.DEFAULT_DAMPING);
+            assertThat(same.originalError()).isLessThan(1e-9);   // the same classifier on the same rows (double vs float sums)
+            assertThat(same.refitted()).isFalse();
+            assertThat(same.weights()).isSameAs(w);
+
+            Masks pruned = Pruner.prune(new Encoder(w), fit, null, new Pruner.Options(Pruner.Method.MAGNITUDE, 0.2, null, false, 1, null, false,
+                    0, null, Reconstructor.Mode.NONE, true), Progress.NONE).masks();
+            Reconstructor.Result rec = Reconstructor.reconstruct(w, pruned, fit, Reconstructor.Mode.FULL, Reconstructor.DEFAULT_DAMPING, Progress.NONE);
+            System.out.printf("classifier logit error per row: original %.4g, refit (leave-one-out) %.4g%n",
+                    rec.readout().originalError(), rec.readout().refitError());
+            assertThat(rec.readout().refitted()).isTrue();
+            assertThat(rec.readout().refitError()).isLessThan(rec.readout().originalError());
+            EncoderWeights unrefitted = new EncoderWeights(w.config(), w.stem(), rec.weights().layers(), w.head());
+            double before = error(w, unrefitted, rec.masks(), held), after = error(w, rec.weights(), rec.masks(), held);
+            System.out.printf("held-out logit error vs teacher: %.4g -> %.4g%n", before, after);
+            assertThat(after).isLessThan(before);
+        }
+    }
+
+    private static List<String> sentences(Path tsv, int n) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(tsv).subList(1, n + 1)) out.add(line.split("\t")[0]);
+        return out;
     }
 
     @Test
