@@ -45,8 +45,9 @@ public final class Pruner {
      *                   length, e.g. of its dev set); 0 = the calibration samples' average length
      * @param reconstruct after selection (and tuning): refit the output projections sub-layer by sub-layer
      *                   ({@link Reconstructor}); NONE keeps the weights (and the masks exactly as before). FULL
-     *                   also refits a head's linear read-out to the teacher's logits ({@link ReadoutRefit}: the
-     *                   segmenter's per-patch classifier; other heads have none)
+     *                   and SELECT also refit a head's linear read-out to the teacher's logits where that helps
+     *                   ({@link ReadoutRefit}: a text classifier's output layer, the segmenter's per-patch
+     *                   classifier; ViT and bare encoders have none)
      * @param rearrange  Kwon's mask rearrangement after the Fisher selection (on by default)
      * @param optinLambda OPTIN's λ_c (spec §3: the MD term is rescaled to about λ_c times the KL term); 0 = the
      *                   published {@value #DEFAULT_OPTIN_LAMBDA}

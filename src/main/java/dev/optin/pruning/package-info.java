@@ -5,8 +5,9 @@
  * K-prune's sequential search ({@code KPrune}; with K-prune's KL or, for {@code sequential}, the
  * task's cross-entropy as the predictive term; its first, dense scoring pass is shared by all
  * budgets), the sub-layer reconstruction of the output projections it and {@code --reconstruct}
- * use ({@code Reconstructor}, {@code ProjectionFit}; for a head with a linear read-out, the
- * segmenter's, also that read-out: {@code ReadoutRefit}),
+ * use ({@code Reconstructor}, {@code ProjectionFit}; for a head with a linear read-out, a text
+ * classifier's output layer or the segmenter's per-patch classifier, also that read-out where its
+ * leave-one-out error says it helps: {@code ReadoutRefit}),
  * and choices checked on held-out calibration rows ({@code HeldOutChoice}). Reconstruction is the
  * one step that changes weights: its result carries full-size refitted weights the masks apply to.
  * Exact OPTIN's per-unit passes are {@code OptinPass} chunks run by the process-wide
