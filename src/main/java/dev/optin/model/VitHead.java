@@ -14,7 +14,7 @@ import dev.optin.engine.Ops;
  * @param classifier   [labels][hidden]
  * @param distillation [labels][hidden] or null; needs the stem's distillation token
  */
-public record VitHead(Norm finalNorm, Linear classifier, Linear distillation) implements Head {
+public record VitHead(Norm finalNorm, Linear classifier, Linear distillation) implements Head, LinearReadout {
     public VitHead {
         if (finalNorm.gamma().length != classifier.in) throw new IllegalArgumentException("final layer norm size differs from the classifier's input");
         if (distillation != null && (distillation.in != classifier.in || distillation.out != classifier.out))
@@ -79,6 +79,19 @@ public record VitHead(Norm finalNorm, Linear classifier, Linear distillation) im
 
     @Override
     public int labels() { return classifier.out; }
+
+    /** The classifier on the normalised CLS token; none with a distillation head (the logits then average two layers). */
+    @Override
+    public java.util.Optional<LinearReadout> readout() { return distillation == null ? java.util.Optional.of(this) : java.util.Optional.empty(); }
+
+    @Override
+    public float[] readRows(float[] normed, Batch batch, int d) { return Head.token(normed, batch, d, 0); }
+
+    @Override
+    public Head withClassifier(Linear classifier) {
+        if (distillation != null) throw new IllegalStateException("a head with a distillation layer has no single read-out");
+        return new VitHead(finalNorm, classifier, null);
+    }
 
     @Override
     public long parameters() {

@@ -89,10 +89,26 @@ class ReadoutRefitTest {
         return out;
     }
 
+    /** A bare encoder (the caller pools) and DeiT's two averaged heads have no single linear read-out to refit. */
     @Test
-    void aHeadWithoutALinearReadoutIsLeftAsItIs() throws Exception {
+    void headsWithoutASingleLinearReadoutAreLeftAsTheyAre() {
+        EncoderWeights bare = dev.optin.testing.RandomModels.bert(2, 16, 4, 12, 40, 0, 3);
+        EncoderWeights deit = dev.optin.testing.RandomModels.vit(2, 16, 4, 24, 1, 8, 2, true, 4, 3);
+        for (EncoderWeights w : List.of(bare, deit)) {
+            List<Batch> batches = w == bare ? List.of(dev.optin.testing.RandomModels.batch(new java.util.Random(5), 12, 3, 9, 40))
+                    : List.of(dev.optin.testing.RandomModels.images(new java.util.Random(5), w, 4));
+            Masks half = Masks.ones(w.config());
+            half.neuron[1][0] = 0;
+            assertThat(ReadoutRefit.refit(w, w, half, batches, 1e-3)).isSameAs(w);
+        }
+    }
+
+    /** vit-fmnist (no distillation head): the classifier on the normalised CLS token is the read-out. */
+    @Test
+    void theVitClassifierOnTheClsTokenIsAReadout() throws Exception {
         LoadedModel m = ModelLoader.load(Fixtures.require("vit-fmnist").toString(), CheckpointOptions.defaults());
-        assertThat(ReadoutRefit.refit(m.weights(), m.weights(), Masks.ones(m.weights().config()), List.of(), 1e-3)).isSameAs(m.weights());
+        assertThat(m.weights().head().readout()).isPresent();
+        assertThat(m.weights().head().readout().get().classifier()).isSameAs(((dev.optin.model.VitHead) m.weights().head()).classifier());
     }
 
     /** Σ (student logits − teacher logits)² over the batches. */
