@@ -85,8 +85,11 @@ final class VectorMath implements MathKernel {
      * The call p.run is the megamorphic site that keeps the passes apart (see above); do not specialise it per pipeline.
      */
     private static void run(Pass[] passes, float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int end) {
-        if (end <= 0) return;
-        float[][] scratch = SCRATCH.get();
+        if (end > 0) run(passes, SCRATCH.get(), src, so, gate, gOff, dst, dOff, end);
+    }
+
+    /** As above with this thread's scratch rows (the first two hold the intermediates). */
+    private static void run(Pass[] passes, float[][] scratch, float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int end) {
         float[] t = scratch[0], e = scratch[1];
         for (int c0 = 0; c0 < end; c0 += CHUNK) {
             int len = Math.min(CHUNK, end - c0);
@@ -113,7 +116,7 @@ final class VectorMath implements MathKernel {
 
     /** Floats per pass of the split loops below (two scratch rows of this size per thread stay in L1). */
     private static final int CHUNK = 512;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][CHUNK]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][CHUNK]);
 
     @Override
     public void gelu(float[] src, int so, float[] gate, int gOff, float[] dst, int dOff, int n) {
@@ -122,9 +125,30 @@ final class VectorMath implements MathKernel {
         for (int i = end; i < n; i++) dst[dOff + i] = Ops.gelu(src[so + i]) * (gate == null ? 1f : gate[gOff + i]);
     }
 
+    /**
+     * A GEMM tile (8 rows × 48 columns with AVX-512) is too short a run for {@link #run}'s per-call cost (a thread-local
+     * lookup and three megamorphic calls per row of 3 vectors): when its rows are whole vectors and fit one chunk, they
+     * are gathered into the third scratch row, run through the passes once, and scattered back with the gate applied
+     * (x·Φ(x) first, then · gate, as {@link #geluFinish} does: the same bits as row by row).
+     */
     @Override
     public void geluTile(float[] c, int co, int ldc, int rows, float[] gate, int gOff, int n) {
-        for (int r = 0; r < rows; r++) gelu(c, co + r * ldc, gate, gOff, c, co + r * ldc, n);
+        if (n % L != 0 || rows * n > CHUNK) {
+            for (int r = 0; r < rows; r++) gelu(c, co + r * ldc, gate, gOff, c, co + r * ldc, n);
+            return;
+        }
+        float[][] scratch = SCRATCH.get();
+        float[] x = scratch[2];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j += L) FloatVector.fromArray(S, c, co + r * ldc + j).intoArray(x, r * n + j);
+        int len = rows * n;
+        run(GELU, scratch, x, 0, null, 0, x, 0, len);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j += L) {
+                FloatVector v = FloatVector.fromArray(S, x, r * n + j);
+                if (gate != null) v = v.mul(FloatVector.fromArray(S, gate, gOff + j));
+                v.intoArray(c, co + r * ldc + j);
+            }
     }
 
     /** Φ(x) via erfc(|x|/√2)/2 = Φ(-|x|) (GELU and its derivative use the same operations; the reference for the loops). */

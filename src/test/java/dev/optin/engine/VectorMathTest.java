@@ -44,6 +44,26 @@ class VectorMathTest {
         }
     }
 
+    /** A GEMM tile gathered into one run of the passes gives the bits of the row-by-row GELU, gate or not, edges too. */
+    @Test
+    void geluTileGivesTheBitsOfRowByRowGelu() {
+        Random rnd = new Random(21);
+        int L = VectorMath.L;
+        for (int[] sh : new int[][]{{8, 3 * L}, {5, 3 * L}, {8, 2 * L}, {8, 3 * L - 5}, {8, 64 * L}}) {   // last: more than a chunk
+            int rows = sh[0], n = sh[1], ldc = n + 13, gOff = 7;
+            float[] c = new float[rows * ldc + 3], gate = new float[gOff + n];
+            for (int i = 0; i < c.length; i++) c[i] = (float) (rnd.nextGaussian() * 3);
+            for (int i = 0; i < gate.length; i++) gate[i] = rnd.nextFloat();
+            for (float[] g : new float[][]{null, gate}) {
+                float[] tile = c.clone(), rowwise = c.clone();
+                vec.geluTile(tile, 3, ldc, rows, g, gOff, n);
+                for (int r = 0; r < rows; r++) vec.gelu(rowwise, 3 + r * ldc, g, gOff, rowwise, 3 + r * ldc, n);
+                for (int i = 0; i < c.length; i++)
+                    assertThat(Float.floatToRawIntBits(tile[i])).as("%d×%d gate=%b at %d", rows, n, g != null, i).isEqualTo(Float.floatToRawIntBits(rowwise[i]));
+            }
+        }
+    }
+
     @Test
     void geluMatchesScalarIncludingTailsAndGate() {
         Random rnd = new Random(1);
