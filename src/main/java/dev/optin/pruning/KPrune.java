@@ -112,6 +112,15 @@ public final class KPrune {
 
     public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
                                Reconstructor.Mode mode, Start start, Progress progress) {
+        return prune(original, batches, costs, fraction, mode, false, start, progress);
+    }
+
+    /**
+     * As above; refitReadout: after the last sub-layer also refit the head's linear read-out where the check keeps it
+     * ({@link ReadoutRefit}): what an explicit {@code --reconstruct=full|select} adds; K-prune as published does not.
+     */
+    public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
+                               Reconstructor.Mode mode, boolean refitReadout, Start start, Progress progress) {
         checkClassifier(original);
         EncoderConfig c = original.config();
         int L = c.layers();
@@ -145,6 +154,7 @@ public final class KPrune {
                 remaining -= kept * (ffn ? fNeuron : fHead);
                 progress.step();
             }
+            if (refitReadout && mode.refitsWeights()) rec.refitReadout();
         } finally {
             progress.done();
         }

@@ -204,7 +204,8 @@ public final class Pruner {
             long t0 = System.nanoTime();
             // K-prune always reconstructs (full refit unless --reconstruct bias asks for bias compensation only)
             Reconstructor.Mode mode = o.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL : o.reconstruct();
-            KPrune.Result k = KPrune.prune(encoder.weights(), samples, macs, o.fraction(), mode, scored.start(), progress);
+            // an explicit --reconstruct=full|select also refits the read-out, as after the other methods
+            KPrune.Result k = KPrune.prune(encoder.weights(), samples, macs, o.fraction(), mode, o.reconstruct().refitsWeights(), scored.start(), progress);
             seconds.put(o.method().name().toLowerCase(Locale.ROOT), (System.nanoTime() - t0) * 1e-9);
             Masks masks = k.reconstruction().masks();
             return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, null, k.reconstruction());
