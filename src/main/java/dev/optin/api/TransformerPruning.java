@@ -213,7 +213,7 @@ final class TransformerPruning implements FamilyPruning {
             String mode = request.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL.name() : request.reconstruct().name();
             RunReport.Readout readout = rec.readout() == null || Double.isNaN(rec.readout().originalError()) ? null
                     : new RunReport.Readout(rec.readout().refitted(), PruneReport.round(rec.readout().originalError(), 6),
-                                            PruneReport.round(rec.readout().refitError(), 6));
+                                            Double.isFinite(rec.readout().refitError()) ? PruneReport.round(rec.readout().refitError(), 6) : null);
             return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), Reconstructor.DEFAULT_DAMPING,
                     round(rec.errorBefore()), round(rec.errorAfter()), readout);
         }

@@ -61,10 +61,12 @@ public record RunReport(String model, String method, String weighting, String en
 
     /**
      * The read-out refit's check: mean squared error to the teacher's logits per calibration row of the classifier
-     * before the refit and of the refit (leave-one-out); {@code kept} when the refit's is lower.
+     * before the refit and of the refit (leave-one-out; absent where it is not finite: too few rows for the fit);
+     * {@code kept} when the refit's is lower.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Readout(boolean kept, double originalError, double refitError) {}
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Readout(boolean kept, double originalError, Double refitError) {}
 
     /** The budget asked for; {@code achieved}, {@code measuredOn} and {@code shape} for latency budgets only. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
