@@ -99,7 +99,7 @@ final class ProjectionFit {
         NormalEquations eq = normalEquations(damping);
         DMatrixRMaj inv = new DMatrixRMaj(K, K);
         if (K > 0 && !org.ejml.dense.row.CommonOps_DDRM.invert(new DMatrixRMaj(K, K, true, eq.a()), inv)) return Double.POSITIVE_INFINITY;
-        double[] ai = inv.getData(), z = new double[K], az = new double[K];
+        double[] ai = inv.getData(), z = new double[K];
         double e = 0;
         for (int chunk = 0; chunk < xs.size(); chunk++) {
             float[] x = xs.get(chunk), t = ts.get(chunk);
@@ -111,7 +111,6 @@ final class ProjectionFit {
                 for (int i = 0; i < K; i++) {
                     double acc = 0;
                     for (int j = 0; j < K; j++) acc += ai[i * K + j] * z[j];
-                    az[i] = acc;
                     h += z[i] * acc;
                 }
                 double scale = h < 1 ? 1 / ((1 - h) * (1 - h)) : Double.POSITIVE_INFINITY;

@@ -46,8 +46,8 @@ public final class Pruner {
      * @param reconstruct after selection (and tuning): refit the output projections sub-layer by sub-layer
      *                   ({@link Reconstructor}); NONE keeps the weights (and the masks exactly as before). FULL
      *                   and SELECT also refit a head's linear read-out to the teacher's logits where that helps
-     *                   ({@link ReadoutRefit}: a text classifier's output layer, the segmenter's per-patch
-     *                   classifier; ViT and bare encoders have none)
+     *                   ({@link ReadoutRefit}: a text classifier's output layer, a ViT's CLS classifier, the
+     *                   segmenter's per-patch classifier; DeiT's two averaged heads and bare encoders have none)
      * @param rearrange  Kwon's mask rearrangement after the Fisher selection (on by default)
      * @param optinLambda OPTIN's λ_c (spec §3: the MD term is rescaled to about λ_c times the KL term); 0 = the
      *                   published {@value #DEFAULT_OPTIN_LAMBDA}

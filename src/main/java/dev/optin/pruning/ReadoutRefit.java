@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * After {@link Reconstructor} has refitted the encoder's output projections, the last step of the
  * same idea for a head that ends in a linear read-out ({@link LinearReadout}: a text classifier's
- * output layer on the pooled token, the segmenter's per-patch classifier): the classifier and its bias
+ * output layer on the pooled token, a ViT's classifier on the normalised CLS token, the segmenter's
+ * per-patch classifier): the classifier and its bias
  * are refitted by ridge least squares ({@link ProjectionFit}) so that, on the pruned and reconstructed
  * model's last hidden states, they give the dense teacher's logits. No labels: the teacher's logits are
  * the target. Heads without a linear read-out are returned unchanged.

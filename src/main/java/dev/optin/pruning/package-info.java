@@ -6,7 +6,7 @@
  * task's cross-entropy as the predictive term; its first, dense scoring pass is shared by all
  * budgets), the sub-layer reconstruction of the output projections it and {@code --reconstruct}
  * use ({@code Reconstructor}, {@code ProjectionFit}; for a head with a linear read-out, a text
- * classifier's output layer or the segmenter's per-patch classifier, also that read-out where its
+ * classifier's output layer, a ViT's CLS classifier or the segmenter's per-patch classifier, also that read-out where its
  * leave-one-out error says it helps: {@code ReadoutRefit}),
  * and choices checked on held-out calibration rows ({@code HeldOutChoice}). Reconstruction is the
  * one step that changes weights: its result carries full-size refitted weights the masks apply to.
