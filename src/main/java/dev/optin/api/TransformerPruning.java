@@ -211,7 +211,7 @@ final class TransformerPruning implements FamilyPruning {
             if (r.reconstruction() == null) return null;
             Reconstructor.Result rec = r.reconstruction();
             String mode = request.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL.name() : request.reconstruct().name();
-            RunReport.Readout readout = rec.readout() == null || Double.isNaN(rec.readout().originalError()) ? null
+            RunReport.Readout readout = rec.readout() == null ? null
                     : new RunReport.Readout(rec.readout().refitted(), PruneReport.round(rec.readout().originalError(), 6),
                                             Double.isFinite(rec.readout().refitError()) ? PruneReport.round(rec.readout().refitError(), 6) : null);
             return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), Reconstructor.DEFAULT_DAMPING,

@@ -154,7 +154,7 @@ public final class KPrune {
                 remaining -= kept * (ffn ? fNeuron : fHead);
                 progress.step();
             }
-            if (refitReadout && mode.refitsWeights()) rec.refitReadout();
+            if (refitReadout) rec.refitReadout();
         } finally {
             progress.done();
         }

@@ -103,8 +103,7 @@ final class ProjectionFit {
         double e = 0;
         for (int chunk = 0; chunk < xs.size(); chunk++) {
             float[] x = xs.get(chunk), t = ts.get(chunk);
-            int m = x.length / Math.max(K, 1);
-            if (K == 0) m = t.length / D;
+            int m = t.length / D;
             for (int row = 0; row < m; row++) {
                 for (int i = 0; i < K; i++) z[i] = x[row * K + i] - eq.meanX()[i];
                 double h = 1.0 / n;

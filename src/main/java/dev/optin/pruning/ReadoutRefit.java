@@ -30,7 +30,8 @@ public final class ReadoutRefit {
 
     /**
      * What the refit did: the student's weights (head refitted or not) and, per logit row, the mean squared error
-     * to the teacher's logits of the original classifier and of the refit (leave-one-out).
+     * to the teacher's logits of the original classifier and of the refit (leave-one-out; NaN where the fit could
+     * not be solved).
      */
     public record Outcome(EncoderWeights weights, boolean refitted, double originalError, double refitError) {}
 
@@ -39,69 +40,61 @@ public final class ReadoutRefit {
         if (student.head().readout().isEmpty()) return student;
         Encoder t = new Encoder(teacher), s = new Encoder(student);
         Masks ones = Masks.ones(teacher.config());
-        List<float[]> teacherLogits = new ArrayList<>(), studentHidden = new ArrayList<>();
+        List<float[]> teacherLogits = new ArrayList<>();
+        List<Head.Output> studentOut = new ArrayList<>();
         for (Batch b : batches) {
             teacherLogits.add(t.forward(b, ones).logits);
-            studentHidden.add(s.forward(b, masks).hidden);
+            var f = s.forward(b, masks);
+            studentOut.add(new Head.Output(f.hidden, f.logits));
         }
-        return fit(student, teacherLogits, studentHidden, batches, damping).weights();
+        Outcome o = fit(student, teacherLogits, studentOut, batches, damping);
+        return o == null ? student : o.weights();
     }
 
     /**
      * The refit from what a reconstruction already holds: the teacher's and the student's last layer outputs per
-     * batch (the inputs of their heads); no forward pass.
+     * batch (the inputs of their heads); no forward pass. Null when the head has no linear read-out or there are no rows.
      */
     static Outcome refitFromLastOutputs(EncoderWeights teacher, EncoderWeights student, List<float[]> teacherLast, List<float[]> studentLast,
                                         List<Batch> batches, double damping) {
-        if (student.head().readout().isEmpty()) return new Outcome(student, false, Double.NaN, Double.NaN);
+        if (student.head().readout().isEmpty()) return null;
         EncoderConfig c = teacher.config();
-        List<float[]> teacherLogits = new ArrayList<>(), studentHidden = new ArrayList<>();
+        List<float[]> teacherLogits = new ArrayList<>();
+        List<Head.Output> studentOut = new ArrayList<>();
         for (int i = 0; i < batches.size(); i++) {
             teacherLogits.add(teacher.head().forward(teacherLast.get(i), batches.get(i), c).logits());
-            studentHidden.add(student.head().forward(studentLast.get(i), batches.get(i), c).hidden());
+            studentOut.add(student.head().forward(studentLast.get(i), batches.get(i), c));
         }
-        return fit(student, teacherLogits, studentHidden, batches, damping);
+        return fit(student, teacherLogits, studentOut, batches, damping);
     }
 
-    /** teacherLogits per batch; studentHidden: the student head's hidden states per batch ({@link Head.Output#hidden}). */
-    private static Outcome fit(EncoderWeights student, List<float[]> teacherLogits, List<float[]> studentHidden, List<Batch> batches, double damping) {
+    /**
+     * teacherLogits per batch; studentOut: the student head's output per batch (its hidden states give the read-out's
+     * rows, its logits the original classifier's error). Null without rows.
+     */
+    private static Outcome fit(EncoderWeights student, List<float[]> teacherLogits, List<Head.Output> studentOut, List<Batch> batches, double damping) {
         LinearReadout r = student.head().readout().orElseThrow();
         Linear old = r.classifier();
         int d = old.in, C = old.out;
         ProjectionFit fit = new ProjectionFit(d, C);
         List<float[]> rows = new ArrayList<>(batches.size());
         double originalError = 0;
-        long n = 0;
         for (int i = 0; i < batches.size(); i++) {
-            float[] x = r.readRows(studentHidden.get(i), batches.get(i), d), t = teacherLogits.get(i);
-            int m = x.length / d;
-            fit.add(x, t, m);
+            float[] x = r.readRows(studentOut.get(i).hidden(), batches.get(i), d), t = teacherLogits.get(i), z = studentOut.get(i).logits();
+            fit.add(x, t, x.length / d);
             rows.add(x);
-            originalError += squaredError(x, t, m, old);
-            n += m;
+            for (int j = 0; j < t.length; j++) originalError += (double) (z[j] - t[j]) * (z[j] - t[j]);
         }
-        ProjectionFit.Solution sol = fit.solve(damping);
-        if (sol == null || n == 0) return new Outcome(student, false, n == 0 ? Double.NaN : originalError / n, Double.NaN);
-        double refitError = fit.leaveOneOutError(sol, rows, teacherLogits, damping) / n;
+        long n = fit.rows();
+        if (n == 0) return null;
         originalError /= n;
+        ProjectionFit.Solution sol = fit.solve(damping);
+        double refitError = sol == null ? Double.NaN : fit.leaveOneOutError(sol, rows, teacherLogits, damping) / n;
         if (!(refitError < originalError)) return new Outcome(student, false, originalError, refitError);
         float[] w = new float[C * d], bias = new float[C];
         for (int k = 0; k < d; k++) for (int c = 0; c < C; c++) w[c * d + k] = (float) sol.v()[k * C + c];
         for (int c = 0; c < C; c++) bias[c] = (float) sol.bias()[c];
         EncoderWeights refitted = new EncoderWeights(student.config(), student.stem(), student.layers(), r.withClassifier(new Linear(C, d, w, bias)));
         return new Outcome(refitted, true, originalError, refitError);
-    }
-
-    /** Σ over m rows of ‖classifier(x) − t‖². */
-    private static double squaredError(float[] x, float[] t, int m, Linear p) {
-        double e = 0;
-        for (int row = 0; row < m; row++)
-            for (int c = 0; c < p.out; c++) {
-                double z = p.bias == null ? 0 : p.bias[c];
-                for (int k = 0; k < p.in; k++) z += (double) p.weight[c * p.in + k] * x[row * p.in + k];
-                double diff = z - t[row * p.out + c];
-                e += diff * diff;
-            }
-        return e;
     }
 }

@@ -57,7 +57,7 @@ public final class Reconstructor {
      *                    ‖student − teacher‖² / ‖teacher's sub-layer contribution‖² with the original projection
      * @param errorAfter  the same with the refitted projection
      * @param readout     the refit of the head's linear read-out after the last sub-layer ({@link ReadoutRefit}), or
-     *                    null where none was tried (sequential callers, bias-only modes)
+     *                    null where none was tried (K-prune as published, bias-only modes, heads without one)
      */
     public record Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter, ReadoutRefit.Outcome readout) {
         public Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter) {
@@ -130,7 +130,7 @@ public final class Reconstructor {
                 r.ffn(l, nm);
                 progress.step();
             }
-            if (mode.refitsWeights()) r.refitReadout();
+            r.refitReadout();
         } finally {
             progress.done();
         }
@@ -146,12 +146,12 @@ public final class Reconstructor {
     }
 
     /**
-     * After the last sub-layer: refits the head's linear read-out to the teacher's logits on the student's last outputs
-     * ({@link ReadoutRefit}, kept only where its leave-one-out error is lower).
+     * After the last sub-layer, in the modes that refit weights: refits the head's linear read-out to the teacher's
+     * logits on the student's last outputs ({@link ReadoutRefit}, kept only where its leave-one-out error is lower).
+     * Call once.
      */
     void refitReadout() {
-        EncoderWeights current = new EncoderWeights(c, teacher.stem(), student.clone(), teacher.head());
-        readout = ReadoutRefit.refitFromLastOutputs(teacher, current, xt, xs, batches, damping);
+        if (mode.refitsWeights()) readout = ReadoutRefit.refitFromLastOutputs(teacher, weights(), xt, xs, batches, damping);
     }
 
     /** The masks so far: sub-layers not yet fixed are all ones. */

@@ -57,7 +57,7 @@ class ReadoutRefitTest {
     void theTextClassifiersOutputLayerIsRefittedWhereTheCheckSaysItHelps() throws Exception {
         try (LoadedModel lm = ModelLoader.load(Fixtures.require("minilm-l6-sst2/config.json").getParent().toString())) {
             EncoderWeights w = lm.weights();
-            List<String> train = sentences(Fixtures.require("sst2/train.tsv"), 1024), dev = sentences(Fixtures.require("sst2/dev.tsv"), 256);
+            List<String> train = ReconstructorTest.sentences(Fixtures.require("sst2/train.tsv"), 1024), dev = ReconstructorTest.sentences(Fixtures.require("sst2/dev.tsv"), 256);
             List<Batch> fit = new java.util.ArrayList<>(), held = new java.util.ArrayList<>();
             for (int i = 0; i < train.size(); i += 64) fit.add(lm.tokenizer().batch(train.subList(i, i + 64)));
             for (int i = 0; i < dev.size(); i += 64) held.add(lm.tokenizer().batch(dev.subList(i, i + 64)));
@@ -81,12 +81,6 @@ class ReadoutRefitTest {
             System.out.printf("held-out logit error vs teacher: %.4g -> %.4g%n", before, after);
             assertThat(after).isLessThan(before);
         }
-    }
-
-    private static List<String> sentences(Path tsv, int n) throws Exception {
-        List<String> out = new java.util.ArrayList<>();
-        for (String line : java.nio.file.Files.readAllLines(tsv).subList(1, n + 1)) out.add(line.split("\t")[0]);
-        return out;
     }
 
     /** A bare encoder (the caller pools) and DeiT's two averaged heads have no single linear read-out to refit. */

@@ -157,7 +157,8 @@ class ReconstructorTest {
         return lm.tokenizer().batch(sentences(Fixtures.require("sst2/dev.tsv"), 48));
     }
 
-    private static List<String> sentences(Path tsv, int n) throws Exception {
+    /** The first n sentences (first column) of a TSV with a header row. */
+    static List<String> sentences(Path tsv, int n) throws Exception {
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(tsv).subList(1, n + 1)) out.add(line.split("\t")[0]);
         return out;
