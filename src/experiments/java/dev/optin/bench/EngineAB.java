@@ -33,6 +33,8 @@ public final class EngineAB {
         String model = a[2];
         int batch = Integer.parseInt(a[3]), seq = Integer.parseInt(a[4]), threads = Integer.parseInt(a[5]);
         int rounds = Integer.parseInt(a[6]), block = Integer.parseInt(a[7]);
+        // -Doptin.ab.runtime=scoring:FILE: time the mask-gradient pass on FILE's first seq sentences instead (no ORT)
+        String runtime = System.getProperty("optin.ab.runtime", "engine");
         List<URL> libUrls = new ArrayList<>();
         for (String p : cp) if (!p.isBlank() && !p.contains("junit") && !p.contains("jazzer")) libUrls.add(Path.of(p).toUri().toURL());
         URLClassLoader libs = new URLClassLoader(libUrls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
@@ -56,8 +58,8 @@ public final class EngineAB {
             Thread.currentThread().setContextClassLoader(cl);
             var mk = cl.loadClass("dev.optin.bench.EngineForward").getMethod("make", String.class, int.class, int.class, int.class, String.class);
             names.add(Path.of(a[i]).getFileName().toString());
-            runs.add((Runnable[]) mk.invoke(null, model, batch, seq, threads, "engine"));
-            if (i == a.length - 1) { names.add("ort"); runs.add((Runnable[]) mk.invoke(null, model, batch, seq, threads, "ort")); }
+            runs.add((Runnable[]) mk.invoke(null, model, batch, seq, threads, runtime));
+            if (i == a.length - 1 && runtime.equals("engine")) { names.add("ort"); runs.add((Runnable[]) mk.invoke(null, model, batch, seq, threads, "ort")); }
         }
         ThreadMXBean tm = ManagementFactory.getThreadMXBean();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -77,6 +79,14 @@ public final class EngineAB {
                 Files.readString(Path.of("/proc/loadavg")).trim());
         for (int k = 0; k < runs.size(); k++)
             System.out.printf(Locale.ROOT, "%-14s cpu ms/forward median %.2f [%s]  wall median %.2f%n", names.get(k), med(cpu[k]), fmt(cpu[k]), med(wall[k]));
+        if (!runtime.equals("engine")) {   // no ONNX Runtime: each build against the first, round by round
+            for (int k = 1; k < runs.size(); k++) {
+                double[] vsFirst = new double[rounds];
+                for (int it = 0; it < rounds; it++) vsFirst[it] = threads == 1 ? cpu[0][it] / cpu[k][it] : wall[0][it] / wall[k][it];
+                System.out.printf(Locale.ROOT, "%-14s speed vs %s %.3f [%s]%n", names.get(k), names.get(0), med(vsFirst), fmt(vsFirst));
+            }
+            System.exit(0);
+        }
         int ort = runs.size() - 1;
         for (int k = 0; k < ort; k++) {
             double[] ratio = new double[rounds], ratioW = new double[rounds], vsFirst = new double[rounds];

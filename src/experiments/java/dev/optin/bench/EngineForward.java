@@ -21,6 +21,7 @@ public final class EngineForward {
         Parallel.setThreads(threads);
         LoadedModel m = ModelLoader.load(model);
         var w = m.weights();
+        if (runtime.startsWith("scoring:")) return scoring(m, batch, Path.of(runtime.substring("scoring:".length())), seq);
         BenchInput in = BenchInput.of(new ThroughputBench.Setting(batch, seq), w);
         if (runtime.equals("engine")) {
             Encoder enc = new Encoder(w);
@@ -31,6 +32,27 @@ public final class EngineForward {
         if (onnx == null) onnx = BenchModels.exportTemporary(w);
         OrtRunner ort = new OrtRunner(onnx, threads);
         return new Runnable[] {() -> ort.run(in), ort::pause};
+    }
+
+    /**
+     * The pruning methods' inner loop instead of inference: the mask gradients (forward with traces, backward to the
+     * first layer, K-prune's self-distillation loss on the first sentences of a text file, as {@code --method kprune}
+     * scores) in batches of batch sentences; sentences: how many.
+     */
+    private static Runnable[] scoring(LoadedModel m, int batch, Path textFile, int sentences) throws Exception {
+        var w = m.weights();
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(textFile);
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        for (int i = 1; i <= sentences && i < lines.size(); i++) texts.add(lines.get(i).split("\t")[0]);
+        java.util.List<dev.optin.model.Batch> batches = dev.optin.data.Batches.ofTexts(m.tokenizer(), texts, batch, 128);
+        Encoder enc = new Encoder(w);
+        Masks ones = Masks.ones(w.config());
+        java.util.List<float[]> soft = new java.util.ArrayList<>();
+        for (var b : batches) soft.add(enc.forward(b, ones).logits);
+        return new Runnable[] {() -> {
+            for (int i = 0; i < batches.size(); i++)
+                dev.optin.model.MaskGradients.compute(enc, batches.get(i), ones, new dev.optin.model.Loss.KlToTeacher(soft.get(i), 2));
+        }, () -> {}};
     }
 
     /** args: model batch seq threads seconds — runs the engine's forward in a loop (attach JFR with -XX:StartFlightRecording). */

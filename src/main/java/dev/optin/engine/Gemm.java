@@ -211,8 +211,9 @@ public final class Gemm {
             }
             return;
         }
-        GemmKernel kernel = VectorSupport.GEMM != null && (long) m * n * k >= VECTOR_MIN_WORK ? VectorSupport.GEMM : GemmKernels.PLAIN;
-        kernel.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias);
+        if (VectorSupport.GEMM == null) GemmKernels.PLAIN.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias);
+        else if ((long) m * n * k >= VECTOR_MIN_WORK) VectorSupport.GEMM.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias);
+        else VectorSupport.GEMM.gemmPlainBits(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias);
     }
 
     static void addBias(float[] y, int cOff, int ldc, int m, int n, float[] bias) {

@@ -7,6 +7,15 @@ interface GemmKernel {
               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
               float[] c, int cOff, int ldc, boolean accumulate, float[] bias);
 
+    /**
+     * The product with the arithmetic of {@link GemmKernels#PLAIN} (the same bits, B finite), which {@link Gemm} runs for
+     * products too small for this kernel; a kernel may do it faster than the plain loops.
+     */
+    default void gemmPlainBits(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        GemmKernels.PLAIN.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias);
+    }
+
     /** op(B) [k×n] in this kernel's internal layout, for repeated products with the same B; null if the kernel has none. */
     default Object prepack(boolean transB, int n, int k, float[] b, int bOff, int ldb) { return null; }
 

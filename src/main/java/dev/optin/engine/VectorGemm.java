@@ -101,10 +101,34 @@ final class VectorGemm implements GemmKernel {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        if ((long) m * n * k < DIRECT_WORK) {
+            SmallGemm.multiply(true, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias);
+            return;
+        }
+        packed(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias);
+    }
+
+    /**
+     * Products with fewer multiply-adds than this skip packing ({@link SmallGemm}): attention's per-head products on
+     * short sequences (13×13×32 for an SST-2 sentence), where packing, the thread-local panels and a 32-column tile
+     * for 13 columns cost more than the arithmetic.
+     */
+    static final long DIRECT_WORK = 1L << 15;
+
+    /** {@link #gemm} through packed panels whatever the size (the tests compare it with {@link SmallGemm}). */
+    static void packed(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
         int nr = panelWidth(n);
         float[][] bp = B_PACK.get().get(panelCount(n, k, nr), kBlock(k, nr) * nr);
         pack(transB, n, k, b, bOff, ldb, bp, nr, isParallel(m, n, k));
         multiply(transA, m, n, k, a, aOff, lda, bp, nr, c, cOff, ldc, accumulate, bias, false, null);
+    }
+
+    /** {@link GemmKernels#PLAIN}'s arithmetic on the Vector API ({@link SmallGemm}): what products too small to pack run. */
+    @Override
+    public void gemmPlainBits(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
+        SmallGemm.multiply(false, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, bias);
     }
 
     @Override

@@ -193,6 +193,35 @@ class GemmTest {
         }
     }
 
+    /**
+     * Small products skip packing ({@link SmallGemm}); the size threshold must never change a result: on attention-like
+     * and edge shapes, every transpose, with and without accumulation and bias, the unpacked path gives the packed
+     * path's bits, and its unfused form the plain kernel's.
+     */
+    @Test
+    void smallProductsWithoutPackingGiveThePackedBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Gemm.vectorized(), "needs --add-modules jdk.incubator.vector");
+        Random r = new Random(11);
+        int[][] shapes = {{13, 13, 32}, {13, 32, 13}, {32, 13, 13}, {1, 1, 1}, {3, 17, 5}, {9, 16, 40}, {5, 48, 7}, {16, 64, 31}, {30, 30, 32}};
+        for (int[] sh : shapes)
+            for (boolean ta : new boolean[]{false, true})
+                for (boolean tb : new boolean[]{false, true})
+                    for (int start = 0; start < 3; start++) {   // 0: from zero, 1: from the bias, 2: accumulating into C
+                        int m = sh[0], n = sh[1], k = sh[2], lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+                        float[] a = random(r, (ta ? k : m) * lda + 4), b = random(r, (tb ? n : k) * ldb + 4), c = random(r, m * ldc + 7);
+                        float[] bias = start == 1 ? random(r, n) : null;
+                        String what = m + "x" + n + "x" + k + " ta=" + ta + " tb=" + tb + " start=" + start;
+                        float[] small = c.clone(), packed = c.clone();
+                        SmallGemm.multiply(true, ta, tb, m, n, k, a, 1, lda, b, 2, ldb, small, 3, ldc, start == 2, bias);
+                        VectorGemm.packed(ta, tb, m, n, k, a, 1, lda, b, 2, ldb, packed, 3, ldc, start == 2, bias);
+                        assertBitIdentical(small, packed, what + " fused");
+                        float[] smallPlain = c.clone(), plain = c.clone();
+                        SmallGemm.multiply(false, ta, tb, m, n, k, a, 1, lda, b, 2, ldb, smallPlain, 3, ldc, start == 2, bias);
+                        GemmKernels.PLAIN.gemm(ta, tb, m, n, k, a, 1, lda, b, 2, ldb, plain, 3, ldc, start == 2, bias);
+                        assertBitIdentical(smallPlain, plain, what + " plain");
+                    }
+    }
+
     /** Bit-for-bit equality, reporting the first differing index (AssertJ's containsExactly is quadratic on large arrays). */
     private static void assertBitIdentical(float[] actual, float[] expected, String what) {
         assertThat(actual.length).as(what + ": length").isEqualTo(expected.length);
