@@ -33,7 +33,8 @@ public final class EngineAB {
         String model = a[2];
         int batch = Integer.parseInt(a[3]), seq = Integer.parseInt(a[4]), threads = Integer.parseInt(a[5]);
         int rounds = Integer.parseInt(a[6]), block = Integer.parseInt(a[7]);
-        // -Doptin.ab.runtime=scoring:FILE: time the mask-gradient pass on FILE's first seq sentences instead (no ORT)
+        // -Doptin.ab.runtime=scoring:FILE or reconstruct:FILE: time the mask-gradient pass or the reconstruction on FILE's first
+        // seq sentences instead (no ORT)
         String runtime = System.getProperty("optin.ab.runtime", "engine");
         List<URL> libUrls = new ArrayList<>();
         for (String p : cp) if (!p.isBlank() && !p.contains("junit") && !p.contains("jazzer")) libUrls.add(Path.of(p).toUri().toURL());

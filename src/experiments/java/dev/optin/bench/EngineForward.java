@@ -22,6 +22,7 @@ public final class EngineForward {
         LoadedModel m = ModelLoader.load(model);
         var w = m.weights();
         if (runtime.startsWith("scoring:")) return scoring(m, batch, Path.of(runtime.substring("scoring:".length())), seq);
+        if (runtime.startsWith("reconstruct:")) return reconstruction(m, batch, Path.of(runtime.substring("reconstruct:".length())), seq);
         BenchInput in = BenchInput.of(new ThroughputBench.Setting(batch, seq), w);
         if (runtime.equals("engine")) {
             Encoder enc = new Encoder(w);
@@ -53,6 +54,25 @@ public final class EngineForward {
             for (int i = 0; i < batches.size(); i++)
                 dev.optin.model.MaskGradients.compute(enc, batches.get(i), ones, new dev.optin.model.Loss.KlToTeacher(soft.get(i), 2));
         }, () -> {}};
+    }
+
+    /**
+     * The reconstruction alone ({@code --reconstruct=select}, or the mode in -Doptin.ab.mode, for fixed masks: every other head and the first 40% of each
+     * layer's neurons kept) on the first sentences of a text file, in batches of batch sentences.
+     */
+    private static Runnable[] reconstruction(LoadedModel m, int batch, Path textFile, int sentences) throws Exception {
+        var w = m.weights();
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(textFile);
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        for (int i = 1; i <= sentences && i < lines.size(); i++) texts.add(lines.get(i).split("\t")[0]);
+        java.util.List<dev.optin.model.Batch> batches = dev.optin.data.Batches.ofTexts(m.tokenizer(), texts, batch, 128);
+        Masks masks = Masks.ones(w.config());
+        for (int l = 0; l < w.config().layers(); l++) {
+            for (int h = 1; h < masks.head[l].length; h += 2) masks.head[l][h] = 0f;
+            for (int j = masks.neuron[l].length * 2 / 5; j < masks.neuron[l].length; j++) masks.neuron[l][j] = 0f;
+        }
+        return new Runnable[] {() -> dev.optin.pruning.Reconstructor.reconstruct(w, masks, batches,
+                dev.optin.pruning.Reconstructor.Mode.parse(System.getProperty("optin.ab.mode", "select")), dev.optin.pruning.Reconstructor.DEFAULT_DAMPING, dev.optin.progress.Progress.NONE), () -> {}};
     }
 
     /** args: model batch seq threads seconds — runs the engine's forward in a loop (attach JFR with -XX:StartFlightRecording). */

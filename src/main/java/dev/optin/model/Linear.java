@@ -1,5 +1,7 @@
 package dev.optin.model;
 
+import dev.optin.engine.Gemm;
+
 /** A dense layer y = x·Wᵀ + b with W stored row-major as [out][in] (PyTorch layout). */
 public final class Linear {
     public final int out, in;
@@ -15,4 +17,20 @@ public final class Linear {
     }
 
     public long parameters() { return (long) out * in + (bias == null ? 0 : out); }
+
+    /** W packed for the engine's products once, on first use; a layer's weights are never changed in place. */
+    private volatile Gemm.PackedLinear packed;
+
+    /**
+     * W in the GEMM kernel's layout ({@link Gemm#pack}), packed on the first call and kept: for code that runs the
+     * same layer on many batches (the pruning methods' layer probes); the products give the bits of unpacked ones.
+     */
+    public Gemm.PackedLinear packed() {
+        Gemm.PackedLinear p = packed;
+        if (p == null) packed = p = Gemm.pack(weight, out, in);
+        return p;
+    }
+
+    /** y [m×out] = x [m×in]·Wᵀ + b, with W {@link #packed}. */
+    public void apply(float[] x, int m, float[] y) { Gemm.linear(x, m, packed(), bias, y); }
 }

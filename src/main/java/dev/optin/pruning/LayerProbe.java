@@ -7,6 +7,7 @@ import dev.optin.model.Activation;
 import dev.optin.model.Batch;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.LayerWeights;
+import dev.optin.model.Linear;
 
 /**
  * Recomputes one encoder layer from its input, keeping the internals mask tuning needs
@@ -34,9 +35,9 @@ public final class LayerProbe {
         boolean preLn = c.architecture().preNorm();
         float[] a = preLn ? norm(c, w.attnNorm(), x, N) : x;
         float[] q = new float[N * A], k = new float[N * A], v = new float[N * A], ctx = new float[N * A];
-        Gemm.linear(a, N, D, w.query().weight, w.query().bias, A, q);
-        Gemm.linear(a, N, D, w.key().weight, w.key().bias, A, k);
-        Gemm.linear(a, N, D, w.value().weight, w.value().bias, A, v);
+        w.query().apply(a, N, q);
+        w.key().apply(a, N, k);
+        w.value().apply(a, N, v);
         float scale = (float) (1.0 / Math.sqrt(dh));
         Parallel.forEach(batch.size() * H, sh -> {
             int s = sh / H, h = sh % H, len = batch.length(s), row0 = batch.offsets[s];
@@ -66,7 +67,7 @@ public final class LayerProbe {
             for (int j = 0; j < dh; j++) masked[o + j] *= m;
         }
         float[] pre = new float[N * D];
-        Gemm.linear(masked, N, A, w.attnOut().weight, w.attnOut().bias, D, pre);
+        w.attnOut().apply(masked, N, pre);
         for (int i = 0; i < pre.length; i++) pre[i] += x[i];
         if (preLn) return new Attention(ctx, pre, pre);   // pre-LN: the residual sum is the block output
         float[] out = new float[N * D];
@@ -83,7 +84,7 @@ public final class LayerProbe {
         int N = batch.tokens, D = c.hidden(), I = w.intermediate();
         boolean preLn = c.architecture().preNorm();
         float[] act = new float[N * I];
-        Gemm.linear(preLn ? norm(c, w.ffnNorm(), h1, N) : h1, N, D, w.ffnIn().weight, w.ffnIn().bias, I, act);
+        w.ffnIn().apply(preLn ? norm(c, w.ffnNorm(), h1, N) : h1, N, act);
         Activation fn = c.activation();
         Parallel.forEach((N + 31) / 32, blk -> {
             int r1 = Math.min(N, blk * 32 + 32);
@@ -100,12 +101,40 @@ public final class LayerProbe {
         float[] masked = act.clone();
         for (int r = 0; r < N; r++) for (int j = 0; j < I; j++) masked[r * I + j] *= neuronMask[j];
         float[] pre = new float[N * D];
-        Gemm.linear(masked, N, I, w.ffnOut().weight, w.ffnOut().bias, D, pre);
+        w.ffnOut().apply(masked, N, pre);
         for (int i = 0; i < pre.length; i++) pre[i] += h1[i];
         if (preLn) return new Ffn(act, pre, pre);
         float[] out = new float[N * D];
         Ops.layerNorm(pre, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), c.layerNormEps(), null);
         return new Ffn(act, pre, out);
+    }
+
+    /** A block's sums before its norm and its output (the same array in pre-LN blocks). */
+    record Sum(float[] preNorm, float[] out) {}
+
+    /**
+     * A block's output from only the kept columns of its output projection's input: preNorm = xK·Pᵀ + bias + residual
+     * with P [D×K] those columns of the projection ({@link #keptColumns}), then the block's norm (post-LN). The full
+     * product adds exact zeros for the gated-out columns, in the same order otherwise, so this gives its bits where
+     * both sizes take the same kernel ({@link Gemm#sameKernel}: the caller's check) and the bias is not −0.
+     */
+    static Sum fromKept(EncoderConfig c, dev.optin.model.Norm norm, Linear kept, float[] xK, float[] residual, int n) {
+        int D = c.hidden();
+        float[] pre = new float[n * D];
+        kept.apply(xK, n, pre);
+        for (int i = 0; i < pre.length; i++) pre[i] += residual[i];
+        if (c.architecture().preNorm()) return new Sum(pre, pre);
+        float[] out = new float[n * D];
+        Ops.layerNorm(pre, out, n, D, norm.gamma(), norm.beta(), c.layerNormEps(), null);
+        return new Sum(pre, out);
+    }
+
+    /** Columns cols of p's input as a projection [out × cols.length] with p's bias. */
+    static Linear keptColumns(Linear p, int[] cols) {
+        int K = cols.length;
+        float[] w = new float[p.out * K];
+        for (int d = 0; d < p.out; d++) for (int k = 0; k < K; k++) w[d * K + k] = p.weight[d * p.in + cols[k]];
+        return new Linear(p.out, K, w, p.bias);
     }
 
     /** Pre-LN blocks normalise their input before attention / FFN. */

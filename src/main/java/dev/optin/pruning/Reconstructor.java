@@ -1,5 +1,6 @@
 package dev.optin.pruning;
 
+import dev.optin.engine.Gemm;
 import dev.optin.model.Batch;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.EncoderWeights;
@@ -256,11 +257,20 @@ public final class Reconstructor {
         keepPending(-1);
         float[] binary = binary(headMask);
         LayerWeights fitted = withAttnOut(w, refit(w.attnOut(), fit, cols, scale, "attention of layer " + l));
+        Linear origKept = LayerProbe.keptColumns(w.attnOut(), cols), fittedKept = LayerProbe.keptColumns(fitted.attnOut(), cols);
         double num0 = 0, num1 = 0;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
-            LayerProbe.Attention orig = LayerProbe.attentionFromContext(c, w, b, xs.get(i), ctx.get(i), headMask);
-            LayerProbe.Attention now = mode == Mode.NONE ? orig : LayerProbe.attentionFromContext(c, fitted, b, xs.get(i), ctx.get(i), binary);
+            LayerProbe.Sum orig, now;
+            if (Gemm.sameKernel(cols.length, A, b.tokens, D)) {   // the kept context columns alone: the same bits, less work
+                float[] gated = gather(ctx.get(i), A, cols, scale, b.tokens);
+                orig = LayerProbe.fromKept(c, w.attnNorm(), origKept, gated, xs.get(i), b.tokens);
+                now = mode == Mode.NONE ? orig : LayerProbe.fromKept(c, w.attnNorm(), fittedKept,
+                        allOnes(scale) ? gated : gather(ctx.get(i), A, cols, null, b.tokens), xs.get(i), b.tokens);
+            } else {
+                orig = sum(LayerProbe.attentionFromContext(c, w, b, xs.get(i), ctx.get(i), headMask));
+                now = mode == Mode.NONE ? orig : sum(LayerProbe.attentionFromContext(c, fitted, b, xs.get(i), ctx.get(i), binary));
+            }
             ctx.set(i, null);
             num0 += sq(orig.preNorm(), ys.get(i)); num1 += sq(now.preNorm(), ys.get(i));
             h1s.set(i, now.out());
@@ -297,11 +307,20 @@ public final class Reconstructor {
         keepPending(-1);
         float[] binary = binary(neuronMask);
         LayerWeights fitted = withFfnOut(w, refit(w.ffnOut(), fit, cols, scale, "FFN of layer " + l));
+        Linear origKept = LayerProbe.keptColumns(w.ffnOut(), cols), fittedKept = LayerProbe.keptColumns(fitted.ffnOut(), cols);
         double num0 = 0, num1 = 0;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
-            LayerProbe.Ffn orig = LayerProbe.ffnFromActivation(c, w, b, h1s.get(i), acts.get(i), neuronMask);
-            LayerProbe.Ffn now = mode == Mode.NONE ? orig : LayerProbe.ffnFromActivation(c, fitted, b, h1s.get(i), acts.get(i), binary);
+            LayerProbe.Sum orig, now;
+            if (Gemm.sameKernel(cols.length, I, b.tokens, D)) {   // the kept activations alone: the same bits, less work
+                float[] gated = gather(acts.get(i), I, cols, scale, b.tokens);
+                orig = LayerProbe.fromKept(c, w.ffnNorm(), origKept, gated, h1s.get(i), b.tokens);
+                now = mode == Mode.NONE ? orig : LayerProbe.fromKept(c, w.ffnNorm(), fittedKept,
+                        allOnes(scale) ? gated : gather(acts.get(i), I, cols, null, b.tokens), h1s.get(i), b.tokens);
+            } else {
+                orig = sum(LayerProbe.ffnFromActivation(c, w, b, h1s.get(i), acts.get(i), neuronMask));
+                now = mode == Mode.NONE ? orig : sum(LayerProbe.ffnFromActivation(c, fitted, b, h1s.get(i), acts.get(i), binary));
+            }
             acts.set(i, null);
             num0 += sq(orig.preNorm(), ys.get(i)); num1 += sq(now.preNorm(), ys.get(i));
             xs.set(i, now.out());
@@ -327,8 +346,10 @@ public final class Reconstructor {
         } else {
             bias = fit.solveBias(v);
         }
+        // the fit's inputs carry the gates (x·s): the refitted layer reads ungated inputs (its masks come out 0/1), so
+        // column k holds s_k·V[k] (both modes: the bias alone was fitted with the gated original weights too)
         float[] weight = p.weight.clone();
-        for (int k = 0; k < K; k++) for (int d = 0; d < D; d++) weight[d * W + cols[k]] = (float) v[k * D + d];
+        for (int k = 0; k < K; k++) for (int d = 0; d < D; d++) weight[d * W + cols[k]] = (float) (v[k * D + d] * scale[k]);
         float[] b = new float[D];
         for (int d = 0; d < D; d++) b[d] = (float) bias[d];
         return new Linear(D, W, weight, b);
@@ -352,13 +373,22 @@ public final class Reconstructor {
         return cols;
     }
 
-    /** x[:, cols]·scale as a dense [n×K] block. */
+    /** x[:, cols]·scale (scale null: 1) as a dense [n×K] block. */
     private static float[] gather(float[] x, int width, int[] cols, float[] scale, int n) {
         int K = cols.length;
         float[] g = new float[n * K];
-        for (int r = 0; r < n; r++) for (int k = 0; k < K; k++) g[r * K + k] = x[r * width + cols[k]] * scale[k];
+        for (int r = 0; r < n; r++) for (int k = 0; k < K; k++) g[r * K + k] = scale == null ? x[r * width + cols[k]] : x[r * width + cols[k]] * scale[k];
         return g;
     }
+
+    private static boolean allOnes(float[] scale) {
+        for (float v : scale) if (v != 1f) return false;
+        return true;
+    }
+
+    private static LayerProbe.Sum sum(LayerProbe.Attention a) { return new LayerProbe.Sum(a.preNorm(), a.out()); }
+
+    private static LayerProbe.Sum sum(LayerProbe.Ffn f) { return new LayerProbe.Sum(f.preNorm(), f.out()); }
 
     private static float[] minus(float[] a, float[] b) {
         float[] r = new float[a.length];

@@ -45,6 +45,26 @@ class ReconstructorTest {
     }
 
     /**
+     * Gates other than 0/1 (Kwon's tuned scales) are folded into the refitted weights, as the masks that come out are
+     * 0/1: refitting the bias alone for the gated original weights can then only lower each sub-layer's error, and
+     * the full refit lowers it further.
+     */
+    @Test
+    void gatesOtherThanOneAreFoldedIntoTheRefittedWeights() {
+        EncoderWeights w = RandomModels.bert(2, 16, 4, 12, 40, 2, 41);
+        List<Batch> batches = List.of(RandomModels.batch(new Random(9), 12, 3, 9, 40), RandomModels.batch(new Random(10), 12, 3, 9, 40));
+        float[] heads = {0.5f, 0f, 1.3f, 0.8f}, neurons = {0.4f, 1f, 0f, 1.5f, 0f, 0.7f, 1f, 0.2f, 0f, 1f, 0.9f, 1.2f};
+        for (Reconstructor.Mode mode : List.of(Reconstructor.Mode.BIAS, Reconstructor.Mode.FULL)) {
+            Reconstructor r = new Reconstructor(w, batches, mode, 0);
+            for (int l = 0; l < 2; l++) { r.attention(l, heads); r.ffn(l, neurons); }
+            Reconstructor.Result res = r.result();
+            for (int s = 0; s < 4; s++)
+                assertThat(res.errorAfter()[s]).as("%s, sub-layer %d", mode, s).isLessThanOrEqualTo(res.errorBefore()[s] * (1 + 1e-5));
+            for (float v : res.masks().neuron[0]) assertThat(v == 0f || v == 1f).isTrue();
+        }
+    }
+
+    /**
      * K-prune hands the reconstruction the attention contexts its scoring pass computed on the same student
      * and input: they must be the contexts the reconstruction would compute, so the refit is the same bit for bit.
      */
