@@ -42,10 +42,7 @@ public final class EngineForward {
      */
     private static Runnable[] scoring(LoadedModel m, int batch, Path textFile, int sentences) throws Exception {
         var w = m.weights();
-        java.util.List<String> lines = java.nio.file.Files.readAllLines(textFile);
-        java.util.List<String> texts = new java.util.ArrayList<>();
-        for (int i = 1; i <= sentences && i < lines.size(); i++) texts.add(lines.get(i).split("\t")[0]);
-        java.util.List<dev.optin.model.Batch> batches = dev.optin.data.Batches.ofTexts(m.tokenizer(), texts, batch, 128);
+        java.util.List<dev.optin.model.Batch> batches = firstSentences(m, textFile, sentences, batch);
         Encoder enc = new Encoder(w);
         Masks ones = Masks.ones(w.config());
         java.util.List<float[]> soft = new java.util.ArrayList<>();
@@ -62,10 +59,7 @@ public final class EngineForward {
      */
     private static Runnable[] reconstruction(LoadedModel m, int batch, Path textFile, int sentences) throws Exception {
         var w = m.weights();
-        java.util.List<String> lines = java.nio.file.Files.readAllLines(textFile);
-        java.util.List<String> texts = new java.util.ArrayList<>();
-        for (int i = 1; i <= sentences && i < lines.size(); i++) texts.add(lines.get(i).split("\t")[0]);
-        java.util.List<dev.optin.model.Batch> batches = dev.optin.data.Batches.ofTexts(m.tokenizer(), texts, batch, 128);
+        java.util.List<dev.optin.model.Batch> batches = firstSentences(m, textFile, sentences, batch);
         Masks masks = Masks.ones(w.config());
         for (int l = 0; l < w.config().layers(); l++) {
             for (int h = 1; h < masks.head[l].length; h += 2) masks.head[l][h] = 0f;
@@ -73,6 +67,14 @@ public final class EngineForward {
         }
         return new Runnable[] {() -> dev.optin.pruning.Reconstructor.reconstruct(w, masks, batches,
                 dev.optin.pruning.Reconstructor.Mode.parse(System.getProperty("optin.ab.mode", "select")), dev.optin.pruning.Reconstructor.DEFAULT_DAMPING, dev.optin.progress.Progress.NONE), () -> {}};
+    }
+
+    /** The first n sentences (first column after the header line) of a text file, tokenized in batches of batch. */
+    private static java.util.List<dev.optin.model.Batch> firstSentences(LoadedModel m, Path textFile, int n, int batch) throws Exception {
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(textFile);
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        for (int i = 1; i <= n && i < lines.size(); i++) texts.add(lines.get(i).split("\t")[0]);
+        return dev.optin.data.Batches.ofTexts(m.tokenizer(), texts, batch, 128);
     }
 
     /** args: model batch seq threads seconds — runs the engine's forward in a loop (attach JFR with -XX:StartFlightRecording). */

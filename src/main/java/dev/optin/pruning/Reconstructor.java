@@ -261,19 +261,13 @@ public final class Reconstructor {
         double num0 = 0, num1 = 0;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
-            LayerProbe.Sum orig, now;
-            if (Gemm.sameKernel(cols.length, A, b.tokens, D)) {   // the kept context columns alone: the same bits, less work
-                float[] gated = gather(ctx.get(i), A, cols, scale, b.tokens);
-                orig = LayerProbe.fromKept(c, w.attnNorm(), origKept, gated, xs.get(i), b.tokens);
-                now = mode == Mode.NONE ? orig : LayerProbe.fromKept(c, w.attnNorm(), fittedKept,
-                        allOnes(scale) ? gated : gather(ctx.get(i), A, cols, null, b.tokens), xs.get(i), b.tokens);
-            } else {
-                orig = sum(LayerProbe.attentionFromContext(c, w, b, xs.get(i), ctx.get(i), headMask));
-                now = mode == Mode.NONE ? orig : sum(LayerProbe.attentionFromContext(c, fitted, b, xs.get(i), ctx.get(i), binary));
-            }
+            float[] x = xs.get(i), in = ctx.get(i);
+            LayerProbe.Sum[] s = beforeAndAfter(in, A, cols, scale, origKept, fittedKept, w.attnNorm(), x, b.tokens,
+                    () -> sum(LayerProbe.attentionFromContext(c, w, b, x, in, headMask)),
+                    () -> sum(LayerProbe.attentionFromContext(c, fitted, b, x, in, binary)));
             ctx.set(i, null);
-            num0 += sq(orig.preNorm(), ys.get(i)); num1 += sq(now.preNorm(), ys.get(i));
-            h1s.set(i, now.out());
+            num0 += sq(s[0].preNorm(), ys.get(i)); num1 += sq(s[1].preNorm(), ys.get(i));
+            h1s.set(i, s[1].out());
         }
         before[2 * l] = num0 / den; after[2 * l] = num1 / den;
         student[l] = fitted;
@@ -311,24 +305,40 @@ public final class Reconstructor {
         double num0 = 0, num1 = 0;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
-            LayerProbe.Sum orig, now;
-            if (Gemm.sameKernel(cols.length, I, b.tokens, D)) {   // the kept activations alone: the same bits, less work
-                float[] gated = gather(acts.get(i), I, cols, scale, b.tokens);
-                orig = LayerProbe.fromKept(c, w.ffnNorm(), origKept, gated, h1s.get(i), b.tokens);
-                now = mode == Mode.NONE ? orig : LayerProbe.fromKept(c, w.ffnNorm(), fittedKept,
-                        allOnes(scale) ? gated : gather(acts.get(i), I, cols, null, b.tokens), h1s.get(i), b.tokens);
-            } else {
-                orig = sum(LayerProbe.ffnFromActivation(c, w, b, h1s.get(i), acts.get(i), neuronMask));
-                now = mode == Mode.NONE ? orig : sum(LayerProbe.ffnFromActivation(c, fitted, b, h1s.get(i), acts.get(i), binary));
-            }
+            float[] h = h1s.get(i), in = acts.get(i);
+            LayerProbe.Sum[] s = beforeAndAfter(in, I, cols, scale, origKept, fittedKept, w.ffnNorm(), h, b.tokens,
+                    () -> sum(LayerProbe.ffnFromActivation(c, w, b, h, in, neuronMask)),
+                    () -> sum(LayerProbe.ffnFromActivation(c, fitted, b, h, in, binary)));
             acts.set(i, null);
-            num0 += sq(orig.preNorm(), ys.get(i)); num1 += sq(now.preNorm(), ys.get(i));
-            xs.set(i, now.out());
+            num0 += sq(s[0].preNorm(), ys.get(i)); num1 += sq(s[1].preNorm(), ys.get(i));
+            xs.set(i, s[1].out());
             h1s.set(i, null);
         }
         before[2 * l + 1] = num0 / den; after[2 * l + 1] = num1 / den;
         student[l] = fitted;
         masks.neuron[l] = mode == Mode.NONE ? neuronMask.clone() : binary;
+    }
+
+    /**
+     * A sub-layer's sums before the refit (original projection, inputs gated) and after it (refitted projection, inputs
+     * ungated; with {@link Mode#NONE} the same as before). From the kept input columns alone ({@link LayerProbe#fromKept})
+     * where that product takes the full one's kernel class, so the same bits for less work; else the full products.
+     */
+    private LayerProbe.Sum[] beforeAndAfter(float[] in, int width, int[] cols, float[] scale, Linear origKept, Linear fittedKept,
+                                            dev.optin.model.Norm norm, float[] residual, int tokens,
+                                            java.util.function.Supplier<LayerProbe.Sum> fullBefore,
+                                            java.util.function.Supplier<LayerProbe.Sum> fullAfter) {
+        LayerProbe.Sum orig, now;
+        if (Gemm.sameKernel(cols.length, width, tokens, c.hidden())) {
+            float[] gated = gather(in, width, cols, scale, tokens);
+            orig = LayerProbe.fromKept(c, norm, origKept, gated, residual, tokens);
+            now = mode == Mode.NONE ? orig
+                    : LayerProbe.fromKept(c, norm, fittedKept, allOnes(scale) ? gated : gather(in, width, cols, null, tokens), residual, tokens);
+        } else {
+            orig = fullBefore.get();
+            now = mode == Mode.NONE ? orig : fullAfter.get();
+        }
+        return new LayerProbe.Sum[] {orig, now};
     }
 
     /** The refitted projection: kept columns from the solution, the others untouched (their gates are 0). */
