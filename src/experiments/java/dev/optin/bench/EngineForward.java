@@ -49,7 +49,7 @@ public final class EngineForward {
         for (var b : batches) soft.add(enc.forward(b, ones).logits);
         return new Runnable[] {() -> {
             for (int i = 0; i < batches.size(); i++)
-                dev.optin.model.MaskGradients.compute(enc, batches.get(i), ones, new dev.optin.model.Loss.KlToTeacher(soft.get(i), 2));
+                dev.optin.model.MaskGradients.compute(enc, batches.get(i), ones, new dev.optin.model.Loss.KlToTeacher(soft.get(i), dev.optin.pruning.KPrune.TEMPERATURE));
         }, () -> {}};
     }
 

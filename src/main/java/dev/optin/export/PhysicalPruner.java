@@ -42,8 +42,8 @@ public final class PhysicalPruner {
 
             out[l] = new LayerWeights(heads[l], neurons[l],
                     rows(lw.query(), attnUnits), rows(lw.key(), attnUnits), rows(lw.value(), attnUnits),
-                    columns(lw.attnOut(), attnUnits, attnScale), lw.attnNorm(),
-                    rows(lw.ffnIn(), keptNeurons), columns(lw.ffnOut(), keptNeurons, ffnScale), lw.ffnNorm());
+                    lw.attnOut().columns(attnUnits, attnScale), lw.attnNorm(),
+                    rows(lw.ffnIn(), keptNeurons), lw.ffnOut().columns(keptNeurons, ffnScale), lw.ffnNorm());
         }
         return new EncoderWeights(c.withSizes(heads, neurons), w.stem(), out, w.head());
     }
@@ -74,14 +74,5 @@ public final class PhysicalPruner {
             for (int i = 0; i < keep.length; i++) b[i] = lin.bias[keep[i]];
         }
         return new Linear(keep.length, lin.in, w, b);
-    }
-
-    /** Keeps the given input columns, each multiplied by its gate; the bias is unchanged. */
-    static Linear columns(Linear lin, int[] keep, float[] scale) {
-        int n = keep.length;
-        float[] w = new float[lin.out * n];
-        for (int o = 0; o < lin.out; o++)
-            for (int i = 0; i < n; i++) w[o * n + i] = lin.weight[o * lin.in + keep[i]] * scale[i];
-        return new Linear(lin.out, n, w, lin.bias == null ? null : lin.bias.clone());
     }
 }

@@ -18,6 +18,15 @@ public final class Linear {
 
     public long parameters() { return (long) out * in + (bias == null ? 0 : out); }
 
+    /** The given input columns (keep), each multiplied by its gate (scale; null: 1), as [out × keep.length]; the bias copied. */
+    public Linear columns(int[] keep, float[] scale) {
+        int n = keep.length;
+        float[] w = new float[out * n];
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < n; i++) w[o * n + i] = scale == null ? weight[o * in + keep[i]] : weight[o * in + keep[i]] * scale[i];
+        return new Linear(out, n, w, bias == null ? null : bias.clone());
+    }
+
     /** W packed for the engine's products once, on first use; a layer's weights are never changed in place. */
     private volatile Gemm.PackedLinear packed;
 

@@ -57,8 +57,7 @@ public final class LayerProbe {
      * mask): only the output projection and the norm run again, e.g. after the head scales were tuned.
      */
     public static Attention attentionFromContext(EncoderConfig c, LayerWeights w, Batch batch, float[] x, float[] ctx, float[] headMask) {
-        int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh;
-        boolean preLn = c.architecture().preNorm();
+        int N = batch.tokens, H = w.heads(), dh = c.headSize(), A = H * dh;
         float[] masked = ctx.clone();
         for (int r = 0; r < N; r++) for (int h = 0; h < H; h++) {
             float m = headMask[h];
@@ -66,13 +65,8 @@ public final class LayerProbe {
             int o = r * A + h * dh;
             for (int j = 0; j < dh; j++) masked[o + j] *= m;
         }
-        float[] pre = new float[N * D];
-        w.attnOut().apply(masked, N, pre);
-        for (int i = 0; i < pre.length; i++) pre[i] += x[i];
-        if (preLn) return new Attention(ctx, pre, pre);   // pre-LN: the residual sum is the block output
-        float[] out = new float[N * D];
-        Ops.layerNorm(pre, out, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), c.layerNormEps(), null);
-        return new Attention(ctx, pre, out);
+        Sum s = block(c, w.attnNorm(), w.attnOut(), masked, x, N);
+        return new Attention(ctx, s.preNorm(), s.out());
     }
 
     public static Ffn ffn(EncoderConfig c, LayerWeights w, Batch batch, float[] h1, float[] neuronMask) {
@@ -96,45 +90,32 @@ public final class LayerProbe {
 
     /** The FFN block's output from its activations before the neuron mask (which do not depend on it). */
     public static Ffn ffnFromActivation(EncoderConfig c, LayerWeights w, Batch batch, float[] h1, float[] act, float[] neuronMask) {
-        int N = batch.tokens, D = c.hidden(), I = w.intermediate();
-        boolean preLn = c.architecture().preNorm();
+        int N = batch.tokens, I = w.intermediate();
         float[] masked = act.clone();
         for (int r = 0; r < N; r++) for (int j = 0; j < I; j++) masked[r * I + j] *= neuronMask[j];
-        float[] pre = new float[N * D];
-        w.ffnOut().apply(masked, N, pre);
-        for (int i = 0; i < pre.length; i++) pre[i] += h1[i];
-        if (preLn) return new Ffn(act, pre, pre);
-        float[] out = new float[N * D];
-        Ops.layerNorm(pre, out, N, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), c.layerNormEps(), null);
-        return new Ffn(act, pre, out);
+        Sum s = block(c, w.ffnNorm(), w.ffnOut(), masked, h1, N);
+        return new Ffn(act, s.preNorm(), s.out());
     }
 
     /** A block's sums before its norm and its output (the same array in pre-LN blocks). */
     record Sum(float[] preNorm, float[] out) {}
 
     /**
-     * A block's output from only the kept columns of its output projection's input: preNorm = xK·Pᵀ + bias + residual
-     * with P [D×K] those columns of the projection ({@link #keptColumns}), then the block's norm (post-LN). The full
-     * product adds exact zeros for the gated-out columns, in the same order otherwise, so this gives its bits where
-     * both sizes take the same kernel ({@link Gemm#sameKernel}: the caller's check) and the bias is not −0.
+     * A block's sums from its output projection's input: preNorm = in·Pᵀ + bias + residual, out = the block's norm of
+     * it (post-LN; pre-LN: the residual sum is the block output). P may be the projection's kept columns alone
+     * ({@link Linear#columns}) with in the kept inputs: the full product adds exact zeros for the gated-out columns, in
+     * the same order otherwise, so that gives its bits where both sizes take the same kernel ({@link Gemm#sameKernel}:
+     * the caller's check) and the bias is not −0.
      */
-    static Sum fromKept(EncoderConfig c, dev.optin.model.Norm norm, Linear kept, float[] xK, float[] residual, int n) {
+    static Sum block(EncoderConfig c, dev.optin.model.Norm norm, Linear projection, float[] in, float[] residual, int n) {
         int D = c.hidden();
         float[] pre = new float[n * D];
-        kept.apply(xK, n, pre);
+        projection.apply(in, n, pre);
         for (int i = 0; i < pre.length; i++) pre[i] += residual[i];
         if (c.architecture().preNorm()) return new Sum(pre, pre);
         float[] out = new float[n * D];
         Ops.layerNorm(pre, out, n, D, norm.gamma(), norm.beta(), c.layerNormEps(), null);
         return new Sum(pre, out);
-    }
-
-    /** Columns cols of p's input as a projection [out × cols.length] with p's bias. */
-    static Linear keptColumns(Linear p, int[] cols) {
-        int K = cols.length;
-        float[] w = new float[p.out * K];
-        for (int d = 0; d < p.out; d++) for (int k = 0; k < K; k++) w[d * K + k] = p.weight[d * p.in + cols[k]];
-        return new Linear(p.out, K, w, p.bias);
     }
 
     /** Pre-LN blocks normalise their input before attention / FFN. */

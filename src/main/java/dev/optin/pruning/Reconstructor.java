@@ -257,7 +257,7 @@ public final class Reconstructor {
         keepPending(-1);
         float[] binary = binary(headMask);
         LayerWeights fitted = withAttnOut(w, refit(w.attnOut(), fit, cols, scale, "attention of layer " + l));
-        Linear origKept = LayerProbe.keptColumns(w.attnOut(), cols), fittedKept = LayerProbe.keptColumns(fitted.attnOut(), cols);
+        Linear origKept = w.attnOut().columns(cols, null), fittedKept = fitted.attnOut().columns(cols, null);
         double num0 = 0, num1 = 0;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
@@ -301,7 +301,7 @@ public final class Reconstructor {
         keepPending(-1);
         float[] binary = binary(neuronMask);
         LayerWeights fitted = withFfnOut(w, refit(w.ffnOut(), fit, cols, scale, "FFN of layer " + l));
-        Linear origKept = LayerProbe.keptColumns(w.ffnOut(), cols), fittedKept = LayerProbe.keptColumns(fitted.ffnOut(), cols);
+        Linear origKept = w.ffnOut().columns(cols, null), fittedKept = fitted.ffnOut().columns(cols, null);
         double num0 = 0, num1 = 0;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
@@ -321,7 +321,7 @@ public final class Reconstructor {
 
     /**
      * A sub-layer's sums before the refit (original projection, inputs gated) and after it (refitted projection, inputs
-     * ungated; with {@link Mode#NONE} the same as before). From the kept input columns alone ({@link LayerProbe#fromKept})
+     * ungated; with {@link Mode#NONE} the same as before). From the kept input columns alone ({@link LayerProbe#block})
      * where that product takes the full one's kernel class, so the same bits for less work; else the full products.
      */
     private LayerProbe.Sum[] beforeAndAfter(float[] in, int width, int[] cols, float[] scale, Linear origKept, Linear fittedKept,
@@ -331,9 +331,9 @@ public final class Reconstructor {
         LayerProbe.Sum orig, now;
         if (Gemm.sameKernel(cols.length, width, tokens, c.hidden())) {
             float[] gated = gather(in, width, cols, scale, tokens);
-            orig = LayerProbe.fromKept(c, norm, origKept, gated, residual, tokens);
+            orig = LayerProbe.block(c, norm, origKept, gated, residual, tokens);
             now = mode == Mode.NONE ? orig
-                    : LayerProbe.fromKept(c, norm, fittedKept, allOnes(scale) ? gated : gather(in, width, cols, null, tokens), residual, tokens);
+                    : LayerProbe.block(c, norm, fittedKept, allOnes(scale) ? gated : gather(in, width, cols, null, tokens), residual, tokens);
         } else {
             orig = fullBefore.get();
             now = mode == Mode.NONE ? orig : fullAfter.get();
