@@ -20,24 +20,36 @@ final class SmallGemm {
     private static final VectorSpecies<Float> S = VectorGemm.S;
     private static final int L = VectorGemm.L;
 
+    /** Per thread: the transposed/padded copy of op(B) and the four-row tile, reused from call to call (products come by the thousand per batch). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scratch(int size) {
+        float[] s = SCRATCH.get();
+        if (s.length < size) SCRATCH.set(s = new float[size]);
+        return s;
+    }
+
     static void multiply(boolean fused, boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
                          float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate, float[] bias) {
         if (m == 0 || n == 0) return;
         int nPad = (n + L - 1) / L * L;
+        boolean inPlace = !transB && n == nPad;
+        // scratch layout: the tile t at 0 (4 rows of nPad), the copy of op(B) after it (k rows of nPad, padding zero)
+        float[] t = scratch(4 * nPad + (inPlace ? 0 : k * nPad));
         float[] bk;
         int bo, bld;
-        if (!transB && n == nPad) {
+        if (inPlace) {
             bk = b; bo = bOff; bld = ldb;
         } else {
-            bk = new float[k * nPad];
-            bo = 0; bld = nPad;
-            if (transB) for (int j = 0; j < n; j++) { int src = bOff + j * ldb; for (int p = 0; p < k; p++) bk[p * nPad + j] = b[src + p]; }
-            else for (int p = 0; p < k; p++) System.arraycopy(b, bOff + p * ldb, bk, p * nPad, n);
+            bk = t;
+            bo = 4 * nPad; bld = nPad;
+            if (transB) for (int j = 0; j < n; j++) { int src = bOff + j * ldb; for (int p = 0; p < k; p++) bk[bo + p * nPad + j] = b[src + p]; }
+            else for (int p = 0; p < k; p++) System.arraycopy(b, bOff + p * ldb, bk, bo + p * nPad, n);
+            if (n < nPad) for (int p = 0; p < k; p++) java.util.Arrays.fill(bk, bo + p * nPad + n, bo + (p + 1) * nPad, 0f);
         }
         int ai = transA ? 1 : lda, ap = transA ? lda : 1;   // A(i, p) = a[aOff + i·ai + p·ap]
         boolean biasFirst = fused && !accumulate && bias != null;
         boolean sumFromZero = !fused && transB;           // the plain kernel's dot products, added to C afterwards
-        float[] t = new float[4 * nPad];
         for (int i0 = 0; i0 < m; i0 += 4) {
             int rows = Math.min(4, m - i0);
             for (int r = 0; r < rows; r++) {
@@ -45,6 +57,7 @@ final class SmallGemm {
                 if (accumulate && !sumFromZero) System.arraycopy(c, o, t, r * nPad, n);
                 else if (biasFirst) System.arraycopy(bias, 0, t, r * nPad, n);
                 else java.util.Arrays.fill(t, r * nPad, r * nPad + n, 0f);
+                java.util.Arrays.fill(t, r * nPad + n, (r + 1) * nPad, 0f);   // padding lanes: independent, kept finite
             }
             int a0 = aOff + i0 * ai;
             if (rows == 4) fourRows(fused, k, a, a0, ai, ap, bk, bo, bld, nPad, t);
