@@ -148,21 +148,21 @@ public final class MaskGradients {
 
     /** From d loss / d ctx (already masked) to d loss / d q, k, v, per sequence and head. */
     static void attentionCoreBackward(LayerTrace tr, Batch batch, int H, int dh, float[] dCtx, float[] dq, float[] dk, float[] dv) {
-        int B = batch.size(), A = H * dh;
+        int B = batch.size(), A = H * dh, S = 3 * A;
         float scale = (float) (1.0 / Math.sqrt(dh));
         Parallel.forEach(B * H, sh -> {
             int s = sh / H, h = sh % H, row0 = batch.offsets[s], len = batch.length(s);
-            int pOff = tr.probOffsets[sh], cOff = row0 * A + h * dh;
+            int pOff = tr.probOffsets[sh], cOff = row0 * A + h * dh, qOff = row0 * S + h * dh;   // head h's query in the qkv rows
             float[] dP = new float[len * len];
-            Gemm.gemm(false, true, len, len, dh, dCtx, cOff, A, tr.v, cOff, A, dP, 0, len, false);
+            Gemm.gemm(false, true, len, len, dh, dCtx, cOff, A, tr.qkv, qOff + 2 * A, S, dP, 0, len, false);
             Gemm.gemm(true, false, len, dh, len, tr.probs, pOff, len, dCtx, cOff, A, dv, cOff, A, false);
             for (int i = 0; i < len; i++) {
                 float dot = 0f;
                 for (int j = 0; j < len; j++) dot += dP[i * len + j] * tr.probs[pOff + i * len + j];
                 for (int j = 0; j < len; j++) dP[i * len + j] = tr.probs[pOff + i * len + j] * (dP[i * len + j] - dot) * scale;
             }
-            Gemm.gemm(false, false, len, dh, len, dP, 0, len, tr.k, cOff, A, dq, cOff, A, false);
-            Gemm.gemm(true, false, len, dh, len, dP, 0, len, tr.q, cOff, A, dk, cOff, A, false);
+            Gemm.gemm(false, false, len, dh, len, dP, 0, len, tr.qkv, qOff + A, S, dq, cOff, A, false);
+            Gemm.gemm(true, false, len, dh, len, dP, 0, len, tr.qkv, qOff, S, dk, cOff, A, false);
         });
     }
 }

@@ -184,18 +184,23 @@ final class TransformerLayer {
         }
 
         float[] pre = buffer(ws, Workspace.FFN_HIDDEN, N * I);
-        float[] act = ws != null ? pre : new float[N * I]; // element-wise, so in place is safe
         Activation fn = config.activation();
         float[] sharedGate = sameNeuronMask(masksBySeq, l);
+        // traced with every gate 1: f·1 = f bit for bit, so the FFN's second product reads the trace's f itself
+        boolean ungated = tr != null && allOnes(sharedGate);
+        float[] act;
         if (ws != null && fn == Activation.GELU && sharedGate != null) {
             // No trace needs the pre-activation: apply GELU and the neuron mask inside the product.
+            act = pre;
             Gemm.linearGelu(ffnIn, N, pw[2], w.ffnIn().bias, sharedGate, act);
         } else {
             Gemm.linear(ffnIn, N, pw[2], w.ffnIn().bias, pre);
             // traced: f(pre) before the mask is kept for the backward pass and the scores' activation squares;
             // f·m from it is the same product the gated kernel forms (f first, then times the gate), so the same bits
             float[] f = tr != null ? new float[N * I] : null, aux = tr != null && fn.keepsAux() ? new float[N * I] : null;
-            Parallel.forEach((N + 31) / 32, blk -> activateRows(pre, act, f, aux, batch, masksBySeq, blk * 32, Math.min(N, blk * 32 + 32)));
+            act = ws != null ? pre : ungated ? f : new float[N * I]; // element-wise, so in place is safe
+            float[] gated = ungated ? null : act;
+            Parallel.forEach((N + 31) / 32, blk -> activateRows(pre, gated, f, aux, batch, masksBySeq, blk * 32, Math.min(N, blk * 32 + 32)));
             if (tr != null) { tr.act = f; tr.actAux = aux; }
         }
         float[] out = ws != null ? ws.output(N * D) : new float[N * D];
@@ -225,16 +230,7 @@ final class TransformerLayer {
         }
 
         if (tr != null) {
-            float[] q = null, k = null, v = null;
-            if (qkv != null) {
-                q = new float[N * A]; k = new float[N * A]; v = new float[N * A];
-                for (int r = 0; r < N; r++) {
-                    System.arraycopy(qkv, r * S, q, r * A, A);
-                    System.arraycopy(qkv, r * S + A, k, r * A, A);
-                    System.arraycopy(qkv, r * S + 2 * A, v, r * A, A);
-                }
-            }
-            tr.input = x; tr.q = q; tr.k = k; tr.v = v; tr.probs = probs; tr.probOffsets = probOff;
+            tr.input = x; tr.qkv = qkv; tr.probs = probs; tr.probOffsets = probOff;
             tr.ctx = ctx; tr.h1 = h1; tr.invStd1 = inv1; tr.pre = pre; tr.out = out; tr.invStd2 = inv2; tr.rows = rows;
             if (preNorm) { tr.ln1 = a; tr.ln2 = ffnIn; }
         }
@@ -274,7 +270,7 @@ final class TransformerLayer {
             int o = r * I;
             if (f != null) {
                 fn.applyKeeping(pre, o, f, aux, I);
-                for (int j = 0; j < I; j++) act[o + j] = f[o + j] * nm[j];
+                if (act != null) for (int j = 0; j < I; j++) act[o + j] = f[o + j] * nm[j];
             } else if (fn == Activation.GELU) Ops.gelu(pre, o, nm, act, o, I);
             else for (int j = 0; j < I; j++) act[o + j] = fn.apply(pre[o + j]) * nm[j];
         }
@@ -510,6 +506,12 @@ final class TransformerLayer {
         Ops.layerNormBackward(dIn, tr.ln1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dX);
         addInPlace(dX, dH, N * D);
         return dX;
+    }
+
+    private static boolean allOnes(float[] gate) {
+        if (gate == null) return false;
+        for (float g : gate) if (g != 1f) return false;
+        return true;
     }
 
     /** Layer l's neuron mask when every sequence uses the same one, else null. */
