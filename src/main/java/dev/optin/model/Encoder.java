@@ -94,7 +94,7 @@ public final class Encoder {
             }
             LayerTrace tr = traces != null ? new LayerTrace() : null;
             if (tr != null) traces[l] = tr;
-            float[] ffn = capture.ffnFeatures() || tr != null ? new float[batch.tokens * config.hidden()] : null;
+            float[] ffn = capture.ffnFeatures() ? new float[batch.tokens * config.hidden()] : null;
             int[] rows = tr != null && headRowsOnly && l == L - 1 ? weights.head().rowsRead(batch) : null;
             x = layers[l].forward(x, batch, masksBySeq, ffn, tr, ws, rows, l == startLayer ? startContext : null);
             if (ffnFeatures != null) ffnFeatures[l] = ffn;
