@@ -260,7 +260,8 @@ final class TransformerLayer {
 
     /**
      * act = f(pre)·neuron mask of the row's sequence for rows [r0, r1) of the FFN; with f (a trace) not null,
-     * f(pre) before the mask is kept there (and the activation's aux values in aux).
+     * f(pre) before the mask is kept there (and the activation's aux values in aux), and act may be null (every gate
+     * 1: the caller reads f itself).
      */
     private void activateRows(float[] pre, float[] act, float[] f, float[] aux, Batch batch, Masks[] masksBySeq, int r0, int r1) {
         int I = w.intermediate();
