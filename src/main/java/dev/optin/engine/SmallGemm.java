@@ -50,6 +50,9 @@ final class SmallGemm {
         int ai = transA ? 1 : lda, ap = transA ? lda : 1;   // A(i, p) = a[aOff + i·ai + p·ap]
         boolean biasFirst = fused && !accumulate && bias != null;
         boolean sumFromZero = !fused && transB;           // the plain kernel's dot products, added to C afterwards
+        // padding lanes (columns n..nPad of each tile row) are independent of the others: zeroed once, they stay finite
+        // (op(B)'s padding is zero too) whatever the scratch held before
+        if (n < nPad) java.util.Arrays.fill(t, 0, 4 * nPad, 0f);
         for (int i0 = 0; i0 < m; i0 += 4) {
             int rows = Math.min(4, m - i0);
             for (int r = 0; r < rows; r++) {
@@ -57,7 +60,6 @@ final class SmallGemm {
                 if (accumulate && !sumFromZero) System.arraycopy(c, o, t, r * nPad, n);
                 else if (biasFirst) System.arraycopy(bias, 0, t, r * nPad, n);
                 else java.util.Arrays.fill(t, r * nPad, r * nPad + n, 0f);
-                java.util.Arrays.fill(t, r * nPad + n, (r + 1) * nPad, 0f);   // padding lanes: independent, kept finite
             }
             int a0 = aOff + i0 * ai;
             if (rows == 4) fourRows(fused, k, a, a0, ai, ap, bk, bo, bld, nPad, t);

@@ -32,6 +32,13 @@ public final class Masks {
 
     public int layers() { return head.length; }
 
+    /** Whether every gate is exactly 1 (null: false): then x·gate = x bit for bit, and gating can be skipped. */
+    public static boolean allOnes(float[] gates) {
+        if (gates == null) return false;
+        for (float g : gates) if (g != 1f) return false;
+        return true;
+    }
+
     public int keptHeads(int l) { int k = 0; for (float v : head[l]) if (v != 0f) k++; return k; }
     public int keptNeurons(int l) { int k = 0; for (float v : neuron[l]) if (v != 0f) k++; return k; }
 

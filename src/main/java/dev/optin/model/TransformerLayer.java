@@ -187,7 +187,7 @@ final class TransformerLayer {
         Activation fn = config.activation();
         float[] sharedGate = sameNeuronMask(masksBySeq, l);
         // traced with every gate 1: f·1 = f bit for bit, so the FFN's second product reads the trace's f itself
-        boolean ungated = tr != null && allOnes(sharedGate);
+        boolean ungated = tr != null && Masks.allOnes(sharedGate);
         float[] act;
         if (ws != null && fn == Activation.GELU && sharedGate != null) {
             // No trace needs the pre-activation: apply GELU and the neuron mask inside the product.
@@ -507,12 +507,6 @@ final class TransformerLayer {
         Ops.layerNormBackward(dIn, tr.ln1, N, D, w.attnNorm().gamma(), w.attnNorm().beta(), tr.invStd1, dX);
         addInPlace(dX, dH, N * D);
         return dX;
-    }
-
-    private static boolean allOnes(float[] gate) {
-        if (gate == null) return false;
-        for (float g : gate) if (g != 1f) return false;
-        return true;
     }
 
     /** Layer l's neuron mask when every sequence uses the same one, else null. */

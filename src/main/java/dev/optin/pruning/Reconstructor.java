@@ -333,7 +333,7 @@ public final class Reconstructor {
             float[] gated = gather(in, width, cols, scale, tokens);
             orig = LayerProbe.block(c, norm, origKept, gated, residual, tokens);
             now = mode == Mode.NONE ? orig
-                    : LayerProbe.block(c, norm, fittedKept, allOnes(scale) ? gated : gather(in, width, cols, null, tokens), residual, tokens);
+                    : LayerProbe.block(c, norm, fittedKept, Masks.allOnes(scale) ? gated : gather(in, width, cols, null, tokens), residual, tokens);
         } else {
             orig = fullBefore.get();
             now = mode == Mode.NONE ? orig : fullAfter.get();
@@ -389,11 +389,6 @@ public final class Reconstructor {
         float[] g = new float[n * K];
         for (int r = 0; r < n; r++) for (int k = 0; k < K; k++) g[r * K + k] = scale == null ? x[r * width + cols[k]] : x[r * width + cols[k]] * scale[k];
         return g;
-    }
-
-    private static boolean allOnes(float[] scale) {
-        for (float v : scale) if (v != 1f) return false;
-        return true;
     }
 
     private static LayerProbe.Sum sum(LayerProbe.Attention a) { return new LayerProbe.Sum(a.preNorm(), a.out()); }
