@@ -17,6 +17,9 @@ public final class Encoder {
     /** The layers, each packing its weights for the GEMM kernel on first use. */
     private final TransformerLayer[] layers;
 
+    /** Inference buffers kept from one pass to the next (bounded; see {@link WorkspacePool}). */
+    private final WorkspacePool workspaces = new WorkspacePool();
+
     /** The weights are packed for the GEMM kernel on first use: do not modify them in place afterwards. */
     public Encoder(EncoderWeights weights) {
         this.weights = weights;
@@ -85,9 +88,11 @@ public final class Encoder {
             Head.Output out = weights.head().forward(runGroups(x, batch, masksBySeq, startLayer, groups), batch, config);
             return new ForwardResult(out.hidden(), out.logits(), null, null, null);
         }
-        Workspace ws = traces == null ? new Workspace(capture.layerOutputs()) : null;
+        boolean pooled = traces == null && !capture.layerOutputs();
+        Workspace ws = pooled ? workspaces.take() : traces == null ? new Workspace(true) : null;
         int[] rowGroups = inference ? RowGroups.of(batch, config, startLayer) : null;
         for (int l = startLayer; l < L; l++) {
+            if (pooled && l == L - 1) ws.freshOutputs();   // the caller keeps the last output; the workspace goes back
             if (rowGroups != null) {
                 x = columns ? layers[l].forwardColumns(x, batch, masksBySeq, ws, rowGroups) : layers[l].forwardRows(x, batch, masksBySeq, ws, rowGroups);
                 continue;
@@ -100,6 +105,7 @@ public final class Encoder {
             if (ffnFeatures != null) ffnFeatures[l] = ffn;
             if (layerOutputs != null) layerOutputs[l] = x;
         }
+        if (pooled) workspaces.give(ws);
         Head.Output out = weights.head().forward(x, batch, config);
         return new ForwardResult(out.hidden(), out.logits(), ffnFeatures, layerOutputs, traces);
     }
@@ -116,9 +122,10 @@ public final class Encoder {
             Batch part = batch.slice(s0, s1);
             Masks[] masks = Arrays.copyOfRange(masksBySeq, s0, s1);
             float[] h = Arrays.copyOfRange(x, r0 * d, r1 * d);
-            Workspace ws = new Workspace(false);
+            Workspace ws = workspaces.take();
             for (int l = startLayer; l < layers.length; l++) h = layers[l].forward(h, part, masks, null, null, ws);
-            System.arraycopy(h, 0, out, r0 * d, (r1 - r0) * d);
+            System.arraycopy(h, 0, out, r0 * d, (r1 - r0) * d);   // h is the workspace's: copied out before it goes back
+            workspaces.give(ws);
         });
         return out;
     }

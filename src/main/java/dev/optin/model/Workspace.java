@@ -12,7 +12,9 @@ final class Workspace {
 
     private final float[][] slots = new float[OUTPUTS + 2][];
     private final boolean keepOutputs;
+    private boolean freshOutputs;
     private int nextOut;
+    private long floats;
 
     /** @param keepOutputs every layer output is a fresh array (the caller keeps them all) */
     Workspace(boolean keepOutputs) { this.keepOutputs = keepOutputs; }
@@ -20,13 +22,31 @@ final class Workspace {
     /** The buffer of a slot, at least size long; its contents are undefined. */
     float[] get(int slot, int size) {
         float[] a = slots[slot];
-        if (a == null || a.length < size) slots[slot] = a = new float[size];
+        if (a == null || a.length < size) {
+            floats += size - (a == null ? 0 : a.length);
+            slots[slot] = a = new float[size];
+        }
         return a;
     }
 
-    /** A layer output buffer: alternates between two, so the layer input is never overwritten; fresh when outputs are kept. */
+    /** Floats held in all slots. */
+    long floats() { return floats; }
+
+    /**
+     * From now on {@link #output} returns fresh arrays: for the last layer, whose output the caller keeps, when the
+     * workspace itself is kept for later passes ({@link WorkspacePool}).
+     */
+    void freshOutputs() { freshOutputs = true; }
+
+    /** Ready for another pass: outputs alternate again (contents stay undefined). */
+    void reset() {
+        freshOutputs = false;
+        nextOut = 0;
+    }
+
+    /** A layer output buffer: alternates between two, so the layer input is never overwritten; fresh when outputs are kept or after {@link #freshOutputs}. */
     float[] output(int size) {
-        if (keepOutputs) return new float[size];
+        if (keepOutputs || freshOutputs) return new float[size];
         nextOut ^= 1;
         return get(OUTPUTS + nextOut, size);
     }

@@ -62,6 +62,41 @@ class EncoderTest {
     }
 
     @Test
+    void buffersKeptBetweenPassesNeverChangeAnEarlierResult() {
+        // each inference path (unsplit, row groups, sequence groups) on a post-LN text model and a pre-LN ViT: a second pass
+        // over another batch must leave the first result's arrays alone, and a repeat must not see the dirty buffers
+        EncoderWeights text = RandomModels.bert(2, 64, 4, 93, 200, 3, 12);
+        EncoderWeights vit = RandomModels.vit(2, 64, 4, 128, 1, 28, 4, false, 10, 13);
+        Batch[][] batches = {
+                {RandomModels.batch(new Random(14), 12, 20, 64, 200), RandomModels.batch(new Random(15), 7, 30, 64, 200)},
+                {RandomModels.images(new Random(16), vit, 9), RandomModels.images(new Random(17), vit, 5)}};
+        EncoderWeights[] models = {text, vit};
+        try {
+            for (String path : new String[] {"unsplit", "row groups", "sequence groups"}) {
+                RowGroups.forced = path.equals("row groups") ? 2 : 0;
+                SequenceGroups.forced = path.equals("sequence groups");
+                for (int k = 0; k < models.length; k++) {
+                    Masks ones = Masks.ones(models[k].config());
+                    Encoder e = new Encoder(models[k]);
+                    if (path.equals("row groups")) assertThat(RowGroups.of(batches[k][0], models[k].config(), 0)).as(path).isNotNull();
+                    if (path.equals("sequence groups")) assertThat(SequenceGroups.of(batches[k][0], models[k].config(), 0)).as(path).hasSizeGreaterThan(2);
+                    ForwardResult first = e.forward(batches[k][0], ones);
+                    float[] hidden = first.hidden.clone(), logits = first.logits.clone();
+                    e.forward(batches[k][1], ones);
+                    assertThat(first.hidden).as(path).containsExactly(hidden);
+                    assertThat(first.logits).as(path).containsExactly(logits);
+                    ForwardResult again = e.forward(batches[k][0], ones), fresh = new Encoder(models[k]).forward(batches[k][0], ones);
+                    assertThat(again.hidden).as(path).containsExactly(hidden).containsExactly(fresh.hidden);
+                    assertThat(again.logits).as(path).containsExactly(logits).containsExactly(fresh.logits);
+                }
+            }
+        } finally {
+            RowGroups.forced = null;
+            SequenceGroups.forced = null;
+        }
+    }
+
+    @Test
     void forwardAndMaskGradientsAreBitIdenticalForAnyThreadCount() {
         // large enough that GEMMs, attention and the activation backward run on the worker pool
         EncoderWeights big = RandomModels.bert(2, 128, 4, 512, 200, 3, 5);
