@@ -4,8 +4,8 @@ import java.util.ArrayDeque;
 
 /**
  * Inference workspaces kept between the forward passes of one encoder. A pass at batch 1 needs a few
- * arrays of hundreds of kilobytes each; fresh ones per pass were zeroed and written through cold cache lines
- * (6% of a 1×128 forward's samples), where a kept one is still in cache from the previous pass. A pass takes
+ * arrays of hundreds of kilobytes each; fresh ones per pass are zeroed and written through cold cache lines,
+ * where a kept one is still in cache from the previous pass (the gain at 1×128: docs/measurements.md). A pass takes
  * a workspace ({@link #take}) and gives it back when its output is safe ({@link #give}): concurrent passes
  * each hold their own, so the pool is only a cache. What it keeps is bounded ({@link #MAX_FLOATS}), so
  * large batches (whose products dwarf the zeroing) allocate per pass as before.
