@@ -11,26 +11,26 @@ final class Workspace {
     private static final int OUTPUTS = 6;
 
     private final float[][] slots = new float[OUTPUTS + 2][];
-    private final boolean keepOutputs;
+    /** Whether {@link #output} returns fresh arrays instead of the two alternating slots. */
     private boolean freshOutputs;
     private int nextOut;
-    private long floats;
 
     /** @param keepOutputs every layer output is a fresh array (the caller keeps them all) */
-    Workspace(boolean keepOutputs) { this.keepOutputs = keepOutputs; }
+    Workspace(boolean keepOutputs) { this.freshOutputs = keepOutputs; }
 
     /** The buffer of a slot, at least size long; its contents are undefined. */
     float[] get(int slot, int size) {
         float[] a = slots[slot];
-        if (a == null || a.length < size) {
-            floats += size - (a == null ? 0 : a.length);
-            slots[slot] = a = new float[size];
-        }
+        if (a == null || a.length < size) slots[slot] = a = new float[size];
         return a;
     }
 
     /** Floats held in all slots. */
-    long floats() { return floats; }
+    long floats() {
+        long n = 0;
+        for (float[] a : slots) if (a != null) n += a.length;
+        return n;
+    }
 
     /**
      * From now on {@link #output} returns fresh arrays: for the last layer, whose output the caller keeps, when the
@@ -38,15 +38,12 @@ final class Workspace {
      */
     void freshOutputs() { freshOutputs = true; }
 
-    /** Ready for another pass: outputs alternate again (contents stay undefined). */
-    void reset() {
-        freshOutputs = false;
-        nextOut = 0;
-    }
+    /** Ready for another pass of a workspace made without kept outputs: outputs come from the slots again. */
+    void reset() { freshOutputs = false; }
 
     /** A layer output buffer: alternates between two, so the layer input is never overwritten; fresh when outputs are kept or after {@link #freshOutputs}. */
     float[] output(int size) {
-        if (keepOutputs || freshOutputs) return new float[size];
+        if (freshOutputs) return new float[size];
         nextOut ^= 1;
         return get(OUTPUTS + nextOut, size);
     }
