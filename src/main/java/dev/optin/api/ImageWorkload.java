@@ -77,17 +77,21 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
         @Override public Optional<Evaluation> evaluation(Encoder encoder) {
             if (eval == null) return Optional.empty();
             request.log().printf("optin: evaluating the original model on images [%d, %d)%n", er[0], er[1]);
-            Map<String, Double> original = Map.of("accuracy", accuracy(encoder, Masks.ones(encoder.config()), null));
+            int[] originalClasses = predictions(encoder, Masks.ones(encoder.config()), null);
+            Map<String, Double> original = metrics(originalClasses, originalClasses);
             return Optional.of(new Evaluation() {
                 @Override public Map<String, Double> original() { return original; }
                 @Override public boolean accuracy() { return true; }
-                @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) { return Map.of("accuracy", Images.this.accuracy(e, m, tokens)); }
+                @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) { return metrics(predictions(e, m, tokens), originalClasses); }
             });
         }
 
-        private double accuracy(Encoder encoder, Masks m, int[] tokens) {
-            return tokens == null ? ImageEvaluation.accuracy(encoder, model.preprocessing(), eval, er[0], er[1], m, 64)
-                    : ImageEvaluation.accuracyWithTokens(encoder, model.preprocessing(), eval, er[0], er[1], m, tokens, 64);
+        private int[] predictions(Encoder encoder, Masks m, int[] tokens) {
+            return ImageEvaluation.predictions(encoder, model.preprocessing(), eval, er[0], er[1], m, tokens, 64);
+        }
+
+        private Map<String, Double> metrics(int[] classes, int[] originalClasses) {
+            return ImageEvaluation.metrics(classes, originalClasses, eval, er[0]);
         }
 
         @Override public Optional<TokenReduction> tokenReduction() {

@@ -66,9 +66,9 @@ final class ResNetPruning implements FamilyPruning {
 
     private final LoadedModel model;
     private final ResNetWeights weights;
-    /** The original model's accuracy, evaluated by the first seed; {@link #evaluated} tells whether it ran. */
+    /** The original model's metrics and classes on the evaluation images, evaluated by the first seed that has them. */
     private Map<String, Double> original;
-    private boolean evaluated;
+    private int[] originalClasses;
     /** The probe step (the original probed once, by the first seed), when the request asks for one. */
     private Optional<ProbeStep> probe;
 
@@ -146,11 +146,11 @@ final class ResNetPruning implements FamilyPruning {
                 net = FoldedBatchNorm.restore(weights, bnBatches, h, w);
             } else net = weights;
             reconstructionBatches = request.tune() ? batches(calib, pool, Math.min(RECONSTRUCTION_SAMPLES, pool.length), BATCH) : null;
-            if (!evaluated && ev != null) {
+            if (originalClasses == null && ev != null) {
                 request.log().printf("optin: evaluating the original model on images [%d, %d)%n", er[0], er[1]);
-                original = Map.of("accuracy", ImageEvaluation.accuracy(weights.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH));
+                originalClasses = ImageEvaluation.predictions(weights.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH);
+                original = ImageEvaluation.metrics(originalClasses, originalClasses, ev, er[0]);
             }
-            evaluated = true;
             if (probe == null) probe = ProbeStep.of(model, request);
         }
 
@@ -192,7 +192,8 @@ final class ResNetPruning implements FamilyPruning {
                 seconds.put("bn_recalibration", (System.nanoTime() - t2) / 1e9);
             }
             Map<String, Double> metrics = ev == null ? null
-                    : Map.of("accuracy", ImageEvaluation.accuracy(pruned.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH));
+                    : ImageEvaluation.metrics(ImageEvaluation.predictions(pruned.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH),
+                            originalClasses, ev, er[0]);
             List<RunReport.Speed> speed = request.measureSpeed() ? speed(pruned) : null;
             ResNetWeights smaller = pruned;
             RunReport.Probe probed = probe.map(p -> p.report(smaller, smaller.ones())).orElse(null);

@@ -15,6 +15,7 @@ import dev.optin.data.Tasks;
 import dev.optin.engine.Parallel;
 import dev.optin.eval.Evaluator;
 import dev.optin.eval.Fidelity;
+import dev.optin.eval.Metrics;
 import dev.optin.eval.Predictions;
 import dev.optin.load.LoadedModel;
 import dev.optin.model.Batch;
@@ -151,11 +152,14 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
             if (evalBatches == null) return Optional.empty();
             Masks ones = Masks.ones(encoder.config());
             if (model.weights().hasClassifier() && task.isLabelled()) {
-                Map<String, Double> original = Evaluator.evaluate(encoder, ones, task, evalBatches);
+                Predictions originalPredictions = Evaluator.predict(encoder, ones, task, evalBatches.iterator(), Progress.NONE);
+                Map<String, Double> original = metrics(originalPredictions, originalPredictions, encoder);
                 return Optional.of(new Evaluation() {
                     @Override public Map<String, Double> original() { return original; }
                     @Override public boolean accuracy() { return true; }
-                    @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) { return Evaluator.evaluate(e, m, task, evalBatches); }
+                    @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) {
+                        return metrics(Evaluator.predict(e, m, task, evalBatches.iterator(), Progress.NONE), originalPredictions, e);
+                    }
                 });
             }
             List<Batch> batches = Batches.batches(evalBatches);
@@ -167,6 +171,13 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
                     return fidelity(original, Evaluator.embeddings(e, m, batches), evalRows.size());
                 }
             });
+        }
+
+        /** The task's metrics and, for classes (not scores), the agreement with the original model's predictions. */
+        private Map<String, Double> metrics(Predictions p, Predictions original, Encoder encoder) {
+            Map<String, Double> m = new LinkedHashMap<>(Evaluator.metrics(task, p, encoder.config()));
+            if (p.predicted() != null) m.put("agreement", Metrics.agreement(p.predicted(), original.predicted()));
+            return m;
         }
 
         @Override public int[] latencyShape(int batch, int sequence) {

@@ -9,7 +9,7 @@ import dev.optin.model.ForwardResult;
 import dev.optin.model.Masks;
 import dev.optin.model.PatchEmbeddings;
 
-/** Runs a vision transformer over an image set in batches: logits and top-1 accuracy. */
+/** Runs an image classifier over an image set in batches: logits, top-1 classes and accuracy. */
 public final class ImageEvaluation {
     private ImageEvaluation() {}
 
@@ -29,36 +29,63 @@ public final class ImageEvaluation {
 
     /** Top-1 accuracy of any image classifier on images [from, to), batchSize images per pass. */
     public static double accuracy(dev.optin.model.ImageClassifier model, ImagePreprocessing prep, ImageSet images, int from, int to, int batchSize) {
-        int C = model.classes(), correct = 0;
+        return accuracy(predictions(model, prep, images, from, to, batchSize), images, from);
+    }
+
+    /** Top-1 classes of any image classifier on images [from, to), batchSize images per pass. */
+    public static int[] predictions(dev.optin.model.ImageClassifier model, ImagePreprocessing prep, ImageSet images, int from, int to, int batchSize) {
+        int C = model.classes();
         int h = prep.anySize() ? images.height() : prep.height(), w = prep.anySize() ? images.width() : prep.width();
+        int[] out = new int[to - from];
         for (int s = from; s < to; s += batchSize) {
             int e = Math.min(to, s + batchSize);
             float[] z = model.logits(images.pixelValues(prep, s, e), e - s, h, w);
-            for (int i = 0; i < e - s; i++) if (argmax(z, i * C, C) == images.labels()[s + i]) correct++;
+            for (int i = 0; i < e - s; i++) out[s - from + i] = argmax(z, i * C, C);
         }
-        return correct / (double) (to - from);
+        return out;
     }
 
     public static double accuracy(Encoder encoder, ImagePreprocessing prep, ImageSet images, int from, int to, Masks masks, int batchSize) {
-        float[] z = logits(encoder, prep, images, from, to, masks, batchSize);
-        int C = encoder.config().numLabels(), correct = 0;
-        for (int i = 0; i < to - from; i++) if (argmax(z, i * C, C) == images.labels()[from + i]) correct++;
-        return correct / (double) (to - from);
+        return accuracy(predictions(encoder, prep, images, from, to, masks, null, batchSize), images, from);
     }
 
-    /** Top-1 accuracy with OPTIN token merging: tokensBefore[l] tokens per image enter block l (engine only). */
-    public static double accuracyWithTokens(Encoder encoder, ImagePreprocessing prep, ImageSet images, int from, int to, Masks masks,
-                                            int[] tokensBefore, int batchSize) {
-        PatchEmbeddings emb = encoder.weights().patchEmbeddings();
+    /** Accuracy on images [from, from + classes.length) and agreement with the original model's classes ({@link Metrics#agreement}). */
+    public static java.util.Map<String, Double> metrics(int[] classes, int[] originalClasses, ImageSet images, int from) {
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("accuracy", accuracy(classes, images, from));
+        m.put("agreement", Metrics.agreement(classes, originalClasses));
+        return m;
+    }
+
+    /** The fraction of predicted classes equal to the labels of images [from, from + predicted.length). */
+    public static double accuracy(int[] predicted, ImageSet images, int from) {
         int correct = 0;
+        for (int i = 0; i < predicted.length; i++) if (predicted[i] == images.labels()[from + i]) correct++;
+        return correct / (double) predicted.length;
+    }
+
+    /**
+     * Top-1 classes of images [from, to); with tokensBefore (not null) through OPTIN token merging, tokensBefore[l]
+     * tokens per image entering block l (engine only).
+     */
+    public static int[] predictions(Encoder encoder, ImagePreprocessing prep, ImageSet images, int from, int to, Masks masks,
+                                    int[] tokensBefore, int batchSize) {
+        int[] out = new int[to - from];
+        if (tokensBefore == null) {
+            float[] z = logits(encoder, prep, images, from, to, masks, batchSize);
+            int C = encoder.config().numLabels();
+            for (int i = 0; i < out.length; i++) out[i] = argmax(z, i * C, C);
+            return out;
+        }
+        PatchEmbeddings emb = encoder.weights().patchEmbeddings();
         for (int s = from; s < to; s += batchSize) {
             int e = Math.min(to, s + batchSize);
             dev.optin.model.Batch b = ImageBatches.batches(images, prep, emb, s, e, batchSize).get(0);
             float[] z = dev.optin.model.TokenReducedForward.logits(encoder, b, masks, tokensBefore);
             int C = z.length / (e - s);
-            for (int i = 0; i < e - s; i++) if (argmax(z, i * C, C) == images.labels()[s + i]) correct++;
+            for (int i = 0; i < e - s; i++) out[s - from + i] = argmax(z, i * C, C);
         }
-        return correct / (double) (to - from);
+        return out;
     }
 
     public static int argmax(float[] z, int off, int n) {

@@ -13,6 +13,16 @@ public final class Metrics {
         return (double) ok / gold.length;
     }
 
+    /**
+     * The fraction of rows on which a pruned model predicts what the original model predicted (label-free fidelity:
+     * 1 for the original itself). Two models that disagree on d of n rows differ in accuracy by at most d/n, and if
+     * those rows went either way by chance their accuracies would differ by about √d/n: the spread over calibration
+     * samples cannot be much smaller than the disagreement allows.
+     */
+    public static double agreement(int[] pruned, int[] original) {
+        return accuracy(pruned, original);
+    }
+
     /** F1 of the positive class 1 (MRPC, QQP); 0 when there are no true positives. */
     public static double f1(int[] predicted, int[] gold) {
         check(predicted.length, gold.length);

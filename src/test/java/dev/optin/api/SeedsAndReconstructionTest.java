@@ -3,11 +3,16 @@ package dev.optin.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.optin.cli.Main;
+import dev.optin.data.Batches;
 import dev.optin.data.DataOptions;
+import dev.optin.data.Datasets;
+import dev.optin.data.Tasks;
+import dev.optin.eval.Evaluator;
 import dev.optin.load.LoadedModel;
 import dev.optin.load.ModelLoader;
 import dev.optin.model.Encoder;
 import dev.optin.model.Masks;
+import dev.optin.progress.Progress;
 import dev.optin.pruning.Pruner.Method;
 import dev.optin.pruning.Reconstructor;
 import dev.optin.report.MasksFile;
@@ -48,6 +53,28 @@ class SeedsAndReconstructionTest {
             assertThat(a.min()).isEqualTo(acc.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
             assertThat(a.max()).isEqualTo(acc.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
             assertThat(r.runs().get(0).masks()).isNotEqualTo(r.runs().get(1).masks());   // the random baseline follows the seed
+            assertThat(s.metrics()).containsKey("agreement");
+        }
+    }
+
+    @Test
+    void agreementIsTheShareOfEvaluationRowsWhereThePrunedModelAnswersAsTheOriginal() throws Exception {
+        Path model = Fixtures.require("minilm-l6-sst2"), train = Fixtures.require("sst2/train.tsv"), dev = Fixtures.require("sst2/dev.tsv");
+        try (OptinModel m = Optin.load(model)) {
+            PruneRequest request = PruneRequest.builder().method(Method.MAGNITUDE).flops(0.3).samples(32).measureSpeed(false).build();
+            RunResult run = m.prune(TextWorkload.files(train, dev, DataOptions.detect(), 200), request).runs().get(0);
+            // recomputed apart: the original's and the masked model's classes on the same 200 dev rows
+            Encoder encoder = new Encoder(m.loaded().weights());
+            var rows = Datasets.read(dev, DataOptions.detect().withLimit(200));
+            var batches = Batches.of(m.loaded().tokenizer(), rows, 32, 0);
+            var task = Tasks.detect(dev);
+            int[] before = Evaluator.predict(encoder, Masks.ones(encoder.config()), task, batches.iterator(), Progress.NONE).predicted();
+            int[] after = Evaluator.predict(encoder, run.masks(), task, batches.iterator(), Progress.NONE).predicted();
+            int same = 0;
+            for (int i = 0; i < before.length; i++) if (before[i] == after[i]) same++;
+            assertThat(same).as("magnitude pruning to 30%% changes some answers").isLessThan(before.length);
+            assertThat(run.metrics().get("agreement")).isEqualTo(same / (double) before.length);
+            assertThat(run.report().accuracy().original().get("agreement")).isEqualTo(1.0);
         }
     }
 

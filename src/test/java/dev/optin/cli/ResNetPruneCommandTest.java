@@ -58,6 +58,7 @@ class ResNetPruneCommandTest {
             rep.get("speed").forEach(s -> assertThat(s.get("unit").asText()).isEqualTo("images"));
             double reported = rep.at("/accuracy/pruned/accuracy").asDouble();
             assertThat(reported).as(run).isGreaterThan(0.75);
+            VisionPruneCommandTest.assertAgreementBoundsTheAccuracyChange(rep);
             for (String f : new String[] {"model.safetensors", "config.json", "preprocessor_config.json", "model.onnx", "masks.json", "report.html"})
                 assertThat(d.resolve(f)).exists();
             // the exported folder, read back with its own preprocessing, gives the accuracy the report states

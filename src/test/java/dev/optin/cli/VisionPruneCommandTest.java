@@ -43,6 +43,7 @@ class VisionPruneCommandTest {
         assertThat(kwon.get("pruning_seconds").asDouble()).isPositive();
         double original = kwon.at("/accuracy/original/accuracy").asDouble();
         assertThat(original).isGreaterThan(0.7);
+        assertAgreementBoundsTheAccuracyChange(kwon);
         // one row per runtime (same rows and order as a text model's report), each with a measured speedup
         java.util.List<String> runtimes = new java.util.ArrayList<>();
         kwon.get("speed").forEach(row -> runtimes.add(row.get("runtime").asText()));
@@ -123,5 +124,17 @@ class VisionPruneCommandTest {
         assertThat(rep.at("/budget/achieved").asDouble()).isLessThanOrEqualTo(0.6);
         assertThat(rep.at("/budget/shape").asText()).startsWith("1x");
         assertThat(rep.at("/macs/ratio").asDouble()).isLessThan(1);
+    }
+
+    /**
+     * The report's agreement with the original model's classes: 1 for the original, below 1 for a pruned model that changed
+     * some answers, and an accuracy can move by at most the share of answers that changed.
+     */
+    static void assertAgreementBoundsTheAccuracyChange(JsonNode report) {
+        assertThat(report.at("/accuracy/original/agreement").asDouble()).isEqualTo(1.0);
+        double agreement = report.at("/accuracy/pruned/agreement").asDouble(Double.NaN);
+        assertThat(agreement).isBetween(0.0, 1.0);
+        double change = Math.abs(report.at("/accuracy/pruned/accuracy").asDouble() - report.at("/accuracy/original/accuracy").asDouble());
+        assertThat(change).isLessThanOrEqualTo(1 - agreement + 1e-9);
     }
 }
