@@ -82,7 +82,10 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
             return Optional.of(new Evaluation() {
                 @Override public Map<String, Double> original() { return original; }
                 @Override public boolean accuracy() { return true; }
-                @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) { return metrics(predictions(e, m, tokens), originalClasses); }
+                @Override public Judged pruned(Encoder e, Masks m, int[] tokens) {
+                    int[] classes = predictions(e, m, tokens);
+                    return new Judged(metrics(classes, originalClasses), classes);
+                }
             });
         }
 

@@ -58,7 +58,7 @@ final class PruneSession {
         List<SweepReport.Row> rows = all.stream().map(r -> new SweepReport.Row(r.report().method(), r.fraction(),
                 r.report().macs().ratio(), RunReport.rounded(r.metrics(), 6), r.folder(), r.report().seed())).toList();
         Map<String, Double> original = lastOriginal == null ? null : RunReport.rounded(lastOriginal, 6);
-        List<SweepReport.Summary> summary = SweepReport.summarise(rows);
+        List<SweepReport.Summary> summary = SweepReport.summarise(rows, all.stream().map(RunResult::answers).toList());
         printSummary(request, summary);
         return new PruneResult(model, all, new SweepReport(rows, model.source(), task, original, summary), family.writer());
     }
@@ -85,6 +85,11 @@ final class PruneSession {
             s.metrics().forEach((k, v) -> b.append(String.format(Locale.ROOT, "  %s %.2f ± %.2f (%.2f–%.2f)", k,
                     100 * v.mean(), 100 * v.std(), 100 * v.min(), 100 * v.max())));
             request.log().printf(Locale.ROOT, "optin: %-16s %s%s%n", s.method(), RunFolders.budget(s.flopsTarget()), b);
+            SweepReport.BetweenSeeds d = s.betweenSeeds();
+            if (d != null)
+                request.log().printf(Locale.ROOT, "optin: %-16s %s  two seeds' models answer differently on %.1f of %d rows"
+                        + " (accuracy spread from that alone: ± %.2f)%n", s.method(), RunFolders.budget(s.flopsTarget()),
+                        d.meanDifferentAnswers(), d.rows(), 100 * d.chanceStd());
         }
     }
 

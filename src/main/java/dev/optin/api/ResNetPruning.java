@@ -191,9 +191,8 @@ final class ResNetPruning implements FamilyPruning {
                 pruned = BatchNormRecalibration.recalibrate(pruned, bnBatches, h, w);
                 seconds.put("bn_recalibration", (System.nanoTime() - t2) / 1e9);
             }
-            Map<String, Double> metrics = ev == null ? null
-                    : ImageEvaluation.metrics(ImageEvaluation.predictions(pruned.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH),
-                            originalClasses, ev, er[0]);
+            int[] answers = ev == null ? null : ImageEvaluation.predictions(pruned.imageClassifier(), model.preprocessing(), ev, er[0], er[1], BATCH);
+            Map<String, Double> metrics = ev == null ? null : ImageEvaluation.metrics(answers, originalClasses, ev, er[0]);
             List<RunReport.Speed> speed = request.measureSpeed() ? speed(pruned) : null;
             ResNetWeights smaller = pruned;
             RunReport.Probe probed = probe.map(p -> p.report(smaller, smaller.ones())).orElse(null);
@@ -211,7 +210,7 @@ final class ResNetPruning implements FamilyPruning {
                     PruneReport.round(seconds.values().stream().mapToDouble(Double::doubleValue).sum(), 2),
                     metrics == null ? null : new RunReport.Accuracy(RunReport.rounded(original, 6), RunReport.rounded(metrics, 6)), null, speed,
                     probed, null, null);
-            return new RunResult(report, masks, metrics, run.fraction(), folder, null, pruned);
+            return new RunResult(report, masks, metrics, run.fraction(), folder, null, pruned, answers);
         }
 
         /** The pruned network against the original in ONNX Runtime and the engine, at the request's batch and the calibration images' size. */

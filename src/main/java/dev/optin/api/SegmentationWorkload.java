@@ -102,7 +102,7 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
             return Optional.of(new Evaluation() {
                 @Override public Map<String, Double> original() { return original; }
                 @Override public boolean accuracy() { return true; }
-                @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) { return metrics(e, m); }
+                @Override public Judged pruned(Encoder e, Masks m, int[] tokens) { return new Judged(metrics(e, m), null); }
             });
         }
 

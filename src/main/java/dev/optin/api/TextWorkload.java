@@ -157,8 +157,9 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
                 return Optional.of(new Evaluation() {
                     @Override public Map<String, Double> original() { return original; }
                     @Override public boolean accuracy() { return true; }
-                    @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) {
-                        return metrics(Evaluator.predict(e, m, task, evalBatches.iterator(), Progress.NONE), originalPredictions, e);
+                    @Override public Judged pruned(Encoder e, Masks m, int[] tokens) {
+                        Predictions p = Evaluator.predict(e, m, task, evalBatches.iterator(), Progress.NONE);
+                        return new Judged(metrics(p, originalPredictions, e), p.predicted());
                     }
                 });
             }
@@ -167,8 +168,8 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
             return Optional.of(new Evaluation() {
                 @Override public Map<String, Double> original() { return null; }
                 @Override public boolean accuracy() { return false; }
-                @Override public Map<String, Double> pruned(Encoder e, Masks m, int[] tokens) {
-                    return fidelity(original, Evaluator.embeddings(e, m, batches), evalRows.size());
+                @Override public Judged pruned(Encoder e, Masks m, int[] tokens) {
+                    return new Judged(fidelity(original, Evaluator.embeddings(e, m, batches), evalRows.size()), null);
                 }
             });
         }

@@ -230,7 +230,8 @@ final class TransformerPruning implements FamilyPruning {
             int[] tokensPerLayer = tokens == null ? null : tokens.tokensPerLayer();
             EncoderWeights pruned = PhysicalPruner.prune(refitted == null ? model.weights() : refitted, masks);
             Encoder weights = refitted == null ? encoder : new Encoder(refitted);
-            Map<String, Double> metrics = evaluation.map(e -> e.pruned(weights, masks, tokensPerLayer)).orElse(null);
+            Workload.Judged judged = evaluation.map(e -> e.pruned(weights, masks, tokensPerLayer)).orElse(null);
+            Map<String, Double> metrics = judged == null ? null : judged.metrics();
             List<RunReport.Speed> speed = null;
             if (request.measureSpeed()) speed = data.speed(pruned, tokensPerLayer).stream().map(RunReport.Speed::of).toList();
             RunReport.Accuracy accuracy = evaluation.filter(Workload.Evaluation::accuracy)
@@ -247,7 +248,7 @@ final class TransformerPruning implements FamilyPruning {
                     accuracy, fidelity, speed, probe.map(p -> p.report(weights.weights(), masks)).orElse(null), h.reconstruction(),
                     h.choices());
             String dir = tokens != null && !".".equals(folder) ? folder + "-tokens" : folder;
-            return new RunResult(report, masks, metrics, fraction, dir, refitted, null);
+            return new RunResult(report, masks, metrics, fraction, dir, refitted, null, judged == null ? null : judged.answers());
         }
     }
 }

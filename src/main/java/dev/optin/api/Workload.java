@@ -81,7 +81,14 @@ public interface Workload {
         /** True: metrics go to the report's {@code accuracy}; false: to {@code fidelity}. */
         boolean accuracy();
 
-        /** The pruned model's metrics: masks over {@code weights} (the original encoder's, or refitted ones). */
-        Map<String, Double> pruned(Encoder weights, Masks masks, int[] tokensPerLayer);
+        /** The pruned model's metrics and answers: masks over {@code weights} (the original encoder's, or refitted ones). */
+        Judged pruned(Encoder weights, Masks masks, int[] tokensPerLayer);
     }
+
+    /**
+     * A pruned model's metrics and, for classifiers, its answer (class index) on every evaluation row in order (null
+     * where the task has no per-row class: regression, embeddings, segmentation): runs of several calibration seeds are
+     * compared on them ({@link dev.optin.report.SweepReport.BetweenSeeds}).
+     */
+    record Judged(Map<String, Double> metrics, int[] answers) {}
 }

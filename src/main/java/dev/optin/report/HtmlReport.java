@@ -166,7 +166,10 @@ public final class HtmlReport {
         b.append("</tbody></table></section>");
     }
 
-    /** summary[{method, flops_target, seeds, metrics{m: {mean, std, min, max}}}]: one row per method and budget. */
+    /**
+     * summary[{method, flops_target, seeds, metrics{m: {mean, std, min, max}}, between_seeds{rows, mean_different_answers,
+     * chance_std}}]: one row per method, budget and metric, and one for how far apart the seeds' models are.
+     */
     private static void seedSummary(StringBuilder b, JsonNode r) {
         JsonNode summary = r.get("summary");
         if (summary == null || !summary.isArray() || summary.isEmpty()) return;
@@ -183,6 +186,14 @@ public final class HtmlReport {
                         .append(num(v.path("mean").asDouble())).append(" ± ").append(num(v.path("std").asDouble())).append("</td><td>")
                         .append(num(v.path("min").asDouble())).append("–").append(num(v.path("max").asDouble())).append("</td></tr>");
             }
+            JsonNode d = s.get("between_seeds");
+            if (d != null && d.isObject())
+                b.append("<tr><td>").append(esc(s.path("method").asText(""))).append("</td><td>")
+                        .append(pct(s.path("flops_target").asDouble())).append("</td><td>").append(esc(s.path("seeds").toString()))
+                        .append("</td><td>answers differing between two seeds</td><td colspan=\"2\">")
+                        .append(String.format(Locale.ROOT, "%.1f of %d rows (an accuracy spread of ± %s from that alone)",
+                                d.path("mean_different_answers").asDouble(), d.path("rows").asInt(), num(d.path("chance_std").asDouble())))
+                        .append("</td></tr>");
         }
         b.append("</tbody></table></section>");
     }

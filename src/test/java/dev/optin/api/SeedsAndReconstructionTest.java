@@ -54,6 +54,12 @@ class SeedsAndReconstructionTest {
             assertThat(a.max()).isEqualTo(acc.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
             assertThat(r.runs().get(0).masks()).isNotEqualTo(r.runs().get(1).masks());   // the random baseline follows the seed
             assertThat(s.metrics()).containsKey("agreement");
+            // how far apart the seeds' models are, from their answers on the 64 dev rows
+            int[][] answers = r.runs().stream().map(RunResult::answers).toArray(int[][]::new);
+            int differ = 0;
+            for (int i = 0; i < 3; i++) for (int j = i + 1; j < 3; j++) for (int k = 0; k < 64; k++) if (answers[i][k] != answers[j][k]) differ++;
+            assertThat(s.betweenSeeds().rows()).isEqualTo(64);
+            assertThat(s.betweenSeeds().meanDifferentAnswers()).isCloseTo(differ / 3.0, within(1e-4)).isPositive();
         }
     }
 
@@ -74,6 +80,7 @@ class SeedsAndReconstructionTest {
             for (int i = 0; i < before.length; i++) if (before[i] == after[i]) same++;
             assertThat(same).as("magnitude pruning to 30%% changes some answers").isLessThan(before.length);
             assertThat(run.metrics().get("agreement")).isEqualTo(same / (double) before.length);
+            assertThat(run.answers()).containsExactly(after);
             assertThat(run.report().accuracy().original().get("agreement")).isEqualTo(1.0);
         }
     }
