@@ -19,7 +19,8 @@ import java.util.Locale;
  * without {@code --method}) and {@code kprune}, each over calibration seeds 1–5 at 20–60% MACs,
  * through the public API exactly as the CLI runs them. Prints per budget the mean ± sample standard
  * deviation of SST-2 dev accuracy, the target (mean and std ≤ 0.4) with MET / MISSED, and the
- * mean pruning seconds against the 60 s target.
+ * mean pruning seconds against the 60 s target, and how many dev sentences two seeds' models answer differently with
+ * the accuracy spread that alone gives ({@link SweepReport.BetweenSeeds}).
  * <pre>
  * java --add-modules jdk.incubator.vector -Xss8m -Xmx6g -cp target/test-classes:target/classes:$(cat cp.txt) \
  *   dev.optin.bench.AccuracyTargets ../shared/fixtures [seeds, default 1..5] [budgets, default 0.2,0.3,0.4,0.5,0.6]
@@ -53,9 +54,12 @@ public final class AccuracyTargets {
             double target = target(s.flopsTarget()), mean = 100 * acc.mean(), std = 100 * acc.std();
             double seconds = r.runs().stream().filter(x -> x.fraction() == s.flopsTarget())
                     .mapToDouble(x -> x.report().pruningSeconds()).average().orElse(Double.NaN);
-            System.out.printf(Locale.ROOT, "  %2.0f%% MACs: %.2f ± %.2f (%.2f–%.2f)  target ≥ %.1f ± ≤ %.1f: %s;  pruning %.1f s: %s%n",
+            SweepReport.BetweenSeeds d = s.betweenSeeds();
+            System.out.printf(Locale.ROOT, "  %2.0f%% MACs: %.2f ± %.2f (%.2f–%.2f)  target ≥ %.1f ± ≤ %.1f: %s;  pruning %.1f s: %s;"
+                            + "  seeds' models differ on %.1f dev sentences (chance spread %.2f)%n",
                     100 * s.flopsTarget(), mean, std, 100 * acc.min(), 100 * acc.max(), target, MAX_STD,
-                    mean >= target && std <= MAX_STD ? "MET" : "MISSED", seconds, seconds <= MAX_SECONDS ? "MET" : "MISSED");
+                    mean >= target && std <= MAX_STD ? "MET" : "MISSED", seconds, seconds <= MAX_SECONDS ? "MET" : "MISSED",
+                    d == null ? Double.NaN : d.meanDifferentAnswers(), d == null ? Double.NaN : 100 * d.chanceStd());
         }
     }
 
