@@ -15,9 +15,7 @@ public final class Metrics {
 
     /**
      * The fraction of rows on which a pruned model predicts what the original model predicted (label-free fidelity:
-     * 1 for the original itself). Two models that disagree on d of n rows differ in accuracy by at most d/n, and if
-     * those rows went either way by chance their accuracies would differ by about √d/n: the spread over calibration
-     * samples cannot be much smaller than the disagreement allows.
+     * 1 for the original itself). Its accuracy differs from the original's by at most 1 − agreement.
      */
     public static double agreement(int[] pruned, int[] original) {
         return accuracy(pruned, original);
