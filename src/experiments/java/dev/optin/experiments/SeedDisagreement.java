@@ -9,9 +9,11 @@ import dev.optin.data.Example;
 import dev.optin.data.Task;
 import dev.optin.data.Tasks;
 import dev.optin.eval.Evaluator;
+import dev.optin.eval.Metrics;
 import dev.optin.model.Encoder;
 import dev.optin.model.Masks;
 import dev.optin.progress.Progress;
+import dev.optin.report.SweepReport;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +26,8 @@ import java.util.stream.Stream;
  * Measurement program (not a test): how far apart the models of one method and budget are when only the calibration
  * sample differs. Args: labelled eval file, the original model, then exported run folders (or a sweep folder whose
  * {@code seed*} sub-folders are taken). Prints each run's accuracy and the number of eval rows on which it answers
- * differently from the original, then the mean number d of rows on which two runs answer differently, and
- * √(d/2)/n: the standard deviation of the runs' accuracies if each of those rows went to one run or the other by
+ * differently from the original, then ({@link SweepReport.BetweenSeeds}, as a sweep's report) the mean number d of rows
+ * on which two runs answer differently, and √(d/2)/n: the standard deviation of the runs' accuracies if each of those rows went to one run or the other by
  * chance. A spread over seeds near that figure says the runs are equally good models that differ on a few borderline
  * rows, not that one calibration sample is better than another.
  */
@@ -56,28 +58,13 @@ public final class SeedDisagreement {
             }
         }
         int n = gold.length;
-        System.out.printf(Locale.ROOT, "original: accuracy %.2f%%%n", 100.0 * same(original, gold) / n);
+        System.out.printf(Locale.ROOT, "original: accuracy %.2f%%%n", 100 * Metrics.accuracy(original, gold));
         for (int i = 0; i < answers.size(); i++)
             System.out.printf(Locale.ROOT, "%s: accuracy %.2f%%, answers differently from the original on %d of %d rows%n",
-                    runs.get(i), 100.0 * same(answers.get(i), gold) / n, n - same(answers.get(i), original), n);
-        double sum = 0;
-        int pairs = 0;
-        StringBuilder each = new StringBuilder();
-        for (int i = 0; i < answers.size(); i++)
-            for (int j = i + 1; j < answers.size(); j++) {
-                int d = n - same(answers.get(i), answers.get(j));
-                each.append(each.length() == 0 ? "" : " ").append(d);
-                sum += d; pairs++;
-            }
-        if (pairs == 0) return;
-        double d = sum / pairs;
-        System.out.printf(Locale.ROOT, "rows on which two runs answer differently: %s; mean %.1f; chance spread √(d/2)/n = %.2f points%n",
-                each, d, 100 * Math.sqrt(d / 2) / n);
-    }
-
-    private static int same(int[] x, int[] y) {
-        int k = 0;
-        for (int i = 0; i < x.length; i++) if (x[i] == y[i]) k++;
-        return k;
+                    runs.get(i), 100 * Metrics.accuracy(answers.get(i), gold), Math.round(n * (1 - Metrics.agreement(answers.get(i), original))), n);
+        SweepReport.BetweenSeeds d = SweepReport.BetweenSeeds.of(answers);
+        if (d != null)
+            System.out.printf(Locale.ROOT, "rows on which two runs answer differently: mean %.1f; chance spread √(d/2)/n = %.2f points%n",
+                    d.meanDifferentAnswers(), 100 * d.chanceStd());
     }
 }

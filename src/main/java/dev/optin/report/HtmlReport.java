@@ -180,22 +180,23 @@ public final class HtmlReport {
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 JsonNode v = e.getValue();
-                b.append("<tr><td>").append(esc(s.path("method").asText(""))).append("</td><td>")
-                        .append(pct(s.path("flops_target").asDouble())).append("</td><td>").append(esc(s.path("seeds").toString()))
-                        .append("</td><td>").append(esc(e.getKey())).append("</td><td>")
-                        .append(num(v.path("mean").asDouble())).append(" ± ").append(num(v.path("std").asDouble())).append("</td><td>")
-                        .append(num(v.path("min").asDouble())).append("–").append(num(v.path("max").asDouble())).append("</td></tr>");
+                summaryRow(b, s, esc(e.getKey())).append(num(v.path("mean").asDouble())).append(" ± ").append(num(v.path("std").asDouble()))
+                        .append("</td><td>").append(num(v.path("min").asDouble())).append("–").append(num(v.path("max").asDouble())).append("</td></tr>");
             }
             JsonNode d = s.get("between_seeds");
             if (d != null && d.isObject())
-                b.append("<tr><td>").append(esc(s.path("method").asText(""))).append("</td><td>")
-                        .append(pct(s.path("flops_target").asDouble())).append("</td><td>").append(esc(s.path("seeds").toString()))
-                        .append("</td><td>answers differing between two seeds</td><td colspan=\"2\">")
-                        .append(String.format(Locale.ROOT, "%.1f of %d rows (an accuracy spread of ± %s from that alone)",
-                                d.path("mean_different_answers").asDouble(), d.path("rows").asInt(), num(d.path("chance_std").asDouble())))
-                        .append("</td></tr>");
+                summaryRow(b, s, "answers differing between two seeds").append(String.format(Locale.ROOT,
+                        "%.1f of %d rows</td><td>an accuracy spread of ± %s from that alone</td></tr>",
+                        d.path("mean_different_answers").asDouble(), d.path("rows").asInt(), num(d.path("chance_std").asDouble())));
         }
         b.append("</tbody></table></section>");
+    }
+
+    /** A seed-summary row's method, budget, seeds and label cells, and the opening of the next cell. */
+    private static StringBuilder summaryRow(StringBuilder b, JsonNode s, String label) {
+        return b.append("<tr><td>").append(esc(s.path("method").asText(""))).append("</td><td>")
+                .append(pct(s.path("flops_target").asDouble())).append("</td><td>").append(esc(s.path("seeds").toString()))
+                .append("</td><td>").append(label).append("</td><td>");
     }
 
     private static void perLayer(StringBuilder b, JsonNode r) {
