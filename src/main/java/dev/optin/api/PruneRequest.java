@@ -163,8 +163,14 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     /** The calibration rows of a method: {@link #samples} when given, else {@link #defaultSamples}. */
     public int samplesFor(Method m) { return samples != null ? samples : defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE); }
 
-    /** The most rows any run uses (for masks, which score nothing, the default pool: it only gives the cost length). */
-    public int maxSamples() { return budget == Budget.MASKS ? DEFAULT_SAMPLES : runs().stream().mapToInt(Run::samples).max().orElse(0); }
+    /**
+     * The most rows any run uses; for masks, which score nothing, {@link #samples} or the default pool (the rows a
+     * {@code --reconstruct} refits on, and the cost length).
+     */
+    public int maxSamples() {
+        if (budget == Budget.MASKS) return samples != null ? samples : DEFAULT_SAMPLES;
+        return runs().stream().mapToInt(Run::samples).max().orElse(0);
+    }
 
     /**
      * Kwon and the baselines 2048 rows; exact OPTIN 64 (a forward pass per unit); OPTIN {@code --fast} 128. With

@@ -61,7 +61,21 @@ final class TransformerPruning implements FamilyPruning {
     @Override public Recipe recommended(Workload workload) { return workload.recommended(); }
 
     @Override public Seeded start(Workload workload, PruneRequest request) throws IOException {
+        if (request.budget() == PruneRequest.Budget.MASKS) checkReplay(request);
         return new Seed(workload.prepare(model, request), request);
+    }
+
+    /**
+     * Saved masks fix which units stay, so of the steps after selection only the refit of the kept units applies:
+     * {@code --reconstruct=full|bias} (on {@code --data}); the steps that choose units or need the scores are refused.
+     */
+    private static void checkReplay(PruneRequest request) {
+        if (request.tune())
+            throw new IllegalArgumentException("--tune needs the selection's scores (its teacher masks): it does not apply to --masks; use --reconstruct to refit the kept units");
+        if (request.reconstruct() == Reconstructor.Mode.SELECT)
+            throw new IllegalArgumentException("--reconstruct=select chooses which units to keep, and --masks fixes them: use --reconstruct=full or bias with --masks");
+        if (request.holdout() > 0)
+            throw new IllegalArgumentException("--holdout chooses among a scored run's variants: it does not apply to --masks");
     }
 
     @Override public Masks readMasks(java.nio.file.Path file) throws IOException { return MasksFile.read(file, model.weights().config()); }
@@ -172,17 +186,36 @@ final class TransformerPruning implements FamilyPruning {
                     run.method() == Method.OPTIN && OptinImportance.readsEveryFinalToken(model.weights()) ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                     run.method() == Method.KWON || run.method() == Method.SEQUENTIAL ? (labels == null ? "model predictions (label-free)" : "true labels")
                             : run.method() == Method.KPRUNE ? "model soft labels (label-free)" : null,
-                    cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r), choices(r));
+                    cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r.reconstruction()), choices(r));
             return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
                     macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
         }
 
+        /** Saved masks, and with {@code --reconstruct=full|bias} the kept units refitted on the calibration rows as after a selection. */
         private RunResult applyMasks(Workload.Prepared data, Optional<Workload.Evaluation> evaluation, double costLength) {
             Masks masks = request.masks();
             double length = costLength > 0 ? costLength : CostModel.averageLength(data.calibration(Integer.MAX_VALUE).batches());
             CostModel cost = new CostModel(encoder.config(), length);
-            Header h = new Header("masks", null, null, null, 0, null, false, null, null, null, null);
-            return finish(h, data, evaluation, masks, null, cost.macs(masks), cost.macs(encoder.config()), cost.averageLength(), null, Map.of(), 1, ".");
+            Reconstructor.Result rec = null;
+            Map<String, Double> seconds = new LinkedHashMap<>();
+            int rows = 0;
+            String range = null;
+            if (request.reconstruct() != Reconstructor.Mode.NONE) {
+                Workload.Calibration cal = data.calibration(request.maxSamples());
+                if (cal.rows() == 0) throw new IllegalArgumentException("--reconstruct refits the kept units on calibration data: give --data");
+                request.log().printf(Locale.ROOT, "optin: refitting the masks' kept units on %s%n", cal.description());
+                long t0 = System.nanoTime();
+                rec = Reconstructor.reconstruct(encoder.weights(), masks, cal.batches(), request.reconstruct(), Reconstructor.DEFAULT_DAMPING,
+                        request.progress().get());
+                masks = rec.masks();   // the same units; a refitted read-out where that helped
+                seconds.put("reconstruction", (System.nanoTime() - t0) * 1e-9);
+                rows = cal.rows();
+                range = cal.range();
+            }
+            String method = rec == null ? "masks" : "masks + reconstruct";
+            Header h = new Header(method, null, null, null, rows, range, false, null, null, reconstruction(rec), null);
+            return finish(h, data, evaluation, masks, rec == null ? null : rec.weights(), cost.macs(masks), cost.macs(encoder.config()),
+                    cost.averageLength(), null, seconds, 1, ".");
         }
 
         /** The fields that differ between a scored run and applied masks. */
@@ -207,9 +240,8 @@ final class TransformerPruning implements FamilyPruning {
             return out;
         }
 
-        private RunReport.Reconstruction reconstruction(Pruner.Result r) {
-            if (r.reconstruction() == null) return null;
-            Reconstructor.Result rec = r.reconstruction();
+        private RunReport.Reconstruction reconstruction(Reconstructor.Result rec) {
+            if (rec == null) return null;
             String mode = request.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL.name() : request.reconstruct().name();
             RunReport.Readout readout = rec.readout() == null ? null
                     : new RunReport.Readout(rec.readout().refitted(), PruneReport.round(rec.readout().originalError(), 6),

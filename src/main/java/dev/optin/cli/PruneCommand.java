@@ -61,7 +61,8 @@ public final class PruneCommand implements Callable<Integer> {
     Budget budget;
 
     @Option(names = "--masks", paramLabel = "<masks.json>",
-            description = "apply the masks a previous prune wrote (checked against the model's layers, heads and neurons) instead of scoring; no budget")
+            description = {"apply the masks a previous prune wrote (checked against the model's layers, heads and neurons) instead of scoring; no budget;",
+                    "with --reconstruct=full|bias (and --data) the kept units are refitted as after a selection"})
     Path masks;
 
     static final class Budget {
@@ -197,6 +198,8 @@ public final class PruneCommand implements Callable<Integer> {
         if (masks == null && data == null) throw new IllegalArgumentException("--data is required to score (only --masks works without it)");
         if (masks == null && methods != null) for (String s : methods) request.method(Pruner.Method.parse(s));
         if (masks != null && methods != null) throw new IllegalArgumentException("--masks applies saved masks: give no --method");
+        if (masks != null && data == null && reconstruct != null)
+            throw new IllegalArgumentException("--reconstruct refits the kept units on calibration data: give --data with --masks");
         if (budget != null && budget.latency != null) request.latency(doubles(budget.latency));
         else if (budget != null) request.flops(doubles(budget.flops));
         String shapeSpec = latencyShape == null ? "1" : latencyShape.strip();

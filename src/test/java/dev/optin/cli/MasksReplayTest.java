@@ -11,7 +11,10 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** prune --masks re-applies a saved masks.json: the same model bytes and the same accuracy, without scoring. */
+/**
+ * prune --masks re-applies a saved masks.json: the same model bytes and the same accuracy, without scoring; with
+ * --reconstruct and the same calibration rows, the bits of the reconstructed run.
+ */
 class MasksReplayTest {
     @TempDir Path dir;
 
@@ -35,6 +38,57 @@ class MasksReplayTest {
         assertThat(b.at("/accuracy/pruned")).isEqualTo(a.at("/accuracy/pruned"));
         assertThat(b.at("/macs")).isEqualTo(a.at("/macs"));
         assertThat(b.get("method").asText()).isEqualTo("masks");
+    }
+
+    @Test
+    void replayedMasksWithReconstructGiveTheBitsOfTheReconstructedRun() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString(), dev = Fixtures.require("sst2/dev.tsv").toString();
+        Path first = dir.resolve("kwon"), bare = dir.resolve("bare"), again = dir.resolve("again");
+        var r = run("prune", model, "--data", train, "--method", "kwon", "--reconstruct=full", "--flops", "0.4", "--samples", "64", "--seed", "3",
+                "--eval", dev, "--eval-limit", "64", "--out", first.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        String masks = first.resolve("masks.json").toString();
+        r = run("prune", model, "--masks", masks, "--seq-length", "32", "--out", bare.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        // the masks alone do not carry the refitted projections
+        assertThat(Files.readAllBytes(bare.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        r = run("prune", model, "--masks", masks, "--reconstruct=full", "--data", train, "--samples", "64", "--seed", "3",
+                "--eval", dev, "--eval-limit", "64", "--out", again.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).doesNotContain("scoring");
+        assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        JsonNode a = new ObjectMapper().readTree(first.resolve("report.json").toFile()), b = new ObjectMapper().readTree(again.resolve("report.json").toFile());
+        assertThat(b.at("/accuracy/pruned")).isEqualTo(a.at("/accuracy/pruned"));
+        assertThat(b.get("method").asText()).isEqualTo("masks + reconstruct");
+        assertThat(b.at("/reconstruction/mode").asText()).isEqualTo("full");
+        assertThat(b.at("/reconstruction/error_after")).isEqualTo(a.at("/reconstruction/error_after"));
+    }
+
+    @Test
+    void stepsThatChooseUnitsOrNeedDataAreRefusedWithMasks() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString();
+        Path masks = dir.resolve("m");
+        var r = run("prune", model, "--data", train, "--method", "magnitude", "--flops", "0.5", "--out", masks.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        String file = masks.resolve("masks.json").toString();
+        String[][] refused = {
+            {"--reconstruct=select", "--data", train},
+            {"--tune", "--data", train},
+            {"--holdout", "16", "--reconstruct=full", "--data", train},
+            {"--reconstruct=full"},
+        };
+        String[] why = {"--reconstruct=select chooses which units to keep", "--tune needs the selection's scores", "--holdout chooses among",
+                        "give --data with --masks"};
+        for (int i = 0; i < refused.length; i++) {
+            java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("prune", model, "--masks", file, "--out", dir.resolve("x" + i).toString(), "--no-speed", "-q"));
+            a.addAll(java.util.List.of(refused[i]));
+            r = run(a.toArray(String[]::new));
+            assertThat(r.code()).as(String.join(" ", refused[i])).isNotZero();
+            assertThat(r.err()).contains(why[i]);
+            assertThat(dir.resolve("x" + i)).doesNotExist();
+        }
     }
 
     @Test
