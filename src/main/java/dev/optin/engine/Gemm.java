@@ -31,6 +31,16 @@ public final class Gemm {
      * multiply-adds; a·b = b·a exactly).
      */
     public static void symmetric(boolean trans, int n, int k, float[] a, int aOff, int lda, float[] c) {
+        symmetricUpper(trans, n, k, a, aOff, lda, c);
+        for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) c[j * n + i] = c[i * n + j];
+    }
+
+    /**
+     * {@link #symmetric}'s upper triangle (c[i·n + j] for i ≤ j, the same bits) without the mirroring: entries below
+     * the diagonal are undefined. For callers that accumulate many products and mirror the sum once (the mirror's
+     * column-strided stores cost as much as a small product's arithmetic).
+     */
+    public static void symmetricUpper(boolean trans, int n, int k, float[] a, int aOff, int lda, float[] c) {
         for (int j0 = 0; j0 < n; j0 += SYMMETRIC_BLOCK) {
             // the last block takes the remainder, so no block is small enough to take another kernel path
             int bw = n - j0 < 2 * SYMMETRIC_BLOCK ? n - j0 : SYMMETRIC_BLOCK, rows = j0 + bw;
@@ -38,7 +48,6 @@ public final class Gemm {
             else gemm(false, true, rows, bw, k, a, aOff, lda, a, aOff + j0 * lda, lda, c, j0, n, false);
             if (bw > SYMMETRIC_BLOCK) break;
         }
-        for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) c[j * n + i] = c[i * n + j];
     }
 
     /** Y[m×out] = X[m×in] · Wᵀ (+ bias), W stored [out][in]. */

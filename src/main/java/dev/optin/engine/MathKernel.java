@@ -38,4 +38,10 @@ interface MathKernel {
      * squared and added: every kernel gives the same bits).
      */
     void addColumnSquares(float[] x, int rows, int width, int j0, int j1, double[] s);
+
+    /**
+     * y[yo + i] −= f · x[xo + i] for i in [0, n), in double: the product rounded, then the difference (no fused
+     * multiply-add), so every kernel gives the bits of the scalar loop.
+     */
+    void subtractScaled(double[] y, int yo, double f, double[] x, int xo, int n);
 }

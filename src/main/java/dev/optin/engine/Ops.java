@@ -185,6 +185,16 @@ public final class Ops {
         MATH.addColumnSquares(x, rows, width, j0, j1, s);
     }
 
+    /** See {@link MathKernel#subtractScaled}: y[yo + i] −= f · x[xo + i], the same bits with or without the Vector API. */
+    public static void subtractScaled(double[] y, int yo, double f, double[] x, int xo, int n) {
+        MATH.subtractScaled(y, yo, f, x, xo, n);
+    }
+
+    /** The scalar loop of {@link MathKernel#subtractScaled} from index i on (the vector kernel's tail too). */
+    static void subtractScaledPlain(double[] y, int yo, double f, double[] x, int xo, int i, int n) {
+        for (; i < n; i++) y[yo + i] -= f * x[xo + i];
+    }
+
     /** The scalar loop of {@link MathKernel#addColumnSquares} (the vector kernel's tail columns too). */
     static void addColumnSquaresPlain(float[] x, int rows, int width, int j0, int j1, double[] s) {
         for (int r = 0; r < rows; r++) {
@@ -195,6 +205,9 @@ public final class Ops {
 
     /** Scalar versions, used without the Vector API. */
     static final class PlainMath implements MathKernel {
+        @Override
+        public void subtractScaled(double[] y, int yo, double f, double[] x, int xo, int n) { subtractScaledPlain(y, yo, f, x, xo, 0, n); }
+
         @Override
         public void addColumnSquares(float[] x, int rows, int width, int j0, int j1, double[] s) {
             addColumnSquaresPlain(x, rows, width, j0, j1, s);

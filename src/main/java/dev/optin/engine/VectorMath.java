@@ -282,6 +282,16 @@ final class VectorMath implements MathKernel {
     /** Four double lanes: lane i holds the partial sums of elements j ≡ i (mod 4), the order of {@link Ops#sums}. */
     private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
 
+    /** Four lanes of {@link #D4} (the double species already in use): a lane-wise product, then difference, as the scalar loop. */
+    @Override
+    public void subtractScaled(double[] y, int yo, double f, double[] x, int xo, int n) {
+        DoubleVector fv = DoubleVector.broadcast(D4, f);
+        int i = 0;
+        for (int end = D4.loopBound(n); i < end; i += 4)
+            DoubleVector.fromArray(D4, y, yo + i).sub(fv.mul(DoubleVector.fromArray(D4, x, xo + i))).intoArray(y, yo + i);
+        Ops.subtractScaledPlain(y, yo, f, x, xo, i, n);
+    }
+
     /**
      * Columns in strips of L: each float vector of a row widens into L/4 double vectors, lane i of part p holding
      * column j + 4p + i, so every column's sum is the scalar loop's (widen, square, add, rows in order).

@@ -17,7 +17,8 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  */
 final class ProjectionFit {
     private final int K, D;
-    private final double[] xtx;   // [K×K] Σ x xᵀ
+    private final double[] xtx;   // [K×K] Σ x xᵀ, upper triangle (i ≤ j) only: the lower one is its mirror
+    private float[] gram;         // one chunk's Gram (upper triangle), reused from chunk to chunk
     private final double[] xtt;   // [K×D] Σ x tᵀ
     private final double[] xSum, tSum;
     private long n;
@@ -33,9 +34,10 @@ final class ProjectionFit {
     /** Adds m rows: x [m×K] row-major, t [m×D] row-major. */
     void add(float[] x, float[] t, int m) {
         if (K > 0) {
-            float[] g = new float[K * K];
-            Gemm.symmetric(true, K, m, x, 0, K, g);
-            for (int i = 0; i < g.length; i++) xtx[i] += g[i];
+            if (gram == null) gram = new float[K * K];
+            float[] g = gram;
+            Gemm.symmetricUpper(true, K, m, x, 0, K, g);
+            for (int i = 0; i < K; i++) for (int j = i; j < K; j++) xtx[i * K + j] += g[i * K + j];
             float[] p = new float[K * D];
             Gemm.gemm(true, false, K, D, m, x, 0, K, t, 0, D, p, 0, D, false);
             for (int i = 0; i < p.length; i++) xtt[i] += p[i];
@@ -83,7 +85,7 @@ final class ProjectionFit {
         double lambda = damping * Math.max(diag / Math.max(K, 1), 1e-30);
         double[] a = new double[K * K], r = new double[K * D];
         for (int i = 0; i < K; i++) {
-            for (int j = 0; j < K; j++) a[i * K + j] = xtx[i * K + j] - n * mx[i] * mx[j] + (i == j ? lambda : 0);
+            for (int j = 0; j < K; j++) a[i * K + j] = xtx[Math.min(i, j) * K + Math.max(i, j)] - n * mx[i] * mx[j] + (i == j ? lambda : 0);
             for (int d = 0; d < D; d++) r[i * D + d] = xtt[i * D + d] - n * mx[i] * mt[d];
         }
         return new NormalEquations(a, r, mx, mt);

@@ -1,5 +1,6 @@
 package dev.optin.pruning;
 
+import dev.optin.engine.Ops;
 import dev.optin.engine.Parallel;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -101,21 +102,25 @@ final class RefitAwareSelection {
             System.arraycopy(h, (s0 + j) * K, hs, j * K, K);
         }
         Parallel.forEach(chunks(K), ch -> {
-            double[] f = new double[w];
-            for (int i = ch * CHUNK; i < Math.min(K, (ch + 1) * CHUNK); i++) {
+            int i0 = ch * CHUNK, i1 = Math.min(K, i0 + CHUNK);
+            // F = A⁻¹[i,S]·M for the chunk's rows first: reading A⁻¹[i,S] row after row is a cache miss per row, and
+            // issued together (before any row is downdated) the misses overlap instead of each waiting out a sweep
+            double[] f = new double[(i1 - i0) * w];
+            for (int i = i0; i < i1; i++) {
                 if (!aliveUnits[i / width]) continue;
-                for (int j = 0; j < w; j++) {   // F = A⁻¹[i,S]·M
+                for (int j = 0; j < w; j++) {
                     double sum = 0;
                     for (int k = 0; k < w; k++) sum += h[i * K + s0 + k] * m[k][j];
-                    f[j] = sum;
+                    f[(i - i0) * w + j] = sum;
                 }
+            }
+            for (int i = i0; i < i1; i++) {
+                if (!aliveUnits[i / width]) continue;
                 for (int j = 0; j < w; j++) {
-                    double fij = f[j];
+                    double fij = f[(i - i0) * w + j];
                     if (fij == 0) continue;
-                    int vr = i * D, vsr = j * D;
-                    for (int d = 0; d < D; d++) v[vr + d] -= fij * vs[vsr + d];
-                    int hr = i * K, hsr = j * K;
-                    for (int k = 0; k < K; k++) h[hr + k] -= fij * hs[hsr + k];
+                    Ops.subtractScaled(v, i * D, fij, vs, j * D, D);
+                    Ops.subtractScaled(h, i * K, fij, hs, j * K, K);
                 }
             }
         });

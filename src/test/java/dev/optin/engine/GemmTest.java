@@ -103,6 +103,12 @@ class GemmTest {
                 else Gemm.gemm(false, true, n, n, k, a, 2, lda, a, 2, lda, full, 0, n, false);
                 Gemm.symmetric(trans, n, k, a, 2, lda, sym);
                 assertBitIdentical(sym, full, "n=" + n + " k=" + k + " trans=" + trans);
+                float[] upper = random(r, n * n);   // symmetricUpper: the upper triangle's bits, nothing asked of the rest
+                Gemm.symmetricUpper(trans, n, k, a, 2, lda, upper);
+                for (int i = 0; i < n; i++)
+                    for (int j = i; j < n; j++)
+                        if (Float.floatToRawIntBits(upper[i * n + j]) != Float.floatToRawIntBits(full[i * n + j]))
+                            throw new AssertionError("upper triangle n=" + n + " k=" + k + " trans=" + trans + " at " + i + "," + j);
             }
     }
 

@@ -31,6 +31,26 @@ class VectorMathTest {
         }
     }
 
+    /** The refit-aware selection's downdates: the vector kernel's lanes give the scalar loop's bits, offsets and tails too. */
+    @Test
+    void subtractScaledGivesTheBitsOfTheScalarLoop() {
+        java.util.Random r = new java.util.Random(13);
+        VectorMath vec = new VectorMath();
+        Ops.PlainMath plain = new Ops.PlainMath();
+        for (int[] sh : new int[][]{{1536, 0, 0}, {384, 5, 3}, {7, 1, 2}, {1, 0, 0}, {0, 4, 4}, {1003, 17, 2}}) {
+            int n = sh[0], yo = sh[1], xo = sh[2];
+            double[] x = new double[xo + n + 3], a = new double[yo + n + 3];
+            for (int i = 0; i < x.length; i++) x[i] = r.nextGaussian() * Math.exp(r.nextGaussian() * 4);
+            for (int i = 0; i < a.length; i++) a[i] = r.nextGaussian();
+            double[] b = a.clone();
+            double f = r.nextGaussian() * 1e-3;
+            vec.subtractScaled(a, yo, f, x, xo, n);
+            plain.subtractScaled(b, yo, f, x, xo, n);
+            for (int i = 0; i < a.length; i++)
+                assertThat(Double.doubleToRawLongBits(a[i])).as("n %d at %d", n, i).isEqualTo(Double.doubleToRawLongBits(b[i]));
+        }
+    }
+
     @Test
     void expMatchesMathExpOverFloatRange() {
         float[] xs = new float[4096];
