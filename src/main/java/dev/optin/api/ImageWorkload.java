@@ -48,8 +48,8 @@ public record ImageWorkload(Path data, Path eval, String calibrationRange, Strin
         int[] r = ImageRanges.limited(evalRange, images.count(), "--range", evalLimit);
         for (int i = r[0]; i < r[1]; i++)
             if (images.labels()[i] < 0) throw new IllegalArgumentException(file + ": image " + i + " has no label");
-        double acc = ImageEvaluation.accuracy(classifier, model.preprocessing(), images, r[0], r[1], batch);
-        return new EvalResult(Images.TASK, r[1] - r[0], Map.of("accuracy", acc), r[0] + ":" + r[1]);
+        int[] answers = ImageEvaluation.predictions(classifier, model.preprocessing(), images, r[0], r[1], batch);
+        return new EvalResult(Images.TASK, r[1] - r[0], Map.of("accuracy", ImageEvaluation.accuracy(answers, images, r[0])), r[0] + ":" + r[1], answers);
     }
 
     /** The workload read for one request. */

@@ -107,7 +107,7 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
             } finally {
                 progress.done();
             }
-            return new EvalResult(t.id(), p.size(), Evaluator.metrics(t, p, encoder.config()), null);
+            return new EvalResult(t.id(), p.size(), Evaluator.metrics(t, p, encoder.config()), null, p.predicted());
         }
     }
 
