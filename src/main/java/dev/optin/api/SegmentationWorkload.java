@@ -73,6 +73,9 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
         return names == null ? List.of() : names;
     }
 
+    /** The most evaluation pixels whose original classes are kept for the pruned models' agreement (2 bytes each). */
+    static final long MAX_RECORDED_PIXELS = 1L << 26;
+
     /** The workload read for one request. */
     private static final class Scenes extends PreparedImages {
         private final SegmentationSet calib, eval;
@@ -98,16 +101,21 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
         @Override public Optional<Evaluation> evaluation(Encoder encoder) {
             if (eval == null) return Optional.empty();
             request.log().printf("optin: evaluating the original model on scenes [%d, %d)%n", er[0], er[1]);
-            Map<String, Double> original = metrics(encoder, Masks.ones(encoder.config()));
+            long pixels = (long) (er[1] - er[0]) * ((Prediction.PerPixel) model.weights().head().prediction()).targetsPerInput();
+            boolean kept = pixels <= MAX_RECORDED_PIXELS && model.weights().head().labels() <= Short.MAX_VALUE;
+            if (!kept) request.log().printf("optin: %d evaluation pixels: no agreement with the original (at most %d are kept)%n", pixels, MAX_RECORDED_PIXELS);
+            short[] originalClasses = kept ? new short[(int) pixels] : null;
+            Map<String, Double> original = metrics(encoder, Masks.ones(encoder.config()), originalClasses, null);
+            if (kept) original.put("agreement", 1.0);
             return Optional.of(new Evaluation() {
                 @Override public Map<String, Double> original() { return original; }
                 @Override public boolean accuracy() { return true; }
-                @Override public Judged pruned(Encoder e, Masks m, int[] tokens) { return new Judged(metrics(e, m), null); }
+                @Override public Judged pruned(Encoder e, Masks m, int[] tokens) { return new Judged(metrics(e, m, null, originalClasses), null); }
             });
         }
 
-        private Map<String, Double> metrics(Encoder encoder, Masks m) {
-            return SegmentationEvaluation.evaluate(encoder, model.preprocessing(), eval, er[0], er[1], m, 64).summary();
+        private Map<String, Double> metrics(Encoder encoder, Masks m, short[] record, short[] reference) {
+            return SegmentationEvaluation.evaluate(encoder, model.preprocessing(), eval, er[0], er[1], m, 64, record, reference).summary();
         }
 
         @Override public Optional<TokenReduction> tokenReduction() { return Optional.empty(); }

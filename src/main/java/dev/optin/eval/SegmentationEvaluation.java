@@ -20,6 +20,15 @@ public final class SegmentationEvaluation {
 
     public static SegmentationMetrics evaluate(Encoder encoder, ImagePreprocessing prep, SegmentationSet set, int from, int to,
                                                Masks masks, int batchSize) {
+        return evaluate(encoder, prep, set, from, to, masks, batchSize, null, null);
+    }
+
+    /**
+     * As above; record (nullable, (to − from) × pixels long) receives every pixel's class in scene order, and with
+     * reference (nullable, another model's record on the same scenes) the metrics include the pixel agreement.
+     */
+    public static SegmentationMetrics evaluate(Encoder encoder, ImagePreprocessing prep, SegmentationSet set, int from, int to,
+                                               Masks masks, int batchSize, short[] record, short[] reference) {
         if (!(encoder.weights().head().prediction() instanceof Prediction.PerPixel shape))
             throw new IllegalArgumentException("the model is not a segmenter (it predicts one class per image)");
         if (shape.height() != set.images().height() || shape.width() != set.images().width())
@@ -34,8 +43,10 @@ public final class SegmentationEvaluation {
             Masks[] m = new Masks[b];
             Arrays.fill(m, masks);
             ForwardResult r = encoder.run(emb.batch(b), m, 0, x, Capture.NONE);
-            int[] predicted = shape.predictedTargets(r.logits, b);
-            metrics.add(predicted, 0, set.labels(s, e), 0, b * n);
+            int[] predicted = shape.predictedTargets(r.logits, b), truth = set.labels(s, e);
+            metrics.add(predicted, 0, truth, 0, b * n);
+            if (record != null) for (int i = 0; i < b * n; i++) record[(s - from) * n + i] = (short) predicted[i];
+            if (reference != null) metrics.addAgreement(predicted, 0, reference, (s - from) * n, truth, 0, b * n);
         }
         return metrics;
     }

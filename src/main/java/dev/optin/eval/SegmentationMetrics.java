@@ -14,6 +14,7 @@ public final class SegmentationMetrics {
     private final long[] intersection, union;
     private final int ignore;
     private long correct, counted;
+    private long agreeing, compared;   // pixels scored against another model's classes (addAgreement)
 
     public SegmentationMetrics(int classes, int ignore) {
         this.intersection = new long[classes];
@@ -29,6 +30,18 @@ public final class SegmentationMetrics {
             counted++;
             if (p == t) { correct++; intersection[t]++; union[t]++; }
             else { union[t]++; union[p]++; }
+        }
+    }
+
+    /**
+     * Adds n pixels to the agreement with another model: predicted[p0 + i] against reference[r0 + i], on the pixels
+     * the other metrics count (truth[t0 + i] not ignored), so |Δ pixel accuracy| ≤ 1 − agreement.
+     */
+    public void addAgreement(int[] predicted, int p0, short[] reference, int r0, int[] truth, int t0, int n) {
+        for (int i = 0; i < n; i++) {
+            if (truth[t0 + i] == ignore) continue;
+            compared++;
+            if (predicted[p0 + i] == reference[r0 + i]) agreeing++;
         }
     }
 
@@ -48,11 +61,15 @@ public final class SegmentationMetrics {
 
     public double pixelAccuracy() { return counted == 0 ? Double.NaN : correct / (double) counted; }
 
-    /** {@code miou} and {@code pixel_accuracy} (the keys of reports and {@code optin eval --json}). */
+    /**
+     * {@code miou} and {@code pixel_accuracy} (the keys of reports and {@code optin eval --json}), and {@code agreement}
+     * (the share of those pixels on which the model chose the reference model's class) where {@link #addAgreement} ran.
+     */
     public Map<String, Double> summary() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("miou", miou());
         m.put("pixel_accuracy", pixelAccuracy());
+        if (compared > 0) m.put("agreement", agreeing / (double) compared);
         return m;
     }
 

@@ -71,6 +71,12 @@ class SegmentationCommandTest {
         assertThat(original).isBetween(0.3, 0.4);
         assertThat(kwon.at("/accuracy/original/pixel_accuracy").asDouble()).isGreaterThan(0.8);
         assertThat(kwon.at("/accuracy/pruned/pixel_accuracy").asDouble()).isBetween(0.5, 1.0);
+        // pixel agreement with the original: 1 for the original itself, and it bounds the change of pixel accuracy
+        assertThat(kwon.at("/accuracy/original/agreement").asDouble()).isEqualTo(1.0);
+        double agreement = kwon.at("/accuracy/pruned/agreement").asDouble();
+        assertThat(agreement).isBetween(0.5, 1.0);
+        assertThat(Math.abs(kwon.at("/accuracy/pruned/pixel_accuracy").asDouble() - kwon.at("/accuracy/original/pixel_accuracy").asDouble()))
+                .isLessThanOrEqualTo(1 - agreement + 1e-9);
         JsonNode optin = new ObjectMapper().readTree(out.resolve("optin-flops60/report.json").toFile());
         assertThat(optin.at("/accuracy/pruned/miou").asDouble()).isBetween(0.05, original);
 
