@@ -38,9 +38,7 @@ final class RefitAwareSelection {
         if (!CommonOps_DDRM.invertSPD(a, inv) && !CommonOps_DDRM.invert(a, inv))
             throw new IllegalStateException("the inputs' covariance of a sub-layer could not be inverted");
         double[] h = inv.getData();
-        DMatrixRMaj vm = new DMatrixRMaj(K, D);
-        CommonOps_DDRM.mult(inv, new DMatrixRMaj(K, D, true, eq.r()), vm);
-        double[] v = vm.getData();
+        double[] v = product(h, eq.r(), K, D);
         boolean[] alive = new boolean[units];
         java.util.Arrays.fill(alive, true);
         double[] cost = new double[units];
@@ -60,6 +58,25 @@ final class RefitAwareSelection {
     }
 
     private static final int CHUNK = 32;
+
+    /**
+     * C = A·B for A [K×K] and B [K×D], row-major, with the arithmetic of EJML's {@code CommonOps_DDRM.mult} at these
+     * sizes (its row-reordered product: C[i,:] = A[i,0]·B[0,:], then C[i,:] += A[i,k]·B[k,:] for k in order), so the
+     * same bits, but on every thread and four lanes: row i's sums are independent of the others.
+     */
+    static double[] product(double[] a, double[] b, int K, int D) {
+        double[] c = new double[K * D];
+        if (K == 0) return c;
+        Parallel.forEach(chunks(K), ch -> {
+            for (int i = ch * CHUNK; i < Math.min(K, (ch + 1) * CHUNK); i++) {
+                int ci = i * D;
+                double a0 = a[i * K];
+                for (int d = 0; d < D; d++) c[ci + d] = a0 * b[d];
+                for (int k = 1; k < K; k++) Ops.subtractScaled(c, ci, -a[i * K + k], b, k * D, D);   // c − (−a)·b = c + a·b exactly
+            }
+        });
+        return c;
+    }
 
     private static int chunks(int n) { return (n + CHUNK - 1) / CHUNK; }
 

@@ -37,6 +37,23 @@ class RefitAwareSelectionTest {
         assertThat(mask[0]).isEqualTo(0f);   // feeds the weakest output
     }
 
+    /** V = A⁻¹R on every thread gives the bits of EJML's product it replaced (zeros, signs and magnitudes mixed). */
+    @Test
+    void parallelProductGivesEjmlsBits() {
+        Random r = new Random(17);
+        for (int[] sh : new int[][] {{1, 1}, {3, 5}, {40, 7}, {97, 384}, {384, 33}}) {
+            int K = sh[0], D = sh[1];
+            double[] a = new double[K * K], b = new double[K * D];
+            for (int i = 0; i < a.length; i++) a[i] = i % 7 == 3 ? 0 : r.nextGaussian() * Math.exp(3 * r.nextGaussian());
+            for (int i = 0; i < b.length; i++) b[i] = i % 11 == 5 ? -0.0 : r.nextGaussian() * Math.exp(3 * r.nextGaussian());
+            org.ejml.data.DMatrixRMaj c = new org.ejml.data.DMatrixRMaj(K, D);
+            org.ejml.dense.row.CommonOps_DDRM.mult(new org.ejml.data.DMatrixRMaj(K, K, true, a), new org.ejml.data.DMatrixRMaj(K, D, true, b), c);
+            double[] mine = RefitAwareSelection.product(a, b, K, D);
+            for (int i = 0; i < mine.length; i++)
+                assertThat(Double.doubleToRawLongBits(mine[i])).as("%dx%d at %d", K, D, i).isEqualTo(Double.doubleToRawLongBits(c.get(i)));
+        }
+    }
+
     private static void checkAgainstBruteForce(int units, int width, int outputs, int keep) {
         int K = units * width, n = 400;
         Random r = new Random(11);
