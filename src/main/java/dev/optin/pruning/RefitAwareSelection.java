@@ -67,13 +67,11 @@ final class RefitAwareSelection {
     static double[] product(double[] a, double[] b, int K, int D) {
         double[] c = new double[K * D];
         if (K == 0) return c;
-        Parallel.forEach(chunks(K), ch -> {
-            for (int i = ch * CHUNK; i < Math.min(K, (ch + 1) * CHUNK); i++) {
-                int ci = i * D;
-                double a0 = a[i * K];
-                for (int d = 0; d < D; d++) c[ci + d] = a0 * b[d];
-                for (int k = 1; k < K; k++) Ops.subtractScaled(c, ci, -a[i * K + k], b, k * D, D);   // c − (−a)·b = c + a·b exactly
-            }
+        Parallel.forEach(chunks(K), ch -> {   // a chunk's rows of C stay in cache while B's rows pass once
+            int i0 = ch * CHUNK, i1 = Math.min(K, i0 + CHUNK);
+            for (int i = i0; i < i1; i++) for (int d = 0; d < D; d++) c[i * D + d] = a[i * K] * b[d];
+            for (int k = 1; k < K; k++)
+                for (int i = i0; i < i1; i++) Ops.subtractScaled(c, i * D, -a[i * K + k], b, k * D, D);   // c − (−a)·b = c + a·b exactly
         });
         return c;
     }
