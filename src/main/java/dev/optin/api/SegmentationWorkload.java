@@ -103,7 +103,7 @@ public record SegmentationWorkload(Path data, Path eval, String calibrationRange
             request.log().printf("optin: evaluating the original model on scenes [%d, %d)%n", er[0], er[1]);
             long pixels = model.weights().head().prediction() instanceof Prediction.PerPixel p ? (long) (er[1] - er[0]) * p.targetsPerInput() : -1;
             boolean kept = pixels >= 0 && pixels <= MAX_RECORDED_PIXELS && model.weights().head().labels() <= Short.MAX_VALUE;
-            if (!kept && pixels > MAX_RECORDED_PIXELS)
+            if (pixels > MAX_RECORDED_PIXELS)
                 request.log().printf("optin: %d evaluation pixels: no agreement with the original (at most %d are kept)%n", pixels, MAX_RECORDED_PIXELS);
             short[] originalClasses = kept ? new short[(int) pixels] : null;
             Map<String, Double> original = metrics(encoder, Masks.ones(encoder.config()), originalClasses, null);

@@ -194,14 +194,16 @@ final class TransformerPruning implements FamilyPruning {
         /** Saved masks, and with {@code --reconstruct=full|bias} the kept units refitted on the calibration rows as after a selection. */
         private RunResult applyMasks(Workload.Prepared data, Optional<Workload.Evaluation> evaluation, double costLength) {
             Masks masks = request.masks();
-            double length = costLength > 0 ? costLength : CostModel.averageLength(data.calibration(Integer.MAX_VALUE).batches());
+            boolean refit = request.reconstruct() != Reconstructor.Mode.NONE;
+            // one read of the calibration rows serves both the cost length and the refit
+            Workload.Calibration cal = refit || costLength <= 0 ? data.calibration(request.maxSamples()) : null;
+            double length = costLength > 0 ? costLength : CostModel.averageLength(cal.batches());
             CostModel cost = new CostModel(encoder.config(), length);
             Reconstructor.Result rec = null;
             Map<String, Double> seconds = new LinkedHashMap<>();
             int rows = 0;
             String range = null;
-            if (request.reconstruct() != Reconstructor.Mode.NONE) {
-                Workload.Calibration cal = data.calibration(request.maxSamples());
+            if (refit) {
                 if (cal.rows() == 0) throw new IllegalArgumentException("--reconstruct refits the kept units on calibration data: give --data");
                 request.log().printf(Locale.ROOT, "optin: refitting the masks' kept units on %s%n", cal.description());
                 long t0 = System.nanoTime();

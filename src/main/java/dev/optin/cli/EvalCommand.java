@@ -110,9 +110,9 @@ public final class EvalCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--vs: the models' tasks differ (" + a.task() + ", " + b.task() + ")");
             if (a.answers().length != b.answers().length)
                 throw new IllegalArgumentException("--vs: the models evaluated " + a.answers().length + " and " + b.answers().length + " examples");
-            int differ = 0;
-            for (int i = 0; i < a.answers().length; i++) if (a.answers()[i] != b.answers()[i]) differ++;
-            return new Agreement(Metrics.agreement(a.answers(), b.answers()), differ, a.answers().length);
+            int n = a.answers().length;
+            double share = Metrics.agreement(a.answers(), b.answers());
+            return new Agreement(share, (int) Math.round((1 - share) * n), n);
         }
     }
 

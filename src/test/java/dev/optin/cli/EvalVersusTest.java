@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static dev.optin.cli.EvalInspectCommandTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -17,8 +18,6 @@ import static org.assertj.core.api.Assertions.within;
  */
 class EvalVersusTest {
     @TempDir Path dir;
-
-    static EvalInspectCommandTest.Run run(String... a) { return EvalInspectCommandTest.run(a); }
 
     @Test
     void agreementWithTheOriginalIsThePruneReportsAgreement() throws Exception {
