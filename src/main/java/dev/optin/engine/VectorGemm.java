@@ -56,9 +56,12 @@ final class VectorGemm implements GemmKernel {
      * k blocks make a B panel (KC×NR floats) of at most 32 KB, which stays in L1 while the A strips
      * of a row block pass it: 512 with AVX2 (3-7% faster products than 256: one pass over C instead
      * of two at k = 384), 256 with AVX-512 (512 there, a 64 KB panel, made k = 1536 products 4% slower).
-     * Row blocks of 144 rows: MC 72-290 measured the same.
+     * Row blocks (MC rows) share each pass of B's panels: a product streams its packed B from memory once per row block,
+     * so with weights larger than the cache fewer, taller blocks read them fewer times, as long as A's block (MC·KC floats)
+     * stays in L2. 288 rows with 8-row tiles (A's block ~196 KB at KC = 170); 144 with 5-row tiles, whose KC of 512 makes
+     * the block 2.9× larger per row. Row blocks only group tiles, so MC never changes a bit.
      */
-    static final int KC = Math.min(512, 8192 / NR), MC = 144;
+    static final int KC = Math.min(512, 8192 / NR), MC = MR == 8 ? 288 : 144;
 
     /** Column panel width of products with n columns: {@link #NR_WIDE} where 8-row tiles run and it pads at most 4% more columns. */
     static int panelWidth(int n) {
