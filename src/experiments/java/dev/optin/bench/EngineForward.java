@@ -32,6 +32,10 @@ public final class EngineForward {
         Path onnx = BenchModels.existingOnnx(m);
         if (onnx == null) onnx = BenchModels.exportTemporary(w);
         OrtRunner ort = new OrtRunner(onnx, threads);
+        // -Doptin.ab.ort=keep: the session stays open (a reopened one needs a few runs to reach its speed at 32×128);
+        // its pool's spinning workers are left 200 ms to go idle instead
+        if (System.getProperty("optin.ab.ort", "pause").equals("keep"))
+            return new Runnable[] {() -> ort.run(in), () -> { try { Thread.sleep(200); } catch (InterruptedException e) { Thread.currentThread().interrupt(); } }};
         return new Runnable[] {() -> ort.run(in), ort::pause};
     }
 
