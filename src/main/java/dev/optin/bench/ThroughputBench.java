@@ -146,7 +146,7 @@ public final class ThroughputBench {
 
     /**
      * Times each runnable iters times after warm-up, in blocks: each block runs one runtime
-     * several times in a row (after one untimed run), then the next, and blocks alternate, so
+     * several times in a row (after {@link #UNTIMED_PER_BLOCK} untimed runs), then the next, and blocks alternate, so
      * that load from other processes hits all of them alike. Not run by run: a runtime measured
      * right after the other one was measured slowed down (the engine at 1×128 lost 40% after
      * each ONNX Runtime run), which a deployment running one runtime never sees.
@@ -160,7 +160,7 @@ public final class ThroughputBench {
      * As {@link #timeAlternating(List, int, int)}; afterBlock.get(j) runs after each warm-up and
      * timed block of runs.get(j): an ONNX Runtime run pauses its session there ({@link OrtRunner#pause}),
      * so its spinning workers are gone while the engine is timed (docs/measurements.md: they took a
-     * core from it). The untimed run at a block's start absorbs the session's reopening.
+     * core from it). The untimed runs at a block's start absorb the session's reopening.
      */
     static double[][] timeAlternating(List<Runnable> runs, List<Runnable> afterBlock, int warmup, int iters) {
         // Warm-up is also bounded below in time: at batch 1 a few rounds last well under a second,
@@ -175,7 +175,7 @@ public final class ThroughputBench {
         int perBlock = (iters + BLOCKS - 1) / BLOCKS;
         for (int i0 = 0; i0 < iters; i0 += perBlock)
             for (int j = 0; j < runs.size(); j++) {
-                runs.get(j).run();
+                for (int u = 0; u < UNTIMED_PER_BLOCK; u++) runs.get(j).run();
                 for (int i = i0; i < Math.min(iters, i0 + perBlock); i++) t[j][i] = time(runs.get(j));
                 afterBlock.get(j).run();
             }
@@ -184,6 +184,12 @@ public final class ThroughputBench {
 
     /** Blocks per runtime in {@link #timeAlternating}. */
     static final int BLOCKS = 3;
+    /**
+     * Untimed runs at the start of each block: an ONNX Runtime session reopened after its pause runs its first
+     * inference several times slower (the session's set-up) and its second still 10-30% slower than the third and
+     * later ones, at 8×128 and 32×128 alike (docs/measurements.md); one untimed run left the second in the timings.
+     */
+    static final int UNTIMED_PER_BLOCK = 2;
 
     static BenchResult result(String runtime, Setting s, int threads, double[] times) {
         double med = Stats.median(times);
