@@ -58,8 +58,8 @@ final class VectorGemm implements GemmKernel {
      * of two at k = 384), 256 with AVX-512 (512 there, a 64 KB panel, made k = 1536 products 4% slower).
      * Row blocks (MC rows) share each pass of B's panels: a product streams its packed B from memory once per row block,
      * so with weights larger than the cache fewer, taller blocks read them fewer times, as long as A's block (MC·KC floats)
-     * stays in L2. 288 rows with 8-row tiles (A's block ~196 KB at KC = 170); 144 with 5-row tiles, whose KC of 512 makes
-     * the block 2.9× larger per row. Row blocks only group tiles, so MC never changes a bit.
+     * stays in L2. 288 rows with 8-row tiles (A's block 196-295 KB at the k blocks of 48- and 32-column panels); 144 with
+     * 5-row tiles, whose k blocks of 512 make the block 2-3× larger per row. Row blocks only group tiles, so MC never changes a bit.
      */
     static final int KC = Math.min(512, 8192 / NR), MC = MR == 8 ? 288 : 144;
 
