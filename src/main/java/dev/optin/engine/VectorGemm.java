@@ -58,10 +58,12 @@ final class VectorGemm implements GemmKernel {
      * of two at k = 384), 256 with AVX-512 (512 there, a 64 KB panel, made k = 1536 products 4% slower).
      * Row blocks (MC rows) share each pass of B's panels: a product streams its packed B from memory once per row block,
      * so with weights larger than the cache fewer, taller blocks read them fewer times, as long as A's block (MC·KC floats)
-     * stays in L2. 288 rows with 8-row tiles (A's block 196-295 KB at the k blocks of 48- and 32-column panels); 144 with
-     * 5-row tiles, whose k blocks of 512 make the block 2-3× larger per row. Row blocks only group tiles, so MC never changes a bit.
+     * stays in L2. 288 rows with 8-row tiles (A's block 196-295 KB at the k blocks of 48- and 32-column panels), and a
+     * product of up to {@link #ONE_BLOCK} rows (a sequence group) runs as one block, so it streams each weight once;
+     * taller blocks for every product made the pruning passes' many-row products slower. 144 with 5-row tiles, whose
+     * k blocks of 512 make the block 2-3× larger per row. Row blocks only group tiles, so they never change a bit.
      */
-    static final int KC = Math.min(512, 8192 / NR), MC = MR == 8 ? 288 : 144;
+    static final int KC = Math.min(512, 8192 / NR), MC = MR == 8 ? 288 : 144, ONE_BLOCK = MR == 8 ? 2 * MC : MC;
 
     /** Column panel width of products with n columns: {@link #NR_WIDE} where 8-row tiles run and it pads at most 4% more columns. */
     static int panelWidth(int n) {
@@ -153,7 +155,7 @@ final class VectorGemm implements GemmKernel {
     public void gemmPrepackedColumns(int m, int n, int k, float[] a, int aOff, int lda, Object packedB, float[] c, int cOff, int ldc,
                                      float[] bias, boolean gelu, float[] gate, int j0, int j1) {
         PackedB p = (PackedB) packedB;
-        int nr = p.nr, nPanels = columnPanels(n, nr), kc = kBlock(k, nr), mc = roundUp(MC, MR);
+        int nr = p.nr, nPanels = columnPanels(n, nr), kc = kBlock(k, nr), mc = roundUp(m <= ONE_BLOCK ? m : MC, MR);
         if (j0 < 0 || j1 > n || j0 % nr != 0 || (j1 % nr != 0 && j1 != n))
             throw new IllegalArgumentException("columns [" + j0 + ", " + j1 + ") of " + n + " are not aligned to panels of " + nr);
         if (m == 0 || j1 <= j0) return;
@@ -204,7 +206,7 @@ final class VectorGemm implements GemmKernel {
                                  float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
         int nPanels = columnPanels(n, nr), kc = kBlock(k, nr);
         boolean parallel = isParallel(m, n, k);
-        int rowBlocks = (m + MC - 1) / MC, colBlocks = 1;
+        int rowBlocks = m <= ONE_BLOCK ? 1 : (m + MC - 1) / MC, colBlocks = 1;
         if (parallel) {
             // several tasks per thread: on a busy machine a thread that falls behind is not left holding a quarter of the work
             int target = 8 * Parallel.threads();
