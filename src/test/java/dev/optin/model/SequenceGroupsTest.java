@@ -4,6 +4,8 @@ import dev.optin.engine.Parallel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.Random;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** How inference batches are split into sequence groups (the split never changes a bit: {@link EncoderTest}). */
@@ -27,6 +29,27 @@ class SequenceGroupsTest {
         assertThat(SequenceGroups.largeGroupRows(4 * 128, miniLm, 0, 2)).isZero();
         // a small ViT: 0.44M weights against 0.61M activations in an 800-row group
         assertThat(SequenceGroups.largeGroupRows(32 * 50, smallVit, 0, 2)).isZero();
+    }
+
+    @Test
+    void largeGroupsGiveTheBitsOfOneBatchedPass() {
+        // one layer of MiniLM's widths; sequences of 40-64 tokens (varied, so groups end between sequences)
+        Parallel.setThreads(2);
+        EncoderWeights w = dev.optin.testing.RandomModels.bert(1, 384, 12, 1536, 200, 3, 21);
+        Batch batch = dev.optin.testing.RandomModels.batch(new Random(22), 40, 40, 64, 200);
+        assertThat(SequenceGroups.largeGroupRows(batch.tokens, w.config(), 0, 2)).isPositive();
+        assertThat(SequenceGroups.of(batch, w.config(), 0)).isNotNull();
+        Masks ones = Masks.ones(w.config());
+        ForwardResult grouped = new Encoder(w).forward(batch, ones);
+        try {
+            SequenceGroups.forced = false;
+            ForwardResult whole = new Encoder(w).forward(batch, ones);
+            // isEqualTo: Arrays.equals, linear (containsExactly diffs 800k floats quadratically)
+            assertThat(grouped.hidden).isEqualTo(whole.hidden);
+            assertThat(grouped.logits).isEqualTo(whole.logits);
+        } finally {
+            SequenceGroups.forced = null;
+        }
     }
 
     @Test
