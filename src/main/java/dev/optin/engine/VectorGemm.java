@@ -65,6 +65,9 @@ final class VectorGemm implements GemmKernel {
      */
     static final int KC = Math.min(512, 8192 / NR), MC = MR == 8 ? 288 : 144, ONE_BLOCK = MR == 8 ? 2 * MC : MC;
 
+    /** Row blocks of a product with m rows: one up to {@link #ONE_BLOCK} rows, else blocks of at most {@link #MC}. */
+    private static int rowBlocks(int m) { return m <= ONE_BLOCK ? 1 : (m + MC - 1) / MC; }
+
     /** Column panel width of products with n columns: {@link #NR_WIDE} where 8-row tiles run and it pads at most 4% more columns. */
     static int panelWidth(int n) {
         if (MR != 8) return NR;
@@ -155,7 +158,7 @@ final class VectorGemm implements GemmKernel {
     public void gemmPrepackedColumns(int m, int n, int k, float[] a, int aOff, int lda, Object packedB, float[] c, int cOff, int ldc,
                                      float[] bias, boolean gelu, float[] gate, int j0, int j1) {
         PackedB p = (PackedB) packedB;
-        int nr = p.nr, nPanels = columnPanels(n, nr), kc = kBlock(k, nr), mc = roundUp(m <= ONE_BLOCK ? m : MC, MR);
+        int nr = p.nr, nPanels = columnPanels(n, nr), kc = kBlock(k, nr), mc = roundUp((m + rowBlocks(m) - 1) / rowBlocks(m), MR);
         if (j0 < 0 || j1 > n || j0 % nr != 0 || (j1 % nr != 0 && j1 != n))
             throw new IllegalArgumentException("columns [" + j0 + ", " + j1 + ") of " + n + " are not aligned to panels of " + nr);
         if (m == 0 || j1 <= j0) return;
@@ -206,7 +209,7 @@ final class VectorGemm implements GemmKernel {
                                  float[] c, int cOff, int ldc, boolean accumulate, float[] bias, boolean gelu, float[] gate) {
         int nPanels = columnPanels(n, nr), kc = kBlock(k, nr);
         boolean parallel = isParallel(m, n, k);
-        int rowBlocks = m <= ONE_BLOCK ? 1 : (m + MC - 1) / MC, colBlocks = 1;
+        int rowBlocks = rowBlocks(m), colBlocks = 1;
         if (parallel) {
             // several tasks per thread: on a busy machine a thread that falls behind is not left holding a quarter of the work
             int target = 8 * Parallel.threads();

@@ -1,6 +1,7 @@
 package dev.optin.model;
 
 import dev.optin.engine.Parallel;
+import dev.optin.testing.RandomModels;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,8 +36,8 @@ class SequenceGroupsTest {
     void largeGroupsGiveTheBitsOfOneBatchedPass() {
         // one layer of MiniLM's widths; sequences of 40-64 tokens (varied, so groups end between sequences)
         Parallel.setThreads(2);
-        EncoderWeights w = dev.optin.testing.RandomModels.bert(1, 384, 12, 1536, 200, 3, 21);
-        Batch batch = dev.optin.testing.RandomModels.batch(new Random(22), 40, 40, 64, 200);
+        EncoderWeights w = RandomModels.bert(1, 384, 12, 1536, 200, 3, 21);
+        Batch batch = RandomModels.batch(new Random(22), 40, 40, 64, 200);
         assertThat(SequenceGroups.largeGroupRows(batch.tokens, w.config(), 0, 2)).isPositive();
         assertThat(SequenceGroups.of(batch, w.config(), 0)).isNotNull();
         Masks ones = Masks.ones(w.config());
