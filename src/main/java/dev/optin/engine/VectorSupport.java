@@ -14,6 +14,7 @@ final class VectorSupport {
 
     static final GemmKernel GEMM = load("dev.optin.engine.VectorGemm", GemmKernel.class);
     static final MathKernel MATH = load("dev.optin.engine.VectorMath", MathKernel.class);
+    static final AttentionKernel ATTENTION = load("dev.optin.engine.VectorAttention", AttentionKernel.class);
 
     private static <T> T load(String name, Class<T> type) {
         if (!PRESENT) return null;

@@ -1,5 +1,6 @@
 package dev.optin.model;
 
+import dev.optin.engine.Attention;
 import dev.optin.engine.Gemm;
 import dev.optin.engine.Ops;
 import dev.optin.engine.Parallel;
@@ -167,7 +168,7 @@ final class TransformerLayer {
             Parallel.forEach(B * H, sh -> {
                 int s = sh / H, h = sh % H, len = batch.length(s);
                 float[] p = probsF != null ? probsF : scores(len * len);
-                attendHead(qkvF, batch.offsets[s], len, 0, len, h, p, probsF != null ? probOffF[sh] : 0, ctxF, ctxMaskedF, masksBySeq[s].head[l][h], scale);
+                attendHead(qkvF, batch.offsets[s], len, 0, len, h, p, probsF != null ? probOffF[sh] : 0, probsF != null, ctxF, ctxMaskedF, masksBySeq[s].head[l][h], scale);
             });
         }
 
@@ -239,17 +240,17 @@ final class TransformerLayer {
 
     /**
      * One head's attention for query rows [q0, q1) of a sequence of len tokens starting at batch row row0: scores
-     * against all its keys into p (at pOff, [(q1-q0)×len]), softmax, times the values into ctx, and ctx·m into
-     * ctxMasked (when m ≠ 1 or ctxMasked is another buffer). Each query row is the same sequence of operations
+     * against all its keys, softmax, times the values into ctx, and ctx·m into ctxMasked (when m ≠ 1 or ctxMasked is
+     * another buffer); p (at pOff, [(q1-q0)×len]) is scratch, or receives the probabilities with keepProbabilities (a
+     * trace; otherwise {@link Attention#head} may keep them in cache instead, with the same bits). Each query row is the same sequence of operations
      * whatever [q0, q1) is, as long as the products keep their GEMM kernel (see {@link RowGroups}).
      */
-    private void attendHead(float[] qkv, int row0, int len, int q0, int q1, int h, float[] p, int pOff, float[] ctx, float[] ctxMasked,
-                            float m, float scale) {
+    private void attendHead(float[] qkv, int row0, int len, int q0, int q1, int h, float[] p, int pOff, boolean keepProbabilities,
+                            float[] ctx, float[] ctxMasked, float m, float scale) {
         int dh = config.headSize(), A = w.heads() * dh, S = 3 * A, rows = q1 - q0;
         int keys = row0 * S + h * dh, queries = keys + q0 * S;
-        Gemm.gemm(false, true, rows, len, dh, qkv, queries, S, qkv, keys + A, S, p, pOff, len, false);
-        for (int i = 0; i < rows; i++) Ops.softmaxRow(p, pOff + i * len, len, scale);
-        Gemm.gemm(false, false, rows, dh, len, p, pOff, len, qkv, keys + 2 * A, S, ctx, (row0 + q0) * A + h * dh, A, false);
+        if (keepProbabilities) Attention.headByProducts(qkv, S, queries, keys + A, keys + 2 * A, rows, len, dh, scale, p, pOff, ctx, (row0 + q0) * A + h * dh, A);
+        else Attention.head(qkv, S, queries, keys + A, keys + 2 * A, rows, len, dh, scale, p, pOff, ctx, (row0 + q0) * A + h * dh, A);
         if (m != 1f || ctxMasked != ctx) {
             for (int t = q0; t < q1; t++) {
                 int o = (row0 + t) * A + h * dh;
@@ -305,7 +306,7 @@ final class TransformerLayer {
                 int row0 = batch.offsets[s], len = batch.length(s), q0 = Math.max(r0, row0) - row0, q1 = Math.min(r1, row0 + len) - row0;
                 if (q1 <= q0) continue;
                 float[] p = scores((q1 - q0) * len);
-                for (int h = 0; h < H; h++) attendHead(qkv, row0, len, q0, q1, h, p, 0, ctx, ctx, masksBySeq[s].head[index][h], scale);
+                for (int h = 0; h < H; h++) attendHead(qkv, row0, len, q0, q1, h, p, 0, false, ctx, ctx, masksBySeq[s].head[index][h], scale);
             }
             attentionOutputRows(ctx, x, h1, ffnIn, r0, r1, pw[1]);
             if (fused) Gemm.linearGelu(ffnIn, r0 * D, rows, pw[2], w.ffnIn().bias, sharedGate, act, r0 * I);
@@ -344,7 +345,7 @@ final class TransformerLayer {
         Parallel.forEach(parts, g -> Gemm.linearColumns(a, 0, N, pw[0], qkvBias, false, null, qkv, 0, qkvCols[g], qkvCols[g + 1]));
         Parallel.forEach(batch.size() * H, sh -> {
             int s = sh / H, h = sh % H, len = batch.length(s);
-            attendHead(qkv, batch.offsets[s], len, 0, len, h, scores(len * len), 0, ctx, ctx, masksBySeq[s].head[index][h], scale);
+            attendHead(qkv, batch.offsets[s], len, 0, len, h, scores(len * len), 0, false, ctx, ctx, masksBySeq[s].head[index][h], scale);
         });
         Parallel.forEach(parts, g -> attentionOutputRows(ctx, x, h1, ffnIn, rowStarts[g], rowStarts[g + 1], pw[1]));
         Parallel.forEach(parts, g -> Gemm.linearColumns(ffnIn, 0, N, pw[2], w.ffnIn().bias, true, sharedGate, act, 0, inCols[g], inCols[g + 1]));
