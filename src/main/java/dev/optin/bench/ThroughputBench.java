@@ -49,9 +49,17 @@ public final class ThroughputBench {
     public static final List<Setting> DEFAULT_SETTINGS =
             List.of(new Setting(1, 128), new Setting(8, 128), new Setting(32, 128), new Setting(32, 64));
 
-    /** One measurement; medianSeconds is the median time of one batch. */
+    /**
+     * One measurement; medianSeconds is the median time of one batch, blockSeconds the median of each block of timed
+     * runs in the order they ran ({@link #timeAlternating}: block b of every runtime ran between the runtimes' blocks
+     * b − 1 and b + 1, so two runtimes' block b met about the same load).
+     */
     public record BenchResult(String runtime, int batch, int seq, int threads, double tokensPerSecond,
-                              double medianSeconds, int iterations) {}
+                              double medianSeconds, int iterations, double[] blockSeconds) {
+        public BenchResult(String runtime, int batch, int seq, int threads, double tokensPerSecond, double medianSeconds, int iterations) {
+            this(runtime, batch, seq, threads, tokensPerSecond, medianSeconds, iterations, new double[] {medianSeconds});
+        }
+    }
 
     /**
      * Measures each setting with the engine (when weights is not null) and ONNX Runtime (when
@@ -193,7 +201,11 @@ public final class ThroughputBench {
 
     static BenchResult result(String runtime, Setting s, int threads, double[] times) {
         double med = Stats.median(times);
-        return new BenchResult(runtime, s.batch(), s.seq(), threads, s.batch() * s.seq() / med, med, times.length);
+        int perBlock = (times.length + BLOCKS - 1) / BLOCKS, blocks = (times.length + perBlock - 1) / perBlock;
+        double[] blockSeconds = new double[blocks];
+        for (int b = 0; b < blocks; b++)
+            blockSeconds[b] = Stats.median(Arrays.copyOfRange(times, b * perBlock, Math.min(times.length, (b + 1) * perBlock)));
+        return new BenchResult(runtime, s.batch(), s.seq(), threads, s.batch() * s.seq() / med, med, times.length, blockSeconds);
     }
 
     /**
@@ -214,10 +226,26 @@ public final class ThroughputBench {
 
     /** The engine's speed relative to ONNX Runtime at the same setting, or NaN. */
     static double ratio(List<BenchResult> all, BenchResult r) {
+        BenchResult o = onnxRuntimeAt(all, r);
+        return o == null ? Double.NaN : r.tokensPerSecond() / o.tokensPerSecond();
+    }
+
+    /**
+     * The engine's speed relative to ONNX Runtime block by block (block b of each, which ran side by side), or null where
+     * ONNX Runtime was not measured or either has a single block: how far the one ratio could move with the load.
+     */
+    static double[] blockRatios(List<BenchResult> all, BenchResult r) {
+        BenchResult o = onnxRuntimeAt(all, r);
+        if (o == null || r.blockSeconds().length < 2 || o.blockSeconds().length != r.blockSeconds().length) return null;
+        double[] q = new double[r.blockSeconds().length];
+        for (int b = 0; b < q.length; b++) q[b] = o.blockSeconds()[b] / r.blockSeconds()[b];
+        return q;
+    }
+
+    private static BenchResult onnxRuntimeAt(List<BenchResult> all, BenchResult r) {
         for (BenchResult o : all)
-            if (o.runtime().equals(ORT) && o.batch() == r.batch() && o.seq() == r.seq() && o.threads() == r.threads())
-                return r.tokensPerSecond() / o.tokensPerSecond();
-        return Double.NaN;
+            if (o.runtime().equals(ORT) && o.batch() == r.batch() && o.seq() == r.seq() && o.threads() == r.threads()) return o;
+        return null;
     }
 
     /** One JSON object per line; engine lines carry ratio_vs_onnxruntime when ORT was measured. */
@@ -232,18 +260,32 @@ public final class ThroughputBench {
             if (images) sb.append(String.format(Locale.ROOT, ",\"images_per_second\":%.1f", r.batch() / r.medianSeconds()));
             double ratio = r.runtime().equals(ENGINE) ? ratio(results, r) : Double.NaN;
             if (!Double.isNaN(ratio)) sb.append(String.format(Locale.ROOT, ",\"ratio_vs_onnxruntime\":%.3f", ratio));
+            double[] blocks = r.runtime().equals(ENGINE) ? blockRatios(results, r) : null;
+            if (blocks != null) {
+                StringJoiner j = new StringJoiner(",", ",\"ratio_vs_onnxruntime_by_block\":[", "]");
+                for (double q : blocks) j.add(String.format(Locale.ROOT, "%.3f", q));
+                sb.append(j);
+            }
             sb.append("}\n");
         }
         return sb.toString();
     }
 
-    /** A human-readable table: one row per setting and runtime, with the engine/ORT ratio. */
+    /**
+     * A human-readable table: one row per setting and runtime, with the engine/ORT ratio and, in brackets, the lowest and
+     * highest of the block-by-block ratios ({@link #blockRatios}).
+     */
     public static String toTable(List<BenchResult> results) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-9s %7s %14s %10s%n", "runtime", "batch×seq", "threads", "tokens/s", "vs ORT"));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-9s %7s %14s   %s%n", "runtime", "batch×seq", "threads", "tokens/s", "vs ORT (by block)"));
         for (BenchResult r : results) {
-            double ratio = r.runtime().equals(ENGINE) ? ratio(results, r) : Double.NaN;
-            sb.append(String.format(Locale.ROOT, "%-12s %-9s %7d %14.0f %10s%n", r.runtime(), r.batch() + "×" + r.seq(), r.threads(),
-                    r.tokensPerSecond(), Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f×", ratio)));
+            boolean engine = r.runtime().equals(ENGINE);
+            double ratio = engine ? ratio(results, r) : Double.NaN;
+            double[] blocks = engine ? blockRatios(results, r) : null;
+            String vs = Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f×", ratio);
+            if (blocks != null)
+                vs += String.format(Locale.ROOT, " (%.2f–%.2f)", Arrays.stream(blocks).min().getAsDouble(), Arrays.stream(blocks).max().getAsDouble());
+            sb.append(String.format(Locale.ROOT, "%-12s %-9s %7d %14.0f   %s%n", r.runtime(), r.batch() + "×" + r.seq(), r.threads(),
+                    r.tokensPerSecond(), vs).stripTrailing()).append('\n');
         }
         return sb.toString();
     }

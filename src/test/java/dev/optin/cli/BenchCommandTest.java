@@ -123,6 +123,22 @@ class BenchCommandTest {
         }
         assertThat(lines.get(0).has("ratio_vs_onnxruntime")).isTrue();
 
+        // one block of one run per runtime: no block-by-block ratios
+        assertThat(lines.get(0).has("ratio_vs_onnxruntime_by_block")).isFalse();
+
+        // three runs = three blocks: the ratio of the medians lies within the block-by-block ratios, and the table shows them
+        Run blocks = run("bench", "minilm", "--settings", "1x8", "--iters", "3", "--warmup", "0", "--threads", "1", "--json");
+        assertThat(blocks.code()).as(blocks.err()).isZero();
+        JsonNode engine = jsonLines(blocks.out()).get(0);
+        JsonNode byBlock = engine.get("ratio_vs_onnxruntime_by_block");
+        assertThat(byBlock).hasSize(3);
+        double lo = Double.MAX_VALUE, hi = 0;
+        for (JsonNode q : byBlock) { lo = Math.min(lo, q.asDouble()); hi = Math.max(hi, q.asDouble()); }
+        assertThat(engine.get("ratio_vs_onnxruntime").asDouble()).isBetween(lo - 1e-3, hi + 1e-3);
+        Run blockTable = run("bench", "minilm", "--settings", "1x8", "--iters", "3", "--warmup", "0", "--threads", "1");
+        assertThat(blockTable.code()).as(blockTable.err()).isZero();
+        assertThat(blockTable.out()).containsPattern("engine .*\\d\\.\\d\\d× \\(\\d\\.\\d\\d–\\d\\.\\d\\d\\)");
+
         Run table = run("bench", "minilm", "--batch", "1", "--seq", "8", "--iters", "1", "--warmup", "0", "--runtime", "engine");
         assertThat(table.code()).as(table.err()).isZero();
         assertThat(table.out()).contains("tokens/s").contains("engine").doesNotContain("onnxruntime");
