@@ -428,7 +428,7 @@ final class VectorGemm implements GemmKernel {
      * The 8×NR tile (16 accumulators), for 512-bit vectors where 32 registers leave room; contract as {@link #kernel5},
      * but A's row r is read at a[ao + r·lda + p]: in place from the caller's matrix, or from a row-major packed strip.
      */
-    private static void kernel8(int kq, float[] a, int ao, int lda, float[] bp, float[] c, int co, int ldc) {
+    static void kernel8(int kq, float[] a, int ao, int lda, float[] bp, float[] c, int co, int ldc) {
         int a0 = ao, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
         int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc, o7 = o6 + ldc;
         FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
