@@ -66,8 +66,10 @@ public final class EngineAB {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (Runnable[] r : runs) { long end = System.nanoTime() + 3_000_000_000L; do r[0].run(); while (System.nanoTime() < end); r[1].run(); }
         double[][] cpu = new double[runs.size()][rounds], wall = new double[runs.size()][rounds];
+        // the order rotates from round to round: with a fixed order the first-listed jar ran 1-2% faster (docs/measurements.md)
         for (int it = 0; it < rounds; it++)
-            for (int k = 0; k < runs.size(); k++) {
+            for (int j = 0; j < runs.size(); j++) {
+                int k = (j + it) % runs.size();
                 Runnable r = runs.get(k)[0];
                 r.run(); r.run();   // a reopened ONNX Runtime session is still slow on its second run
                 long c0 = threads == 1 ? tm.getCurrentThreadCpuTime() : os.getProcessCpuTime(), w0 = System.nanoTime();
