@@ -242,8 +242,9 @@ final class TransformerLayer {
      * One head's attention for query rows [q0, q1) of a sequence of len tokens starting at batch row row0: scores
      * against all its keys, softmax, times the values into ctx, and ctx·m into ctxMasked (when m ≠ 1 or ctxMasked is
      * another buffer); p (at pOff, [(q1-q0)×len]) is scratch, or receives the probabilities with keepProbabilities (a
-     * trace; otherwise {@link Attention#head} may keep them in cache instead, with the same bits). Each query row is the same sequence of operations
-     * whatever [q0, q1) is, as long as the products keep their GEMM kernel (see {@link RowGroups}).
+     * trace; otherwise {@link Attention#head} may keep them in cache instead, with the same bits). Each query row is
+     * the same sequence of operations whatever [q0, q1) is, as long as the products keep their GEMM kernel (see
+     * {@link RowGroups}).
      */
     private void attendHead(float[] qkv, int row0, int len, int q0, int q1, int h, float[] p, int pOff, boolean keepProbabilities,
                             float[] ctx, float[] ctxMasked, float m, float scale) {
