@@ -34,9 +34,14 @@ public final class SpeedComparison {
     /** The runtime name of the engine running the pruned model with token merging. */
     public static final String ENGINE_TOKENS = "engine+tokens";
 
-    /** One runtime at one setting: tokens/s of the pruned and of the original model, and their ratio. */
+    /**
+     * One runtime at one setting: tokens/s of the pruned and of the original model, and their ratio; blockSpeedups: the
+     * ratio block by block (each block of the pruned model's runs against the original's block that ran beside it),
+     * empty with a single block.
+     */
     public record Speedup(String runtime, int batch, int seq, int threads, double tokensPerSecond,
-                          double originalTokensPerSecond, double speedup, double medianSeconds, double originalMedianSeconds) {}
+                          double originalTokensPerSecond, double speedup, double medianSeconds, double originalMedianSeconds,
+                          double[] blockSpeedups) {}
 
     /** Both runtimes, 3 warm-up and 7 timed rounds per setting. A null ONNX path is exported to a temporary file. */
     public static List<Speedup> measure(EncoderWeights prunedWeights, Path prunedOnnx, EncoderWeights originalWeights,
@@ -107,8 +112,11 @@ public final class SpeedComparison {
 
     private static Speedup speedup(String runtime, Setting s, int threads, double[] pruned, double[] original) {
         BenchResult p = ThroughputBench.result(runtime, s, threads, pruned), o = ThroughputBench.result(runtime, s, threads, original);
+        double[] pb = p.blockSeconds(), ob = o.blockSeconds();
+        double[] blocks = new double[pb.length > 1 && pb.length == ob.length ? pb.length : 0];
+        for (int b = 0; b < blocks.length; b++) blocks[b] = ob[b] / pb[b];
         return new Speedup(runtime, s.batch(), s.seq(), threads, p.tokensPerSecond(), o.tokensPerSecond(),
-                p.tokensPerSecond() / o.tokensPerSecond(), p.medianSeconds(), o.medianSeconds());
+                p.tokensPerSecond() / o.tokensPerSecond(), p.medianSeconds(), o.medianSeconds(), blocks);
     }
 
     /** One JSON object per line. */
@@ -124,17 +132,26 @@ public final class SpeedComparison {
                     r.medianSeconds(), r.originalMedianSeconds()));
             if (images) sb.append(String.format(Locale.ROOT, ",\"images_per_second\":%.1f,\"original_images_per_second\":%.1f",
                     r.batch() / r.medianSeconds(), r.batch() / r.originalMedianSeconds()));
+            if (r.blockSpeedups().length > 0) {
+                java.util.StringJoiner j = new java.util.StringJoiner(",", ",\"speedup_by_block\":[", "]");
+                for (double q : r.blockSpeedups()) j.add(String.format(Locale.ROOT, "%.3f", q));
+                sb.append(j);
+            }
             sb.append("}\n");
         }
         return sb.toString();
     }
 
+    /** A table: one row per runtime and setting, the speedup with, in brackets, the lowest and highest block-by-block speedup. */
     public static String toTable(List<Speedup> results) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-9s %7s %16s %16s %9s%n",
-                "runtime", "batch×seq", "threads", "pruned tok/s", "original tok/s", "speedup"));
-        for (Speedup r : results)
-            sb.append(String.format(Locale.ROOT, "%-12s %-9s %7d %16.0f %16.0f %8.2f×%n", r.runtime(), r.batch() + "×" + r.seq(),
-                    r.threads(), r.tokensPerSecond(), r.originalTokensPerSecond(), r.speedup()));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-9s %7s %16s %16s   %s%n",
+                "runtime", "batch×seq", "threads", "pruned tok/s", "original tok/s", "speedup (by block)"));
+        for (Speedup r : results) {
+            String range = r.blockSpeedups().length == 0 ? "" : String.format(Locale.ROOT, " (%.2f–%.2f)",
+                    java.util.Arrays.stream(r.blockSpeedups()).min().getAsDouble(), java.util.Arrays.stream(r.blockSpeedups()).max().getAsDouble());
+            sb.append(String.format(Locale.ROOT, "%-12s %-9s %7d %16.0f %16.0f   %.2f×%s%n", r.runtime(), r.batch() + "×" + r.seq(),
+                    r.threads(), r.tokensPerSecond(), r.originalTokensPerSecond(), r.speedup(), range));
+        }
         return sb.toString();
     }
 }

@@ -167,8 +167,10 @@ class BenchCommandTest {
             assertThat(o).isPositive();
             assertThat(n.get("speedup").asDouble()).isCloseTo(p / o, org.assertj.core.data.Offset.offset(0.01 * p / o + 1e-3));
         }
-        Run table = run("bench", pruned.toString(), "--vs", original.toString(), "--batch", "1", "--seq", "8", "--iters", "1", "--warmup", "0");
+        assertThat(lines.get(0).has("speedup_by_block")).isFalse();   // one run: one block
+        Run table = run("bench", pruned.toString(), "--vs", original.toString(), "--batch", "1", "--seq", "8", "--iters", "3", "--warmup", "0");
         assertThat(table.code()).as(table.err()).isZero();
-        assertThat(table.out()).contains("speedup").contains("onnxruntime").contains("engine");
+        assertThat(table.out()).contains("speedup").contains("onnxruntime").contains("engine")
+                .containsPattern("engine .*\\d\\.\\d\\d× \\(\\d\\.\\d\\d–\\d\\.\\d\\d\\)");
     }
 }
