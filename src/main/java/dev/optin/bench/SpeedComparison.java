@@ -112,11 +112,8 @@ public final class SpeedComparison {
 
     private static Speedup speedup(String runtime, Setting s, int threads, double[] pruned, double[] original) {
         BenchResult p = ThroughputBench.result(runtime, s, threads, pruned), o = ThroughputBench.result(runtime, s, threads, original);
-        double[] pb = p.blockSeconds(), ob = o.blockSeconds();
-        double[] blocks = new double[pb.length > 1 && pb.length == ob.length ? pb.length : 0];
-        for (int b = 0; b < blocks.length; b++) blocks[b] = ob[b] / pb[b];
         return new Speedup(runtime, s.batch(), s.seq(), threads, p.tokensPerSecond(), o.tokensPerSecond(),
-                p.tokensPerSecond() / o.tokensPerSecond(), p.medianSeconds(), o.medianSeconds(), blocks);
+                p.tokensPerSecond() / o.tokensPerSecond(), p.medianSeconds(), o.medianSeconds(), ThroughputBench.blockSpeedups(p, o));
     }
 
     /** One JSON object per line. */
@@ -132,11 +129,7 @@ public final class SpeedComparison {
                     r.medianSeconds(), r.originalMedianSeconds()));
             if (images) sb.append(String.format(Locale.ROOT, ",\"images_per_second\":%.1f,\"original_images_per_second\":%.1f",
                     r.batch() / r.medianSeconds(), r.batch() / r.originalMedianSeconds()));
-            if (r.blockSpeedups().length > 0) {
-                java.util.StringJoiner j = new java.util.StringJoiner(",", ",\"speedup_by_block\":[", "]");
-                for (double q : r.blockSpeedups()) j.add(String.format(Locale.ROOT, "%.3f", q));
-                sb.append(j);
-            }
+            ThroughputBench.appendBlocks(sb, "speedup_by_block", r.blockSpeedups());
             sb.append("}\n");
         }
         return sb.toString();
@@ -146,12 +139,9 @@ public final class SpeedComparison {
     public static String toTable(List<Speedup> results) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-9s %7s %16s %16s   %s%n",
                 "runtime", "batch×seq", "threads", "pruned tok/s", "original tok/s", "speedup (by block)"));
-        for (Speedup r : results) {
-            String range = r.blockSpeedups().length == 0 ? "" : String.format(Locale.ROOT, " (%.2f–%.2f)",
-                    java.util.Arrays.stream(r.blockSpeedups()).min().getAsDouble(), java.util.Arrays.stream(r.blockSpeedups()).max().getAsDouble());
+        for (Speedup r : results)
             sb.append(String.format(Locale.ROOT, "%-12s %-9s %7d %16.0f %16.0f   %.2f×%s%n", r.runtime(), r.batch() + "×" + r.seq(),
-                    r.threads(), r.tokensPerSecond(), r.originalTokensPerSecond(), r.speedup(), range));
-        }
+                    r.threads(), r.tokensPerSecond(), r.originalTokensPerSecond(), r.speedup(), ThroughputBench.blockRange(r.blockSpeedups())));
         return sb.toString();
     }
 }

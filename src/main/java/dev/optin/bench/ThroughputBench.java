@@ -180,7 +180,7 @@ public final class ThroughputBench {
             afterBlock.get(j).run();
         }
         double[][] t = new double[runs.size()][iters];
-        int perBlock = (iters + BLOCKS - 1) / BLOCKS;
+        int perBlock = perBlock(iters);
         for (int i0 = 0; i0 < iters; i0 += perBlock)
             for (int j = 0; j < runs.size(); j++) {
                 for (int u = 0; u < UNTIMED_PER_BLOCK; u++) runs.get(j).run();
@@ -192,6 +192,9 @@ public final class ThroughputBench {
 
     /** Blocks per runtime in {@link #timeAlternating}. */
     static final int BLOCKS = 3;
+
+    /** Timed runs per block of {@link #timeAlternating} for iters timed runs (the last block may be shorter). */
+    static int perBlock(int iters) { return (iters + BLOCKS - 1) / BLOCKS; }
     /**
      * Untimed runs at the start of each block: an ONNX Runtime session reopened after its pause runs its first
      * inference several times slower (the session's set-up) and its second still 10-30% slower than the third and
@@ -201,7 +204,7 @@ public final class ThroughputBench {
 
     static BenchResult result(String runtime, Setting s, int threads, double[] times) {
         double med = Stats.median(times);
-        int perBlock = (times.length + BLOCKS - 1) / BLOCKS, blocks = (times.length + perBlock - 1) / perBlock;
+        int perBlock = perBlock(times.length), blocks = (times.length + perBlock - 1) / perBlock;
         double[] blockSeconds = new double[blocks];
         for (int b = 0; b < blocks; b++)
             blockSeconds[b] = Stats.median(Arrays.copyOfRange(times, b * perBlock, Math.min(times.length, (b + 1) * perBlock)));
@@ -231,15 +234,38 @@ public final class ThroughputBench {
     }
 
     /**
-     * The engine's speed relative to ONNX Runtime block by block (block b of each, which ran side by side), or null where
-     * ONNX Runtime was not measured or either has a single block: how far the one ratio could move with the load.
+     * The engine's speed relative to ONNX Runtime block by block ({@link #blockSpeedups}), empty where ONNX Runtime was
+     * not measured: how far the one ratio could move with the load.
      */
     static double[] blockRatios(List<BenchResult> all, BenchResult r) {
         BenchResult o = onnxRuntimeAt(all, r);
-        if (o == null || r.blockSeconds().length < 2 || o.blockSeconds().length != r.blockSeconds().length) return null;
-        double[] q = new double[r.blockSeconds().length];
-        for (int b = 0; b < q.length; b++) q[b] = o.blockSeconds()[b] / r.blockSeconds()[b];
+        return o == null ? new double[0] : blockSpeedups(r, o);
+    }
+
+    /**
+     * r's speed relative to baseline block by block (block b of each ran side by side in {@link #timeAlternating}),
+     * empty where either has a single block.
+     */
+    static double[] blockSpeedups(BenchResult r, BenchResult baseline) {
+        double[] rb = r.blockSeconds(), bb = baseline.blockSeconds();
+        if (rb.length < 2 || bb.length != rb.length) return new double[0];
+        double[] q = new double[rb.length];
+        for (int b = 0; b < q.length; b++) q[b] = bb[b] / rb[b];
         return q;
+    }
+
+    /** " (lowest–highest)" of block-by-block ratios for a table, "" when there are none. */
+    static String blockRange(double[] q) {
+        if (q.length == 0) return "";
+        return String.format(Locale.ROOT, " (%.2f–%.2f)", Arrays.stream(q).min().getAsDouble(), Arrays.stream(q).max().getAsDouble());
+    }
+
+    /** Appends ,"key":[…] of block-by-block ratios to a JSON object, nothing when there are none. */
+    static void appendBlocks(StringBuilder json, String key, double[] q) {
+        if (q.length == 0) return;
+        StringJoiner j = new StringJoiner(",", ",\"" + key + "\":[", "]");
+        for (double v : q) j.add(String.format(Locale.ROOT, "%.3f", v));
+        json.append(j);
     }
 
     private static BenchResult onnxRuntimeAt(List<BenchResult> all, BenchResult r) {
@@ -260,12 +286,7 @@ public final class ThroughputBench {
             if (images) sb.append(String.format(Locale.ROOT, ",\"images_per_second\":%.1f", r.batch() / r.medianSeconds()));
             double ratio = r.runtime().equals(ENGINE) ? ratio(results, r) : Double.NaN;
             if (!Double.isNaN(ratio)) sb.append(String.format(Locale.ROOT, ",\"ratio_vs_onnxruntime\":%.3f", ratio));
-            double[] blocks = r.runtime().equals(ENGINE) ? blockRatios(results, r) : null;
-            if (blocks != null) {
-                StringJoiner j = new StringJoiner(",", ",\"ratio_vs_onnxruntime_by_block\":[", "]");
-                for (double q : blocks) j.add(String.format(Locale.ROOT, "%.3f", q));
-                sb.append(j);
-            }
+            if (r.runtime().equals(ENGINE)) appendBlocks(sb, "ratio_vs_onnxruntime_by_block", blockRatios(results, r));
             sb.append("}\n");
         }
         return sb.toString();
@@ -278,13 +299,9 @@ public final class ThroughputBench {
     public static String toTable(List<BenchResult> results) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-12s %-9s %7s %14s   %s%n", "runtime", "batch×seq", "threads", "tokens/s", "vs ORT (by block)"));
         for (BenchResult r : results) {
-            boolean engine = r.runtime().equals(ENGINE);
-            double ratio = engine ? ratio(results, r) : Double.NaN;
-            double[] blocks = engine ? blockRatios(results, r) : null;
-            String vs = Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f×", ratio);
-            if (blocks != null)
-                vs += String.format(Locale.ROOT, " (%.2f–%.2f)", Arrays.stream(blocks).min().getAsDouble(), Arrays.stream(blocks).max().getAsDouble());
-            sb.append(String.format(Locale.ROOT, "%-12s %-9s %7d %14.0f   %s%n", r.runtime(), r.batch() + "×" + r.seq(), r.threads(),
+            double ratio = r.runtime().equals(ENGINE) ? ratio(results, r) : Double.NaN;
+            String vs = Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f×", ratio) + blockRange(blockRatios(results, r));
+            sb.append(String.format(Locale.ROOT, "%-12s %-9s %7d %14.0f   %s", r.runtime(), r.batch() + "×" + r.seq(), r.threads(),
                     r.tokensPerSecond(), vs).stripTrailing()).append('\n');
         }
         return sb.toString();
