@@ -356,13 +356,10 @@ final class VectorMath implements MathKernel {
 
     @Override
     public void softmax(float[] s, int off, int n, float scale) {
-        int end = S.loopBound(n), i = 0;
-        float max = Float.NEGATIVE_INFINITY;
-        if (end > 0) {
-            FloatVector m = FloatVector.fromArray(S, s, off);
-            for (i = L; i < end; i += L) m = m.max(FloatVector.fromArray(S, s, off + i));
-            max = m.reduceLanes(VectorOperators.MAX);
-        }
+        int end = S.loopBound(n), i;
+        FloatVector m = bc(Float.NEGATIVE_INFINITY);
+        for (i = 0; i < end; i += L) m = m.max(FloatVector.fromArray(S, s, off + i));
+        float max = m.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) max = Math.max(max, s[off + i]);
         float shift = -max * scale;
         FloatVector acc = FloatVector.zero(S);
