@@ -50,6 +50,29 @@ public final class Gemm {
         }
     }
 
+    /** Tile of {@link #transpose}: a 16×16 block of floats is 1 KiB, so its rows and columns both stay in L1. */
+    private static final int TRANSPOSE_TILE = 16;
+
+    /**
+     * dst[cols×rows] = srcᵀ, src stored rows×cols row-major. Products that would read A transposed call this once
+     * and then read dst in row order: packing a transposed operand gathers one float per row of src, and a product
+     * split into column blocks (as {@link #symmetricUpper}) packs A once per block.
+     */
+    public static void transpose(float[] src, int rows, int cols, float[] dst) {
+        if (src.length < (long) rows * cols || dst.length < (long) rows * cols)
+            throw new IllegalArgumentException("transpose of " + rows + "×" + cols + " needs " + (long) rows * cols + " values");
+        for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+            int i1 = Math.min(rows, i0 + TRANSPOSE_TILE);
+            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                int j1 = Math.min(cols, j0 + TRANSPOSE_TILE);
+                for (int i = i0; i < i1; i++) {
+                    int s = i * cols;
+                    for (int j = j0; j < j1; j++) dst[j * rows + i] = src[s + j];
+                }
+            }
+        }
+    }
+
     /** Y[m×out] = X[m×in] · Wᵀ (+ bias), W stored [out][in]. */
     public static void linear(float[] x, int m, int in, float[] w, float[] bias, int out, float[] y) {
         run(false, true, m, out, in, x, 0, in, w, 0, in, y, 0, out, false, bias);

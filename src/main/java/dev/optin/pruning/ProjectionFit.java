@@ -19,6 +19,7 @@ final class ProjectionFit {
     private final int K, D;
     private final double[] xtx;   // [K×K] Σ x xᵀ, upper triangle (i ≤ j) only: the lower one is its mirror
     private float[] gram;         // one chunk's Gram (upper triangle), reused from chunk to chunk
+    private float[] xT;           // one chunk's x transposed [K×m], reused (grows to the largest chunk)
     private final double[] xtt;   // [K×D] Σ x tᵀ
     private final double[] xSum, tSum;
     private long n;
@@ -35,16 +36,40 @@ final class ProjectionFit {
     void add(float[] x, float[] t, int m) {
         if (K > 0) {
             if (gram == null) gram = new float[K * K];
-            float[] g = gram;
-            Gemm.symmetricUpper(true, K, m, x, 0, K, g);
+            if (xT == null || xT.length < K * m) xT = new float[K * m];
+            // Xᵀ once, then both products read it in row order (the same multiply-adds in the same order as reading
+            // x transposed, so the same bits, without re-gathering x for each of the Gram's column blocks)
+            float[] g = gram, a = xT;
+            Gemm.transpose(x, m, K, a);
+            Gemm.symmetricUpper(false, K, m, a, 0, m, g);
             for (int i = 0; i < K; i++) for (int j = i; j < K; j++) xtx[i * K + j] += g[i * K + j];
             float[] p = new float[K * D];
-            Gemm.gemm(true, false, K, D, m, x, 0, K, t, 0, D, p, 0, D, false);
+            Gemm.gemm(false, false, K, D, m, a, 0, m, t, 0, D, p, 0, D, false);
             for (int i = 0; i < p.length; i++) xtt[i] += p[i];
             for (int r = 0; r < m; r++) for (int i = 0; i < K; i++) xSum[i] += x[r * K + i];
         }
         for (int r = 0; r < m; r++) for (int d = 0; d < D; d++) tSum[d] += t[r * D + d];
         n += m;
+    }
+
+    /**
+     * The fit of the inputs cols (ascending indices of this fit's K inputs) alone, to the same targets: the same sums
+     * as adding the same chunks' columns cols, since every entry of the Gram and of Xᵀ·T is one dot product over the
+     * rows, summed in row order whichever other columns share the product. For a sub-layer whose kept units were
+     * chosen from this fit (every unit's inputs, gates 1): the kept block's fit without a second pass over the data.
+     */
+    ProjectionFit restrictedTo(int[] cols) {
+        ProjectionFit f = new ProjectionFit(cols.length, D);
+        for (int a = 0; a < cols.length; a++) {
+            int i = cols[a];
+            if (i < 0 || i >= K || (a > 0 && i <= cols[a - 1])) throw new IllegalArgumentException("columns must ascend within 0.." + (K - 1));
+            for (int b = a; b < cols.length; b++) f.xtx[a * f.K + b] = xtx[i * K + cols[b]];
+            System.arraycopy(xtt, i * D, f.xtt, a * D, D);
+            f.xSum[a] = xSum[i];
+        }
+        System.arraycopy(tSum, 0, f.tSum, 0, D);
+        f.n = n;
+        return f;
     }
 
     /** Weights V [K×D] (row i: how input i feeds each output) and bias [D]. */

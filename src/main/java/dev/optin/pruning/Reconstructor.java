@@ -82,6 +82,8 @@ public final class Reconstructor {
     private int pendingSubLayer = -1;
     private final List<Object> pendingTeacher = new ArrayList<>();
     private final List<float[]> pendingInputs = new ArrayList<>();
+    /** The fit over every unit's inputs that those equations came from (null when none is pending). */
+    private ProjectionFit pendingFit;
     private final double[] before, after;
     private ReadoutRefit.Outcome readout;
 
@@ -184,6 +186,7 @@ public final class Reconstructor {
             pendingInputs.add(ctx);
         }
         keepPending(2 * l);
+        pendingFit = fit;
         return fit.normalEquations(damping);
     }
 
@@ -203,6 +206,7 @@ public final class Reconstructor {
             pendingInputs.add(act);
         }
         keepPending(2 * l + 1);
+        pendingFit = fit;
         return fit.normalEquations(damping);
     }
 
@@ -210,6 +214,7 @@ public final class Reconstructor {
     private void keepPending(int subLayer) {
         if (subLayer < 0) { pendingTeacher.clear(); pendingInputs.clear(); }
         pendingSubLayer = subLayer;
+        pendingFit = null;
     }
 
     long tokens() {
@@ -238,16 +243,17 @@ public final class Reconstructor {
         int[] cols = keptColumns(headMask, dh);
         float[] scale = new float[cols.length];
         for (int k = 0; k < cols.length; k++) scale[k] = headMask[cols[k] / dh];
-        ProjectionFit fit = new ProjectionFit(cols.length, D);
         List<float[]> ctx = new ArrayList<>(batches.size()), ys = new ArrayList<>(batches.size());
         double den = 0;
         boolean pending = pendingSubLayer == 2 * l;
+        // ungated kept columns of the pending fit's inputs: their fit is a block of it (no second pass over the data)
+        boolean fromPending = pending && pendingFit != null && Masks.allOnes(scale);
+        ProjectionFit fit = fromPending ? pendingFit.restrictedTo(cols) : new ProjectionFit(cols.length, D);
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = pending ? (LayerProbe.Attention) pendingTeacher.get(i) : LayerProbe.attention(c, tw, b, xt.get(i), ones);
             float[] sCtx = pending ? pendingInputs.get(i) : studentContext(w, contexts, i);
-            float[] target = minus(t.preNorm(), xs.get(i));
-            fit.add(gather(sCtx, A, cols, scale, b.tokens), target, b.tokens);
+            if (!fromPending) fit.add(gather(sCtx, A, cols, scale, b.tokens), minus(t.preNorm(), xs.get(i)), b.tokens);
             den += sq(t.preNorm(), xt.get(i));   // the teacher's own contribution ‖Yt − xt‖²
             xt.set(i, null);
             h1t.set(i, t.out());
@@ -283,16 +289,17 @@ public final class Reconstructor {
         int[] cols = keptColumns(neuronMask, 1);
         float[] scale = new float[cols.length];
         for (int k = 0; k < cols.length; k++) scale[k] = neuronMask[cols[k]];
-        ProjectionFit fit = new ProjectionFit(cols.length, D);
         List<float[]> acts = new ArrayList<>(batches.size()), ys = new ArrayList<>(batches.size());
         double den = 0;
         boolean pending = pendingSubLayer == 2 * l + 1;
+        boolean fromPending = pending && pendingFit != null && Masks.allOnes(scale);   // as in attention
+        ProjectionFit fit = fromPending ? pendingFit.restrictedTo(cols) : new ProjectionFit(cols.length, D);
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Ffn t = pending ? (LayerProbe.Ffn) pendingTeacher.get(i) : LayerProbe.ffn(c, tw, b, h1t.get(i), ones);
             den += sq(t.preNorm(), h1t.get(i));   // the teacher's own contribution ‖Yt − h1t‖²
             float[] act = pending ? pendingInputs.get(i) : LayerProbe.activations(c, w, b, h1s.get(i));
-            fit.add(gather(act, I, cols, scale, b.tokens), minus(t.preNorm(), h1s.get(i)), b.tokens);
+            if (!fromPending) fit.add(gather(act, I, cols, scale, b.tokens), minus(t.preNorm(), h1s.get(i)), b.tokens);
             acts.add(act);
             ys.add(t.preNorm());
             xt.set(i, t.out());

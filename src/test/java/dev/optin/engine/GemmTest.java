@@ -91,6 +91,30 @@ class GemmTest {
         }
     }
 
+    /** The transpose, and products reading it in row order give the bits of products reading the original transposed. */
+    @Test
+    void transposedOperandGivesTheBitsOfTheTransposedRead() {
+        Random r = new Random(9);
+        for (int[] sh : new int[][]{{1, 1}, {3, 17}, {17, 3}, {33, 64}, {430, 384}, {430, 1536}}) {
+            int m = sh[0], k = sh[1], d = 24;
+            float[] x = random(r, m * k), xt = new float[k * m];
+            Gemm.transpose(x, m, k, xt);
+            for (int i = 0; i < m; i++) for (int j = 0; j < k; j++)
+                if (xt[j * m + i] != x[i * k + j]) throw new AssertionError("transpose " + m + "×" + k + " at " + i + "," + j);
+            float[] viaTrans = new float[k * k], viaRows = new float[k * k];
+            Gemm.symmetricUpper(true, k, m, x, 0, k, viaTrans);
+            Gemm.symmetricUpper(false, k, m, xt, 0, m, viaRows);
+            for (int i = 0; i < k; i++)
+                for (int j = i; j < k; j++)
+                    if (Float.floatToRawIntBits(viaTrans[i * k + j]) != Float.floatToRawIntBits(viaRows[i * k + j]))
+                        throw new AssertionError("Gram " + m + "×" + k + " at " + i + "," + j);
+            float[] t = random(r, m * d), c1 = new float[k * d], c2 = new float[k * d];
+            Gemm.gemm(true, false, k, d, m, x, 0, k, t, 0, d, c1, 0, d, false);
+            Gemm.gemm(false, false, k, d, m, xt, 0, m, t, 0, d, c2, 0, d, false);
+            assertBitIdentical(c2, c1, "Xᵀ·T " + m + "×" + k);
+        }
+    }
+
     @Test
     void symmetricProductIsBitIdenticalToTheFullProduct() {
         Random r = new Random(7);

@@ -31,6 +31,26 @@ class ProjectionFitTest {
         for (int d = 0; d < D; d++) assertThat(s.bias()[d]).isCloseTo(b[d], within(1e-4));
     }
 
+    /** A fit restricted to some inputs has the sums (so the solution, to the bit) of a fit of those inputs alone. */
+    @Test
+    void restrictedFitIsTheFitOfThoseColumnsAlone() {
+        Random r = new Random(5);
+        int k = 300, m = 257;
+        int[] cols = {0, 3, 4, 17, 128, 129, 200, 299};
+        ProjectionFit all = new ProjectionFit(k, D), direct = new ProjectionFit(cols.length, D);
+        for (int chunk = 0; chunk < 3; chunk++) {
+            float[] x = gaussian(r, m * k), t = gaussian(r, m * D), xk = new float[m * cols.length];
+            for (int n = 0; n < m; n++) for (int a = 0; a < cols.length; a++) xk[n * cols.length + a] = x[n * k + cols[a]];
+            all.add(x, t, m);
+            direct.add(xk, t, m);
+        }
+        ProjectionFit restricted = all.restrictedTo(cols);
+        assertThat(restricted.rows()).isEqualTo(direct.rows());
+        ProjectionFit.Solution a = restricted.solve(1e-3), b = direct.solve(1e-3);
+        assertThat(a.v()).isEqualTo(b.v());
+        assertThat(a.bias()).isEqualTo(b.bias());
+    }
+
     /**
      * The closed-form leave-one-out error against refitting without each row in turn: exact for least squares with an
      * intercept (damping 0), and within 1% with damping (λ is then relative to the left-out Gram's diagonal).
