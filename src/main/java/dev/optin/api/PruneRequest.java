@@ -135,12 +135,13 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public boolean recommended() { return budget != Budget.MASKS && methods.isEmpty(); }
 
     /**
-     * The request with the recipe's method, and its fast mode and reconstruction where this request
-     * asks for none itself ({@code --fast} on, or a {@code --reconstruct} mode, win).
+     * The request with the recipe's method, and its fast mode, reconstruction and calibration rows where this
+     * request asks for none itself ({@code --fast} on, a {@code --reconstruct} mode, {@code --samples} win).
      */
     public PruneRequest withRecipe(Recipe r) {
         if (!recommended()) throw new IllegalStateException("the request already names its methods " + methods);
-        return new PruneRequest(List.of(r.method()), budget, fractions, masks, samples, sampling, seed, seeds, tune, fast || r.fast(),
+        Integer n = samples != null ? samples : r.samples() > 0 ? Integer.valueOf(r.samples()) : null;
+        return new PruneRequest(List.of(r.method()), budget, fractions, masks, n, sampling, seed, seeds, tune, fast || r.fast(),
                 reconstruct != Reconstructor.Mode.NONE ? reconstruct : r.reconstruct(), rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
                 probe, progress, log, bnRecalibration, optinLambda);

@@ -57,8 +57,15 @@ final class TransformerPruning implements FamilyPruning {
 
     @Override public String refusal(PruneRequest.Step step) { return null; }
 
-    /** The workload's recipe: the task decides which scores and refit measured best on transformer encoders. */
-    @Override public Recipe recommended(Workload workload) { return workload.recommended(); }
+    /**
+     * The workload's recipe: the task decides which scores and refit measured best on transformer encoders. A model
+     * without a task head (an embedding model) refits on {@link Recipe#EMBEDDING_SAMPLES} rows unless the request
+     * gives its own count.
+     */
+    @Override public Recipe recommended(Workload workload) {
+        Recipe r = workload.recommended();
+        return model.weights().hasClassifier() || !r.reconstruct().refitsWeights() ? r : r.withSamples(Recipe.EMBEDDING_SAMPLES);
+    }
 
     @Override public Seeded start(Workload workload, PruneRequest request) throws IOException {
         if (request.budget() == PruneRequest.Budget.MASKS) checkReplay(request);

@@ -31,6 +31,23 @@ class RecipeTest {
         assertThat(TextWorkload.files(null, null, null, 0).recommended()).isEqualTo(Recipe.OPTIN_FAST_SELECT);
     }
 
+    /** An embedding model (no task head) refits on more rows unless the request names its own count. */
+    @Test
+    void anEmbeddingModelsRecipeCalibratesOnMoreRows() {
+        Workload text = TextWorkload.files(null, null, null, 0);
+        Recipe embedding = FamilyPruning.of(new dev.optin.load.LoadedModel(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 0, 1), null, "test", null, null)).recommended(text);
+        Recipe classifier = FamilyPruning.of(new dev.optin.load.LoadedModel(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 2, 1), null, "test", null, null)).recommended(text);
+        assertThat(classifier).isEqualTo(Recipe.OPTIN_FAST_SELECT);
+        assertThat(embedding).isEqualTo(Recipe.OPTIN_FAST_SELECT.withSamples(Recipe.EMBEDDING_SAMPLES));
+        assertThat(embedding.options()).isEqualTo("--method optin --fast --reconstruct=select --samples 16384");
+
+        assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(embedding).runs())
+                .singleElement().satisfies(run -> assertThat(run.samples()).isEqualTo(Recipe.EMBEDDING_SAMPLES));
+        assertThat(PruneRequest.builder().flops(0.6).samples(2048).build().withRecipe(embedding).runs())
+                .singleElement().satisfies(run -> assertThat(run.samples()).isEqualTo(2048));
+        assertThatThrownBy(() -> Recipe.OPTIN_EXACT.withSamples(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void budgetsAreStillRequiredAndMasksTakeNoRecipe() {
         assertThatThrownBy(() -> PruneRequest.builder().build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("budget");
