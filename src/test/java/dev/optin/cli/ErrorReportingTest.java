@@ -20,7 +20,7 @@ class ErrorReportingTest {
         ForkedCli.Result r = ForkedCli.runWithHeap(dir, "-Xmx48m", "inspect", model);
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
         assertThat(r.errorLines()).as(r.toString()).hasSize(1)
-                .allMatch(l -> l.startsWith("optin: error: out of memory (raise -Xmx through OPTIN_JAVA_OPTS)"));
+                .allMatch(l -> l.startsWith("optin: error: out of memory (raise -Xmx through OPTIN_JAVA_OPTS"));
         assertThat(r.stderr()).as(r.toString()).doesNotContain("\tat ").doesNotContain("Exception in thread");
     }
 }

@@ -115,6 +115,7 @@ class VisionPruneCommandTest {
     @Test
     void latencyBudgetOnAVitMeasuresATableAtTheModelsTokenCount() throws Exception {
         String model = Fixtures.require("vit-fmnist").toString();
+        Assumptions.assumeTrue(Files.exists(FASHION_TRAIN), "skipped: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
         Path out = dir.resolve("latency");
         var r = run("prune", model, "--data", FASHION_TRAIN.toString(), "--calibration-range", "0:64", "--method", "magnitude",
                 "--latency", "0.6", "--samples", "64", "--out", out.toString(), "--no-speed", "-q");
