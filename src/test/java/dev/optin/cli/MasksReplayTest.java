@@ -65,6 +65,24 @@ class MasksReplayTest {
         assertThat(b.at("/reconstruction/error_after")).isEqualTo(a.at("/reconstruction/error_after"));
     }
 
+    /**
+     * The recipe's refit-aware choice takes the kept units' fit from its fit over every unit; a replay with
+     * --reconstruct=full accumulates the kept units' fit directly: the same sums, so the same bits.
+     */
+    @Test
+    void replayedSelectMasksWithFullReconstructGiveTheBitsOfTheSelectRun() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString();
+        Path first = dir.resolve("select"), again = dir.resolve("again");
+        var r = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=select", "--flops", "0.4",
+                "--samples", "64", "--seed", "2", "--out", first.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
+                "--samples", "64", "--seed", "2", "--out", again.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+    }
+
     @Test
     void stepsThatChooseUnitsOrNeedDataAreRefusedWithMasks() throws Exception {
         String model = Fixtures.require("minilm-l6-sst2").toString();
