@@ -116,7 +116,10 @@ final class TransformerPruning implements FamilyPruning {
                 for (PruneRequest.Run run : request.runs()) {
                     Optional<TokenReduction> step = reduction.filter(t -> t.appliesTo(run.method()));
                     step.ifPresent(t -> t.check(run.fraction()));
-                    Pruner.checkBudget(config, data.calibration(run.samples()).batches(), options(run, step, table, costLength));
+                    List<Batch> calibration = data.calibration(run.samples()).batches();
+                    Pruner.checkBudget(config, calibration, options(run, step, table, costLength));
+                    if (request.reconstruct() != Reconstructor.Mode.NONE || run.method().sequential())
+                        Reconstructor.checkMemory(config, calibration);
                 }
             if (evaluation == null) evaluation = data.evaluation(encoder);
             if (probe == null) probe = ProbeStep.of(model, request);
@@ -212,6 +215,7 @@ final class TransformerPruning implements FamilyPruning {
             String range = null;
             if (refit) {
                 if (cal.rows() == 0) throw new IllegalArgumentException("--reconstruct refits the kept units on calibration data: give --data");
+                Reconstructor.checkMemory(encoder.config(), cal.batches());
                 request.log().printf(Locale.ROOT, "optin: refitting the masks' kept units on %s%n", cal.description());
                 long t0 = System.nanoTime();
                 rec = Reconstructor.reconstruct(encoder.weights(), masks, cal.batches(), request.reconstruct(), Reconstructor.DEFAULT_DAMPING,

@@ -54,6 +54,26 @@ public final class Reconstructor {
     public static final double DEFAULT_DAMPING = 1e-3;
 
     /**
+     * Fails fast, before any pass, when the refit cannot fit in the Java heap: while it fixes a FFN it holds, for
+     * every calibration token, at least the student's layer input and post-attention states, the teacher's
+     * post-attention state (3 × hidden) and the FFN's activations (intermediate), so (3·hidden + intermediate)
+     * floats per token is a lower bound of what it needs. A run this refuses could not have finished; the message
+     * names a row count with room to spare.
+     */
+    public static void checkMemory(EncoderConfig c, List<Batch> batches) { checkMemory(c, batches, dev.optin.engine.MemoryBudget.heap()); }
+
+    static void checkMemory(EncoderConfig c, List<Batch> batches, long heap) {
+        long tokens = 0, rows = 0;
+        for (Batch b : batches) { tokens += b.tokens; rows += b.size(); }
+        long need = dev.optin.engine.MemoryBudget.product(tokens, 3L * c.hidden() + c.maxIntermediate(), Float.BYTES);
+        if (need <= heap) return;
+        long fits = Math.max(1, (long) (rows * (heap / 2.0) / need));
+        throw new IllegalArgumentException("the reconstruction of " + rows + " calibration rows (" + tokens + " tokens) holds at least "
+                + dev.optin.engine.MemoryBudget.format(need) + " of activations, more than the " + dev.optin.engine.MemoryBudget.format(heap)
+                + " Java heap: calibrate on fewer rows (--samples " + fits + " or fewer) or raise -Xmx (OPTIN_JAVA_OPTS)");
+    }
+
+    /**
      * @param errorBefore per sub-layer (2l: attention of layer l, 2l+1: its FFN), on the calibration tokens:
      *                    ‖student − teacher‖² / ‖teacher's sub-layer contribution‖² with the original projection
      * @param errorAfter  the same with the refitted projection

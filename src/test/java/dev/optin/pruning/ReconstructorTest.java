@@ -24,6 +24,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReconstructorTest {
 
     /** Kwon's tuned scales, then select: each sub-layer keeps the tuned mask's count as 0/1 units (the refit replaces the scales). */
+    /** The refit's memory lower bound: (3·hidden + intermediate) floats per calibration token, against the heap. */
+    @Test
+    void aRefitThatCannotFitTheHeapIsRefusedUpFrontNamingARowCountThatFits() {
+        EncoderWeights w = RandomModels.bert(2, 8, 2, 16, 30, 2, 1);
+        Random r = new Random(1);
+        List<Batch> batches = List.of(RandomModels.batch(r, 10, 5, 20, 30), RandomModels.batch(r, 10, 5, 20, 30));
+        long tokens = batches.get(0).tokens + batches.get(1).tokens, need = tokens * (3 * 8 + 16) * 4L;
+        Reconstructor.checkMemory(w.config(), batches, need);   // exactly enough: no refusal
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Reconstructor.checkMemory(w.config(), batches, need / 4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("20 calibration rows (" + tokens + " tokens)")
+                .hasMessageContaining("--samples 2 or fewer")   // 20 rows × (need/8) / need, rounded down
+                .hasMessageContaining("-Xmx");
+    }
+
     @Test
     void selectAfterTuningKeepsTheTunedCountsAsBinaryMasks() {
         EncoderWeights w = RandomModels.bert(2, 16, 4, 12, 40, 2, 31);
