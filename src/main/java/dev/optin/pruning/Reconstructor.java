@@ -1,6 +1,7 @@
 package dev.optin.pruning;
 
 import dev.optin.engine.Gemm;
+import dev.optin.engine.MemoryBudget;
 import dev.optin.model.Batch;
 import dev.optin.model.EncoderConfig;
 import dev.optin.model.EncoderWeights;
@@ -60,16 +61,16 @@ public final class Reconstructor {
      * floats per token is a lower bound of what it needs. A run this refuses could not have finished; the message
      * names a row count with room to spare.
      */
-    public static void checkMemory(EncoderConfig c, List<Batch> batches) { checkMemory(c, batches, dev.optin.engine.MemoryBudget.heap()); }
+    public static void checkMemory(EncoderConfig c, List<Batch> batches) { checkMemory(c, batches, MemoryBudget.heap()); }
 
     static void checkMemory(EncoderConfig c, List<Batch> batches, long heap) {
         long tokens = 0, rows = 0;
         for (Batch b : batches) { tokens += b.tokens; rows += b.size(); }
-        long need = dev.optin.engine.MemoryBudget.product(tokens, 3L * c.hidden() + c.maxIntermediate(), Float.BYTES);
+        long need = MemoryBudget.product(tokens, 3L * c.hidden() + c.maxIntermediate(), Float.BYTES);
         if (need <= heap) return;
         long fits = Math.max(1, (long) (rows * (heap / 2.0) / need));
         throw new IllegalArgumentException("the reconstruction of " + rows + " calibration rows (" + tokens + " tokens) holds at least "
-                + dev.optin.engine.MemoryBudget.format(need) + " of activations, more than the " + dev.optin.engine.MemoryBudget.format(heap)
+                + MemoryBudget.format(need) + " of activations, more than the " + MemoryBudget.format(heap)
                 + " Java heap: calibrate on fewer rows (--samples " + fits + " or fewer) or raise -Xmx (OPTIN_JAVA_OPTS)");
     }
 
