@@ -213,12 +213,23 @@ public final class OutputDirectory implements AutoCloseable {
     }
 
     /**
-     * Deletes a tree that another thread may still be writing into (the interrupted export): a
-     * few passes, each one removing what appeared since the last; errors are ignored.
+     * Deletes a tree that another thread may still be writing into (the interrupted export): passes
+     * 50 ms apart, each removing what appeared since the last, until two looks in a row find nothing
+     * (at most about 2 s); errors are ignored. A writer slowed by a busy machine can create its next
+     * file well after the first pass; the JVM halts only once the hook returns.
      */
     static void deleteQuietly(Path p) {
-        for (int pass = 0; pass < 5 && Files.exists(p, LinkOption.NOFOLLOW_LINKS); pass++) {
-            try { deleteTree(p); } catch (IOException | UncheckedIOException e) { /* retried */ }
+        int absent = 0;
+        for (int pass = 0; pass < 40 && absent < 2; pass++) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                absent = 0;
+                try { deleteTree(p); } catch (IOException | UncheckedIOException e) { /* retried */ }
+            } else {
+                absent++;
+            }
+            if (absent < 2) {
+                try { Thread.sleep(50); } catch (InterruptedException e) { Thread.currentThread().interrupt(); return; }
+            }
         }
     }
 
