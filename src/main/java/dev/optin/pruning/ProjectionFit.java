@@ -20,6 +20,7 @@ final class ProjectionFit {
     private final double[] xtx;   // [K×K] Σ x xᵀ, upper triangle (i ≤ j) only: the lower one is its mirror
     private float[] gram;         // one chunk's Gram (upper triangle), reused from chunk to chunk
     private float[] xT;           // one chunk's x transposed [K×m], reused (grows to the largest chunk)
+    private float[] xtChunk;      // one chunk's Xᵀ·T [K×D], reused
     private final double[] xtt;   // [K×D] Σ x tᵀ
     private final double[] xSum, tSum;
     private long n;
@@ -43,7 +44,8 @@ final class ProjectionFit {
             Gemm.transpose(x, m, K, a);
             Gemm.symmetricUpper(false, K, m, a, 0, m, g);
             for (int i = 0; i < K; i++) for (int j = i; j < K; j++) xtx[i * K + j] += g[i * K + j];
-            float[] p = new float[K * D];
+            if (xtChunk == null) xtChunk = new float[K * D];
+            float[] p = xtChunk;
             Gemm.gemm(false, false, K, D, m, a, 0, m, t, 0, D, p, 0, D, false);
             for (int i = 0; i < p.length; i++) xtt[i] += p[i];
             for (int r = 0; r < m; r++) for (int i = 0; i < K; i++) xSum[i] += x[r * K + i];

@@ -103,7 +103,7 @@ public final class Reconstructor {
     private int pendingSubLayer = -1;
     private final List<Object> pendingTeacher = new ArrayList<>();
     private final List<float[]> pendingInputs = new ArrayList<>();
-    /** The fit over every unit's inputs that those equations came from (null when none is pending). */
+    /** The fit over every unit's inputs that those equations came from (set with them by {@link #keepPending}). */
     private ProjectionFit pendingFit;
     private final double[] before, after;
     private ReadoutRefit.Outcome readout;
@@ -197,7 +197,7 @@ public final class Reconstructor {
         float[] ones = new float[w.heads()];
         Arrays.fill(ones, 1f);
         ProjectionFit fit = new ProjectionFit(A, c.hidden());
-        keepPending(-1);
+        keepPending(-1, null);
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = LayerProbe.attention(c, tw, b, xt.get(i), ones);
@@ -206,8 +206,7 @@ public final class Reconstructor {
             pendingTeacher.add(new LayerProbe.Attention(null, t.preNorm(), t.out()));   // what attention() reads
             pendingInputs.add(ctx);
         }
-        keepPending(2 * l);
-        pendingFit = fit;
+        keepPending(2 * l, fit);
         return fit.normalEquations(damping);
     }
 
@@ -217,7 +216,7 @@ public final class Reconstructor {
         float[] ones = new float[w.intermediate()];
         Arrays.fill(ones, 1f);
         ProjectionFit fit = new ProjectionFit(w.intermediate(), c.hidden());
-        keepPending(-1);
+        keepPending(-1, null);
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Ffn t = LayerProbe.ffn(c, tw, b, h1t.get(i), ones);
@@ -226,16 +225,15 @@ public final class Reconstructor {
             pendingTeacher.add(new LayerProbe.Ffn(null, t.preNorm(), t.out()));   // what ffn() reads
             pendingInputs.add(act);
         }
-        keepPending(2 * l + 1);
-        pendingFit = fit;
+        keepPending(2 * l + 1, fit);
         return fit.normalEquations(damping);
     }
 
-    /** Marks the pending arrays as those of this sub-layer; -1 drops them. */
-    private void keepPending(int subLayer) {
+    /** Marks the pending arrays, and the fit over every unit they gave, as those of this sub-layer; -1 drops them. */
+    private void keepPending(int subLayer, ProjectionFit fit) {
         if (subLayer < 0) { pendingTeacher.clear(); pendingInputs.clear(); }
         pendingSubLayer = subLayer;
-        pendingFit = null;
+        pendingFit = fit;
     }
 
     long tokens() {
@@ -268,7 +266,7 @@ public final class Reconstructor {
         double den = 0;
         boolean pending = pendingSubLayer == 2 * l;
         // ungated kept columns of the pending fit's inputs: their fit is a block of it (no second pass over the data)
-        boolean fromPending = pending && pendingFit != null && Masks.allOnes(scale);
+        boolean fromPending = pending && Masks.allOnes(scale);
         ProjectionFit fit = fromPending ? pendingFit.restrictedTo(cols) : new ProjectionFit(cols.length, D);
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
@@ -281,7 +279,7 @@ public final class Reconstructor {
             ctx.add(sCtx);
             ys.add(t.preNorm());
         }
-        keepPending(-1);
+        keepPending(-1, null);
         float[] binary = binary(headMask);
         LayerWeights fitted = withAttnOut(w, refit(w.attnOut(), fit, cols, scale, "attention of layer " + l));
         Linear origKept = w.attnOut().columns(cols, null), fittedKept = fitted.attnOut().columns(cols, null);
@@ -313,7 +311,7 @@ public final class Reconstructor {
         List<float[]> acts = new ArrayList<>(batches.size()), ys = new ArrayList<>(batches.size());
         double den = 0;
         boolean pending = pendingSubLayer == 2 * l + 1;
-        boolean fromPending = pending && pendingFit != null && Masks.allOnes(scale);   // as in attention
+        boolean fromPending = pending && Masks.allOnes(scale);   // as in attention
         ProjectionFit fit = fromPending ? pendingFit.restrictedTo(cols) : new ProjectionFit(cols.length, D);
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
@@ -326,7 +324,7 @@ public final class Reconstructor {
             xt.set(i, t.out());
             h1t.set(i, null);
         }
-        keepPending(-1);
+        keepPending(-1, null);
         float[] binary = binary(neuronMask);
         LayerWeights fitted = withFfnOut(w, refit(w.ffnOut(), fit, cols, scale, "FFN of layer " + l));
         Linear origKept = w.ffnOut().columns(cols, null), fittedKept = fitted.ffnOut().columns(cols, null);
