@@ -26,7 +26,9 @@ import java.util.function.Supplier;
  * PruneRequest r = PruneRequest.builder().method(Method.KWON).flops(0.5).tune(true).build();
  * }</pre>
  *
- * @param samples     calibration rows per run; null = {@link #defaultSamples} of each method
+ * @param samples     calibration rows per run; null = the recipe's rows ({@code recipeSamples}) or {@link #defaultSamples} of each method
+ * @param recipeSamples calibration rows the family's {@link Recipe} asks for where the request gives no {@code samples}: up
+ *                    to this many, fewer where refitting them would not fit the Java heap ({@link #samplesUpToHeap}); 0 = none
  * @param costLength  sequence length T of the MAC cost model; 0 = the workload's (mean evaluation
  *                    length for text, else the calibration's; the token count for images)
  * @param tokens      OPTIN token reduction (images only): heads and neurons are pruned to this share of
@@ -52,7 +54,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
                            Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log,
-                           boolean bnRecalibration, double optinLambda) {
+                           boolean bnRecalibration, double optinLambda, int recipeSamples) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
@@ -108,6 +110,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         if (budget == Budget.MASKS ? masks == null || !methods.isEmpty() : fractions.isEmpty())
             throw new IllegalArgumentException("a prune request needs budgets, or masks (not both)");
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
+        if (recipeSamples < 0) throw new IllegalArgumentException("a recipe's calibration rows must be ≥ 0, got " + recipeSamples);
         if (holdout < 0) throw new IllegalArgumentException("--holdout must be ≥ 0, got " + holdout);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
@@ -128,7 +131,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public PruneRequest withSeed(long s) {
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda);
+                probe, progress, log, bnRecalibration, optinLambda, recipeSamples);
     }
 
     /** Whether the request names no method: the family's recommended {@link Recipe} runs ({@link #withRecipe}). */
@@ -140,11 +143,10 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
      */
     public PruneRequest withRecipe(Recipe r) {
         if (!recommended()) throw new IllegalStateException("the request already names its methods " + methods);
-        Integer n = samples != null ? samples : r.samples() > 0 ? Integer.valueOf(r.samples()) : null;
-        return new PruneRequest(List.of(r.method()), budget, fractions, masks, n, sampling, seed, seeds, tune, fast || r.fast(),
+        return new PruneRequest(List.of(r.method()), budget, fractions, masks, samples, sampling, seed, seeds, tune, fast || r.fast(),
                 reconstruct != Reconstructor.Mode.NONE ? reconstruct : r.reconstruct(), rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda);
+                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.samples() : 0);
     }
 
     /** One method at one budget. */
@@ -161,8 +163,16 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
     public boolean latency() { return budget == Budget.LATENCY; }
 
-    /** The calibration rows of a method: {@link #samples} when given, else {@link #defaultSamples}. */
-    public int samplesFor(Method m) { return samples != null ? samples : defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE); }
+    /** The calibration rows of a method: {@link #samples} when given, else the recipe's, else {@link #defaultSamples}. */
+    public int samplesFor(Method m) {
+        return samples != null ? samples : recipeSamples > 0 ? recipeSamples : defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE);
+    }
+
+    /**
+     * Whether the runs' row count is the recipe's rather than the user's: a ceiling, which a refit that would not fit
+     * the Java heap lowers to the rows that do (a count the user gave is kept, or refused up front).
+     */
+    public boolean samplesUpToHeap() { return samples == null && recipeSamples > 0; }
 
     /**
      * The most rows any run uses; for masks, which score nothing, {@link #samples} or the default pool (the rows a
@@ -275,7 +285,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
-                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration, optinLambda);
+                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration, optinLambda, 0);
         }
     }
 }

@@ -66,13 +66,39 @@ public final class Reconstructor {
     static void checkMemory(EncoderConfig c, List<Batch> batches, long heap) {
         long tokens = 0, rows = 0;
         for (Batch b : batches) { tokens += b.tokens; rows += b.size(); }
-        long need = MemoryBudget.product(tokens, 3L * c.hidden() + c.maxIntermediate(), Float.BYTES);
+        long need = MemoryBudget.product(tokens, bytesPerToken(c));
         if (need <= heap) return;
         long fits = Math.max(1, (long) (rows * (heap / 2.0) / need));
         throw new IllegalArgumentException("the reconstruction of " + rows + " calibration rows (" + tokens + " tokens) holds at least "
                 + MemoryBudget.format(need) + " of activations, more than the " + MemoryBudget.format(heap)
                 + " Java heap: calibrate on fewer rows (--samples " + fits + " or fewer) or raise -Xmx (OPTIN_JAVA_OPTS)");
     }
+
+    /**
+     * How many of the calibration rows, taken in order, a refit of this model can hold in the Java heap: all of them
+     * when they fit, else the longest prefix that does (at least one row). The estimate keeps a fifth of the heap free,
+     * five times the weights' bytes for what a run holds whatever the rows (weights, their refitted and packed copies,
+     * the scoring's passes) and twice {@link #checkMemory}'s lower bound per token: above what whole runs were measured
+     * to hold with either collector (docs/measurements.md). A recipe's row count is a ceiling that this lowers; a count
+     * the user gave is not.
+     */
+    public static int rowsThatFit(EncoderWeights teacher, List<Batch> batches) { return rowsThatFit(teacher, batches, MemoryBudget.heap()); }
+
+    static int rowsThatFit(EncoderWeights teacher, List<Batch> batches, long heap) {
+        long room = heap / 5 * 4 + heap % 5 * 4 / 5 - MemoryBudget.product(5, teacher.parameters(), Float.BYTES);
+        long fit = Math.max(0, room) / (2 * bytesPerToken(teacher.config())), tokens = 0;
+        int rows = 0;
+        for (Batch b : batches)
+            for (int s = 0; s < b.size(); s++) {
+                tokens += b.length(s);
+                if (tokens > fit) return Math.max(1, rows);
+                rows++;
+            }
+        return rows;
+    }
+
+    /** The lower bound per calibration token of what a refit holds: (3·hidden + intermediate) floats. */
+    private static long bytesPerToken(EncoderConfig c) { return (3L * c.hidden() + c.maxIntermediate()) * Float.BYTES; }
 
     /**
      * @param errorBefore per sub-layer (2l: attention of layer l, 2l+1: its FFN), on the calibration tokens:

@@ -45,6 +45,11 @@ class RecipeTest {
                 .singleElement().satisfies(run -> assertThat(run.samples()).isEqualTo(Recipe.EMBEDDING_SAMPLES));
         assertThat(PruneRequest.builder().flops(0.6).samples(2048).build().withRecipe(embedding).runs())
                 .singleElement().satisfies(run -> assertThat(run.samples()).isEqualTo(2048));
+        // the recipe's count is a ceiling the heap may lower; a count the user gave is kept (or refused up front)
+        assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(embedding).samplesUpToHeap()).isTrue();
+        assertThat(PruneRequest.builder().flops(0.6).samples(16384).build().withRecipe(embedding).samplesUpToHeap()).isFalse();
+        assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(classifier).samplesUpToHeap()).isFalse();
+        assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(embedding).withSeed(3).samplesUpToHeap()).isTrue();
         assertThatThrownBy(() -> Recipe.OPTIN_EXACT.withSamples(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -1,11 +1,18 @@
 package dev.optin.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.optin.testing.Fixtures;
 import dev.optin.testing.ForkedCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,6 +31,31 @@ class ErrorReportingTest {
                 .allMatch(l -> l.startsWith("optin: error: the reconstruction of 8192 calibration rows") && l.contains("--samples"));
         assertThat(r.stderr()).as(r.toString()).doesNotContain("scoring").doesNotContain("out of memory");
         assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    /**
+     * An embedding model's recipe asks for up to 16,384 rows: where refitting that many passages would not fit the heap it
+     * calibrates on the rows that do and says so (a count the user gives is refused instead, as above).
+     */
+    @Test
+    void anEmbeddingRecipeOnLongPassagesCalibratesOnTheRowsTheHeapHolds() throws Exception {
+        List<String> sentences = Files.readAllLines(Fixtures.require("sst2/train.tsv")).stream().skip(1)
+                .map(l -> l.split("\t")[0]).filter(t -> t.split(" ").length >= 8).limit(1600).toList();
+        List<String> passages = new ArrayList<>();
+        for (int i = 0; i + 1 < sentences.size(); i += 2) passages.add(sentences.get(i) + " " + sentences.get(i + 1));
+        Path data = Files.write(dir.resolve("passages.txt"), passages);
+        Path out = dir.resolve("out");
+        // the launcher's collector (./optin runs ParallelGC): G1 in so small a heap can fail a large array for fragmentation
+        ForkedCli.Result r = ForkedCli.runWithJvmOptions(dir, List.of("-XX:+UseParallelGC", "-Xmx700m"), "prune", "minilm", "--data", data.toString(), "--flops", "0.6",
+                "--no-speed", "--out", out.toString(), "-q");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Matcher m = Pattern.compile("calibrating on the first (\\d+) of the recipe's 800 rows").matcher(r.stderr());
+        assertThat(m.find()).as(r.toString()).isTrue();
+        int rows = Integer.parseInt(m.group(1));
+        assertThat(rows).isBetween(1, 799);
+        assertThat(r.stderr()).contains("scoring optin on " + rows + " samples");
+        JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        assertThat(report.findValues("samples")).isNotEmpty().allSatisfy(v -> assertThat(v.asInt()).isEqualTo(rows));
     }
 
     @Test

@@ -40,6 +40,24 @@ class ReconstructorTest {
     }
 
     @Test
+    void rowsThatFitAreTheLongestPrefixWhoseRefitHoldsInTheHeap() {
+        EncoderWeights w = RandomModels.bert(1, 8, 2, 16, 30, 2, 3);
+        Random r = new Random(2);
+        List<Batch> batches = List.of(RandomModels.batch(r, 10, 5, 20, 30), RandomModels.batch(r, 10, 5, 20, 30));
+        // the heap whose four fifths hold five times the weights and twice the lower bound of this many tokens
+        java.util.function.LongUnaryOperator heapFor = t -> ((2 * t * (3 * 8 + 16) * 4L + 5 * w.parameters() * 4L) * 5 + 3) / 4;
+        long tokens = batches.get(0).tokens + batches.get(1).tokens;
+        assertThat(Reconstructor.rowsThatFit(w, batches, heapFor.applyAsLong(tokens))).isEqualTo(20);   // all rows fit
+        // room for the first batch and the first two rows of the second, not the third
+        Batch second = batches.get(1);
+        long prefix = batches.get(0).tokens + second.length(0) + second.length(1);
+        assertThat(Reconstructor.rowsThatFit(w, batches, heapFor.applyAsLong(prefix))).isEqualTo(12);
+        assertThat(Reconstructor.rowsThatFit(w, batches, heapFor.applyAsLong(prefix + second.length(2)) - 2)).isEqualTo(12);
+        assertThat(Reconstructor.rowsThatFit(w, batches, heapFor.applyAsLong(prefix + second.length(2)))).isEqualTo(13);
+        assertThat(Reconstructor.rowsThatFit(w, batches, 1)).isEqualTo(1);   // never none
+    }
+
+    @Test
     void selectAfterTuningKeepsTheTunedCountsAsBinaryMasks() {
         EncoderWeights w = RandomModels.bert(2, 16, 4, 12, 40, 2, 31);
         Encoder enc = new Encoder(w);

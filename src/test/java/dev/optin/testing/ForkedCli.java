@@ -45,9 +45,14 @@ public final class ForkedCli {
 
     /** As {@link #run(Path, String...)} with another heap (a separate name: an overload of run would be ambiguous). */
     public static Result runWithHeap(Path workDir, String heap, String... args) throws IOException, InterruptedException {
+        return runWithJvmOptions(workDir, List.of(heap), args);
+    }
+
+    /** As {@link #run(Path, String...)} with these JVM options instead of {@link #HEAP} (e.g. the launcher's collector). */
+    public static Result runWithJvmOptions(Path workDir, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile("optin-child", ".out"), err = Files.createTempFile("optin-child", ".err");
         try {
-            Process p = builder(workDir, heap, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = builder(workDir, jvmOptions, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new AssertionError("optin " + String.join(" ", args) + " ran past " + TIMEOUT_SECONDS + " s\n"
@@ -65,12 +70,17 @@ public final class ForkedCli {
      * the caller redirects its output and must end it.
      */
     public static ProcessBuilder builder(Path workDir, String heap, String... args) {
+        return builder(workDir, List.of(heap), args);
+    }
+
+    /** As {@link #builder(Path, String, String...)} with these JVM options instead of a heap alone. */
+    public static ProcessBuilder builder(Path workDir, List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-modules");
         cmd.add("jdk.incubator.vector");
         cmd.add("-Xss8m");
-        cmd.add(heap);
+        cmd.addAll(jvmOptions);
         cmd.add("-Doptin.threads=2");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
