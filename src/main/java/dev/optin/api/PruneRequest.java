@@ -134,6 +134,13 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                 probe, progress, log, bnRecalibration, optinLambda, recipeSamples);
     }
 
+    /** The same request calibrating on n rows, as if {@code --samples n} were given (no recipe ceiling). */
+    public PruneRequest withSamples(int n) {
+        return new PruneRequest(methods, budget, fractions, masks, n, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
+                encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
+                probe, progress, log, bnRecalibration, optinLambda, 0);
+    }
+
     /** Whether the request names no method: the family's recommended {@link Recipe} runs ({@link #withRecipe}). */
     public boolean recommended() { return budget != Budget.MASKS && methods.isEmpty(); }
 

@@ -27,13 +27,11 @@ import dev.optin.report.RunReport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The transformer family of the prune session (BERT-family encoders, ViTs, segmenters): heads
@@ -72,7 +70,22 @@ final class TransformerPruning implements FamilyPruning {
 
     @Override public Seeded start(Workload workload, PruneRequest request) throws IOException {
         if (request.budget() == PruneRequest.Budget.MASKS) checkReplay(request);
-        return new Seed(workload.prepare(model, request), request);
+        Workload.Prepared data = workload.prepare(model, request);
+        if (!request.samplesUpToHeap() || request.runs().stream().noneMatch(run -> refits(request, run))) return new Seed(data, request);
+        // the recipe's row count is a ceiling: where refitting that many would not fit the heap, the run is the one
+        // `--samples N` gives for the rows that fit (the same draw, so a replay or a rerun with that count reproduces it)
+        Workload.Calibration all = data.calibration(request.maxSamples());
+        int fit = Reconstructor.rowsThatFit(model.weights(), all.batches());
+        if (fit >= all.rows()) return new Seed(data, request);
+        request.log().printf(Locale.ROOT, "optin: calibrating on %d rows (as --samples %d), not the recipe's %d: refitting more would not "
+                + "fit the %s Java heap (raise -Xmx through OPTIN_JAVA_OPTS)%n", fit, fit, all.rows(), MemoryBudget.format(MemoryBudget.heap()));
+        PruneRequest fitted = request.withSamples(fit);
+        return new Seed(workload.prepare(model, fitted), fitted);
+    }
+
+    /** Whether a run refits its sub-layers on the calibration rows (and so holds their activations). */
+    private static boolean refits(PruneRequest request, PruneRequest.Run run) {
+        return request.reconstruct() != Reconstructor.Mode.NONE || run.method().sequential();
     }
 
     /**
@@ -107,8 +120,6 @@ final class TransformerPruning implements FamilyPruning {
         private final LatencyTable table;
         private final Optional<TokenReduction> reduction;
         private final Map<String, Pruner.Scored> scoredBy = new LinkedHashMap<>();
-        /** Recipe row counts already lowered to the heap (each logged once). */
-        private final Set<Integer> shrunk = new HashSet<>();
 
         Seed(Workload.Prepared data, PruneRequest request) throws IOException {
             this.request = request;
@@ -121,36 +132,15 @@ final class TransformerPruning implements FamilyPruning {
                 for (PruneRequest.Run run : request.runs()) {
                     Optional<TokenReduction> step = reduction.filter(t -> t.appliesTo(run.method()));
                     step.ifPresent(t -> t.check(run.fraction()));
-                    List<Batch> calibration = calibration(run).batches();
+                    List<Batch> calibration = data.calibration(run.samples()).batches();
                     Pruner.checkBudget(config, calibration, options(run, step, table, costLength));
-                    if (refits(run)) Reconstructor.checkMemory(config, calibration);
+                    if (refits(request, run)) Reconstructor.checkMemory(config, calibration);
                 }
             if (evaluation == null) evaluation = data.evaluation(encoder);
             if (probe == null) probe = ProbeStep.of(model, request);
         }
 
         @Override public String task() { return data.task(); }
-
-        /** Whether the run refits its sub-layers on the calibration rows (and so holds their activations). */
-        private boolean refits(PruneRequest.Run run) {
-            return request.reconstruct() != Reconstructor.Mode.NONE || run.method().sequential();
-        }
-
-        /**
-         * The run's calibration rows: the first {@code run.samples()} of the seed's pool, or, where that count is the
-         * recipe's ceiling and refitting all of them would not fit the Java heap, the longest prefix that does (logged).
-         */
-        private Workload.Calibration calibration(PruneRequest.Run run) {
-            Workload.Calibration all = data.calibration(run.samples());
-            if (!request.samplesUpToHeap() || !refits(run)) return all;
-            int fit = Reconstructor.rowsThatFit(encoder.weights(), all.batches());
-            if (fit >= all.rows()) return all;
-            if (shrunk.add(run.samples()))
-                request.log().printf(Locale.ROOT, "optin: calibrating on the first %d of the recipe's %d rows: refitting more would not fit "
-                        + "the %s Java heap (raise -Xmx through OPTIN_JAVA_OPTS, or give --samples)%n", fit, all.rows(),
-                        MemoryBudget.format(MemoryBudget.heap()));
-            return data.calibration(fit);
-        }
 
         @Override public Map<String, Double> original() { return evaluation.map(Workload.Evaluation::original).orElse(null); }
 
@@ -182,7 +172,7 @@ final class TransformerPruning implements FamilyPruning {
 
         private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
                                 LatencyTable table, double costLength, Map<String, Pruner.Scored> scoredBy, String folder) {
-            Workload.Calibration full = calibration(run);
+            Workload.Calibration full = data.calibration(run.samples());
             if (request.holdout() > 0 && request.holdout() >= full.rows())
                 throw new IllegalArgumentException("--holdout " + request.holdout() + " leaves no calibration rows of " + full.rows());
             List<List<Batch>> parts = HeldOutChoice.split(full.batches(), full.rows() - request.holdout());

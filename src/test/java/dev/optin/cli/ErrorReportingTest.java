@@ -35,7 +35,8 @@ class ErrorReportingTest {
 
     /**
      * An embedding model's recipe asks for up to 16,384 rows: where refitting that many passages would not fit the heap it
-     * calibrates on the rows that do and says so (a count the user gives is refused instead, as above).
+     * runs as {@code --samples N} would for the N rows that fit, and says so; that command reproduces it (a count the user
+     * gives is refused instead, as above).
      */
     @Test
     void anEmbeddingRecipeOnLongPassagesCalibratesOnTheRowsTheHeapHolds() throws Exception {
@@ -44,18 +45,24 @@ class ErrorReportingTest {
         List<String> passages = new ArrayList<>();
         for (int i = 0; i + 1 < sentences.size(); i += 2) passages.add(sentences.get(i) + " " + sentences.get(i + 1));
         Path data = Files.write(dir.resolve("passages.txt"), passages);
-        Path out = dir.resolve("out");
         // the launcher's collector (./optin runs ParallelGC): G1 in so small a heap can fail a large array for fragmentation
-        ForkedCli.Result r = ForkedCli.runWithJvmOptions(dir, List.of("-XX:+UseParallelGC", "-Xmx700m"), "prune", "minilm", "--data", data.toString(), "--flops", "0.6",
-                "--no-speed", "--out", out.toString(), "-q");
+        List<String> jvm = List.of("-XX:+UseParallelGC", "-Xmx700m");
+        Path recipe = dir.resolve("recipe"), given = dir.resolve("given");
+        ForkedCli.Result r = ForkedCli.runWithJvmOptions(dir, jvm, "prune", "minilm", "--data", data.toString(), "--flops", "0.6",
+                "--no-speed", "--out", recipe.toString(), "-q");
         assertThat(r.exitCode()).as(r.toString()).isZero();
-        Matcher m = Pattern.compile("calibrating on the first (\\d+) of the recipe's 800 rows").matcher(r.stderr());
+        Matcher m = Pattern.compile("calibrating on (\\d+) rows \\(as --samples (\\d+)\\), not the recipe's 800").matcher(r.stderr());
         assertThat(m.find()).as(r.toString()).isTrue();
         int rows = Integer.parseInt(m.group(1));
-        assertThat(rows).isBetween(1, 799);
+        assertThat(rows).isBetween(1, 799).isEqualTo(Integer.parseInt(m.group(2)));
         assertThat(r.stderr()).contains("scoring optin on " + rows + " samples");
-        JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        JsonNode report = new ObjectMapper().readTree(recipe.resolve("report.json").toFile());
         assertThat(report.findValues("samples")).isNotEmpty().allSatisfy(v -> assertThat(v.asInt()).isEqualTo(rows));
+
+        ForkedCli.Result again = ForkedCli.runWithJvmOptions(dir, jvm, "prune", "minilm", "--data", data.toString(), "--flops", "0.6",
+                "--samples", String.valueOf(rows), "--no-speed", "--out", given.toString(), "-q");
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(Files.readAllBytes(given.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(recipe.resolve("model.safetensors")));
     }
 
     @Test
