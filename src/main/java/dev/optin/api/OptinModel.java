@@ -28,6 +28,14 @@ public final class OptinModel implements AutoCloseable {
     /** A masks.json a prune of this model's family wrote (for {@link PruneRequest.Builder#masks}), checked against the model. */
     public Masks readMasks(Path file) throws IOException { return FamilyPruning.of(loaded).readMasks(file); }
 
+    /**
+     * The calibration a masks.json records (the rows and seed of a run that refitted the kept units; for {@link
+     * PruneRequest.Builder#recorded}), empty where it records none.
+     */
+    public java.util.Optional<dev.optin.report.MasksFile.Calibration> recordedCalibration(Path file) throws IOException {
+        return dev.optin.report.MasksFile.calibration(file);
+    }
+
     /** The unpruned model's metrics on the workload's evaluation data, 32 rows per batch, untruncated. */
     public EvalResult evaluate(Workload data) throws IOException { return evaluate(data, 32, 0, Progress.NONE); }
 

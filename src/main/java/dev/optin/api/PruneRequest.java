@@ -212,6 +212,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private Integer samples;
         private Sampling sampling = Sampling.RANDOM;
         private long seed = 1;
+        private boolean seedGiven;
+        private dev.optin.report.MasksFile.Calibration recorded;
         private List<Long> seeds = List.of();
         private boolean tune, fast, labelFree, measureSpeed = true, rearrange = true, bnRecalibration = true;
         private double optinLambda = Pruner.Options.DEFAULT_OPTIN_LAMBDA;
@@ -251,8 +253,14 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         }
 
         public Builder samples(Integer n) { samples = n; return this; }
+        /**
+         * The calibration the run that wrote the {@link #masks} recorded ({@code MasksFile.calibration}): its rows and seed,
+         * for whichever of the two this builder is not given itself (before or after this call), so that a replay with
+         * {@link #reconstruct} refits on the run's rows.
+         */
+        public Builder recorded(dev.optin.report.MasksFile.Calibration c) { recorded = c; return this; }
         public Builder sampling(Sampling s) { sampling = s; return this; }
-        public Builder seed(long s) { seed = s; return this; }
+        public Builder seed(long s) { seed = s; seedGiven = true; return this; }
         /** Repeat every run for each of these calibration seeds (mean ± standard deviation in the sweep report). */
         public Builder seeds(List<Long> s) { seeds = List.copyOf(s); return this; }
         public Builder tune(boolean t) { tune = t; return this; }
@@ -291,6 +299,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
+            Integer samples = this.samples != null || recorded == null ? this.samples : Integer.valueOf(recorded.samples());
+            long seed = seedGiven || recorded == null ? this.seed : recorded.seed();
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
                     labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration, optinLambda, 0);
         }

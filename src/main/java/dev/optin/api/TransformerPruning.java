@@ -106,7 +106,10 @@ final class TransformerPruning implements FamilyPruning {
     @Override public PruneResult.RunWriter writer() {
         return (r, dir) -> {
             PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), dir, PruneResult.source(model), model.preprocessing());
-            MasksFile.write(model.weights().config(), r.masks(), dir.resolve("masks.json"));
+            RunReport rep = r.report();
+            // a run that refitted records its rows and seed: a replay with --reconstruct defaults to them (the same bits)
+            MasksFile.Calibration cal = rep.reconstruction() != null && rep.samples() > 0 ? new MasksFile.Calibration(rep.samples(), rep.seed()) : null;
+            MasksFile.write(model.weights().config(), r.masks(), cal, dir.resolve("masks.json"));
             PruneReport.writeJson(r.report(), dir.resolve("report.json"));
             HtmlReport.write(r.report(), dir.resolve("report.html"));
         };

@@ -119,8 +119,8 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--label-free", description = "kwon: Fisher on the model's own predictions instead of the labels")
     boolean labelFree;
 
-    @Option(names = "--seed", defaultValue = "1", description = "seed for calibration sampling, token sampling and the random baseline (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--seed", description = "seed for calibration sampling, token sampling and the random baseline (default: 1; with --masks, the seed masks.json records)")
+    Long seed;
 
     @Option(names = "--seeds", paramLabel = "A..B|S,S…",
             description = {"repeat every method and budget for each of these calibration seeds (e.g. 1..5 or 1,2,3): one sub-folder per run and seed,",
@@ -204,7 +204,8 @@ public final class PruneCommand implements Callable<Integer> {
         else if (budget != null) request.flops(doubles(budget.flops));
         String shapeSpec = latencyShape == null ? "1" : latencyShape.strip();
         ThroughputBench.Setting shape = ThroughputBench.Setting.parse(shapeSpec.contains("x") ? shapeSpec : shapeSpec + "x1");
-        request.samples(samples).sampling(parseSampling(sampling)).seed(seed).tune(tune).fast(fast)
+        if (seed != null) request.seed(seed);
+        request.samples(samples).sampling(parseSampling(sampling)).tune(tune).fast(fast)
                 .seeds(parseSeeds(seeds))
                 .reconstruct(reconstruct == null ? Reconstructor.Mode.NONE : Reconstructor.Mode.parse(reconstruct)).rearrange(!noRearrange).holdout(holdout)
                 .weighting(parseWeighting(weighting)).encoderObjective(parseObjective(encoderObjective)).labelFree(labelFree).optinLambda(optinLambda)
@@ -226,7 +227,7 @@ public final class PruneCommand implements Callable<Integer> {
         if (checkpoint == null) checkpoint = new CheckpointCli();
         try (OptinModel m = Optin.load(model, checkpoint.options())) {
             checkSourceFiles(m.loaded());
-            if (masks != null) request.masks(m.readMasks(masks));
+            if (masks != null) request.masks(m.readMasks(masks)).recorded(m.recordedCalibration(masks).orElse(null));
             Workload workload = m.takesImages() ? m.imageWorkload(data, eval, calibrationRange, evalRange, evalLimit) : textWorkload();
             PruneResult result = m.prune(workload, request.build());
             Path written = result.writeTo(out, force, inputs);

@@ -34,11 +34,16 @@ public final class ForwardMemory {
 
     /** Refuses non-positive shapes, and shapes the engine cannot run in the Java heap; {@code what} names the shape's origin. */
     public static void checkEngine(EncoderConfig c, long batch, long seq, String what) {
+        checkEngine(c, batch, seq, what, "use a smaller batch or sequence length");
+    }
+
+    /** As {@link #checkEngine(EncoderConfig, long, long, String)}, the refusal ending with what the user can do instead. */
+    public static void checkEngine(EncoderConfig c, long batch, long seq, String what, String remedy) {
         checkPositive(batch, seq, what);
         long need = bytes(c, batch, seq), heap = MemoryBudget.heap();
         if (need > heap)
             throw new IllegalArgumentException(what + ": one forward of " + shape(batch, seq) + " needs about " + MemoryBudget.format(need)
-                    + " of activations, more than the " + MemoryBudget.format(heap) + " Java heap (-Xmx, OPTIN_JAVA_OPTS); use a smaller batch or sequence length");
+                    + " of activations, more than the " + MemoryBudget.format(heap) + " Java heap (-Xmx, OPTIN_JAVA_OPTS); " + remedy);
         if (largestArray(c, batch, seq) > Integer.MAX_VALUE - 8)
             throw new IllegalArgumentException(what + ": " + shape(batch, seq) + " makes activations larger than a Java array can hold; use a smaller batch or sequence length");
     }

@@ -6,6 +6,7 @@ import dev.optin.model.Batch;
 import dev.optin.model.Capture;
 import dev.optin.model.Encoder;
 import dev.optin.model.EncoderConfig;
+import dev.optin.model.ForwardMemory;
 import dev.optin.model.ForwardResult;
 import dev.optin.model.LayerWeights;
 import dev.optin.model.Masks;
@@ -66,6 +67,9 @@ public final class OptinPass {
         this.classes = cache.logits() == null ? 0 : prediction.classes();
         this.outputOnly = OptinImportance.onFinalStates(encoder, o);
         this.perPass = Math.max(1, Math.min(o.variants(), OptinImportance.MAX_PASS_TOKENS / batch.tokens));
+        // each pass runs perPass masked copies of the scoring sequences at once, whatever --batch says: name that shape
+        ForwardMemory.checkEngine(c, (long) perPass * batch.size(), batch.maxLength(), "OPTIN's masked passes (" + perPass
+                + " copies of its " + batch.size() + " scoring sequences at once, whatever --batch says)", "shorten the sequences (--max-length)");
     }
 
     /** Runs the original model once on the batch and keeps what the per-unit passes need. */

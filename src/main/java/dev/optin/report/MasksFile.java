@@ -17,7 +17,8 @@ import java.nio.file.Path;
  * (1, or the scales mask tuning chose). {@link #read} gives back exactly the {@link Masks} that
  * {@link #json} wrote (float values round-trip through their shortest decimal form), and refuses
  * a file that does not fit the model: another layer count, a head or neuron index outside the
- * layer, a repeated index, a value that is not finite, or lists of unequal length.
+ * layer, a repeated index, a value that is not finite, or lists of unequal length. A run that refitted
+ * the kept units also records its calibration ({@link Calibration}), which a replay defaults to.
  */
 public final class MasksFile {
     private MasksFile() {}
@@ -25,9 +26,27 @@ public final class MasksFile {
     /** Keeps each value's decimal text, so that it parses back to exactly the float that was written. */
     private static final ObjectMapper READER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    public static ObjectNode json(EncoderConfig c, Masks m) {
+    /**
+     * The calibration of a run that refitted the kept units: its rows ({@code --samples}) and seed. A replay with
+     * {@code --reconstruct} on the same data and sampling refits on the same rows by default, so it gives the run's bits.
+     */
+    public record Calibration(int samples, long seed) {
+        public Calibration {
+            if (samples <= 0) throw new IllegalArgumentException("calibration rows must be positive, got " + samples);
+        }
+    }
+
+    public static ObjectNode json(EncoderConfig c, Masks m) { return json(c, m, null); }
+
+    /** masks.json's tree; calibration null: none recorded. */
+    public static ObjectNode json(EncoderConfig c, Masks m, Calibration calibration) {
         ObjectNode root = PruneReport.JSON.createObjectNode();
         root.put("layers", c.layers());
+        if (calibration != null) {
+            ObjectNode cal = root.putObject("calibration");
+            cal.put("samples", calibration.samples());
+            cal.put("seed", calibration.seed());
+        }
         ArrayNode layers = root.putArray("masks");
         for (int l = 0; l < c.layers(); l++) {
             ObjectNode o = layers.addObject();
@@ -40,19 +59,37 @@ public final class MasksFile {
         return root;
     }
 
-    public static void write(EncoderConfig c, Masks m, Path file) throws IOException {
-        PruneReport.writeJson(json(c, m), file);
+    public static void write(EncoderConfig c, Masks m, Path file) throws IOException { write(c, m, null, file); }
+
+    public static void write(EncoderConfig c, Masks m, Calibration calibration, Path file) throws IOException {
+        PruneReport.writeJson(json(c, m, calibration), file);
     }
 
-    /** Reads masks.json and checks it against the model's layers, heads and neurons. */
-    public static Masks read(Path file, EncoderConfig c) throws IOException {
+    /** The calibration masks.json records, if any; a malformed record is refused like a malformed mask. */
+    public static java.util.Optional<Calibration> calibration(Path file) throws IOException {
+        JsonNode cal = tree(file).get("calibration");
+        if (cal == null) return java.util.Optional.empty();
+        JsonNode samples = cal.get("samples"), seed = cal.get("seed");
+        if (!cal.isObject() || samples == null || !samples.canConvertToInt() || !samples.isIntegralNumber() || samples.asInt() <= 0
+                || seed == null || !seed.isIntegralNumber() || !seed.canConvertToLong())
+            throw new IllegalArgumentException(file + ": \"calibration\" must hold a positive whole \"samples\" and a whole \"seed\", got " + cal);
+        return java.util.Optional.of(new Calibration(samples.asInt(), seed.asLong()));
+    }
+
+    private static JsonNode tree(Path file) throws IOException {
         JsonNode root;
         try {
             root = READER.readTree(Files.readAllBytes(file));
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IllegalArgumentException(file + ": not a masks.json file (" + e.getOriginalMessage() + ")");
         }
-        JsonNode layers = root == null ? null : root.get("masks");
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": not a masks.json file (no \"masks\" list)");
+        return root;
+    }
+
+    /** Reads masks.json and checks it against the model's layers, heads and neurons. */
+    public static Masks read(Path file, EncoderConfig c) throws IOException {
+        JsonNode layers = tree(file).get("masks");
         if (layers == null || !layers.isArray())
             throw new IllegalArgumentException(file + ": not a masks.json file (no \"masks\" list)");
         if (layers.size() != c.layers())

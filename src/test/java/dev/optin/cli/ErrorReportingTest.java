@@ -65,6 +65,24 @@ class ErrorReportingTest {
         assertThat(Files.readAllBytes(given.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(recipe.resolve("model.safetensors")));
     }
 
+    /** OPTIN's masked passes run several copies of its scoring sequences at once, whatever --batch says: the refusal names them. */
+    @Test
+    void optinsScoringPassesTooLargeForTheHeapNameTheirShapeNotTheBatch() throws Exception {
+        List<String> sentences = Files.readAllLines(Fixtures.require("sst2/train.tsv")).stream().skip(1)
+                .map(l -> l.split("\t")[0]).filter(t -> t.split(" ").length >= 8).limit(1200).toList();
+        List<String> passages = new ArrayList<>();
+        for (int i = 0; i + 5 < sentences.size(); i += 6) passages.add(String.join(" ", sentences.subList(i, i + 6)));
+        Path data = Files.write(dir.resolve("passages.txt"), passages);
+        ForkedCli.Result r = ForkedCli.runWithJvmOptions(dir, List.of("-XX:+UseParallelGC", "-Xmx500m"), "prune", "minilm", "--data",
+                data.toString(), "--method", "optin", "--fast", "--samples", "64", "--batch", "8", "--flops", "0.6", "--no-speed",
+                "--out", dir.resolve("out").toString(), "-q");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+        assertThat(r.errorLines()).as(r.toString()).singleElement().satisfies(l -> assertThat(l)
+                .startsWith("optin: error: OPTIN's masked passes (").contains("scoring sequences at once").contains("-Xmx")
+                .endsWith("shorten the sequences (--max-length)"));
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
     @Test
     void outOfMemoryIsOneLineWithAHint() throws Exception {
         // the 90 MB checkpoint cannot be read into a 48 MB heap: a real OutOfMemoryError, not a bounded refusal

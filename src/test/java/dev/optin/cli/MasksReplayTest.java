@@ -77,10 +77,19 @@ class MasksReplayTest {
         var r = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=select", "--flops", "0.4",
                 "--samples", "64", "--seed", "2", "--out", first.toString(), "--no-speed", "-q");
         assertThat(r.code()).as(r.err()).isZero();
+        // masks.json records the run's calibration (64 rows, seed 2): the replay refits on them without being told
+        assertThat(Files.readString(first.resolve("masks.json"))).contains("\"calibration\"");
         r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
-                "--samples", "64", "--seed", "2", "--out", again.toString(), "--no-speed", "-q");
+                "--out", again.toString(), "--no-speed", "-q");
         assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("refitting the masks' kept units on 64 samples");
         assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        // a seed given on the command line wins over the recorded one: other rows, other weights
+        Path other = dir.resolve("other");
+        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
+                "--seed", "3", "--out", other.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(other.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
     }
 
     @Test

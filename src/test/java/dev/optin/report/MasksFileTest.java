@@ -1,0 +1,48 @@
+package dev.optin.report;
+
+import dev.optin.model.Masks;
+import dev.optin.testing.RandomModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** masks.json's recorded calibration: written by refitting runs, read back for replays, refused when malformed. */
+class MasksFileTest {
+    @TempDir Path dir;
+
+    @Test
+    void theRecordedCalibrationRoundTripsAndIsOptional() throws Exception {
+        var config = RandomModels.bert(2, 8, 2, 4, 10, 2, 1).config();
+        Masks ones = Masks.ones(config);
+        Path with = dir.resolve("with.json"), without = dir.resolve("without.json");
+        MasksFile.write(config, ones, new MasksFile.Calibration(16384, 3), with);
+        MasksFile.write(config, ones, without);
+        assertThat(MasksFile.calibration(with)).contains(new MasksFile.Calibration(16384, 3));
+        assertThat(MasksFile.calibration(without)).isEmpty();
+        assertThat(MasksFile.read(with, config).head).isDeepEqualTo(ones.head);   // the record does not disturb the masks
+    }
+
+    @Test
+    void aMalformedCalibrationIsRefusedNamingTheFile() throws Exception {
+        String[] bad = {
+            "{\"calibration\":{\"samples\":-3,\"seed\":1},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":99999999999,\"seed\":1},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":2.5,\"seed\":1},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64,\"seed\":\"x\"},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64},\"masks\":[]}",
+            "{\"calibration\":[64,1],\"masks\":[]}",
+        };
+        for (int i = 0; i < bad.length; i++) {
+            Path f = Files.writeString(dir.resolve("bad" + i + ".json"), bad[i]);
+            assertThatThrownBy(() -> MasksFile.calibration(f)).as(bad[i]).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(f.toString()).hasMessageContaining("\"calibration\"");
+        }
+        Path notJson = Files.writeString(dir.resolve("x.json"), "[1, 2]");
+        assertThatThrownBy(() -> MasksFile.calibration(notJson)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a masks.json");
+    }
+}
