@@ -36,6 +36,11 @@ interface FamilyPruning {
     /** Reads a masks.json this family's runs write ({@code --masks}), checked against the model. */
     Masks readMasks(Path file) throws IOException;
 
+    /** The calibration a masks.json of this family records (a run that refitted: its rows and seed); empty where none. */
+    default java.util.Optional<dev.optin.report.MasksFile.Calibration> recordedCalibration(Path file) throws IOException {
+        return java.util.Optional.empty();
+    }
+
     /** Writes one run's model, masks and reports into its folder. */
     PruneResult.RunWriter writer();
 

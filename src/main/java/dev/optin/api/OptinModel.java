@@ -33,7 +33,7 @@ public final class OptinModel implements AutoCloseable {
      * PruneRequest.Builder#recorded}), empty where it records none.
      */
     public java.util.Optional<dev.optin.report.MasksFile.Calibration> recordedCalibration(Path file) throws IOException {
-        return dev.optin.report.MasksFile.calibration(file);
+        return FamilyPruning.of(loaded).recordedCalibration(file);
     }
 
     /** The unpruned model's metrics on the workload's evaluation data, 32 rows per batch, untruncated. */

@@ -254,9 +254,9 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
         public Builder samples(Integer n) { samples = n; return this; }
         /**
-         * The calibration the run that wrote the {@link #masks} recorded ({@code MasksFile.calibration}): its rows and seed,
-         * for whichever of the two this builder is not given itself (before or after this call), so that a replay with
-         * {@link #reconstruct} refits on the run's rows.
+         * The calibration the run that wrote the {@link #masks} recorded ({@link OptinModel#recordedCalibration}): its rows
+         * and seed, for whichever of the two this builder is not given itself (before or after this call), so that a replay
+         * with {@link #reconstruct} refits on the run's rows; ignored without masks; null: none.
          */
         public Builder recorded(dev.optin.report.MasksFile.Calibration c) { recorded = c; return this; }
         public Builder sampling(Sampling s) { sampling = s; return this; }
@@ -299,8 +299,9 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
-            Integer samples = this.samples != null || recorded == null ? this.samples : Integer.valueOf(recorded.samples());
-            long seed = seedGiven || recorded == null ? this.seed : recorded.seed();
+            boolean replay = recorded != null && budget == Budget.MASKS;
+            Integer samples = this.samples != null || !replay ? this.samples : Integer.valueOf(recorded.samples());
+            long seed = seedGiven || !replay ? this.seed : recorded.seed();
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
                     labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration, optinLambda, 0);
         }

@@ -103,6 +103,10 @@ final class TransformerPruning implements FamilyPruning {
 
     @Override public Masks readMasks(java.nio.file.Path file) throws IOException { return MasksFile.read(file, model.weights().config()); }
 
+    @Override public Optional<MasksFile.Calibration> recordedCalibration(java.nio.file.Path file) throws IOException {
+        return MasksFile.calibration(file);
+    }
+
     @Override public PruneResult.RunWriter writer() {
         return (r, dir) -> {
             PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), dir, PruneResult.source(model), model.preprocessing());

@@ -54,6 +54,25 @@ class RecipeTest {
     }
 
     @Test
+    void aReplayTakesTheRecordedCalibrationWhereTheRequestGivesNone() {
+        var masks = dev.optin.model.Masks.ones(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 2, 1).config());
+        var recorded = new dev.optin.report.MasksFile.Calibration(16384, 3);
+        PruneRequest plain = PruneRequest.builder().masks(masks).recorded(recorded).build();
+        assertThat(plain.samples()).isEqualTo(16384);
+        assertThat(plain.seed()).isEqualTo(3);
+        // what the request gives itself wins, whichever call comes first
+        PruneRequest own = PruneRequest.builder().seed(5).masks(masks).recorded(recorded).samples(64).build();
+        assertThat(own.samples()).isEqualTo(64);
+        assertThat(own.seed()).isEqualTo(5);
+        assertThat(PruneRequest.builder().masks(masks).recorded(recorded).seed(1).build().seed()).isEqualTo(1);
+        // a scoring request has no masks to replay: a record is ignored
+        PruneRequest scoring = PruneRequest.builder().flops(0.5).recorded(recorded).build();
+        assertThat(scoring.samples()).isNull();
+        assertThat(scoring.seed()).isEqualTo(1);
+        assertThatThrownBy(() -> new dev.optin.report.MasksFile.Calibration(0, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void budgetsAreStillRequiredAndMasksTakeNoRecipe() {
         assertThatThrownBy(() -> PruneRequest.builder().build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("budget");
         PruneRequest masks = PruneRequest.builder().masks(dev.optin.model.Masks.ones(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 2, 1).config())).build();
