@@ -72,9 +72,13 @@ public final class MasksFile {
         JsonNode samples = cal.get("samples"), seed = cal.get("seed");
         if (!cal.isObject() || samples == null || !samples.canConvertToInt() || !samples.isIntegralNumber() || samples.asInt() <= 0
                 || seed == null || !seed.isIntegralNumber() || !seed.canConvertToLong())
-            throw new IllegalArgumentException(file + ": \"calibration\" must hold a positive whole \"samples\" and a whole \"seed\", got " + cal);
+            throw new IllegalArgumentException(file + ": \"calibration\" must hold a positive whole \"samples\" and a whole \"seed\", got "
+                    + abbreviated(cal.toString()));
         return java.util.Optional.of(new Calibration(samples.asInt(), seed.asLong()));
     }
+
+    /** At most 120 characters of a value quoted back from a file (a hostile file must not fill the message). */
+    private static String abbreviated(String s) { return s.length() <= 120 ? s : s.substring(0, 117) + "..."; }
 
     private static JsonNode tree(Path file) throws IOException {
         JsonNode root;
@@ -111,10 +115,10 @@ public final class MasksFile {
         for (int i = 0; i < kept.size(); i++) {
             int index = kept.get(i).asInt(-1);
             if (!kept.get(i).isIntegralNumber() || index < 0 || index >= count)
-                throw new IllegalArgumentException(where + unit + " " + kept.get(i) + " is outside the layer's " + count + " " + unit + "s");
+                throw new IllegalArgumentException(where + unit + " " + abbreviated(kept.get(i).toString()) + " is outside the layer's " + count + " " + unit + "s");
             float v = values.get(i).isNumber() ? Float.parseFloat(values.get(i).decimalValue().toString()) : Float.NaN;
             if (!values.get(i).isNumber() || !Float.isFinite(v) || v == 0f)
-                throw new IllegalArgumentException(where + unit + " " + index + " has the value " + values.get(i) + " (a kept unit needs a finite, non-zero value)");
+                throw new IllegalArgumentException(where + unit + " " + index + " has the value " + abbreviated(values.get(i).toString()) + " (a kept unit needs a finite, non-zero value)");
             if (r[index] != 0f) throw new IllegalArgumentException(where + unit + " " + index + " is listed twice");
             r[index] = v;
         }

@@ -42,6 +42,9 @@ class MasksFileTest {
             assertThatThrownBy(() -> MasksFile.calibration(f)).as(bad[i]).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(f.toString()).hasMessageContaining("\"calibration\"");
         }
+        Path huge = Files.writeString(dir.resolve("huge.json"), "{\"calibration\":{\"samples\":\"" + "x".repeat(100_000) + "\"},\"masks\":[]}");
+        assertThatThrownBy(() -> MasksFile.calibration(huge)).isInstanceOf(IllegalArgumentException.class)
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400));
         Path notJson = Files.writeString(dir.resolve("x.json"), "[1, 2]");
         assertThatThrownBy(() -> MasksFile.calibration(notJson)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a masks.json");
     }
