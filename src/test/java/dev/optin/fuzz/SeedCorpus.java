@@ -33,6 +33,21 @@ public final class SeedCorpus {
         idx(root.resolve("IdxFuzzTestInputs"));
         images(root.resolve("ImageFolderFuzzTestInputs"));
         configs(root.resolve("HfConfigFuzzTestInputs/read"), root.resolve("ModelLoaderFuzzTestInputs"));
+        masks(root.resolve("MasksFileFuzzTestInputs/read"));
+    }
+
+    // ------------------------------------------------------------------ masks.json
+
+    /** Masks of {@link MasksFileFuzzTest#CONFIG}: all kept; some pruned with tuned values and a recorded calibration. */
+    static void masks(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        var c = MasksFileFuzzTest.CONFIG;
+        dev.optin.model.Masks ones = dev.optin.model.Masks.ones(c), some = dev.optin.model.Masks.ones(c);
+        some.head[0][1] = 0f;
+        some.neuron[1][3] = 0f;
+        some.neuron[1][7] = 0.625f;
+        dev.optin.report.MasksFile.write(c, ones, dir.resolve("ones.json"));
+        dev.optin.report.MasksFile.write(c, some, new dev.optin.report.MasksFile.Calibration(2048, 3), dir.resolve("refitted.json"));
     }
 
     // ------------------------------------------------------------------ safetensors

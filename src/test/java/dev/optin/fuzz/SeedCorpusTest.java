@@ -43,6 +43,15 @@ class SeedCorpusTest {
     }
 
     @Test
+    void masksSeedsRead() throws IOException {
+        var c = MasksFileFuzzTest.CONFIG;
+        assertThat(dev.optin.report.MasksFile.read(file("ones.json", "MasksFileFuzzTestInputs/read/ones.json"), c).head[0]).containsOnly(1f);
+        Path refitted = file("refitted.json", "MasksFileFuzzTestInputs/read/refitted.json");
+        assertThat(dev.optin.report.MasksFile.read(refitted, c).neuron[1][7]).isEqualTo(0.625f);
+        assertThat(dev.optin.report.MasksFile.calibration(refitted)).contains(new dev.optin.report.MasksFile.Calibration(2048, 3));
+    }
+
+    @Test
     void safetensorsSeedsLoad() throws IOException {
         for (String s : new String[]{"f32", "f16", "bf16"})
             assertThat(Safetensors.readAll(file(s + ".safetensors", "SafetensorsFuzzTestInputs/readAll/" + s + ".safetensors")).get("a"))
