@@ -211,8 +211,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private Masks masks;
         private Integer samples;
         private Sampling sampling = Sampling.RANDOM;
-        private long seed = 1;
-        private boolean seedGiven;
+        private Long seed;   // null: the recorded seed of a replay, else 1
         private dev.optin.report.MasksFile.Calibration recorded;
         private List<Long> seeds = List.of();
         private boolean tune, fast, labelFree, measureSpeed = true, rearrange = true, bnRecalibration = true;
@@ -260,7 +259,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
          */
         public Builder recorded(dev.optin.report.MasksFile.Calibration c) { recorded = c; return this; }
         public Builder sampling(Sampling s) { sampling = s; return this; }
-        public Builder seed(long s) { seed = s; seedGiven = true; return this; }
+        public Builder seed(long s) { seed = s; return this; }
         /** Repeat every run for each of these calibration seeds (mean ± standard deviation in the sweep report). */
         public Builder seeds(List<Long> s) { seeds = List.copyOf(s); return this; }
         public Builder tune(boolean t) { tune = t; return this; }
@@ -301,7 +300,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
             boolean replay = recorded != null && budget == Budget.MASKS;
             Integer samples = this.samples != null || !replay ? this.samples : Integer.valueOf(recorded.samples());
-            long seed = seedGiven || !replay ? this.seed : recorded.seed();
+            long seed = this.seed != null ? this.seed : replay ? recorded.seed() : 1;
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
                     labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration, optinLambda, 0);
         }

@@ -45,7 +45,7 @@ public final class ForwardMemory {
             throw new IllegalArgumentException(what + ": one forward of " + shape(batch, seq) + " needs about " + MemoryBudget.format(need)
                     + " of activations, more than the " + MemoryBudget.format(heap) + " Java heap (-Xmx, OPTIN_JAVA_OPTS); " + remedy);
         if (largestArray(c, batch, seq) > Integer.MAX_VALUE - 8)
-            throw new IllegalArgumentException(what + ": " + shape(batch, seq) + " makes activations larger than a Java array can hold; use a smaller batch or sequence length");
+            throw new IllegalArgumentException(what + ": " + shape(batch, seq) + " makes activations larger than a Java array can hold; " + remedy);
     }
 
     /** Refuses non-positive shapes, and shapes whose activations in a native runtime exceed the machine's physical memory. */

@@ -40,11 +40,7 @@ class ErrorReportingTest {
      */
     @Test
     void anEmbeddingRecipeOnLongPassagesCalibratesOnTheRowsTheHeapHolds() throws Exception {
-        List<String> sentences = Files.readAllLines(Fixtures.require("sst2/train.tsv")).stream().skip(1)
-                .map(l -> l.split("\t")[0]).filter(t -> t.split(" ").length >= 8).limit(1600).toList();
-        List<String> passages = new ArrayList<>();
-        for (int i = 0; i + 1 < sentences.size(); i += 2) passages.add(sentences.get(i) + " " + sentences.get(i + 1));
-        Path data = Files.write(dir.resolve("passages.txt"), passages);
+        Path data = passages(2, 800);
         // the launcher's collector (./optin runs ParallelGC): G1 in so small a heap can fail a large array for fragmentation
         List<String> jvm = List.of("-XX:+UseParallelGC", "-Xmx700m");
         Path recipe = dir.resolve("recipe"), given = dir.resolve("given");
@@ -68,11 +64,7 @@ class ErrorReportingTest {
     /** OPTIN's masked passes run several copies of its scoring sequences at once, whatever --batch says: the refusal names them. */
     @Test
     void optinsScoringPassesTooLargeForTheHeapNameTheirShapeNotTheBatch() throws Exception {
-        List<String> sentences = Files.readAllLines(Fixtures.require("sst2/train.tsv")).stream().skip(1)
-                .map(l -> l.split("\t")[0]).filter(t -> t.split(" ").length >= 8).limit(1200).toList();
-        List<String> passages = new ArrayList<>();
-        for (int i = 0; i + 5 < sentences.size(); i += 6) passages.add(String.join(" ", sentences.subList(i, i + 6)));
-        Path data = Files.write(dir.resolve("passages.txt"), passages);
+        Path data = passages(6, 200);
         ForkedCli.Result r = ForkedCli.runWithJvmOptions(dir, List.of("-XX:+UseParallelGC", "-Xmx500m"), "prune", "minilm", "--data",
                 data.toString(), "--method", "optin", "--fast", "--samples", "64", "--batch", "8", "--flops", "0.6", "--no-speed",
                 "--out", dir.resolve("out").toString(), "-q");
@@ -81,6 +73,16 @@ class ErrorReportingTest {
                 .startsWith("optin: error: OPTIN's masked passes (").contains("scoring sequences at once").contains("-Xmx")
                 .endsWith("shorten the sequences (--max-length)"));
         assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    /** A text file of count passages, each the next sentencesEach SST-2 training sentences of 8 words or more joined. */
+    private Path passages(int sentencesEach, int count) throws Exception {
+        List<String> sentences = Files.readAllLines(Fixtures.require("sst2/train.tsv")).stream().skip(1)
+                .map(l -> l.split("\t")[0]).filter(t -> t.split(" ").length >= 8).limit((long) sentencesEach * count).toList();
+        List<String> passages = new ArrayList<>();
+        for (int i = 0; i + sentencesEach <= sentences.size(); i += sentencesEach)
+            passages.add(String.join(" ", sentences.subList(i, i + sentencesEach)));
+        return Files.write(dir.resolve("passages.txt"), passages);
     }
 
     @Test
