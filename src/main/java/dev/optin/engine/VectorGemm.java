@@ -164,8 +164,10 @@ final class VectorGemm implements GemmKernel {
         if (m == 0 || j1 <= j0) return;
         // rows in MC blocks as the serial product walks them: A's block stays in L2 while the panels pass
         for (int i0 = 0; i0 < m; i0 += mc)
-            block(false, i0, Math.min(m, i0 + mc), j0 / nr, (j1 + nr - 1) / nr, n, k, kc, nPanels, nr, a, aOff, lda, p.panels,
-                  c, cOff, ldc, false, bias, null, 0, gelu, gate);
+            if (MR == 8) columnShare(i0, Math.min(m, i0 + mc), j0 / nr, (j1 + nr - 1) / nr, n, k, kc, nPanels, nr, a, aOff, lda, p.panels,
+                                     c, cOff, ldc, bias, gelu, gate);
+            else block(false, i0, Math.min(m, i0 + mc), j0 / nr, (j1 + nr - 1) / nr, n, k, kc, nPanels, nr, a, aOff, lda, p.panels,
+                       c, cOff, ldc, false, bias, null, 0, gelu, gate);
     }
 
     @Override
@@ -337,6 +339,49 @@ final class VectorGemm implements GemmKernel {
         }
     }
 
+    /**
+     * Rows [i0, i1) × column panels [jp0, jp1) of C = A·B (+ bias, then GELU·gate with gelu) for a thread's share of a
+     * product's columns ({@link #gemmPrepackedColumns}), 8-row tiles. Each tile is computed whole in one kernel call that
+     * walks its panel's k blocks with C in registers (a panel's k blocks, k×nr floats, stay in L2 while the strips pass)
+     * instead of storing and reloading C once per block: at batch 1 every thread multiplies all rows (few) by a few
+     * panels, and with k = 1536 that was ten round trips of each tile. A is read in place (each thread would otherwise
+     * pack all of it), a last partial strip from a zero-padded copy of all of k. Same bits as {@link #block}: each
+     * element is one FMA per k step, in k order, from its start value.
+     */
+    private static void columnShare(int i0, int i1, int jp0, int jp1, int n, int k, int kc, int nPanels, int pw, float[] a, int aOff, int lda,
+                                    float[][] bp, float[] c, int cOff, int ldc, float[] bias, boolean gelu, float[] gate) {
+        int rows = i1 - i0, strips = (rows + MR - 1) / MR, full = rows / MR;
+        int jBegin = jp0 * pw, jEnd = Math.min(n, jp1 * pw);
+        for (int r = i0; r < i1; r++) {
+            int o = cOff + r * ldc;
+            if (bias != null) System.arraycopy(bias, jBegin, c, o + jBegin, jEnd - jBegin);
+            else java.util.Arrays.fill(c, o + jBegin, o + jEnd, 0f);
+        }
+        float[][] part = full < strips ? A_PACK.get().get(1, MR * k) : null;
+        if (part != null) packA(false, i0 + full * MR, i1, 0, k, a, aOff, lda, part, 0, false);
+        float[] tile = new float[MR * pw];
+        boolean wide = pw == NR_WIDE;
+        for (int jp = jp0; jp < jp1; jp++) {
+            int j0 = jp * pw, nr = Math.min(pw, n - j0);
+            for (int ir = 0; ir < strips; ir++) {
+                int r0 = i0 + ir * MR, mr = Math.min(MR, i1 - r0), co = cOff + r0 * ldc + j0;
+                float[] as = ir < full ? a : part[0];
+                int ao = ir < full ? aOff + r0 * lda : 0, ald = ir < full ? lda : k;
+                if (mr == MR && nr == pw) {
+                    if (wide) kernel8wBlocks(k, kc, as, ao, ald, bp, jp, nPanels, c, co, ldc);
+                    else kernel8Blocks(k, kc, as, ao, ald, bp, jp, nPanels, c, co, ldc);
+                } else {
+                    java.util.Arrays.fill(tile, 0f);
+                    for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * pw, nr);
+                    if (wide) kernel8wBlocks(k, kc, as, ao, ald, bp, jp, nPanels, tile, 0, pw);
+                    else kernel8Blocks(k, kc, as, ao, ald, bp, jp, nPanels, tile, 0, pw);
+                    for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * pw, c, co + ii * ldc, nr);
+                }
+                if (gelu) Ops.geluTile(c, co, ldc, mr, gate, j0, nr);
+            }
+        }
+    }
+
     private static void block(boolean transA, int i0, int i1, int jp0, int jp1, int n, int k, int kc, int nPanels, int pw,
                               float[] a, int aOff, int lda, float[][] bp, float[] c, int cOff, int ldc,
                               boolean accumulate, float[] bias, float[][] sharedA, int allStrips, boolean gelu, float[] gate) {
@@ -471,6 +516,55 @@ final class VectorGemm implements GemmKernel {
     }
 
     /**
+     * {@link #kernel8} over all of k in blocks of kc, block b's B from panels[first + b·stride] (from its index 0), C in
+     * registers throughout: {@link #columnShare}'s tile, a whole dot product across packed k blocks. A separate method
+     * because the block switch costs {@link #kernel8}'s short attention products (k = 32) about 5% of an 8×128 forward.
+     */
+    private static void kernel8Blocks(int k, int kc, float[] a, int ao, int lda, float[][] panels, int first, int stride, float[] c, int co, int ldc) {
+        int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc, o7 = o6 + ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + L);
+        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + L);
+        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + L);
+        FloatVector c60 = FloatVector.fromArray(S, c, o6), c61 = FloatVector.fromArray(S, c, o6 + L);
+        FloatVector c70 = FloatVector.fromArray(S, c, o7), c71 = FloatVector.fromArray(S, c, o7 + L);
+        int a0 = ao, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        float[] bp = panels[first];
+        // one loop over all of k (nested loops made C2 box the accumulators on JDK 17): the next block's panel at each kc
+        for (int p = 0, pi = first, next = Math.min(kc, k), b = 0; p < k; p++, b += NR) {
+            if (p == next) { pi += stride; bp = panels[pi]; next = Math.min(next + kc, k); b = 0; }
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + L);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + L);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + L);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + L);
+        c40.intoArray(c, o4); c41.intoArray(c, o4 + L);
+        c50.intoArray(c, o5); c51.intoArray(c, o5 + L);
+        c60.intoArray(c, o6); c61.intoArray(c, o6 + L);
+        c70.intoArray(c, o7); c71.intoArray(c, o7 + L);
+    }
+
+    /**
      * The 8×48 tile (24 accumulators), {@link #NR_WIDE} wide, A from an interleaved strip (ap[p·8 + r], {@link #packA}):
      * one counter indexes both A and B (B's is a constant multiple), which ran 7-8% faster than reading A's eight rows
      * in place (L1-resident probe, 2026-12-03). Contract as {@link #kernel5}.
@@ -503,6 +597,52 @@ final class VectorGemm implements GemmKernel {
             av = FloatVector.broadcast(S, ap[a + 6]);
             c60 = av.fma(b0, c60); c61 = av.fma(b1, c61); c62 = av.fma(b2, c62);
             av = FloatVector.broadcast(S, ap[a + 7]);
+            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71); c72 = av.fma(b2, c72);
+        }
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + 1 * L); c02.intoArray(c, o0 + 2 * L);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + 1 * L); c12.intoArray(c, o1 + 2 * L);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + 1 * L); c22.intoArray(c, o2 + 2 * L);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + 1 * L); c32.intoArray(c, o3 + 2 * L);
+        c40.intoArray(c, o4); c41.intoArray(c, o4 + 1 * L); c42.intoArray(c, o4 + 2 * L);
+        c50.intoArray(c, o5); c51.intoArray(c, o5 + 1 * L); c52.intoArray(c, o5 + 2 * L);
+        c60.intoArray(c, o6); c61.intoArray(c, o6 + 1 * L); c62.intoArray(c, o6 + 2 * L);
+        c70.intoArray(c, o7); c71.intoArray(c, o7 + 1 * L); c72.intoArray(c, o7 + 2 * L);
+    }
+
+    /**
+     * The 8×48 tile with A read as {@link #kernel8} reads it (rows at a[ao + r·lda + p]) and k in blocks of kc across
+     * panels[first + b·stride], C in registers throughout, as {@link #kernel8Blocks}: {@link #columnShare}'s wide tile.
+     */
+    private static void kernel8wBlocks(int k, int kc, float[] a, int ao, int lda, float[][] panels, int first, int stride, float[] c, int co, int ldc) {
+        int o0 = co, o1 = o0 + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc, o7 = o6 + ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + 1 * L), c02 = FloatVector.fromArray(S, c, o0 + 2 * L);
+        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + 1 * L), c12 = FloatVector.fromArray(S, c, o1 + 2 * L);
+        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + 1 * L), c22 = FloatVector.fromArray(S, c, o2 + 2 * L);
+        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + 1 * L), c32 = FloatVector.fromArray(S, c, o3 + 2 * L);
+        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + 1 * L), c42 = FloatVector.fromArray(S, c, o4 + 2 * L);
+        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + 1 * L), c52 = FloatVector.fromArray(S, c, o5 + 2 * L);
+        FloatVector c60 = FloatVector.fromArray(S, c, o6), c61 = FloatVector.fromArray(S, c, o6 + 1 * L), c62 = FloatVector.fromArray(S, c, o6 + 2 * L);
+        FloatVector c70 = FloatVector.fromArray(S, c, o7), c71 = FloatVector.fromArray(S, c, o7 + 1 * L), c72 = FloatVector.fromArray(S, c, o7 + 2 * L);
+        int a0 = ao, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        float[] bp = panels[first];
+        for (int p = 0, pi = first, next = Math.min(kc, k), b = 0; p < k; p++, b += NR_WIDE) {
+            if (p == next) { pi += stride; bp = panels[pi]; next = Math.min(next + kc, k); b = 0; }
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
+            FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22);
+            av = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32);
+            av = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42);
+            av = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52);
+            av = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61); c62 = av.fma(b2, c62);
+            av = FloatVector.broadcast(S, a[a7 + p]);
             c70 = av.fma(b0, c70); c71 = av.fma(b1, c71); c72 = av.fma(b2, c72);
         }
         c00.intoArray(c, o0); c01.intoArray(c, o0 + 1 * L); c02.intoArray(c, o0 + 2 * L);

@@ -171,9 +171,10 @@ class GemmTest {
     @Test
     void columnRangesGiveTheBitsOfTheWholeProduct() {
         // panel widths 48 (1536, 384 columns with 8-row tiles) and 32 (100, 64 columns); 600 rows: several row blocks; tiny: the
-        // plain kernel; GELU with and without a gate
+        // plain kernel; GELU with and without a gate; k = 1536 and 2100: column shares take k in one block and in two (of
+        // other sizes than the whole product's), 77 rows a partial strip read from a packed copy
         Random r = new Random(7);
-        for (int[] sh : new int[][]{{128, 1536, 384}, {64, 384, 1536}, {600, 384, 384}, {77, 100, 64}, {3, 5, 4}})
+        for (int[] sh : new int[][]{{128, 1536, 384}, {64, 384, 1536}, {600, 384, 384}, {77, 100, 64}, {3, 5, 4}, {77, 96, 1536}, {20, 96, 2100}})
             for (boolean gelu : new boolean[]{false, true}) {
                 int m = sh[0], out = sh[1], in = sh[2];
                 float[] x = random(r, m * in + 3), w = random(r, out * in), bias = random(r, out), gate = gelu && out > 100 ? random(r, out) : null;
