@@ -142,7 +142,11 @@ final class VectorGemm implements GemmKernel {
     @Override
     public Object prepack(boolean transB, int n, int k, float[] b, int bOff, int ldb) {
         int nr = panelWidth(n);
-        float[][] bp = new float[panelCount(n, k, nr)][kBlock(k, nr) * nr];
+        // each column panel's k blocks allocated one after another (bp is indexed kb·nPanels + jp): a column share walks a
+        // panel's k blocks in turn, and memory order lets the hardware prefetcher stream them as one
+        int nPanels = columnPanels(n, nr), count = panelCount(n, k, nr), len = kBlock(k, nr) * nr;
+        float[][] bp = new float[count][];
+        for (int jp = 0; jp < nPanels; jp++) for (int i = jp; i < count; i += nPanels) bp[i] = new float[len];
         pack(transB, n, k, b, bOff, ldb, bp, nr, true);
         return new PackedB(bp, nr);
     }
