@@ -309,7 +309,7 @@ final class TransformerLayer {
                 float[] p = scores((q1 - q0) * len);
                 for (int h = 0; h < H; h++) attendHead(qkv, row0, len, q0, q1, h, p, 0, false, ctx, ctx, masksBySeq[s].head[index][h], scale);
             }
-            attentionOutputRows(ctx, x, h1, ffnIn, r0, r1, pw[1]);
+            attentionOutputRows(ctx, x, h1, ffnIn, r0, r1, pw[1], false);
             if (fused) Gemm.linearGelu(ffnIn, r0 * D, rows, pw[2], w.ffnIn().bias, sharedGate, act, r0 * I);
             else {
                 Gemm.linear(ffnIn, r0 * D, rows, pw[2], w.ffnIn().bias, act, r0 * I);
@@ -348,7 +348,7 @@ final class TransformerLayer {
             int s = sh / H, h = sh % H, len = batch.length(s);
             attendHead(qkv, batch.offsets[s], len, 0, len, h, scores(len * len), 0, false, ctx, ctx, masksBySeq[s].head[index][h], scale);
         });
-        Parallel.forEach(parts, g -> attentionOutputRows(ctx, x, h1, ffnIn, rowStarts[g], rowStarts[g + 1], pw[1]));
+        Parallel.forEach(parts, g -> attentionOutputRows(ctx, x, h1, ffnIn, rowStarts[g], rowStarts[g + 1], pw[1], true));
         Parallel.forEach(parts, g -> Gemm.linearColumns(ffnIn, 0, N, pw[2], w.ffnIn().bias, true, sharedGate, act, 0, inCols[g], inCols[g + 1]));
         Parallel.forEach(parts, g -> {
             int j0 = outCols[g], j1 = outCols[g + 1];
@@ -373,12 +373,15 @@ final class TransformerLayer {
 
     /**
      * Rows [r0, r1) of the attention block's output, for the split passes: h1 = ctx·Woᵀ + b, then post-LN h1 =
-     * LN1(h1 + x), pre-LN h1 += x and ffnIn = LN2(h1).
+     * LN1(h1 + x), pre-LN h1 += x and ffnIn = LN2(h1). fewRows (a batch-1 row group): the product as one column share of
+     * all columns ({@link Gemm#linearColumns}: A read in place, each tile's whole dot product in one kernel call), the
+     * same bits as {@link Gemm#linear}.
      */
-    private void attentionOutputRows(float[] ctx, float[] x, float[] h1, float[] ffnIn, int r0, int r1, Gemm.PackedLinear wo) {
+    private void attentionOutputRows(float[] ctx, float[] x, float[] h1, float[] ffnIn, int r0, int r1, Gemm.PackedLinear wo, boolean fewRows) {
         int D = config.hidden(), A = wo.in();
         float eps = config.layerNormEps();
-        Gemm.linear(ctx, r0 * A, r1 - r0, wo, w.attnOut().bias, h1, r0 * D);
+        if (fewRows) Gemm.linearColumns(ctx, r0 * A, r1 - r0, wo, w.attnOut().bias, false, null, h1, r0 * D, 0, D);
+        else Gemm.linear(ctx, r0 * A, r1 - r0, wo, w.attnOut().bias, h1, r0 * D);
         if (preNorm) Ops.addLayerNormRows(h1, x, ffnIn, r0, r1, D, w.ffnNorm().gamma(), w.ffnNorm().beta(), eps);
         else Ops.addLayerNormRows(h1, x, h1, r0, r1, D, w.attnNorm().gamma(), w.attnNorm().beta(), eps);
     }
