@@ -343,6 +343,30 @@ final class VectorGemm implements GemmKernel {
         }
     }
 
+    /** The kernels always accumulate into C: rows [i0, i1), columns [jBegin, jEnd) of C start as the bias (or 0). */
+    private static void startC(float[] c, int cOff, int ldc, int i0, int i1, int jBegin, int jEnd, float[] bias) {
+        for (int r = i0; r < i1; r++) {
+            int o = cOff + r * ldc;
+            if (bias != null) System.arraycopy(bias, jBegin, c, o + jBegin, jEnd - jBegin);
+            else java.util.Arrays.fill(c, o + jBegin, o + jEnd, 0f);
+        }
+    }
+
+    /**
+     * An edge tile (mr × nr of C at co, fewer than MR rows or pw columns) copied into a zero-padded MR × pw tile (tile,
+     * or a new one when null), so that the kernels keep a single path; {@link #storeEdgeTile} writes it back.
+     */
+    private static float[] edgeTile(float[] tile, float[] c, int co, int ldc, int mr, int nr, int pw) {
+        if (tile == null) tile = new float[MR * pw];
+        else java.util.Arrays.fill(tile, 0f);
+        for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * pw, nr);
+        return tile;
+    }
+
+    private static void storeEdgeTile(float[] tile, float[] c, int co, int ldc, int mr, int nr, int pw) {
+        for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * pw, c, co + ii * ldc, nr);
+    }
+
     /**
      * Rows [i0, i1) × column panels [jp0, jp1) of C = A·B (+ bias, then GELU·gate with gelu) for a thread's share of a
      * product's columns ({@link #gemmPrepackedColumns}), 8-row tiles. Each tile is computed whole in one kernel call that
@@ -355,15 +379,10 @@ final class VectorGemm implements GemmKernel {
     private static void columnShare(int i0, int i1, int jp0, int jp1, int n, int k, int kc, int nPanels, int pw, float[] a, int aOff, int lda,
                                     float[][] bp, float[] c, int cOff, int ldc, float[] bias, boolean gelu, float[] gate) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR, full = rows / MR;
-        int jBegin = jp0 * pw, jEnd = Math.min(n, jp1 * pw);
-        for (int r = i0; r < i1; r++) {
-            int o = cOff + r * ldc;
-            if (bias != null) System.arraycopy(bias, jBegin, c, o + jBegin, jEnd - jBegin);
-            else java.util.Arrays.fill(c, o + jBegin, o + jEnd, 0f);
-        }
+        startC(c, cOff, ldc, i0, i1, jp0 * pw, Math.min(n, jp1 * pw), bias);
         float[][] part = full < strips ? A_PACK.get().get(1, MR * k) : null;
         if (part != null) packA(false, i0 + full * MR, i1, 0, k, a, aOff, lda, part, 0, false);
-        float[] tile = new float[MR * pw];
+        float[] tile = null;
         boolean wide = pw == NR_WIDE;
         for (int jp = jp0; jp < jp1; jp++) {
             int j0 = jp * pw, nr = Math.min(pw, n - j0);
@@ -375,11 +394,10 @@ final class VectorGemm implements GemmKernel {
                     if (wide) kernel8wBlocks(k, kc, as, ao, ald, bp, jp, nPanels, c, co, ldc);
                     else kernel8Blocks(k, kc, as, ao, ald, bp, jp, nPanels, c, co, ldc);
                 } else {
-                    java.util.Arrays.fill(tile, 0f);
-                    for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * pw, nr);
+                    tile = edgeTile(tile, c, co, ldc, mr, nr, pw);
                     if (wide) kernel8wBlocks(k, kc, as, ao, ald, bp, jp, nPanels, tile, 0, pw);
                     else kernel8Blocks(k, kc, as, ao, ald, bp, jp, nPanels, tile, 0, pw);
-                    for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * pw, c, co + ii * ldc, nr);
+                    storeEdgeTile(tile, c, co, ldc, mr, nr, pw);
                 }
                 if (gelu) Ops.geluTile(c, co, ldc, mr, gate, j0, nr);
             }
@@ -390,16 +408,9 @@ final class VectorGemm implements GemmKernel {
                               float[] a, int aOff, int lda, float[][] bp, float[] c, int cOff, int ldc,
                               boolean accumulate, float[] bias, float[][] sharedA, int allStrips, boolean gelu, float[] gate) {
         int rows = i1 - i0, strips = (rows + MR - 1) / MR;
-        int jBegin = jp0 * pw, jEnd = Math.min(n, jp1 * pw);
-        // The kernel always accumulates into C, so C starts as the bias (or 0) unless the caller accumulates.
-        if (!accumulate)
-            for (int r = i0; r < i1; r++) {
-                int o = cOff + r * ldc;
-                if (bias != null) System.arraycopy(bias, jBegin, c, o + jBegin, jEnd - jBegin);
-                else java.util.Arrays.fill(c, o + jBegin, o + jEnd, 0f);
-            }
+        if (!accumulate) startC(c, cOff, ldc, i0, i1, jp0 * pw, Math.min(n, jp1 * pw), bias);
         float[][] ap = sharedA != null ? sharedA : A_PACK.get().get(strips, Math.min(kc, k) * AS);
-        float[] tile = new float[MR * pw];
+        float[] tile = null;
         boolean direct = readsAInPlace(transA, pw), wide = pw == NR_WIDE; // direct: only a last partial strip is packed
         int full = rows / MR;
         for (int p0 = 0; p0 < k; p0 += kc) {
@@ -422,13 +433,11 @@ final class VectorGemm implements GemmKernel {
                         else if (MR == 8) kernel8(kq, as, ao, ald, panel, c, co, ldc);
                         else kernel5(kq, as, panel, c, co, ldc);
                     } else {
-                        // edge tile: run the same kernel on a zero-padded copy, so the kernel has a single path
-                        java.util.Arrays.fill(tile, 0f);
-                        for (int ii = 0; ii < mr; ii++) System.arraycopy(c, co + ii * ldc, tile, ii * pw, nr);
+                        tile = edgeTile(tile, c, co, ldc, mr, nr, pw);
                         if (wide) kernel8w(kq, as, panel, tile, 0, pw);
                         else if (MR == 8) kernel8(kq, as, ao, ald, panel, tile, 0, pw);
                         else kernel5(kq, as, panel, tile, 0, pw);
-                        for (int ii = 0; ii < mr; ii++) System.arraycopy(tile, ii * pw, c, co + ii * ldc, nr);
+                        storeEdgeTile(tile, c, co, ldc, mr, nr, pw);
                     }
                     if (gelu && last) Ops.geluTile(c, co, ldc, mr, gate, j0, nr); // fused activation: the tile is still in L1
                 }

@@ -373,8 +373,8 @@ final class TransformerLayer {
 
     /**
      * Rows [r0, r1) of the attention block's output, for the split passes: h1 = ctx·Woᵀ + b, then post-LN h1 =
-     * LN1(h1 + x), pre-LN h1 += x and ffnIn = LN2(h1). fewRows (a batch-1 row group): the product as one column share of
-     * all columns ({@link Gemm#linearColumns}: A read in place, each tile's whole dot product in one kernel call), the
+     * LN1(h1 + x), pre-LN h1 += x and ffnIn = LN2(h1). fewRows ({@link #forwardColumns}' row groups, a batch too small for
+     * sequence groups): the product as one column share of all columns ({@link Gemm#linearColumns}: A read in place, each tile's whole dot product in one kernel call), the
      * same bits as {@link Gemm#linear}.
      */
     private void attentionOutputRows(float[] ctx, float[] x, float[] h1, float[] ffnIn, int r0, int r1, Gemm.PackedLinear wo, boolean fewRows) {
