@@ -44,6 +44,16 @@ public record Recipe(Method method, boolean fast, Reconstructor.Mode reconstruct
 
     public Recipe(Method method, boolean fast, Reconstructor.Mode reconstruct) { this(method, fast, reconstruct, 0); }
 
+    /**
+     * The recipe for a model without a task head (an embedding model), judged by how close its hidden states stay to
+     * the original's: the refit-aware choice with each sub-layer's input projections aligned too
+     * ({@link Reconstructor.Mode#ALIGNED}), on {@link #EMBEDDING_SAMPLES} rows unless the request gives its own count.
+     * A recipe that does not choose with the refit keeps its reconstruction.
+     */
+    public Recipe forEmbeddingModel() {
+        return new Recipe(method, fast, reconstruct == Reconstructor.Mode.SELECT ? Reconstructor.Mode.ALIGNED : reconstruct, EMBEDDING_SAMPLES);
+    }
+
     /** The same recipe calibrating on n rows where the request gives no {@code --samples}. */
     public Recipe withSamples(int n) { return new Recipe(method, fast, reconstruct, n); }
 

@@ -60,12 +60,11 @@ final class TransformerPruning implements FamilyPruning {
 
     /**
      * The workload's recipe: the task decides which scores and refit measured best on transformer encoders. A model
-     * without a task head (an embedding model) refits on {@link Recipe#EMBEDDING_SAMPLES} rows unless the request
-     * gives its own count.
+     * without a task head (an embedding model) takes the recipe's embedding variant ({@link Recipe#forEmbeddingModel}).
      */
     @Override public Recipe recommended(Workload workload) {
         Recipe r = workload.recommended();
-        return model.weights().hasClassifier() || !r.reconstruct().refitsWeights() ? r : r.withSamples(Recipe.EMBEDDING_SAMPLES);
+        return model.weights().hasClassifier() || !r.reconstruct().refitsWeights() ? r : r.forEmbeddingModel();
     }
 
     @Override public Seeded start(Workload workload, PruneRequest request) throws IOException {
@@ -95,8 +94,9 @@ final class TransformerPruning implements FamilyPruning {
     private static void checkReplay(PruneRequest request) {
         if (request.tune())
             throw new IllegalArgumentException("--tune needs the selection's scores (its teacher masks): it does not apply to --masks; use --reconstruct to refit the kept units");
-        if (request.reconstruct() == Reconstructor.Mode.SELECT)
-            throw new IllegalArgumentException("--reconstruct=select chooses which units to keep, and --masks fixes them: use --reconstruct=full or bias with --masks");
+        if (request.reconstruct().selects())
+            throw new IllegalArgumentException("--reconstruct=" + request.reconstruct().name().toLowerCase(Locale.ROOT)
+                    + " chooses which units to keep, and --masks fixes them: use --reconstruct=full or bias with --masks");
         if (request.holdout() > 0)
             throw new IllegalArgumentException("--holdout chooses among a scored run's variants: it does not apply to --masks");
     }
@@ -207,7 +207,7 @@ final class TransformerPruning implements FamilyPruning {
             String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
                     + (tokens != null ? " + tokens" : "")
                     + (r.reconstruction() == null ? "" : (run.method().sequential() ? "" : " + reconstruct")
-                            + (request.reconstruct() == Reconstructor.Mode.SELECT ? " + select" : ""));
+                            + (request.reconstruct().selects() ? " + select" : "") + (request.reconstruct().alignsInputs() ? " + aligned inputs" : ""));
             RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
                     step.map(TokenReduction::headsNeurons).orElse(null),
                     table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),

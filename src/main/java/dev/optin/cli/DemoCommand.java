@@ -82,7 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
             PruneRequest.Builder b = PruneRequest.builder().flops(flops).samples(calibration)
                     .batch(Math.min(32, calibration)).measureSpeed(!noSpeed)
                     .progress(quiet ? () -> Progress.NONE : ConsoleProgress::new).log(System.err);
-            if (exact) b.method(Pruner.Method.OPTIN).reconstruct(Reconstructor.Mode.SELECT);
+            if (exact) b.method(Pruner.Method.OPTIN).reconstruct(Reconstructor.Mode.ALIGNED);
             PruneRequest request = b.build();
             PruneResult r = m.prune(TextWorkload.rows(calib, held, Task.TEXT), request);
             r.writeTo(out, true);

@@ -75,11 +75,13 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--tune", description = "Kwon et al.'s least-squares mask tuning after the selection (any method)")
     boolean tune;
 
-    @Option(names = "--reconstruct", arity = "0..1", fallbackValue = "full", paramLabel = "full|select|bias",
+    @Option(names = "--reconstruct", arity = "0..1", fallbackValue = "full", paramLabel = "full|select|aligned|bias",
             description = {"after selection (and --tune), refit each sub-layer's output projection in order, on the pruned prefix's inputs,",
                     "to the original model's sub-layer output: full (kept block and bias, ridge least squares; the default when given bare),",
                     "select (as full, and each sub-layer keeps the units whose loss the refit recovers best, as many as the method chose;",
-                    "with kprune: its score with the error left after the refit as the representational term)",
+                    "with kprune: its score with the error left after the refit as the representational term),",
+                    "aligned (as select, and each sub-layer's query, key, value and first FFN projections also refitted to read the pruned",
+                    "prefix's inputs as the original's: closer to the original, the recipe of embedding models)",
                     "or bias (bias compensation alone). kprune always reconstructs (full unless asked)"})
     String reconstruct;
 

@@ -127,12 +127,13 @@ public final class HeldOutChoice {
 
     /**
      * The reconstructions tried, the requested one first (it wins ties): as asked, then none; SELECT (whose own
-     * choice of units can hurt) also against FULL, the refit of the method's own units.
+     * choice of units can hurt) also against FULL, the refit of the method's own units; ALIGNED against SELECT.
      */
     static List<Reconstructor.Mode> reconstructions(Reconstructor.Mode asked) {
         return switch (asked) {
             case NONE -> List.of(Reconstructor.Mode.NONE);
             case SELECT -> List.of(Reconstructor.Mode.SELECT, Reconstructor.Mode.FULL, Reconstructor.Mode.NONE);
+            case ALIGNED -> List.of(Reconstructor.Mode.ALIGNED, Reconstructor.Mode.SELECT, Reconstructor.Mode.NONE);
             default -> List.of(asked, Reconstructor.Mode.NONE);
         };
     }

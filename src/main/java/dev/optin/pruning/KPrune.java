@@ -117,7 +117,8 @@ public final class KPrune {
 
     /**
      * As above; refitReadout: after the last sub-layer also refit the head's linear read-out where the check keeps it
-     * ({@link ReadoutRefit}): what an explicit {@code --reconstruct=full|select} adds; K-prune as published does not.
+     * ({@link ReadoutRefit}): what an explicit {@code --reconstruct=full|select|aligned} adds; K-prune as published does
+     * not. {@link Reconstructor.Mode#ALIGNED} also aligns each sub-layer's input projections before it is scored.
      */
     public static Result prune(EncoderWeights original, List<Batch> batches, CostModel costs, double fraction,
                                Reconstructor.Mode mode, boolean refitReadout, Start start, Progress progress) {
@@ -135,6 +136,7 @@ public final class KPrune {
             for (int sl = 0; sl < 2 * L; sl++) {
                 int l = sl / 2;
                 boolean ffn = sl % 2 == 1;
+                rec.alignInputs(sl);   // before the scores: they read the aligned projections (a no-op at sl = 0)
                 Scores s = sl == 0 ? new Scores(start.head(), start.neuron(), start.contexts(), start.predHead(), start.predNeuron(), null)
                         : scores(rec.weights(), rec.masks(), l == 0 ? i -> null : rec::studentInput, batches, start.objective(), l, fHead, fNeuron,
                                  ffn ? contexts : null);
@@ -149,7 +151,7 @@ public final class KPrune {
                 float[] mask = new float[target.length];
                 int kept = 0;
                 for (int u = 0; u < mask.length; u++) if (target[u] > tau) { mask[u] = 1f; kept++; }
-                if (mode == Reconstructor.Mode.SELECT && kept > 0 && kept < mask.length) mask = chooseWithRefit(rec, c, s, l, ffn, kept);
+                if (mode.selects() && kept > 0 && kept < mask.length) mask = chooseWithRefit(rec, c, s, l, ffn, kept);
                 if (ffn) rec.ffn(l, mask); else rec.attention(l, mask, s.contexts());
                 remaining -= kept * (ffn ? fNeuron : fHead);
                 progress.step();

@@ -118,6 +118,16 @@ public final class LayerProbe {
         return new Sum(pre, out);
     }
 
+    /** What the query, key and value projections read for block input x: x itself (post-LN), its norm (pre-LN). */
+    static float[] attentionInput(EncoderConfig c, LayerWeights w, float[] x, int N) {
+        return c.architecture().preNorm() ? norm(c, w.attnNorm(), x, N) : x;
+    }
+
+    /** What the FFN's first projection reads for its block input h1: h1 itself (post-LN), its norm (pre-LN). */
+    static float[] ffnInput(EncoderConfig c, LayerWeights w, float[] h1, int N) {
+        return c.architecture().preNorm() ? norm(c, w.ffnNorm(), h1, N) : h1;
+    }
+
     /** Pre-LN blocks normalise their input before attention / FFN. */
     private static float[] norm(EncoderConfig c, dev.optin.model.Norm n, float[] x, int N) {
         float[] y = new float[x.length];

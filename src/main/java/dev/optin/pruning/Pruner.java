@@ -204,7 +204,7 @@ public final class Pruner {
             long t0 = System.nanoTime();
             // K-prune always reconstructs (full refit unless --reconstruct bias asks for bias compensation only)
             Reconstructor.Mode mode = o.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL : o.reconstruct();
-            // an explicit --reconstruct=full|select also refits the read-out, as after the other methods
+            // an explicit --reconstruct=full|select|aligned also refits the read-out, as after the other methods
             KPrune.Result k = KPrune.prune(encoder.weights(), samples, macs, o.fraction(), mode, o.reconstruct().refitsWeights(), scored.start(), progress);
             seconds.put(o.method().name().toLowerCase(Locale.ROOT), (System.nanoTime() - t0) * 1e-9);
             Masks masks = k.reconstruction().masks();

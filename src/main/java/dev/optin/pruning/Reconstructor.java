@@ -35,18 +35,26 @@ public final class Reconstructor {
      * What is refitted: nothing, the bias alone, or the kept block of the projection and its bias; SELECT refits
      * like FULL and also chooses which units each sub-layer keeps (its count as the method set it) by the error
      * left after that refit ({@link RefitAwareSelection}); gate values other than 0/1 (Kwon's {@code --tune})
-     * count as kept units, and the chosen units come out with gates 1.
+     * count as kept units, and the chosen units come out with gates 1. ALIGNED is SELECT with each sub-layer's input
+     * projections also refitted to read the pruned prefix's inputs as the teacher's ({@link #alignInputs}): closer to
+     * the teacher (agreement, hidden states), which is what an embedding model is judged by.
      */
     public enum Mode {
-        NONE, BIAS, FULL, SELECT;
+        NONE, BIAS, FULL, SELECT, ALIGNED;
 
         /** The kept block of the projection and its bias are refitted (not the bias alone). */
-        public boolean refitsWeights() { return this == FULL || this == SELECT; }
+        public boolean refitsWeights() { return this == FULL || this == SELECT || this == ALIGNED; }
+
+        /** Each sub-layer keeps the units the refit recovers best ({@link RefitAwareSelection}). */
+        public boolean selects() { return this == SELECT || this == ALIGNED; }
+
+        /** Each sub-layer's input projections are refitted to the teacher's inputs before it is scored or fixed. */
+        public boolean alignsInputs() { return this == ALIGNED; }
 
         public static Mode parse(String s) {
             try { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
             catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown reconstruction '" + s + "' (expected full, select, bias or none)");
+                throw new IllegalArgumentException("unknown reconstruction '" + s + "' (expected full, select, aligned, bias or none)");
             }
         }
     }
@@ -169,13 +177,15 @@ public final class Reconstructor {
         try {
             EncoderConfig c = original.config();
             for (int l = 0; l < c.layers(); l++) {
+                r.alignInputs(2 * l);
                 float[] hm = masks.head[l];
-                if (mode == Mode.SELECT && kept(hm) > 0 && kept(hm) < hm.length)
+                if (mode.selects() && kept(hm) > 0 && kept(hm) < hm.length)
                     hm = RefitAwareSelection.choose(r.attentionEquations(l), hm.length, c.headSize(), c.hidden(), new double[hm.length], 1, kept(hm));
                 r.attention(l, hm);
                 progress.step();
+                r.alignInputs(2 * l + 1);
                 float[] nm = masks.neuron[l];
-                if (mode == Mode.SELECT && kept(nm) > 0 && kept(nm) < nm.length)
+                if (mode.selects() && kept(nm) > 0 && kept(nm) < nm.length)
                     nm = RefitAwareSelection.choose(r.ffnEquations(l), nm.length, 1, c.hidden(), new double[nm.length], 1, kept(nm));
                 r.ffn(l, nm);
                 progress.step();
@@ -185,6 +195,38 @@ public final class Reconstructor {
             progress.done();
         }
         return r.result();
+    }
+
+    /**
+     * Before sub-layer sl (2l: attention of layer l, 2l+1: its FFN) is scored or fixed: in {@link Mode#ALIGNED}, refits the projections that read the sub-layer's input (query, key and value; the FFN's first
+     * projection) so that from the student's input they compute what they would from the teacher's, as far as a linear
+     * map does ({@link InputAlignment}). A no-op otherwise, and where the student's input is the teacher's (layer 0's
+     * attention). Call once per sub-layer, before anything reads its units.
+     */
+    public void alignInputs(int sl) {
+        if (!mode.alignsInputs()) return;
+        int l = sl / 2;
+        boolean ffn = sl % 2 == 1;
+        LayerWeights w = student[l], tw = teacher.layers()[l];
+        List<float[]> s = new ArrayList<>(batches.size()), t = new ArrayList<>(batches.size());
+        int[] tokens = new int[batches.size()];
+        boolean same = true;
+        for (int i = 0; i < batches.size(); i++) {
+            int n = batches.get(i).tokens;
+            tokens[i] = n;
+            float[] si = ffn ? h1s.get(i) : xs.get(i), ti = ffn ? h1t.get(i) : xt.get(i);
+            same &= si == ti;
+            s.add(ffn ? LayerProbe.ffnInput(c, w, si, n) : LayerProbe.attentionInput(c, w, si, n));
+            t.add(ffn ? LayerProbe.ffnInput(c, tw, ti, n) : LayerProbe.attentionInput(c, tw, ti, n));
+        }
+        if (same) return;
+        InputAlignment a = InputAlignment.fit(s, t, tokens, c.hidden(), damping);
+        if (a == null) return;   // unsolvable: the projections stay as they are
+        student[l] = ffn
+                ? new LayerWeights(w.heads(), w.intermediate(), w.query(), w.key(), w.value(), w.attnOut(), w.attnNorm(),
+                        a.foldInto(w.ffnIn()), w.ffnOut(), w.ffnNorm())
+                : new LayerWeights(w.heads(), w.intermediate(), a.foldInto(w.query()), a.foldInto(w.key()), a.foldInto(w.value()),
+                        w.attnOut(), w.attnNorm(), w.ffnIn(), w.ffnOut(), w.ffnNorm());
     }
 
     /** The student's input of the next layer to fix (before {@link #attention}) for batch i. */

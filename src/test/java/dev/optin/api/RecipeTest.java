@@ -38,8 +38,9 @@ class RecipeTest {
         Recipe embedding = FamilyPruning.of(new dev.optin.load.LoadedModel(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 0, 1), null, "test", null, null)).recommended(text);
         Recipe classifier = FamilyPruning.of(new dev.optin.load.LoadedModel(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 2, 1), null, "test", null, null)).recommended(text);
         assertThat(classifier).isEqualTo(Recipe.OPTIN_FAST_SELECT);
-        assertThat(embedding).isEqualTo(Recipe.OPTIN_FAST_SELECT.withSamples(Recipe.EMBEDDING_SAMPLES));
-        assertThat(embedding.options()).isEqualTo("--method optin --fast --reconstruct=select --samples 16384");
+        assertThat(embedding).isEqualTo(new Recipe(dev.optin.pruning.Pruner.Method.OPTIN, true, Reconstructor.Mode.ALIGNED, Recipe.EMBEDDING_SAMPLES));
+        assertThat(embedding.options()).isEqualTo("--method optin --fast --reconstruct=aligned --samples 16384");
+        assertThat(Recipe.OPTIN_EXACT.forEmbeddingModel().reconstruct()).isEqualTo(Reconstructor.Mode.NONE);   // no refit: none added
 
         assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(embedding).runs())
                 .singleElement().satisfies(run -> assertThat(run.samples()).isEqualTo(Recipe.EMBEDDING_SAMPLES));
