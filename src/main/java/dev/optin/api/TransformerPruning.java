@@ -89,14 +89,14 @@ final class TransformerPruning implements FamilyPruning {
 
     /**
      * Saved masks fix which units stay, so of the steps after selection only the refit of the kept units applies:
-     * {@code --reconstruct=full|bias} (on {@code --data}); the steps that choose units or need the scores are refused.
+     * {@code --reconstruct=full|aligned|bias} (on {@code --data}); the steps that choose units or need the scores are refused.
      */
     private static void checkReplay(PruneRequest request) {
         if (request.tune())
             throw new IllegalArgumentException("--tune needs the selection's scores (its teacher masks): it does not apply to --masks; use --reconstruct to refit the kept units");
-        if (request.reconstruct().selects())
-            throw new IllegalArgumentException("--reconstruct=" + request.reconstruct().name().toLowerCase(Locale.ROOT)
-                    + " chooses which units to keep, and --masks fixes them: use --reconstruct=full or bias with --masks");
+        if (request.reconstruct() == Reconstructor.Mode.SELECT)
+            throw new IllegalArgumentException("--reconstruct=select chooses which units to keep, and --masks fixes them: use --reconstruct=full"
+                    + " (or aligned, bias) with --masks");
         if (request.holdout() > 0)
             throw new IllegalArgumentException("--holdout chooses among a scored run's variants: it does not apply to --masks");
     }
@@ -240,7 +240,8 @@ final class TransformerPruning implements FamilyPruning {
                 Reconstructor.checkMemory(encoder.config(), cal.batches());
                 request.log().printf(Locale.ROOT, "optin: refitting the masks' kept units on %s%n", cal.description());
                 long t0 = System.nanoTime();
-                rec = Reconstructor.reconstruct(encoder.weights(), masks, cal.batches(), request.reconstruct(), Reconstructor.DEFAULT_DAMPING,
+                // the units stay the masks' (aligned: its input alignment and refit of these units, as the run that chose them)
+                rec = Reconstructor.refitUnits(encoder.weights(), masks, cal.batches(), request.reconstruct(), Reconstructor.DEFAULT_DAMPING,
                         request.progress().get());
                 masks = rec.masks();   // the same units; a refitted read-out where that helped
                 seconds.put("reconstruction", (System.nanoTime() - t0) * 1e-9);

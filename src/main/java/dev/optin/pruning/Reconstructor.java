@@ -172,6 +172,20 @@ public final class Reconstructor {
      * mask does, chosen by the error left after the refit (the mask's own choice is then not used).
      */
     public static Result reconstruct(EncoderWeights original, Masks masks, List<Batch> batches, Mode mode, double damping, Progress progress) {
+        return reconstruct(original, masks, batches, mode, damping, true, progress);
+    }
+
+    /**
+     * The masks' units as they are (a replay of saved masks): every sub-layer in order, refitted as the mode says but
+     * without choosing units ({@link Mode#SELECT} refits as {@link Mode#FULL}; {@link Mode#ALIGNED} aligns and refits):
+     * for masks a selecting run wrote, the same bits as that run.
+     */
+    public static Result refitUnits(EncoderWeights original, Masks masks, List<Batch> batches, Mode mode, double damping, Progress progress) {
+        return reconstruct(original, masks, batches, mode, damping, false, progress);
+    }
+
+    private static Result reconstruct(EncoderWeights original, Masks masks, List<Batch> batches, Mode mode, double damping, boolean choose,
+                                      Progress progress) {
         Reconstructor r = new Reconstructor(original, batches, mode, damping);
         progress.start("reconstruction", 2L * original.config().layers());
         try {
@@ -179,13 +193,13 @@ public final class Reconstructor {
             for (int l = 0; l < c.layers(); l++) {
                 r.alignInputs(2 * l);
                 float[] hm = masks.head[l];
-                if (mode.selects() && kept(hm) > 0 && kept(hm) < hm.length)
+                if (choose && mode.selects() && kept(hm) > 0 && kept(hm) < hm.length)
                     hm = RefitAwareSelection.choose(r.attentionEquations(l), hm.length, c.headSize(), c.hidden(), new double[hm.length], 1, kept(hm));
                 r.attention(l, hm);
                 progress.step();
                 r.alignInputs(2 * l + 1);
                 float[] nm = masks.neuron[l];
-                if (mode.selects() && kept(nm) > 0 && kept(nm) < nm.length)
+                if (choose && mode.selects() && kept(nm) > 0 && kept(nm) < nm.length)
                     nm = RefitAwareSelection.choose(r.ffnEquations(l), nm.length, 1, c.hidden(), new double[nm.length], 1, kept(nm));
                 r.ffn(l, nm);
                 progress.step();

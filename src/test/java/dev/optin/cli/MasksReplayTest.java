@@ -92,6 +92,27 @@ class MasksReplayTest {
         assertThat(Files.readAllBytes(other.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
     }
 
+    /** An aligned run (the embedding recipe's refit) replays with --reconstruct=aligned: its units, aligned and refitted, the same bits. */
+    @Test
+    void replayedAlignedMasksWithAlignedReconstructGiveTheBitsOfTheAlignedRun() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString();
+        Path first = dir.resolve("aligned"), again = dir.resolve("aligned-again"), full = dir.resolve("aligned-full");
+        var r = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=aligned", "--flops", "0.4",
+                "--samples", "64", "--seed", "2", "--out", first.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(first.resolve("report.json"))).contains("\"mode\" : \"aligned\"");
+        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=aligned", "--data", train,
+                "--out", again.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        // without the alignment the same units refit to other weights
+        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
+                "--out", full.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(full.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+    }
+
     @Test
     void stepsThatChooseUnitsOrNeedDataAreRefusedWithMasks() throws Exception {
         String model = Fixtures.require("minilm-l6-sst2").toString();
