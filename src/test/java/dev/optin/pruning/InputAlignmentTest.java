@@ -48,10 +48,22 @@ class InputAlignmentTest {
         for (int i = 0; i < fromTeacher.length; i++) assertThat((double) fromStudent[i]).isCloseTo(fromTeacher[i], within(1e-3));
     }
 
+    /** Fewer calibration tokens than ten per coefficient of an output's regression: no alignment is fitted. */
+    @Test
+    void tooFewTokensForTheMapAreNotAligned() {
+        int d = 8, n = 10 * (d + 1) - 1;
+        Random r = new Random(7);
+        float[] x = new float[n * d], y = new float[n * d];
+        for (int i = 0; i < x.length; i++) { x[i] = (float) r.nextGaussian(); y[i] = 2 * x[i]; }
+        assertThat(InputAlignment.fit(List.of(x), List.of(y), new int[] {n}, d, 1e-3)).isNull();
+        float[] x1 = java.util.Arrays.copyOf(x, (n + 1) * d), y1 = java.util.Arrays.copyOf(y, (n + 1) * d);
+        assertThat(InputAlignment.fit(List.of(x1), List.of(y1), new int[] {n + 1}, d, 1e-3)).isNotNull();
+    }
+
     /** Student and teacher inputs already equal: the alignment is the identity and the projection keeps its values. */
     @Test
     void equalInputsLeaveTheProjectionAsItWas() {
-        int d = 4, n = 50;
+        int d = 4, n = 60;
         Random r = new Random(5);
         float[] x = new float[n * d];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
