@@ -212,10 +212,12 @@ public final class Reconstructor {
     }
 
     /**
-     * Before sub-layer sl (2l: attention of layer l, 2l+1: its FFN) is scored or fixed: in {@link Mode#ALIGNED}, refits the projections that read the sub-layer's input (query, key and value; the FFN's first
-     * projection) so that from the student's input they compute what they would from the teacher's, as far as a linear
-     * map does ({@link InputAlignment}). A no-op otherwise, and where the student's input is the teacher's (layer 0's
-     * attention). Call once per sub-layer, before anything reads its units.
+     * Before sub-layer sl (2l: attention of layer l, 2l+1: its FFN) is scored or fixed: in {@link Mode#ALIGNED}, refits
+     * the projections that read the sub-layer's input (query, key and value; the FFN's first projection) so that from
+     * the student's input they compute what they would from the teacher's, as far as a linear map does
+     * ({@link InputAlignment}). A no-op in other modes, where the student's input is the teacher's (layer 0's
+     * attention) and where the calibration tokens are too few for the map. Call once per sub-layer, before anything
+     * reads its units.
      */
     public void alignInputs(int sl) {
         if (!mode.alignsInputs()) return;
@@ -235,7 +237,7 @@ public final class Reconstructor {
         }
         if (same) return;
         InputAlignment a = InputAlignment.fit(s, t, tokens, c.hidden(), damping);
-        if (a == null) return;   // unsolvable: the projections stay as they are
+        if (a == null) return;   // too few tokens, or unsolvable: the projections stay as they are
         student[l] = ffn
                 ? new LayerWeights(w.heads(), w.intermediate(), w.query(), w.key(), w.value(), w.attnOut(), w.attnNorm(),
                         a.foldInto(w.ffnIn()), w.ffnOut(), w.ffnNorm())
