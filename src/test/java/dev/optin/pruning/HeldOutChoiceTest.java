@@ -66,6 +66,17 @@ class HeldOutChoiceTest {
     }
 
     @Test
+    void alignedIsCheckedAgainstSelectAndNone() {
+        List<List<Batch>> p = HeldOutChoice.split(batches, 11);
+        Pruner.Options o = options(Pruner.Method.KWON, Reconstructor.Mode.ALIGNED);
+        Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
+        Pruner.Result r = Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
+        HeldOutChoice.Choice rec = r.choices().get(1);
+        assertThat(rec.heldOutLoss()).containsOnlyKeys("aligned", "select", "none");
+        assertThat(rec.heldOutLoss().get(rec.chosen())).isEqualTo(Collections.min(rec.heldOutLoss().values()));
+    }
+
+    @Test
     void optinsLambdaIsChosenOnTheHeldOutRowsThenTheReconstruction() {
         List<List<Batch>> p = HeldOutChoice.split(batches, 11);
         Pruner.Options o = options(Pruner.Method.OPTIN, Reconstructor.Mode.FULL);
