@@ -32,8 +32,7 @@ public final class LayerProbe {
     /** The per-head attention context [N×A] alone (before the head mask, which it does not depend on). */
     public static float[] context(EncoderConfig c, LayerWeights w, Batch batch, float[] x) {
         int N = batch.tokens, D = c.hidden(), H = w.heads(), dh = c.headSize(), A = H * dh;
-        boolean preLn = c.architecture().preNorm();
-        float[] a = preLn ? norm(c, w.attnNorm(), x, N) : x;
+        float[] a = attentionInput(c, w, x, N);
         float[] q = new float[N * A], k = new float[N * A], v = new float[N * A], ctx = new float[N * A];
         w.query().apply(a, N, q);
         w.key().apply(a, N, k);
@@ -76,9 +75,8 @@ public final class LayerProbe {
     /** The FFN activations [N×I] alone (before the neuron mask, which they do not depend on). */
     public static float[] activations(EncoderConfig c, LayerWeights w, Batch batch, float[] h1) {
         int N = batch.tokens, D = c.hidden(), I = w.intermediate();
-        boolean preLn = c.architecture().preNorm();
         float[] act = new float[N * I];
-        w.ffnIn().apply(preLn ? norm(c, w.ffnNorm(), h1, N) : h1, N, act);
+        w.ffnIn().apply(ffnInput(c, w, h1, N), N, act);
         Activation fn = c.activation();
         Parallel.forEach((N + 31) / 32, blk -> {
             int r1 = Math.min(N, blk * 32 + 32);

@@ -224,18 +224,19 @@ public final class Reconstructor {
         int l = sl / 2;
         boolean ffn = sl % 2 == 1;
         LayerWeights w = student[l], tw = teacher.layers()[l];
+        List<float[]> studentIn = ffn ? h1s : xs, teacherIn = ffn ? h1t : xt;
+        boolean same = true;
+        for (int i = 0; i < batches.size(); i++) same &= studentIn.get(i) == teacherIn.get(i);
+        if (same) return;   // layer 0's attention: both read the embeddings
         List<float[]> s = new ArrayList<>(batches.size()), t = new ArrayList<>(batches.size());
         int[] tokens = new int[batches.size()];
-        boolean same = true;
         for (int i = 0; i < batches.size(); i++) {
             int n = batches.get(i).tokens;
             tokens[i] = n;
-            float[] si = ffn ? h1s.get(i) : xs.get(i), ti = ffn ? h1t.get(i) : xt.get(i);
-            same &= si == ti;
+            float[] si = studentIn.get(i), ti = teacherIn.get(i);
             s.add(ffn ? LayerProbe.ffnInput(c, w, si, n) : LayerProbe.attentionInput(c, w, si, n));
             t.add(ffn ? LayerProbe.ffnInput(c, tw, ti, n) : LayerProbe.attentionInput(c, tw, ti, n));
         }
-        if (same) return;
         InputAlignment a = InputAlignment.fit(s, t, tokens, c.hidden(), damping);
         if (a == null) return;   // too few tokens, or unsolvable: the projections stay as they are
         student[l] = ffn
