@@ -206,8 +206,7 @@ final class TransformerPruning implements FamilyPruning {
 
             String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
                     + (tokens != null ? " + tokens" : "")
-                    + (r.reconstruction() == null ? "" : (run.method().sequential() ? "" : " + reconstruct")
-                            + (request.reconstruct().selects() ? " + select" : "") + (request.reconstruct().alignsInputs() ? " + aligned inputs" : ""));
+                    + (r.reconstruction() == null ? "" : (run.method().sequential() ? "" : " + reconstruct") + refitLabel(r.reconstruction()));
             RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
                     step.map(TokenReduction::headsNeurons).orElse(null),
                     table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
@@ -278,12 +277,25 @@ final class TransformerPruning implements FamilyPruning {
 
         private RunReport.Reconstruction reconstruction(Reconstructor.Result rec) {
             if (rec == null) return null;
-            String mode = request.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL.name() : request.reconstruct().name();
+            String mode = rec.mode().name();   // the mode these weights were refitted in (a held-out choice may differ from the one asked)
             RunReport.Readout readout = rec.readout() == null ? null
                     : new RunReport.Readout(rec.readout().refitted(), PruneReport.round(rec.readout().originalError(), 6),
                                             Double.isFinite(rec.readout().refitError()) ? PruneReport.round(rec.readout().refitError(), 6) : null);
             return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), Reconstructor.DEFAULT_DAMPING,
-                    round(rec.errorBefore()), round(rec.errorAfter()), readout);
+                    round(rec.errorBefore()), round(rec.errorAfter()), readout, rec.inputsAligned());
+        }
+
+        /**
+         * What the refit did beyond refitting the output projections, as the run's method label says it: the mode the
+         * weights were refitted in (not necessarily the one asked: a held-out choice may keep another), and for an aligned
+         * run on how many sub-layers the alignment was fitted where that is not all of them after layer 0's attention (none
+         * below {@link Reconstructor}'s token floor).
+         */
+        private static String refitLabel(Reconstructor.Result rec) {
+            String label = rec.mode().selects() ? " + select" : "";
+            if (!rec.mode().alignsInputs()) return label;
+            int aligned = rec.alignedSubLayers(), alignable = rec.inputsAligned().length - 1;
+            return label + " + aligned inputs" + (aligned == alignable ? "" : " (on " + aligned + " of " + alignable + " sub-layers)");
         }
 
         private static double[] round(double[] v) {

@@ -114,10 +114,17 @@ public final class Reconstructor {
      * @param errorAfter  the same with the refitted projection
      * @param readout     the refit of the head's linear read-out after the last sub-layer ({@link ReadoutRefit}), or
      *                    null where none was tried (K-prune as published, bias-only modes, heads without one)
+     * @param mode        the mode these weights were refitted in
+     * @param inputsAligned per sub-layer, whether its input projections were aligned ({@link #alignInputs}: false at
+     *                    layer 0's attention and where the calibration tokens were too few); null in modes that do not align
      */
-    public record Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter, ReadoutRefit.Outcome readout) {
-        public Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter) {
-            this(weights, masks, errorBefore, errorAfter, null);
+    public record Result(EncoderWeights weights, Masks masks, double[] errorBefore, double[] errorAfter, ReadoutRefit.Outcome readout,
+                         Mode mode, boolean[] inputsAligned) {
+        /** Sub-layers whose input projections were aligned (0 in modes that do not align). */
+        public int alignedSubLayers() {
+            int n = 0;
+            if (inputsAligned != null) for (boolean a : inputsAligned) if (a) n++;
+            return n;
         }
     }
 
@@ -129,6 +136,8 @@ public final class Reconstructor {
     private final double damping;
     private final List<float[]> xt = new ArrayList<>(), xs = new ArrayList<>(), h1t = new ArrayList<>(), h1s = new ArrayList<>();
     private final Masks masks;
+    /** Per sub-layer: its input projections were aligned by {@link #alignInputs}. */
+    private final boolean[] aligned;
     /**
      * The teacher's sub-layer outputs and the student's inputs to the projection that {@link #attentionEquations} or
      * {@link #ffnEquations} computed for sub-layer {@code pendingSubLayer} (2l: attention, 2l+1: FFN): the next
@@ -153,6 +162,7 @@ public final class Reconstructor {
         this.masks = Masks.ones(c);
         this.before = new double[2 * c.layers()];
         this.after = new double[2 * c.layers()];
+        this.aligned = new boolean[2 * c.layers()];
         for (Batch b : batches) {
             float[] e = original.stem().embed(b, c);
             xt.add(e); xs.add(e);
@@ -244,6 +254,7 @@ public final class Reconstructor {
                         a.foldInto(w.ffnIn()), w.ffnOut(), w.ffnNorm())
                 : new LayerWeights(w.heads(), w.intermediate(), a.foldInto(w.query()), a.foldInto(w.key()), a.foldInto(w.value()),
                         w.attnOut(), w.attnNorm(), w.ffnIn(), w.ffnOut(), w.ffnNorm());
+        aligned[sl] = true;
     }
 
     /** The student's input of the next layer to fix (before {@link #attention}) for batch i. */
@@ -266,7 +277,9 @@ public final class Reconstructor {
     /** The masks so far: sub-layers not yet fixed are all ones. */
     public Masks masks() { return masks.copy(); }
 
-    public Result result() { return new Result(weights(), masks.copy(), before.clone(), after.clone(), readout); }
+    public Result result() {
+        return new Result(weights(), masks.copy(), before.clone(), after.clone(), readout, mode, mode.alignsInputs() ? aligned.clone() : null);
+    }
 
     /**
      * The normal equations of layer l's attention output projection over every head's columns (gates 1), on the

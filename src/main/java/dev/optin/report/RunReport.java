@@ -49,13 +49,15 @@ public record RunReport(String model, String method, String weighting, String en
      * the ridge damping relative to the inputs' mean variance, and per sub-layer (attention of layer 0,
      * its FFN, …) the calibration error ‖student − teacher‖² / ‖teacher's sub-layer contribution‖²
      * with the original projection ({@code error_before}) and the refitted one ({@code error_after}); {@code readout}
-     * where the head's linear read-out was refitted to the teacher's logits (absent otherwise).
+     * where the head's linear read-out was refitted to the teacher's logits (absent otherwise); in mode {@code aligned},
+     * {@code inputs_aligned}: per sub-layer whether its input projections were aligned to the original's inputs (never
+     * layer 0's attention, and not where the calibration tokens were too few).
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Reconstruction(String mode, double damping, double[] errorBefore, double[] errorAfter, Readout readout) {
+    public record Reconstruction(String mode, double damping, double[] errorBefore, double[] errorAfter, Readout readout, boolean[] inputsAligned) {
         public Reconstruction(String mode, double damping, double[] errorBefore, double[] errorAfter) {
-            this(mode, damping, errorBefore, errorAfter, null);
+            this(mode, damping, errorBefore, errorAfter, null, null);
         }
     }
 

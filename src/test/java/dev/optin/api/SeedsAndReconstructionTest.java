@@ -107,6 +107,33 @@ class SeedsAndReconstructionTest {
     }
 
     @Test
+    void anAlignedRunRecordsWhichSubLayersItAlignedAndSaysSoWhereTheTokensWereTooFew() throws Exception {
+        Path model = Fixtures.require("minilm-l6-sst2"), train = Fixtures.require("sst2/train.tsv"), dev = Fixtures.require("sst2/dev.tsv");
+        // 64 training phrases are about 900 tokens, below the alignment's floor of 10·(384 + 1); 512 are about 7,000, above it
+        for (int samples : new int[] {64, 512}) {
+            Path out = dir.resolve("aligned" + samples);
+            int code = Main.execute("prune", model.toString(), "--data", train.toString(), "--method", "magnitude", "--flops", "0.5",
+                    "--samples", Integer.toString(samples), "--reconstruct=aligned", "--eval", dev.toString(), "--eval-limit", "16",
+                    "--out", out.toString(), "--no-speed", "-q");
+            assertThat(code).isZero();
+            JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+            JsonNode flags = rep.path("reconstruction").path("inputs_aligned");
+            assertThat(rep.path("reconstruction").path("mode").asText()).isEqualTo("aligned");
+            assertThat(flags.size()).isEqualTo(12);
+            assertThat(flags.get(0).asBoolean()).as("layer 0's attention reads the embeddings in both models").isFalse();
+            int aligned = 0;
+            for (JsonNode f : flags) if (f.asBoolean()) aligned++;
+            if (samples == 64) {
+                assertThat(aligned).isZero();
+                assertThat(rep.path("method").asText()).isEqualTo("magnitude + reconstruct + select + aligned inputs (on 0 of 11 sub-layers)");
+            } else {
+                assertThat(aligned).isEqualTo(11);
+                assertThat(rep.path("method").asText()).isEqualTo("magnitude + reconstruct + select + aligned inputs");
+            }
+        }
+    }
+
+    @Test
     void badSeedListsAreRefused() {
         assertThatThrownBy(() -> PruneRequest.builder().method(Method.RANDOM).flops(0.5).seeds(List.of(1L, 1L)).build())
                 .hasMessageContaining("--seeds lists a seed twice");

@@ -74,6 +74,9 @@ class HeldOutChoiceTest {
         HeldOutChoice.Choice rec = r.choices().get(1);
         assertThat(rec.heldOutLoss()).containsOnlyKeys("aligned", "select", "none");
         assertThat(rec.heldOutLoss().get(rec.chosen())).isEqualTo(Collections.min(rec.heldOutLoss().values()));
+        // the kept weights say which refit made them (what report.json's reconstruction.mode shows)
+        if (rec.chosen().equals("none")) assertThat(r.reconstruction()).isNull();
+        else assertThat(r.reconstruction().mode().name().toLowerCase(java.util.Locale.ROOT)).isEqualTo(rec.chosen());
     }
 
     @Test
