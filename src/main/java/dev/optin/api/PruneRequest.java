@@ -44,6 +44,8 @@ import java.util.function.Supplier;
  * @param holdout     the last this many of each run's calibration rows are held out of scoring and fitting and used to
  *                    choose rearrangement on/off and reconstruction on/off by the held-out loss (report's {@code choices}); 0 = off
  * @param rearrange   Kwon's mask rearrangement after the Fisher selection (default on; {@code --no-rearrange})
+ * @param refitRows   masks only: a replay refits on the first this many of the rows it draws ({@link #samples}), as the
+ *                    recorded run did, which held the rest out ({@code --holdout}); 0: on all of them
  * @param optinLambda OPTIN's λ_c: the trajectory (MD) term is rescaled to about λ_c times the output KL term
  *                    (default {@value Pruner.Options#DEFAULT_OPTIN_LAMBDA}, the published value; {@code --optin-lambda})
  */
@@ -54,7 +56,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
                            Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log,
-                           boolean bnRecalibration, double optinLambda, int recipeSamples) {
+                           boolean bnRecalibration, double optinLambda, int recipeSamples, int refitRows) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
@@ -110,6 +112,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         if (budget == Budget.MASKS ? masks == null || !methods.isEmpty() : fractions.isEmpty())
             throw new IllegalArgumentException("a prune request needs budgets, or masks (not both)");
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
+        if (refitRows < 0 || refitRows > 0 && (budget != Budget.MASKS || samples == null || refitRows > samples))
+            throw new IllegalArgumentException("a replay's refit rows must lie within its drawn rows, got " + refitRows + " of " + samples);
         if (recipeSamples < 0) throw new IllegalArgumentException("a recipe's calibration rows must be ≥ 0, got " + recipeSamples);
         if (holdout < 0) throw new IllegalArgumentException("--holdout must be ≥ 0, got " + holdout);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
@@ -131,14 +135,14 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public PruneRequest withSeed(long s) {
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, recipeSamples);
+                probe, progress, log, bnRecalibration, optinLambda, recipeSamples, refitRows);
     }
 
     /** The same request calibrating on n rows, as if {@code --samples n} were given (no recipe ceiling). */
     public PruneRequest withSamples(int n) {
         return new PruneRequest(methods, budget, fractions, masks, n, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, 0);
+                probe, progress, log, bnRecalibration, optinLambda, 0, refitRows);
     }
 
     /** Whether the request names no method: the family's recommended {@link Recipe} runs ({@link #withRecipe}). */
@@ -153,7 +157,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         return new PruneRequest(List.of(r.method()), budget, fractions, masks, samples, sampling, seed, seeds, tune, fast || r.fast(),
                 reconstruct != Reconstructor.Mode.NONE ? reconstruct : r.reconstruct(), rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.samples() : 0);
+                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.samples() : 0, refitRows);
     }
 
     /** One method at one budget. */
@@ -210,7 +214,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private List<Double> fractions = List.of();
         private Masks masks;
         private Integer samples;
-        private Sampling sampling = Sampling.RANDOM;
+        private Sampling sampling;   // null: a replay's recorded sampling, else RANDOM
         private Long seed;   // null: the recorded seed of a replay, else 1
         private dev.optin.report.MasksFile.Calibration recorded;
         private List<Long> seeds = List.of();
@@ -254,10 +258,12 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder samples(Integer n) { samples = n; return this; }
         /**
          * The calibration the run that wrote the {@link #masks} recorded ({@link OptinModel#recordedCalibration}): its rows
-         * and seed, for whichever of the two this builder is not given itself (before or after this call), so that a replay
-         * with {@link #reconstruct} refits on the run's rows; ignored without masks; null: none.
+         * (those it held out included, then refitting on the others), seed and sampling, for whichever of rows, seed and
+         * sampling this builder is not given itself (before or after this call), so that a replay with {@link #reconstruct}
+         * refits on the run's rows; ignored without masks; null: none.
          */
         public Builder recorded(dev.optin.report.MasksFile.Calibration c) { recorded = c; return this; }
+        /** Which calibration rows a file gives; null (the default): a replay's recorded sampling, else {@link Sampling#RANDOM}. */
         public Builder sampling(Sampling s) { sampling = s; return this; }
         public Builder seed(long s) { seed = s; return this; }
         /** Repeat every run for each of these calibration seeds (mean ± standard deviation in the sweep report). */
@@ -299,10 +305,16 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public PruneRequest build() {
             if (budget == null) throw new IllegalArgumentException("a prune request needs a budget (--flops or --latency) or masks");
             boolean replay = recorded != null && budget == Budget.MASKS;
-            Integer samples = this.samples != null || !replay ? this.samples : Integer.valueOf(recorded.samples());
+            // a replay draws the rows the recorded run drew (held-out ones included, as the draw's size decides its
+            // rows) and refits on those it fitted on, unless the request gives its own count
+            boolean recordedRows = replay && this.samples == null;
+            Integer samples = recordedRows ? Integer.valueOf(recorded.samples() + recorded.heldOut()) : this.samples;
+            int refitRows = recordedRows && recorded.heldOut() > 0 ? recorded.samples() : 0;
             long seed = this.seed != null ? this.seed : replay ? recorded.seed() : 1;
+            Sampling sampling = this.sampling != null ? this.sampling : replay && recorded.firstRows() ? Sampling.FIRST : Sampling.RANDOM;
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
-                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration, optinLambda, 0);
+                    labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration,
+                    optinLambda, 0, refitRows);
         }
     }
 }

@@ -111,8 +111,10 @@ final class TransformerPruning implements FamilyPruning {
         return (r, dir) -> {
             PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), dir, PruneResult.source(model), model.preprocessing());
             RunReport rep = r.report();
-            // a run that refitted records its rows and seed: a replay with --reconstruct defaults to them (the same bits)
-            MasksFile.Calibration cal = rep.reconstruction() != null && rep.samples() > 0 ? new MasksFile.Calibration(rep.samples(), rep.seed()) : null;
+            // a run that refitted records how it drew its rows: a replay with --reconstruct defaults to them (the same bits)
+            MasksFile.Calibration cal = rep.reconstruction() != null && rep.samples() > 0
+                    ? new MasksFile.Calibration(rep.samples(), rep.seed(), rep.heldOut() == null ? 0 : rep.heldOut(), "first".equals(rep.sampling()))
+                    : null;
             MasksFile.write(model.weights().config(), r.masks(), cal, dir.resolve("masks.json"));
             PruneReport.writeJson(r.report(), dir.resolve("report.json"));
             HtmlReport.write(r.report(), dir.resolve("report.html"));
@@ -217,7 +219,8 @@ final class TransformerPruning implements FamilyPruning {
                     run.method() == Method.OPTIN && OptinImportance.readsEveryFinalToken(model.weights()) ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                     run.method() == Method.KWON || run.method() == Method.SEQUENTIAL ? (labels == null ? "model predictions (label-free)" : "true labels")
                             : run.method() == Method.KPRUNE ? "model soft labels (label-free)" : null,
-                    cal.rows(), cal.range(), request.tune(), r.tuningStop(), budget, reconstruction(r.reconstruction()), choices(r));
+                    cal.rows(), request.holdout() > 0 ? full.rows() - cal.rows() : null, cal.range(), request.tune(), r.tuningStop(), budget,
+                    reconstruction(r.reconstruction()), choices(r));
             return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
                     macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
         }
@@ -226,8 +229,10 @@ final class TransformerPruning implements FamilyPruning {
         private RunResult applyMasks(Workload.Prepared data, Optional<Workload.Evaluation> evaluation, double costLength) {
             Masks masks = request.masks();
             boolean refit = request.reconstruct() != Reconstructor.Mode.NONE;
-            // one read of the calibration rows serves both the cost length and the refit
-            Workload.Calibration cal = refit || costLength <= 0 ? data.calibration(request.maxSamples()) : null;
+            // one read of the calibration rows serves both the cost length and the refit: the rows the recorded run fitted
+            // on, the first of those drawn where it held the others out
+            Workload.Calibration cal = refit || costLength <= 0
+                    ? data.calibration(request.refitRows() > 0 ? request.refitRows() : request.maxSamples()) : null;
             double length = costLength > 0 ? costLength : CostModel.averageLength(cal.batches());
             CostModel cost = new CostModel(encoder.config(), length);
             Reconstructor.Result rec = null;
@@ -248,13 +253,13 @@ final class TransformerPruning implements FamilyPruning {
                 range = cal.range();
             }
             String method = rec == null ? "masks" : "masks + reconstruct";
-            Header h = new Header(method, null, null, null, rows, range, false, null, null, reconstruction(rec), null);
+            Header h = new Header(method, null, null, null, rows, null, range, false, null, null, reconstruction(rec), null);
             return finish(h, data, evaluation, masks, rec == null ? null : rec.weights(), cost.macs(masks), cost.macs(encoder.config()),
                     cost.averageLength(), null, seconds, 1, ".");
         }
 
         /** The fields that differ between a scored run and applied masks. */
-        private record Header(String method, String weighting, String encoderObjective, String labels, int samples, String calibrationRange,
+        private record Header(String method, String weighting, String encoderObjective, String labels, int samples, Integer heldOut, String calibrationRange,
                               boolean tuned, String tuningStop, RunReport.Budget budget, RunReport.Reconstruction reconstruction,
                               List<RunReport.Choice> choices) {}
 
@@ -319,7 +324,8 @@ final class TransformerPruning implements FamilyPruning {
             Map<String, Double> fidelity = evaluation.filter(e -> !e.accuracy()).map(e -> RunReport.rounded(metrics, 4)).orElse(null);
             int[][] structure = RunReport.structure(encoder.config(), masks);
             RunReport report = new RunReport(model.source(), h.method(), h.weighting(), h.encoderObjective(), h.labels(), data.task(),
-                    h.samples(), h.calibrationRange(), data.evalRange(), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
+                    h.samples(), request.sampling().name().toLowerCase(Locale.ROOT), h.heldOut(), h.calibrationRange(),
+                    data.evalRange(), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
                     new RunReport.Macs(Math.round(originalMacs), Math.round(macs), PruneReport.round(macs / originalMacs, 4), PruneReport.round(seqLength, 2)),
                     new RunReport.Params(model.weights().parameters(), pruned.parameters()),
                     structure[0], structure[1], structure[2], structure[3],

@@ -97,8 +97,8 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--samples", paramLabel = "N", description = "calibration examples (default: 2048; OPTIN exact 64, OPTIN --fast 128, either with --reconstruct 2048: its scores read the first 64; the recipe, no --method, on a model without a task head: 16384, fewer where their refit would not fit the heap; with --masks, the rows masks.json records)")
     Integer samples;
 
-    @Option(names = "--sampling", paramLabel = "<how>", defaultValue = "random",
-            description = "which calibration rows: random (uniform over the whole file or --calibration-range, seeded by --seed; default) or first (the file's or range's first N)")
+    @Option(names = "--sampling", paramLabel = "<how>",
+            description = "which calibration rows: random (uniform over the whole file or --calibration-range, seeded by --seed; default) or first (the file's or range's first N); with --masks, the sampling masks.json records")
     String sampling;
 
     @Option(names = "--fast", description = "OPTIN's approximate mode (heads exact, neurons on a subsample)")
@@ -267,6 +267,7 @@ public final class PruneCommand implements Callable<Integer> {
     private static double[] doubles(List<Double> l) { return l.stream().mapToDouble(Double::doubleValue).toArray(); }
 
     static PruneRequest.Sampling parseSampling(String s) {
+        if (s == null) return null;   // not given: random, or a replay's recorded sampling
         return switch (s) {
             case "random" -> PruneRequest.Sampling.RANDOM;
             case "first" -> PruneRequest.Sampling.FIRST;

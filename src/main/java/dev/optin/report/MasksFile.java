@@ -27,13 +27,20 @@ public final class MasksFile {
     private static final ObjectMapper READER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     /**
-     * The calibration of a run that refitted the kept units: its rows ({@code --samples}) and seed. A replay with
-     * {@code --reconstruct} on the same data and sampling refits on the same rows by default, so it gives the run's bits.
+     * The calibration of a run that refitted the kept units: the rows it fitted on, its seed, the rows it drew beyond
+     * those and held out ({@code --holdout}; the draw's size decides which rows it holds) and whether it took the file's
+     * first rows ({@code --sampling first}) rather than a seeded draw. A replay with {@code --reconstruct} on the same
+     * data draws and refits on the same rows by default, so it gives the run's bits.
      */
-    public record Calibration(int samples, long seed) {
+    public record Calibration(int samples, long seed, int heldOut, boolean firstRows) {
         public Calibration {
             if (samples <= 0) throw new IllegalArgumentException("calibration rows must be positive, got " + samples);
+            if (heldOut < 0 || (long) samples + heldOut > Integer.MAX_VALUE)
+                throw new IllegalArgumentException("held-out calibration rows must be ≥ 0 and fit beside the others, got " + heldOut);
         }
+
+        /** A seeded draw of {@code samples} rows, none held out. */
+        public Calibration(int samples, long seed) { this(samples, seed, 0, false); }
     }
 
     public static ObjectNode json(EncoderConfig c, Masks m) { return json(c, m, null); }
@@ -46,6 +53,8 @@ public final class MasksFile {
             ObjectNode cal = root.putObject("calibration");
             cal.put("samples", calibration.samples());
             cal.put("seed", calibration.seed());
+            if (calibration.heldOut() > 0) cal.put("held_out", calibration.heldOut());
+            cal.put("sampling", calibration.firstRows() ? "first" : "random");
         }
         ArrayNode layers = root.putArray("masks");
         for (int l = 0; l < c.layers(); l++) {
@@ -69,12 +78,16 @@ public final class MasksFile {
     public static java.util.Optional<Calibration> calibration(Path file) throws IOException {
         JsonNode cal = tree(file).get("calibration");
         if (cal == null) return java.util.Optional.empty();
-        JsonNode samples = cal.get("samples"), seed = cal.get("seed");
+        JsonNode samples = cal.get("samples"), seed = cal.get("seed"), heldOut = cal.get("held_out"), sampling = cal.get("sampling");
         if (!cal.isObject() || samples == null || !samples.canConvertToInt() || !samples.isIntegralNumber() || samples.asInt() <= 0
-                || seed == null || !seed.isIntegralNumber() || !seed.canConvertToLong())
-            throw new IllegalArgumentException(file + ": \"calibration\" must hold a positive whole \"samples\" and a whole \"seed\", got "
-                    + abbreviated(cal.toString()));
-        return java.util.Optional.of(new Calibration(samples.asInt(), seed.asLong()));
+                || seed == null || !seed.isIntegralNumber() || !seed.canConvertToLong()
+                || heldOut != null && (!heldOut.isIntegralNumber() || !heldOut.canConvertToInt() || heldOut.asInt() < 0
+                                       || (long) samples.asInt() + heldOut.asInt() > Integer.MAX_VALUE)
+                || sampling != null && !(sampling.isTextual() && (sampling.asText().equals("first") || sampling.asText().equals("random"))))
+            throw new IllegalArgumentException(file + ": \"calibration\" must hold a positive whole \"samples\" and a whole \"seed\""
+                    + " (and optionally a whole \"held_out\" ≥ 0 and \"sampling\" random or first), got " + abbreviated(cal.toString()));
+        return java.util.Optional.of(new Calibration(samples.asInt(), seed.asLong(), heldOut == null ? 0 : heldOut.asInt(),
+                sampling != null && sampling.asText().equals("first")));
     }
 
     /** At most 120 characters of a value quoted back from a file (a hostile file must not fill the message). */

@@ -17,6 +17,11 @@ import java.util.Map;
  * are rounded where the record is built ({@link PruneReport#round}), so the record equals what a
  * reader of the file gets back. {@link HtmlReport} draws this tree.
  *
+ * @param samples   calibration rows the run scored and fitted on
+ * @param sampling  how they were taken from the data: {@code random} (a draw seeded by {@code seed}) or {@code first}
+ *                  (the first rows, {@code --sampling first})
+ * @param heldOut   calibration rows drawn beyond {@code samples} and held out to choose among variants
+ *                  ({@code --holdout}), else null
  * @param budget    null when the masks were given rather than selected ({@code prune --masks})
  * @param accuracy  the task's metrics before and after (classifiers with labelled evaluation data)
  * @param fidelity  embedding fidelity of the pruned model (label-free encoders)
@@ -28,7 +33,7 @@ import java.util.Map;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunReport(String model, String method, String weighting, String encoderObjective, String labels, String task,
-                        int samples, String calibrationRange, String evalRange, long seed, boolean tuned, String tuningStop,
+                        int samples, String sampling, Integer heldOut, String calibrationRange, String evalRange, long seed, boolean tuned, String tuningStop,
                         Budget budget, Macs macs, Params params,
                         int[] headsKept, int[] neuronsKept, int[] headsTotal, int[] neuronsTotal,
                         int[] tokensPerLayer, String tokenMerging,

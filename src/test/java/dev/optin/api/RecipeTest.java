@@ -71,6 +71,29 @@ class RecipeTest {
         assertThat(scoring.samples()).isNull();
         assertThat(scoring.seed()).isEqualTo(1);
         assertThatThrownBy(() -> new dev.optin.report.MasksFile.Calibration(0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(plain.sampling()).isEqualTo(PruneRequest.Sampling.RANDOM);
+        assertThat(plain.refitRows()).isZero();
+    }
+
+    /**
+     * A run that held rows out drew them with the others, and a seeded draw's rows depend on its size (a pool of
+     * max(N, 2,048)): above 2,048 rows a replay must draw N + held-out rows, not N, and refit on the first N.
+     */
+    @Test
+    void aReplayDrawsTheHeldOutRowsTooAndTakesTheRecordedSampling() {
+        var masks = dev.optin.model.Masks.ones(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 2, 1).config());
+        var recorded = new dev.optin.report.MasksFile.Calibration(3000, 4, 100, true);
+        PruneRequest replay = PruneRequest.builder().masks(masks).recorded(recorded).build();
+        assertThat(replay.maxSamples()).isEqualTo(3100);
+        assertThat(replay.refitRows()).isEqualTo(3000);
+        assertThat(replay.sampling()).isEqualTo(PruneRequest.Sampling.FIRST);
+        assertThat(replay.seed()).isEqualTo(4);
+        // a count or sampling the request gives wins: all its rows are refitted on
+        PruneRequest own = PruneRequest.builder().masks(masks).recorded(recorded).samples(500).sampling(PruneRequest.Sampling.RANDOM).build();
+        assertThat(own.maxSamples()).isEqualTo(500);
+        assertThat(own.refitRows()).isZero();
+        assertThat(own.sampling()).isEqualTo(PruneRequest.Sampling.RANDOM);
+        assertThatThrownBy(() -> new dev.optin.report.MasksFile.Calibration(10, 1, -1, false)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

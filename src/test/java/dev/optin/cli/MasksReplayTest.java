@@ -93,6 +93,41 @@ class MasksReplayTest {
     }
 
     /**
+     * masks.json records how the run drew its rows: the file's first rows (--sampling first), and the rows it held out
+     * (--holdout, drawn with the others and then set aside); a replay given neither --sampling nor --samples draws the
+     * same rows, refits on those the run fitted on, and gives its bits.
+     */
+    @Test
+    void aReplayDrawsTheRowsOfARunThatTookTheFirstRowsAndHeldSomeOut() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString();
+        Path first = dir.resolve("first"), again = dir.resolve("first-again");
+        var r = run("prune", model, "--data", train, "--method", "magnitude", "--reconstruct=full", "--flops", "0.4",
+                "--samples", "80", "--holdout", "16", "--sampling", "first", "--out", first.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode report = new ObjectMapper().readTree(first.resolve("report.json").toFile());
+        assertThat(report.get("samples").asInt()).isEqualTo(64);
+        assertThat(report.get("held_out").asInt()).isEqualTo(16);
+        assertThat(report.get("sampling").asText()).isEqualTo("first");
+        assertThat(report.at("/reconstruction/mode").asText()).as("the held-out check kept the refit").isEqualTo("full");
+        JsonNode cal = new ObjectMapper().readTree(first.resolve("masks.json").toFile()).get("calibration");
+        assertThat(cal.get("samples").asInt()).isEqualTo(64);
+        assertThat(cal.get("held_out").asInt()).isEqualTo(16);
+        assertThat(cal.get("sampling").asText()).isEqualTo("first");
+        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
+                "--out", again.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("refitting the masks' kept units on 64 samples");
+        assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        // --sampling random given on the command line wins over the recorded first rows: other rows, other weights
+        Path other = dir.resolve("first-random");
+        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
+                "--sampling", "random", "--out", other.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(other.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+    }
+
+    /**
      * An aligned run (the embedding recipe's refit) replays with --reconstruct=aligned on its recorded rows: its units,
      * aligned and refitted, the same bits; --reconstruct=full refits the same units to other weights.
      */
