@@ -136,34 +136,59 @@ public final class HtmlReport {
         b.append("</tbody></table></section>");
     }
 
+    /**
+     * The accuracy-vs-MACs curve, one line per method, and the runs' table. Where runs repeat a method and budget over
+     * calibration seeds the line joins the means, a bar spans each budget's min–max and every seed's run is a small dot.
+     */
     private static void runsChart(StringBuilder b, JsonNode r) {
         JsonNode runs = r.get("runs");
         if (runs == null || !runs.isArray() || runs.isEmpty()) return;
         String metric = primaryMetric(r, runs);
-        Map<String, List<Svg.Point>> byMethod = new LinkedHashMap<>();
+        // method -> budget -> the runs' (x, y)
+        Map<String, Map<Double, List<double[]>>> byMethod = new LinkedHashMap<>();
+        boolean seeds = false;
         for (JsonNode run : runs) {
             double x = run.has("macs_ratio") ? run.get("macs_ratio").asDouble() : run.path("flops_target").asDouble(Double.NaN);
             double y = value(run.get("accuracy"), metric);
+            seeds |= run.hasNonNull("seed");
             if (Double.isNaN(x) || Double.isNaN(y)) continue;
-            byMethod.computeIfAbsent(run.path("method").asText("?"), k -> new ArrayList<>()).add(new Svg.Point(x, y));
+            double budget = run.path("flops_target").asDouble(x);
+            byMethod.computeIfAbsent(run.path("method").asText("?"), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(budget, k -> new ArrayList<>()).add(new double[] {x, y});
         }
         if (byMethod.isEmpty()) return;
         List<Svg.Series> series = new ArrayList<>();
-        byMethod.forEach((m, pts) -> {
-            pts.sort((p, q) -> Double.compare(p.x(), q.x()));
-            series.add(new Svg.Series(m, pts));
-        });
-        double baseline = value(r.path("accuracy").get("original"), metric);
-        b.append("<section><h2>").append(esc(metric)).append(" vs. FLOPs</h2>")
-                .append(Svg.lineChart(series, baseline, "original", "MACs kept (fraction of the original)", metric));
-        b.append("<table class=\"compact\"><thead><tr><th>method</th><th>FLOPs target</th><th>MACs kept</th><th>").append(esc(metric))
-                .append("</th></tr></thead><tbody>");
+        boolean repeated = false;
+        for (Map.Entry<String, Map<Double, List<double[]>>> m : byMethod.entrySet()) {
+            List<Svg.Point> means = new ArrayList<>(), each = new ArrayList<>();
+            for (List<double[]> g : m.getValue().values()) {
+                double sx = 0, sy = 0, lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+                for (double[] p : g) { sx += p[0]; sy += p[1]; lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); }
+                means.add(new Svg.Point(sx / g.size(), sy / g.size(), lo, hi));
+                if (g.size() > 1) { repeated = true; for (double[] p : g) each.add(new Svg.Point(p[0], p[1])); }
+            }
+            means.sort((p, q) -> Double.compare(p.x(), q.x()));
+            series.add(new Svg.Series(m.getKey(), means, each));
+        }
+        double baseline = value(originalMetrics(r), metric);
+        b.append("<section><h2>").append(esc(metric)).append(" vs. FLOPs</h2>");
+        if (repeated) b.append("<p class=\"note\">Lines join the means over calibration seeds; bars span each budget's lowest to highest run, dots are the runs.</p>");
+        b.append(Svg.lineChart(series, baseline, "original", "MACs kept (fraction of the original)", metric));
+        b.append("<table class=\"compact\"><thead><tr><th>method</th><th>FLOPs target</th>").append(seeds ? "<th>seed</th>" : "")
+                .append("<th>MACs kept</th><th>").append(esc(metric)).append("</th></tr></thead><tbody>");
         for (JsonNode run : runs)
             b.append("<tr><td>").append(esc(run.path("method").asText(""))).append("</td><td>")
-                    .append(run.has("flops_target") ? pct(run.get("flops_target").asDouble()) : "").append("</td><td>")
+                    .append(run.has("flops_target") ? pct(run.get("flops_target").asDouble()) : "").append("</td>")
+                    .append(seeds ? "<td>" + (run.hasNonNull("seed") ? esc(run.get("seed").asText()) : "") + "</td>" : "").append("<td>")
                     .append(run.has("macs_ratio") ? pct(run.get("macs_ratio").asDouble()) : "").append("</td><td>")
                     .append(num(value(run.get("accuracy"), metric))).append("</td></tr>");
         b.append("</tbody></table></section>");
+    }
+
+    /** The original model's metrics: a sweep's {@code original_accuracy}, a run's {@code accuracy.original}. */
+    private static JsonNode originalMetrics(JsonNode r) {
+        JsonNode sweep = r.get("original_accuracy");
+        return sweep != null && sweep.isObject() ? sweep : r.path("accuracy").get("original");
     }
 
     /**
@@ -235,7 +260,8 @@ public final class HtmlReport {
 
     /** The metric the sweep is drawn in: "accuracy" if present, else the first one of the original model. */
     private static String primaryMetric(JsonNode r, JsonNode runs) {
-        JsonNode o = r.path("accuracy").path("original");
+        JsonNode o = originalMetrics(r);
+        if (o == null) o = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         if (o.has("accuracy")) return "accuracy";
         if (o.isObject() && o.fieldNames().hasNext()) return o.fieldNames().next();
         for (JsonNode run : runs) {

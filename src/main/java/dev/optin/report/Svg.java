@@ -9,15 +9,32 @@ final class Svg {
 
     static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
-    record Point(double x, double y) {}
+    /** A point of a line; lo … hi (lo < hi) is drawn as a bar through it, e.g. the range of runs it is the mean of. */
+    record Point(double x, double y, double lo, double hi) {
+        Point(double x, double y) { this(x, y, y, y); }
+    }
 
-    record Series(String name, List<Point> points) {}
+    /** One line (its points joined) and the single runs behind it, drawn as small dots (empty: none). */
+    record Series(String name, List<Point> points, List<Point> samples) {
+        Series(String name, List<Point> points) { this(name, points, List.of()); }
+    }
 
-    /** Lines with markers, one per series; baseline (NaN: none) is drawn dashed and labelled. */
+    /** Approximate width of a 12 px label, for the legend's margin. */
+    private static int labelWidth(String s) { return (int) Math.ceil(6.8 * s.length()); }
+
+    /**
+     * Lines with markers, one per series, with their bars and single runs; baseline (NaN: none) is drawn dashed and
+     * labelled. The legend's margin grows with the longest label, so no label is cut.
+     */
     static String lineChart(List<Series> series, double baseline, String baselineLabel, String xLabel, String yLabel) {
-        int w = 640, h = 360, left = 64, right = 150, top = 20, bottom = 50;
+        int plot = 426, left = 64, top = 20, bottom = 50, h = 360, legendText = labelWidth(baselineLabel);
+        for (Series s : series) legendText = Math.max(legendText, labelWidth(s.name()));
+        int right = Math.max(150, 10 + 28 + legendText + 8), w = left + plot + right;
         double xmin = Double.MAX_VALUE, xmax = -Double.MAX_VALUE, ymin = Double.MAX_VALUE, ymax = -Double.MAX_VALUE;
         for (Series s : series) for (Point p : s.points()) {
+            xmin = Math.min(xmin, p.x()); xmax = Math.max(xmax, p.x()); ymin = Math.min(ymin, p.lo()); ymax = Math.max(ymax, p.hi());
+        }
+        for (Series s : series) for (Point p : s.samples()) {
             xmin = Math.min(xmin, p.x()); xmax = Math.max(xmax, p.x()); ymin = Math.min(ymin, p.y()); ymax = Math.max(ymax, p.y());
         }
         if (!Double.isNaN(baseline)) { ymin = Math.min(ymin, baseline); ymax = Math.max(ymax, baseline); }
@@ -47,12 +64,25 @@ final class Svg {
         for (int si = 0; si < series.size(); si++) {
             Series s = series.get(si);
             String c = COLORS[si % COLORS.length];
+            for (Point p : s.samples()) {
+                double px = left + pw * (p.x() - xr[0]) / (xr[1] - xr[0]), py = top + ph - ph * (p.y() - yr[0]) / (yr[1] - yr[0]);
+                b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\" fill-opacity=\"0.45\"/>", px, py, c));
+            }
             StringBuilder pts = new StringBuilder();
             for (Point p : s.points()) {
                 double px = left + pw * (p.x() - xr[0]) / (xr[1] - xr[0]), py = top + ph - ph * (p.y() - yr[0]) / (yr[1] - yr[0]);
+                if (p.lo() < p.hi()) {
+                    double plo = top + ph - ph * (p.lo() - yr[0]) / (yr[1] - yr[0]), phi = top + ph - ph * (p.hi() - yr[0]) / (yr[1] - yr[0]);
+                    b.append(String.format(Locale.ROOT, "<line class=\"range\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>",
+                            px, plo, px, phi, c));
+                    for (double yy : new double[] {plo, phi})
+                        b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>",
+                                px - 4, yy, px + 4, yy, c));
+                }
                 pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
                 b.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s: %s, %s</title></circle>",
-                        px, py, c, HtmlReport.esc(s.name()), tick(p.x(), xr), tick(p.y(), yr)));
+                        px, py, c, HtmlReport.esc(s.name()), tick(p.x(), xr),
+                        tick(p.y(), yr) + (p.lo() < p.hi() ? " (mean; runs " + tick(p.lo(), yr) + "–" + tick(p.hi(), yr) + ")" : "")));
             }
             b.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>", pts.toString().trim(), c));
             b.append(legend(w - right + 10, legendY, c, false, s.name()));

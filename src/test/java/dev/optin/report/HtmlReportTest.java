@@ -60,6 +60,34 @@ class HtmlReportTest {
         assertThat(count(html, "<polyline")).isEqualTo(2);
     }
 
+    /**
+     * A sweep over calibration seeds, as {@link SweepReport} writes it: the original's dashed line from
+     * {@code original_accuracy}, one line per method through the means with a min–max bar per budget and a dot per run,
+     * a seed column in the runs' table, and a legend wide enough for a long method label.
+     */
+    @Test
+    void aSweepOverSeedsDrawsMeansWithTheirRangeAndTheOriginal() throws Exception {
+        String label = "kprune + select + aligned inputs";
+        List<SweepReport.Row> rows = List.of(
+                new SweepReport.Row(label, 0.3, 0.2999, java.util.Map.of("accuracy", 0.8681), "a1", 1L),
+                new SweepReport.Row(label, 0.3, 0.2999, java.util.Map.of("accuracy", 0.8658), "a2", 2L),
+                new SweepReport.Row(label, 0.6, 0.6000, java.util.Map.of("accuracy", 0.8922), "b1", 1L),
+                new SweepReport.Row(label, 0.6, 0.6000, java.util.Map.of("accuracy", 0.8933), "b2", 2L));
+        SweepReport sweep = new SweepReport(rows, "m", "sst2", java.util.Map.of("accuracy", 0.8842), SweepReport.summarise(rows));
+        String html = HtmlReport.render(PruneReport.JSON.valueToTree(sweep));
+        assertThat(html).contains("stroke-dasharray")                       // the original model, from original_accuracy
+                .contains("Lines join the means over calibration seeds")
+                .contains("<th>seed</th>").contains(">" + label + "<")
+                .contains("(mean; runs 0.8658–0.8681)");
+        assertThat(count(html, "<polyline")).isEqualTo(1);
+        assertThat(count(html, "class=\"range\"")).isEqualTo(2);          // one bar per budget
+        assertThat(count(html, "r=\"2\"")).isEqualTo(4);                    // one dot per run
+        // the legend's margin fits the label: the chart is wider than the 640 px a short label gets
+        java.util.regex.Matcher w = java.util.regex.Pattern.compile("viewBox=\"0 0 (\\d+) 360\"").matcher(html);
+        assertThat(w.find()).isTrue();
+        assertThat(Integer.parseInt(w.group(1))).isGreaterThan(64 + 426 + 28 + 6 * label.length());
+    }
+
     @Test
     void missingFieldsAreLeftOut() throws Exception {
         String html = HtmlReport.render(new ObjectMapper().readTree("{\"model\": \"m\", \"heads_kept\": [1, 2]}"));
