@@ -118,6 +118,30 @@ final class Svg {
         return b.append("</svg>").toString();
     }
 
+    /**
+     * Per row two bars on one scale: {@code before} (light) and {@code after} (solid), each labelled with its value;
+     * e.g. a sub-layer's calibration error with the original and with the refitted projection.
+     */
+    static String pairedBars(String[] labels, double[] before, double[] after, String color) {
+        int n = labels.length, w = 640, rowH = 30, left = 84, right = 120, top = 6;
+        int h = top * 2 + n * rowH;
+        double max = 1e-12;
+        for (int i = 0; i < n; i++) max = Math.max(max, Math.max(before[i], after[i]));
+        double pw = w - left - right;
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">", w, h, w, h));
+        for (int i = 0; i < n; i++) {
+            int y = top + i * rowH;
+            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">%s</text>", left - 8, y + 18, HtmlReport.esc(labels[i])));
+            b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"11\" fill=\"#cfcfcf\"><title>%s: %.4g before</title></rect>",
+                    left, y + 3, pw * before[i] / max, HtmlReport.esc(labels[i]), before[i]));
+            b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"11\" fill=\"%s\"><title>%s: %.4g after</title></rect>",
+                    left, y + 15, pw * after[i] / max, color, HtmlReport.esc(labels[i]), after[i]));
+            b.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" font-size=\"11\">%.3g → %.3g</text>", left + pw + 6, y + 18, before[i], after[i]));
+        }
+        return b.append("</svg>").toString();
+    }
+
     static double[] niceRange(double lo, double hi) {
         if (hi - lo < 1e-12) { double pad = Math.abs(hi) > 0 ? Math.abs(hi) * 0.05 : 1; lo -= pad; hi += pad; }
         double pad = (hi - lo) * 0.05;

@@ -31,6 +31,9 @@ class HtmlReportTest {
              "pruning_seconds": 42.5, "seconds": {"importance": 30.1, "selection": 0.2, "tuning": 12.2},
              "accuracy": {"original": {"accuracy": 0.8842}, "pruned": {"accuracy": 0.8612}},
              "fidelity": {"mean_cosine": 0.97, "top10_overlap": 0.81},
+             "reconstruction": {"mode": "aligned", "damping": 0.001, "error_before": [0.434, 0.0066, 0.63, 0.029],
+                                "error_after": [0.170, 0.0022, 0.45, 0.018], "inputs_aligned": [false, true, true, true],
+                                "readout": {"kept": true, "original_error": 0.3017, "refit_error": 0.2871}},
              "speed": [{"runtime": "onnxruntime", "batch": 32, "seq": 128, "tokens_per_second": 52000,
                         "original_tokens_per_second": 33000, "speedup": 1.58}],
              "runs": [
@@ -53,7 +56,9 @@ class HtmlReportTest {
                 .contains("1.43 G").contains("59.9% of original").contains("-2.30 points").contains("1.58×")
                 .contains("stroke-dasharray")             // the original model's dashed line
                 .contains(">kwon<").contains(">optin<")    // one line (legend entry) per method
-                .contains("layer 5: 3 of 12 heads kept");
+                .contains("layer 5: 3 of 12 heads kept")
+                .contains("Reconstruction").contains("mode <b>aligned</b>").contains("aligned on 3 of 4 sub-layers")
+                .contains("read-out refitted").contains("0.434 → 0.170").contains(">FFN 1<");
         // self-contained: no scripts, no links to anything outside the page
         assertThat(html).doesNotContain("<script").doesNotContain("<link").doesNotContain("src=").doesNotContain("url(");
         assertThat(html.replace("http://www.w3.org/2000/svg", "")).doesNotContain("http://").doesNotContain("https://");
