@@ -26,7 +26,8 @@ import java.util.Map;
  * pruning_seconds, seconds{step: s}, accuracy{original{metric: v}, pruned{metric: v}},
  * fidelity{mean_cosine, top10_overlap}, reconstruction{mode, error_before[], error_after[], inputs_aligned[], readout},
  * speed[{runtime,batch,seq,tokens_per_second,
- * original_tokens_per_second,speedup}], runs[{method, flops_target, macs_ratio, accuracy}].
+ * original_tokens_per_second,speedup}], and a sweep's runs[{method, flops_target, macs_ratio, accuracy, seed}],
+ * original_accuracy and summary.
  *
  * <p>To look at a report the way a browser draws it (what {@code HtmlReportTest} does when
  * Chromium is installed):
