@@ -254,7 +254,8 @@ public final class HtmlReport {
         if (aligned != null && aligned.isArray()) {
             int k = 0;
             for (JsonNode a : aligned) if (a.asBoolean()) k++;
-            notes.add("input projections aligned on " + k + " of " + aligned.size() + " sub-layers");
+            // layer 0's attention reads the embeddings in both models: never aligned, not counted (as the method label)
+            notes.add("input projections aligned on " + k + " of " + Math.max(0, aligned.size() - 1) + " sub-layers");
         }
         JsonNode readout = rec.get("readout");
         if (readout != null && readout.isObject())

@@ -57,7 +57,7 @@ class HtmlReportTest {
                 .contains("stroke-dasharray")             // the original model's dashed line
                 .contains(">kwon<").contains(">optin<")    // one line (legend entry) per method
                 .contains("layer 5: 3 of 12 heads kept")
-                .contains("Reconstruction").contains("mode <b>aligned</b>").contains("aligned on 3 of 4 sub-layers")
+                .contains("Reconstruction").contains("mode <b>aligned</b>").contains("aligned on 3 of 3 sub-layers")
                 .contains("read-out refitted").contains("0.434 → 0.170").contains(">FFN 1<");
         // self-contained: no scripts, no links to anything outside the page
         assertThat(html).doesNotContain("<script").doesNotContain("<link").doesNotContain("src=").doesNotContain("url(");
