@@ -74,7 +74,7 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
         if (evalRows != null && evalRows.isEmpty()) throw new DataException(eval + ": no examples to evaluate (an empty data set)");
         if (rows != null && rows.size() < r.batch())
             throw new IllegalArgumentException("only " + rows.size() + " calibration examples: need at least one batch of " + r.batch() + " (--batch)");
-        return new Text(model, r, task, rows, evalRows);
+        return new Text(model, r, task, rows, evalRows, calibration == null);
     }
 
     private List<Example> calibrationRows(PruneRequest r) {
@@ -120,14 +120,19 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
         private final List<Example> evalRows;
         private final List<LabeledBatch> evalBatches;
         private final Map<Integer, Calibration> byRows = new HashMap<>();
+        private final boolean drawn;   // the rows were drawn from a file (false: given in memory, used as they are)
 
-        Text(LoadedModel model, PruneRequest r, Task task, List<Example> rows, List<Example> evalRows) {
+        Text(LoadedModel model, PruneRequest r, Task task, List<Example> rows, List<Example> evalRows, boolean drawn) {
+            this.drawn = drawn;
             if (r.tokens() != null) throw new IllegalArgumentException("--tokens, --calibration-range and --eval-range apply to vision models only");
             this.model = model; this.request = r; this.task = task; this.rows = rows; this.evalRows = evalRows;
             this.evalBatches = evalRows == null ? null : Batches.of(model.tokenizer(), evalRows, r.batch(), r.maxLength());
         }
 
         @Override public String task() { return task.id(); }
+
+        /** Rows given in memory ({@link TextWorkload#rows}) are used as they are: no sampling to report. */
+        @Override public String sampling(PruneRequest r) { return drawn ? Prepared.super.sampling(r) : null; }
 
         @Override public Calibration calibration(int n) {
             if (rows == null) throw new IllegalArgumentException("no calibration data (--data)");

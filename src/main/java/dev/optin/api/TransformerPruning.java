@@ -324,7 +324,7 @@ final class TransformerPruning implements FamilyPruning {
             Map<String, Double> fidelity = evaluation.filter(e -> !e.accuracy()).map(e -> RunReport.rounded(metrics, 4)).orElse(null);
             int[][] structure = RunReport.structure(encoder.config(), masks);
             RunReport report = new RunReport(model.source(), h.method(), h.weighting(), h.encoderObjective(), h.labels(), data.task(),
-                    h.samples(), request.sampling().name().toLowerCase(Locale.ROOT), h.heldOut(), h.calibrationRange(),
+                    h.samples(), data.sampling(request), h.heldOut(), h.calibrationRange(),
                     data.evalRange(), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
                     new RunReport.Macs(Math.round(originalMacs), Math.round(macs), PruneReport.round(macs / originalMacs, 4), PruneReport.round(seqLength, 2)),
                     new RunReport.Params(model.weights().parameters(), pruned.parameters()),

@@ -44,6 +44,12 @@ public interface Workload {
         /** The first {@code rows} calibration rows as batches (with labels when every row has one). */
         Calibration calibration(int rows);
 
+        /**
+         * How the calibration rows were taken from the data, for the report ({@code random} or {@code first}, the
+         * request's {@link PruneRequest.Sampling}); null where the rows were given as they are (nothing was drawn).
+         */
+        default String sampling(PruneRequest request) { return request.sampling().name().toLowerCase(java.util.Locale.ROOT); }
+
         /** Sequence length T of the MAC cost model; 0 = the calibration batches' mean length. */
         double costLength();
 

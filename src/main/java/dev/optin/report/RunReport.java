@@ -19,7 +19,7 @@ import java.util.Map;
  *
  * @param samples   calibration rows the run scored and fitted on
  * @param sampling  how they were taken from the data: {@code random} (a draw seeded by {@code seed}) or {@code first}
- *                  (the first rows, {@code --sampling first})
+ *                  (the first rows, {@code --sampling first}); null where the rows were given as they are (in memory)
  * @param heldOut   calibration rows drawn beyond {@code samples} and held out to choose among variants
  *                  ({@code --holdout}), else null
  * @param budget    null when the masks were given rather than selected ({@code prune --masks})

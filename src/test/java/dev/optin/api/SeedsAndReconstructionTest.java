@@ -133,6 +133,21 @@ class SeedsAndReconstructionTest {
         }
     }
 
+    /** report.json says how the calibration rows were taken: drawn from a file (random), or none where rows were given. */
+    @Test
+    void theReportSaysHowTheCalibrationRowsWereTaken() throws Exception {
+        Path model = Fixtures.require("minilm-l6-sst2"), train = Fixtures.require("sst2/train.tsv");
+        try (OptinModel m = Optin.load(model)) {
+            PruneRequest request = PruneRequest.builder().method(Method.MAGNITUDE).flops(0.5).samples(32).measureSpeed(false).build();
+            var rows = Datasets.read(train, DataOptions.detect().withLimit(32));
+            RunResult given = m.prune(TextWorkload.rows(rows, null, Tasks.detect(train)), request).runs().get(0);
+            RunResult drawn = m.prune(TextWorkload.files(train, null, DataOptions.detect(), 0), request).runs().get(0);
+            assertThat(given.report().sampling()).isNull();
+            assertThat(drawn.report().sampling()).isEqualTo("random");
+            assertThat(given.report().samples()).isEqualTo(32);
+        }
+    }
+
     @Test
     void badSeedListsAreRefused() {
         assertThatThrownBy(() -> PruneRequest.builder().method(Method.RANDOM).flops(0.5).seeds(List.of(1L, 1L)).build())
