@@ -99,7 +99,12 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
      * rows uniformly (seeded), of which every method takes a prefix, so a method's sample does not
      * depend on which other methods share the request; {@code FIRST} takes the file's first N rows.
      */
-    public enum Sampling { RANDOM, FIRST }
+    public enum Sampling {
+        RANDOM, FIRST;
+
+        /** The name {@code --sampling} and the reports use: {@code random}, {@code first}. */
+        public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
 
     public PruneRequest {
         methods = List.copyOf(methods);

@@ -202,7 +202,7 @@ final class ResNetPruning implements FamilyPruning {
             int[] kept = pruned.groupSizes(), total = net.groupSizes(), none = new int[total.length];
             String labels = replay || run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
             RunReport report = new RunReport(model.source(), method, null, null, labels, task(), n,
-                    request.sampling().name().toLowerCase(Locale.ROOT), null,
+                    request.sampling().label(), null,
                     replay ? null : ImageRanges.describe(cr, n, request), er == null ? null : er[0] + ":" + er[1], request.seed(), request.tune(), null,
                     replay ? null : new RunReport.Budget("flops", run.fraction(), null, null, null, null),
                     new RunReport.Macs(costs.total(), macs, PruneReport.round(macs / (double) costs.total(), 4), 0),

@@ -219,7 +219,7 @@ final class TransformerPruning implements FamilyPruning {
                     run.method() == Method.OPTIN && OptinImportance.readsEveryFinalToken(model.weights()) ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                     run.method() == Method.KWON || run.method() == Method.SEQUENTIAL ? (labels == null ? "model predictions (label-free)" : "true labels")
                             : run.method() == Method.KPRUNE ? "model soft labels (label-free)" : null,
-                    cal.rows(), request.holdout() > 0 ? full.rows() - cal.rows() : null, cal.range(), request.tune(), r.tuningStop(), budget,
+                    cal.rows(), request.holdout() > 0 ? request.holdout() : null, cal.range(), request.tune(), r.tuningStop(), budget,
                     reconstruction(r.reconstruction()), choices(r));
             return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
                     macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);

@@ -48,7 +48,7 @@ public interface Workload {
          * How the calibration rows were taken from the data, for the report ({@code random} or {@code first}, the
          * request's {@link PruneRequest.Sampling}); null where the rows were given as they are (nothing was drawn).
          */
-        default String sampling(PruneRequest request) { return request.sampling().name().toLowerCase(java.util.Locale.ROOT); }
+        default String sampling(PruneRequest request) { return request.sampling().label(); }
 
         /** Sequence length T of the MAC cost model; 0 = the calibration batches' mean length. */
         double costLength();

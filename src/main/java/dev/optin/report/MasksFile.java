@@ -79,15 +79,19 @@ public final class MasksFile {
         JsonNode cal = tree(file).get("calibration");
         if (cal == null) return java.util.Optional.empty();
         JsonNode samples = cal.get("samples"), seed = cal.get("seed"), heldOut = cal.get("held_out"), sampling = cal.get("sampling");
-        if (!cal.isObject() || samples == null || !samples.canConvertToInt() || !samples.isIntegralNumber() || samples.asInt() <= 0
-                || seed == null || !seed.isIntegralNumber() || !seed.canConvertToLong()
-                || heldOut != null && (!heldOut.isIntegralNumber() || !heldOut.canConvertToInt() || heldOut.asInt() < 0
-                                       || (long) samples.asInt() + heldOut.asInt() > Integer.MAX_VALUE)
-                || sampling != null && !(sampling.isTextual() && (sampling.asText().equals("first") || sampling.asText().equals("random"))))
-            throw new IllegalArgumentException(file + ": \"calibration\" must hold a positive whole \"samples\" and a whole \"seed\""
-                    + " (and optionally a whole \"held_out\" ≥ 0 and \"sampling\" random or first), got " + abbreviated(cal.toString()));
-        return java.util.Optional.of(new Calibration(samples.asInt(), seed.asLong(), heldOut == null ? 0 : heldOut.asInt(),
-                sampling != null && sampling.asText().equals("first")));
+        // the JSON types here; the ranges (samples > 0, held_out ≥ 0, their sum an int) are the record's own checks
+        boolean typed = cal.isObject() && samples != null && samples.isIntegralNumber() && samples.canConvertToInt()
+                && seed != null && seed.isIntegralNumber() && seed.canConvertToLong()
+                && (heldOut == null || heldOut.isIntegralNumber() && heldOut.canConvertToInt())
+                && (sampling == null || sampling.isTextual() && (sampling.asText().equals("first") || sampling.asText().equals("random")));
+        try {
+            if (typed) return java.util.Optional.of(new Calibration(samples.asInt(), seed.asLong(), heldOut == null ? 0 : heldOut.asInt(),
+                    sampling != null && sampling.asText().equals("first")));
+        } catch (IllegalArgumentException outOfRange) {
+            // refused below with the file's name, as a mistyped record is
+        }
+        throw new IllegalArgumentException(file + ": \"calibration\" must hold a positive whole \"samples\" and a whole \"seed\""
+                + " (and optionally a whole \"held_out\" ≥ 0 and \"sampling\" random or first), got " + abbreviated(cal.toString()));
     }
 
     /** At most 120 characters of a value quoted back from a file (a hostile file must not fill the message). */

@@ -56,9 +56,7 @@ class HeldOutChoiceTest {
     @Test
     void selectIsCheckedAgainstTheMethodsOwnUnitsAndNone() {
         List<List<Batch>> p = HeldOutChoice.split(batches, 11);
-        Pruner.Options o = options(Pruner.Method.KWON, Reconstructor.Mode.SELECT);
-        Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
-        Pruner.Result r = Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
+        Pruner.Result r = kwonWithHeldOutChoice(p, Reconstructor.Mode.SELECT);
         HeldOutChoice.Choice rec = r.choices().get(1);
         assertThat(rec.heldOutLoss()).containsOnlyKeys("select", "full", "none");
         assertThat(rec.heldOutLoss().get(rec.chosen())).isEqualTo(Collections.min(rec.heldOutLoss().values()));
@@ -67,16 +65,20 @@ class HeldOutChoiceTest {
 
     @Test
     void alignedIsCheckedAgainstSelectAndNone() {
-        List<List<Batch>> p = HeldOutChoice.split(batches, 11);
-        Pruner.Options o = options(Pruner.Method.KWON, Reconstructor.Mode.ALIGNED);
-        Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
-        Pruner.Result r = Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
+        Pruner.Result r = kwonWithHeldOutChoice(HeldOutChoice.split(batches, 11), Reconstructor.Mode.ALIGNED);
         HeldOutChoice.Choice rec = r.choices().get(1);
         assertThat(rec.heldOutLoss()).containsOnlyKeys("aligned", "select", "none");
         assertThat(rec.heldOutLoss().get(rec.chosen())).isEqualTo(Collections.min(rec.heldOutLoss().values()));
         // the kept weights say which refit made them (what report.json's reconstruction.mode shows)
         if (rec.chosen().equals("none")) assertThat(r.reconstruction()).isNull();
         else assertThat(r.reconstruction().mode().name().toLowerCase(java.util.Locale.ROOT)).isEqualTo(rec.chosen());
+    }
+
+    /** kwon asking for this reconstruction, scored and fitted on p's first part, its choices made on the second. */
+    private Pruner.Result kwonWithHeldOutChoice(List<List<Batch>> p, Reconstructor.Mode mode) {
+        Pruner.Options o = options(Pruner.Method.KWON, mode);
+        Pruner.Scored s = Pruner.score(enc, p.get(0), null, o, Progress.NONE);
+        return Pruner.finish(enc, p.get(0), p.get(1), s, o, Progress.NONE);
     }
 
     @Test
