@@ -24,9 +24,12 @@ record ImageRanges(int[] calibration, int[] eval) {
      */
     static ImageRanges resolve(int calibCount, int evalCount, boolean sameSet, String calibrationRange, String evalRange,
                                long evalLimit, PruneRequest r, String items) {
-        int[] cr = calibCount < 0 ? null : ImageSets.range(calibrationRange, calibCount, "--calibration-range");
+        // a replay draws from the range its masks.json records unless the workload names one
+        boolean recordedRange = calibrationRange == null && r.replayRange() != null;
+        int[] cr = calibCount < 0 ? null : recordedRange ? recorded(r.replayRange(), calibCount)
+                : ImageSets.range(calibrationRange, calibCount, "--calibration-range");
         int[] er = evalCount < 0 ? null : limited(evalRange, evalCount, "--eval-range", evalLimit);
-        if (sameSet && cr != null && er != null && er[0] < cr[1] && cr[0] < er[1] && calibrationRange != null)
+        if (sameSet && cr != null && er != null && er[0] < cr[1] && cr[0] < er[1] && (calibrationRange != null || recordedRange))
             r.log().println("optin: warning: --calibration-range and --eval-range overlap");
         if (r.budget() != PruneRequest.Budget.MASKS) {
             if (cr == null) throw new IllegalArgumentException("no calibration " + items + " (--data)");
@@ -34,6 +37,14 @@ record ImageRanges(int[] calibration, int[] eval) {
                 throw new IllegalArgumentException("only " + (cr[1] - cr[0]) + " calibration " + items + ": need at least one batch of " + r.batch() + " (--batch)");
         }
         return new ImageRanges(cr, er);
+    }
+
+    private static int[] recorded(String range, int count) {
+        try {
+            return ImageSets.range(range, count, "masks.json's calibration range");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (give --calibration-range to draw from another)");
+        }
     }
 
     /**

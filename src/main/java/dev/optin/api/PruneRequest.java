@@ -46,6 +46,8 @@ import java.util.function.Supplier;
  * @param rearrange   Kwon's mask rearrangement after the Fisher selection (default on; {@code --no-rearrange})
  * @param refitRows   masks only: a replay refits on the first this many of the rows it draws ({@link #samples}), as the
  *                    recorded run did, which held the rest out ({@code --holdout}); 0: on all of them
+ * @param replayRange masks only: the index range {@code A:B} the recorded run drew its calibration images from, which an
+ *                    image workload that names no {@code --calibration-range} of its own draws from; null: none
  * @param optinLambda OPTIN's λ_c: the trajectory (MD) term is rescaled to about λ_c times the output KL term
  *                    (default {@value Pruner.Options#DEFAULT_OPTIN_LAMBDA}, the published value; {@code --optin-lambda})
  */
@@ -56,10 +58,13 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
                            Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log,
-                           boolean bnRecalibration, double optinLambda, int recipeSamples, int refitRows) {
+                           boolean bnRecalibration, double optinLambda, int recipeSamples, int refitRows, String replayRange) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
+
+    /** Rows per mini-batch where the request gives none ({@code --batch}). */
+    public static final int DEFAULT_BATCH = 32;
 
     public enum Budget { FLOPS, LATENCY, MASKS }
 
@@ -122,6 +127,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         if (recipeSamples < 0) throw new IllegalArgumentException("a recipe's calibration rows must be ≥ 0, got " + recipeSamples);
         if (holdout < 0) throw new IllegalArgumentException("--holdout must be ≥ 0, got " + holdout);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
+        if (maxLength < 0) throw new IllegalArgumentException("--max-length must be positive (or 0: the tokenizer's limit), got " + maxLength);
+        if (replayRange != null && budget != Budget.MASKS) throw new IllegalArgumentException("a recorded calibration range applies to a replay (masks) only");
         if (tokens != null && (!(tokens > 0) || tokens > 1)) throw new IllegalArgumentException("--tokens " + tokens + " is outside (0, 1]");
         if (tokens != null && !methods.isEmpty() && !methods.contains(Method.OPTIN))
             throw new IllegalArgumentException("--tokens is OPTIN's token reduction: it needs --method optin");
@@ -140,14 +147,14 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public PruneRequest withSeed(long s) {
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, recipeSamples, refitRows);
+                probe, progress, log, bnRecalibration, optinLambda, recipeSamples, refitRows, replayRange);
     }
 
     /** The same request calibrating on n rows, as if {@code --samples n} were given (no recipe ceiling). */
     public PruneRequest withSamples(int n) {
         return new PruneRequest(methods, budget, fractions, masks, n, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, 0, refitRows);
+                probe, progress, log, bnRecalibration, optinLambda, 0, refitRows, replayRange);
     }
 
     /** Whether the request names no method: the family's recommended {@link Recipe} runs ({@link #withRecipe}). */
@@ -162,7 +169,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         return new PruneRequest(List.of(r.method()), budget, fractions, masks, samples, sampling, seed, seeds, tune, fast || r.fast(),
                 reconstruct != Reconstructor.Mode.NONE ? reconstruct : r.reconstruct(), rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.samples() : 0, refitRows);
+                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.samples() : 0, refitRows, replayRange);
     }
 
     /** One method at one budget. */
@@ -229,7 +236,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private int holdout;
         private OptinWeighting weighting = OptinWeighting.COST_NORMALIZED;
         private EncoderObjective encoderObjective = EncoderObjective.OUTPUT;
-        private int batch = 32, maxLength, latencyBatch = 1, latencySequence;
+        private Integer batch;   // null: a replay's recorded batch, else DEFAULT_BATCH
+        private int maxLength, latencyBatch = 1, latencySequence;   // maxLength 0: a replay's recorded limit, else the tokenizer's
         private double costLength;
         private LatencyRuntime latencyRuntime = LatencyRuntime.ENGINE;
         private Double tokens;
@@ -284,7 +292,9 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder weighting(OptinWeighting w) { weighting = w; return this; }
         public Builder encoderObjective(EncoderObjective o) { encoderObjective = o; return this; }
         public Builder labelFree(boolean l) { labelFree = l; return this; }
-        public Builder batch(int b) { batch = b; return this; }
+        /** Rows per mini-batch; null (the default): a replay's recorded batch, else {@value PruneRequest#DEFAULT_BATCH}. */
+        public Builder batch(Integer b) { batch = b; return this; }
+        /** Truncate text rows to t tokens; 0 (the default): a replay's recorded limit, else the tokenizer's. */
         public Builder maxLength(int t) { maxLength = t; return this; }
         public Builder costLength(double t) {
             if (t < 0 || Double.isNaN(t)) throw new IllegalArgumentException("cost length must be ≥ 0, got " + t);
@@ -317,9 +327,13 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
             int refitRows = recordedRows && recorded.heldOut() > 0 ? recorded.samples() : 0;
             long seed = this.seed != null ? this.seed : replay ? recorded.seed() : 1;
             Sampling sampling = this.sampling != null ? this.sampling : replay && recorded.firstRows() ? Sampling.FIRST : Sampling.RANDOM;
+            // the same batches and truncation as the recorded run: the refit's sums are per batch, so both change its bits
+            int batch = this.batch != null ? this.batch : replay && recorded.batch() > 0 ? recorded.batch() : DEFAULT_BATCH;
+            int maxLength = this.maxLength != 0 || !replay ? this.maxLength : recorded.maxLength();
+            String replayRange = replay ? recorded.range() : null;
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
                     labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration,
-                    optinLambda, 0, refitRows);
+                    optinLambda, 0, refitRows, replayRange);
         }
     }
 }

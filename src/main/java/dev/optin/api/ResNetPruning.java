@@ -203,7 +203,7 @@ final class ResNetPruning implements FamilyPruning {
             String labels = replay || run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
             RunReport report = new RunReport(model.source(), method, null, null, labels, task(), n,
                     request.sampling().label(), null,
-                    replay ? null : ImageRanges.describe(cr, n, request), er == null ? null : er[0] + ":" + er[1], request.seed(), request.tune(), null,
+                    replay ? null : ImageRanges.describe(cr, n, request), er == null ? null : er[0] + ":" + er[1], request.batch(), null, request.seed(), request.tune(), null,
                     replay ? null : new RunReport.Budget("flops", run.fraction(), null, null, null, null),
                     new RunReport.Macs(costs.total(), macs, PruneReport.round(macs / (double) costs.total(), 4), 0),
                     new RunReport.Params(net.parameters(), pruned.parameters()),

@@ -134,6 +134,8 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
         /** Rows given in memory ({@link TextWorkload#rows}) are used as they are: no sampling to report. */
         @Override public String sampling(PruneRequest r) { return drawn ? Prepared.super.sampling(r) : null; }
 
+        @Override public Integer maxLength(PruneRequest r) { return r.maxLength() > 0 ? r.maxLength() : null; }
+
         @Override public Calibration calibration(int n) {
             if (rows == null) throw new IllegalArgumentException("no calibration data (--data)");
             return byRows.computeIfAbsent(n, k -> {

@@ -111,9 +111,10 @@ final class TransformerPruning implements FamilyPruning {
         return (r, dir) -> {
             PrunedModelExport.writeInto(r.weights(model.weights()), r.masks(), dir, PruneResult.source(model), model.preprocessing());
             RunReport rep = r.report();
-            // a run that refitted records how it drew its rows: a replay with --reconstruct defaults to them (the same bits)
+            // a run that refitted records how it drew and batched its rows: a replay with --reconstruct defaults to them (the same bits)
             MasksFile.Calibration cal = rep.reconstruction() != null && rep.samples() > 0
-                    ? new MasksFile.Calibration(rep.samples(), rep.seed(), rep.heldOut() == null ? 0 : rep.heldOut(), "first".equals(rep.sampling()))
+                    ? new MasksFile.Calibration(rep.samples(), rep.seed(), rep.heldOut() == null ? 0 : rep.heldOut(), "first".equals(rep.sampling()),
+                            rep.batch(), rep.maxLength() == null ? 0 : rep.maxLength(), rep.calibrationIndexRange())
                     : null;
             MasksFile.write(model.weights().config(), r.masks(), cal, dir.resolve("masks.json"));
             PruneReport.writeJson(r.report(), dir.resolve("report.json"));
@@ -325,7 +326,7 @@ final class TransformerPruning implements FamilyPruning {
             int[][] structure = RunReport.structure(encoder.config(), masks);
             RunReport report = new RunReport(model.source(), h.method(), h.weighting(), h.encoderObjective(), h.labels(), data.task(),
                     h.samples(), data.sampling(request), h.heldOut(), h.calibrationRange(),
-                    data.evalRange(), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
+                    data.evalRange(), request.batch(), data.maxLength(request), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
                     new RunReport.Macs(Math.round(originalMacs), Math.round(macs), PruneReport.round(macs / originalMacs, 4), PruneReport.round(seqLength, 2)),
                     new RunReport.Params(model.weights().parameters(), pruned.parameters()),
                     structure[0], structure[1], structure[2], structure[3],

@@ -50,6 +50,9 @@ public interface Workload {
          */
         default String sampling(PruneRequest request) { return request.sampling().label(); }
 
+        /** The token limit the rows were truncated to where the request set one and this data is tokenised; else null. */
+        default Integer maxLength(PruneRequest request) { return null; }
+
         /** Sequence length T of the MAC cost model; 0 = the calibration batches' mean length. */
         double costLength();
 

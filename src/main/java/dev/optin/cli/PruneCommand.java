@@ -138,10 +138,10 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--seq-length", paramLabel = "T", description = "sequence length of the MAC cost model (default: mean length of --eval data, else of the samples)")
     double seqLength;
 
-    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "sequences per mini-batch (default: ${DEFAULT-VALUE})")
-    int batch;
+    @Option(names = "--batch", paramLabel = "N", description = "sequences per mini-batch (default: 32; with --masks, the batch masks.json records)")
+    Integer batch;
 
-    @Option(names = "--max-length", paramLabel = "T", description = "truncate inputs to T tokens (default: the tokenizer's limit)")
+    @Option(names = "--max-length", paramLabel = "T", description = "truncate inputs to T tokens (default: the tokenizer's limit; with --masks, the limit masks.json records)")
     int maxLength;
 
     @Option(names = "--latency-shape", paramLabel = "BxT", description = "deployment batch × sequence for --latency tables (default: 1x128; image models: B or Bx<tokens>, default 1)")
@@ -151,7 +151,7 @@ public final class PruneCommand implements Callable<Integer> {
             description = "runtime whose measured latency --latency budgets: optin's engine or ONNX Runtime (default: ${DEFAULT-VALUE})")
     String latencyRuntime;
 
-    @Option(names = "--calibration-range", paramLabel = "A:B", description = "vision: draw the calibration images from [A, B) of --data (default: all; --samples of them, see --sampling and --seed)")
+    @Option(names = "--calibration-range", paramLabel = "A:B", description = "vision: draw the calibration images from [A, B) of --data (default: all, or with --masks the range masks.json records; --samples of them, see --sampling and --seed)")
     String calibrationRange;
 
     @Option(names = "--eval-range", paramLabel = "A:B", description = "vision: evaluate on images [A, B) of --eval, or of --data when --eval is not given (default: all of --eval)")

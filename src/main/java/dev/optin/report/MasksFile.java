@@ -28,19 +28,34 @@ public final class MasksFile {
 
     /**
      * The calibration of a run that refitted the kept units: the rows it fitted on, its seed, the rows it drew beyond
-     * those and held out ({@code --holdout}; the draw's size decides which rows it holds) and whether it took the file's
-     * first rows ({@code --sampling first}) rather than a seeded draw. A replay with {@code --reconstruct} on the same
-     * data draws and refits on the same rows by default, so it gives the run's bits.
+     * those and held out ({@code --holdout}; the draw's size decides which rows it holds), whether it took the file's
+     * first rows ({@code --sampling first}) rather than a seeded draw, the rows per mini-batch (the refit sums each
+     * batch's products before adding them up, so another batch size gives other bits), the token limit a text run
+     * truncated its rows to ({@code --max-length}; 0: the tokenizer's) and the index range {@code A:B} an image run drew
+     * from ({@code --calibration-range}; null: the whole set). A replay with {@code --reconstruct} on the same data
+     * draws and refits on the same rows in the same batches by default, so it gives the run's bits.
+     *
+     * @param batch 0 where the file records none (written before it did): the default batch
      */
-    public record Calibration(int samples, long seed, int heldOut, boolean firstRows) {
+    public record Calibration(int samples, long seed, int heldOut, boolean firstRows, int batch, int maxLength, String range) {
+        /** At most what an index range {@code A:B} of whole numbers can spell; a longer text is refused, not parsed. */
+        private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("[0-9]{1,10}:[0-9]{1,10}");
+
         public Calibration {
             if (samples <= 0) throw new IllegalArgumentException("calibration rows must be positive, got " + samples);
             if (heldOut < 0 || (long) samples + heldOut > Integer.MAX_VALUE)
                 throw new IllegalArgumentException("held-out calibration rows must be ≥ 0 and fit beside the others, got " + heldOut);
+            if (batch < 0) throw new IllegalArgumentException("the calibration batch must be ≥ 0 (0: not recorded), got " + batch);
+            if (maxLength < 0) throw new IllegalArgumentException("the token limit must be ≥ 0 (0: the tokenizer's), got " + maxLength);
+            if (range != null && !RANGE.matcher(range).matches())
+                throw new IllegalArgumentException("the calibration range must read A:B, got '" + abbreviated(range) + "'");
         }
 
         /** A seeded draw of {@code samples} rows, none held out. */
         public Calibration(int samples, long seed) { this(samples, seed, 0, false); }
+
+        /** Rows of a text or image set taken whole, in the default batches and at the tokenizer's limit. */
+        public Calibration(int samples, long seed, int heldOut, boolean firstRows) { this(samples, seed, heldOut, firstRows, 0, 0, null); }
     }
 
     public static ObjectNode json(EncoderConfig c, Masks m) { return json(c, m, null); }
@@ -55,6 +70,9 @@ public final class MasksFile {
             cal.put("seed", calibration.seed());
             if (calibration.heldOut() > 0) cal.put("held_out", calibration.heldOut());
             cal.put("sampling", calibration.firstRows() ? "first" : "random");
+            if (calibration.batch() > 0) cal.put("batch", calibration.batch());
+            if (calibration.maxLength() > 0) cal.put("max_length", calibration.maxLength());
+            if (calibration.range() != null) cal.put("range", calibration.range());
         }
         ArrayNode layers = root.putArray("masks");
         for (int l = 0; l < c.layers(); l++) {
@@ -78,21 +96,27 @@ public final class MasksFile {
     public static java.util.Optional<Calibration> calibration(Path file) throws IOException {
         JsonNode cal = tree(file).get("calibration");
         if (cal == null) return java.util.Optional.empty();
-        JsonNode samples = cal.get("samples"), seed = cal.get("seed"), heldOut = cal.get("held_out"), sampling = cal.get("sampling");
-        // the JSON types here; the ranges (samples > 0, held_out ≥ 0, their sum an int) are the record's own checks
+        JsonNode samples = cal.get("samples"), seed = cal.get("seed"), heldOut = cal.get("held_out"), sampling = cal.get("sampling"),
+                batch = cal.get("batch"), maxLength = cal.get("max_length"), range = cal.get("range");
+        // the JSON types here; the ranges (samples > 0, held_out ≥ 0, their sum an int, …) are the record's own checks
         boolean typed = cal.isObject() && samples != null && samples.isIntegralNumber() && samples.canConvertToInt()
                 && seed != null && seed.isIntegralNumber() && seed.canConvertToLong()
-                && (heldOut == null || heldOut.isIntegralNumber() && heldOut.canConvertToInt())
+                && optionalInt(heldOut) && optionalInt(batch) && optionalInt(maxLength)
+                && (range == null || range.isTextual())
                 && (sampling == null || sampling.isTextual() && (sampling.asText().equals("first") || sampling.asText().equals("random")));
         try {
             if (typed) return java.util.Optional.of(new Calibration(samples.asInt(), seed.asLong(), heldOut == null ? 0 : heldOut.asInt(),
-                    sampling != null && sampling.asText().equals("first")));
+                    sampling != null && sampling.asText().equals("first"), batch == null ? 0 : batch.asInt(),
+                    maxLength == null ? 0 : maxLength.asInt(), range == null ? null : range.asText()));
         } catch (IllegalArgumentException outOfRange) {
             // refused below with the file's name, as a mistyped record is
         }
         throw new IllegalArgumentException(file + ": \"calibration\" must hold a positive whole \"samples\" and a whole \"seed\""
-                + " (and optionally a whole \"held_out\" ≥ 0 and \"sampling\" random or first), got " + abbreviated(cal.toString()));
+                + " (and optionally a whole \"held_out\" ≥ 0, \"sampling\" random or first, a whole \"batch\" and \"max_length\" ≥ 0"
+                + " and a \"range\" A:B), got " + abbreviated(cal.toString()));
     }
+
+    private static boolean optionalInt(JsonNode n) { return n == null || n.isIntegralNumber() && n.canConvertToInt(); }
 
     /** At most 120 characters of a value quoted back from a file (a hostile file must not fill the message). */
     private static String abbreviated(String s) { return s.length() <= 120 ? s : s.substring(0, 117) + "..."; }

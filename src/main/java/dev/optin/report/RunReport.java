@@ -22,6 +22,10 @@ import java.util.Map;
  *                  (the first rows, {@code --sampling first}); null where the rows were given as they are (in memory)
  * @param heldOut   calibration rows drawn beyond {@code samples} and held out to choose among variants
  *                  ({@code --holdout}), else null
+ * @param calibrationRange the index range an image run drew its calibration from ({@code A:B}, with
+ *                  {@code (seeded draw)} after a random draw); null for text
+ * @param batch     rows per mini-batch ({@code --batch}) of scoring, refitting and evaluation
+ * @param maxLength the token limit a text run truncated its rows to ({@code --max-length}); null: the tokenizer's
  * @param budget    null when the masks were given rather than selected ({@code prune --masks})
  * @param accuracy  the task's metrics before and after (classifiers with labelled evaluation data)
  * @param fidelity  embedding fidelity of the pruned model (label-free encoders)
@@ -33,13 +37,20 @@ import java.util.Map;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunReport(String model, String method, String weighting, String encoderObjective, String labels, String task,
-                        int samples, String sampling, Integer heldOut, String calibrationRange, String evalRange, long seed, boolean tuned, String tuningStop,
+                        int samples, String sampling, Integer heldOut, String calibrationRange, String evalRange, int batch, Integer maxLength, long seed, boolean tuned, String tuningStop,
                         Budget budget, Macs macs, Params params,
                         int[] headsKept, int[] neuronsKept, int[] headsTotal, int[] neuronsTotal,
                         int[] tokensPerLayer, String tokenMerging,
                         Map<String, Double> seconds, double pruningSeconds,
                         Accuracy accuracy, Map<String, Double> fidelity, List<Speed> speed, Probe probe, Reconstruction reconstruction,
                         List<Choice> choices) {
+
+    /** The calibration's index range as {@code A:B}, without the report's {@code (seeded draw)}; null where none. */
+    public String calibrationIndexRange() {
+        if (calibrationRange == null) return null;
+        int space = calibrationRange.indexOf(' ');
+        return space < 0 ? calibrationRange : calibrationRange.substring(0, space);
+    }
 
     /**
      * A choice checked on held-out calibration rows ({@code --holdout}): the held-out loss of each variant

@@ -128,6 +128,39 @@ class MasksReplayTest {
     }
 
     /**
+     * The refit sums each mini-batch's products before adding them up, and --max-length decides which tokens a row
+     * has: masks.json records both (and report.json states them), and a replay given neither batches and truncates its
+     * rows as the run did, so it gives its bits; a --batch given on the command line wins (other sums, other bits).
+     */
+    @Test
+    void aReplayBatchesAndTruncatesItsRowsAsTheRecordedRunDid() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString();
+        Path first = dir.resolve("short"), again = dir.resolve("short-again"), other = dir.resolve("short-batch32");
+        var r = run("prune", model, "--data", train, "--method", "magnitude", "--reconstruct=full", "--flops", "0.5",
+                "--samples", "64", "--batch", "16", "--max-length", "24", "--seq-length", "24", "--out", first.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode report = new ObjectMapper().readTree(first.resolve("report.json").toFile());
+        assertThat(report.get("batch").asInt()).isEqualTo(16);
+        assertThat(report.get("max_length").asInt()).isEqualTo(24);
+        JsonNode cal = new ObjectMapper().readTree(first.resolve("masks.json").toFile()).get("calibration");
+        assertThat(cal.get("batch").asInt()).isEqualTo(16);
+        assertThat(cal.get("max_length").asInt()).isEqualTo(24);
+        assertThat(cal.has("range")).as("text rows are not an index range").isFalse();
+        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
+                "--seq-length", "24", "--out", again.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        JsonNode replayed = new ObjectMapper().readTree(again.resolve("report.json").toFile());
+        assertThat(replayed.get("batch").asInt()).isEqualTo(16);
+        assertThat(replayed.get("max_length").asInt()).isEqualTo(24);
+        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
+                "--seq-length", "24", "--batch", "32", "--out", other.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(other.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+    }
+
+    /**
      * An aligned run (the embedding recipe's refit) replays with --reconstruct=aligned on its recorded rows: its units,
      * aligned and refitted, the same bits; --reconstruct=full refits the same units to other weights.
      */

@@ -116,6 +116,10 @@ class PruneCommandTest {
                 "unknown --latency-runtime 'tensorrt'");
         assertError(run("prune", model, "--data", train, "--method", "kwon", "--latency", "0.5", "--latency-shape", "1x100000", "--samples", "32", "--out", out.toString(), "-q"),
                 "only 512 positions");
+        assertError(run("prune", model, "--data", train, "--method", "kwon", "--flops", "0.5", "--max-length", "-5", "--out", out.toString(), "-q"),
+                "--max-length must be positive");
+        assertError(run("prune", model, "--data", train, "--method", "kwon", "--flops", "0.5", "--batch", "0", "--out", out.toString(), "-q"),
+                "--batch must be positive");
         // a latency run that cannot calibrate fails before its latency table is measured
         assertError(run("prune", model, "--data", train, "--method", "kwon", "--latency", "0.5", "--samples", "10", "--out", out.toString(), "-q"), "at least one batch");
         assertError(run("prune", model, "--data", train, "--method", "random", "--flops", "1e-9", "--samples", "32", "--out", out.toString(), "--no-speed", "-q"),

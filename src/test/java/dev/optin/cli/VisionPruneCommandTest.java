@@ -94,6 +94,47 @@ class VisionPruneCommandTest {
         assertThat(new ObjectMapper().readTree(back.out()).get("accuracy").asDouble()).isCloseTo(rep.at("/accuracy/pruned/accuracy").asDouble(), within(1.5e-6));
     }
 
+    /**
+     * An image run that drew its calibration from a --calibration-range records the range (with its batch) in
+     * masks.json; a replay with --reconstruct given neither draws from the same images in the same batches and gives the
+     * run's bits; a range given on the command line wins (other images, other weights), and a recorded range outside
+     * the replay's data is refused in one line that names it.
+     */
+    @Test
+    void aReplayDrawsItsImagesFromTheRecordedRange() throws Exception {
+        Path pt = Fixtures.require("vit-mnist-researchase/vit_mnist_gpu.pt");
+        Path mnist = Fixtures.require("mnist/t10k-images-idx3-ubyte.gz");
+        String[] model = {"prune", pt.toString(), "--heads", "4", "--mean", "0.1307", "--std", "0.3081", "--data", mnist.toString()};
+        Path first = dir.resolve("ranged"), again = dir.resolve("ranged-again"), other = dir.resolve("other-range");
+        var r = run(concat(model, "--calibration-range", "6000:8000", "--method", "magnitude", "--reconstruct=full", "--samples", "48",
+                "--batch", "16", "--flops", "0.6", "--out", first.toString(), "--no-speed", "-q"));
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode cal = new ObjectMapper().readTree(first.resolve("masks.json").toFile()).get("calibration");
+        assertThat(cal.get("range").asText()).isEqualTo("6000:8000");
+        assertThat(cal.get("batch").asInt()).isEqualTo(16);
+        assertThat(cal.has("max_length")).isFalse();
+        String masks = first.resolve("masks.json").toString();
+        r = run(concat(model, "--masks", masks, "--reconstruct=full", "--out", again.toString(), "--no-speed", "-q"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        r = run(concat(model, "--masks", masks, "--reconstruct=full", "--calibration-range", "0:2000", "--out", other.toString(), "--no-speed", "-q"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(other.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        // the same masks on a set of 10,000 images whose record says 6000:12000
+        Path edited = dir.resolve("edited.json");
+        Files.writeString(edited, Files.readString(first.resolve("masks.json")).replace("\"6000:8000\"", "\"6000:12000\""));
+        r = run(concat(model, "--masks", edited.toString(), "--reconstruct=full", "--out", dir.resolve("refused").toString(), "--no-speed", "-q"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("masks.json's calibration range '6000:12000' is outside the 10000 images").contains("--calibration-range");
+        assertThat(Files.exists(dir.resolve("refused"))).isFalse();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
     @Test
     void badVisionOptionsAreClearErrors() throws Exception {
         Path pt = Fixtures.require("vit-mnist-researchase/vit_mnist_gpu.pt");

@@ -48,6 +48,7 @@ public final class SeedCorpus {
         some.neuron[1][7] = 0.625f;
         dev.optin.report.MasksFile.write(c, ones, dir.resolve("ones.json"));
         dev.optin.report.MasksFile.write(c, some, new dev.optin.report.MasksFile.Calibration(2048, 3), dir.resolve("refitted.json"));
+        dev.optin.report.MasksFile.write(c, some, new dev.optin.report.MasksFile.Calibration(2048, 3, 256, true, 16, 64, "0:4096"), dir.resolve("recorded.json"));
     }
 
     // ------------------------------------------------------------------ safetensors

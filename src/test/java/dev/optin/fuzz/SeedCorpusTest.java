@@ -49,6 +49,12 @@ class SeedCorpusTest {
         Path refitted = file("refitted.json", "MasksFileFuzzTestInputs/read/refitted.json");
         assertThat(dev.optin.report.MasksFile.read(refitted, c).neuron[1][7]).isEqualTo(0.625f);
         assertThat(dev.optin.report.MasksFile.calibration(refitted)).contains(new dev.optin.report.MasksFile.Calibration(2048, 3));
+        Path recorded = file("recorded.json", "MasksFileFuzzTestInputs/read/recorded.json");
+        assertThat(dev.optin.report.MasksFile.calibration(recorded)).contains(new dev.optin.report.MasksFile.Calibration(2048, 3, 256, true, 16, 64, "0:4096"));
+        // the committed seed is what SeedCorpus writes
+        Path written = dir.resolve("written");
+        SeedCorpus.masks(written);
+        assertThat(Files.readString(written.resolve("recorded.json"))).isEqualTo(Files.readString(recorded));
     }
 
     @Test

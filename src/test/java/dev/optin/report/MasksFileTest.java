@@ -25,6 +25,15 @@ class MasksFileTest {
         assertThat(MasksFile.calibration(with)).contains(new MasksFile.Calibration(16384, 3));
         assertThat(MasksFile.calibration(without)).isEmpty();
         assertThat(MasksFile.read(with, config).head).isDeepEqualTo(ones.head);   // the record does not disturb the masks
+        // every field a replay needs to draw, batch and truncate the run's rows
+        Path full = dir.resolve("full.json");
+        var all = new MasksFile.Calibration(48, 7, 16, true, 16, 24, "6000:8000");
+        MasksFile.write(config, ones, all, full);
+        assertThat(MasksFile.calibration(full)).contains(all);
+        assertThat(Files.readString(full)).contains("\"batch\" : 16", "\"max_length\" : 24", "\"range\" : \"6000:8000\"");
+        // a file written before batch, max_length and range were recorded reads as the default batch and limit, no range
+        Path old = Files.writeString(dir.resolve("old.json"), "{\"calibration\":{\"samples\":64,\"seed\":2,\"sampling\":\"random\"},\"masks\":[]}");
+        assertThat(MasksFile.calibration(old)).contains(new MasksFile.Calibration(64, 2, 0, false, 0, 0, null));
     }
 
     @Test
@@ -36,6 +45,13 @@ class MasksFileTest {
             "{\"calibration\":{\"samples\":64,\"seed\":\"x\"},\"masks\":[]}",
             "{\"calibration\":{\"samples\":64},\"masks\":[]}",
             "{\"calibration\":[64,1],\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64,\"seed\":1,\"batch\":-1},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64,\"seed\":1,\"batch\":\"16\"},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64,\"seed\":1,\"max_length\":-24},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64,\"seed\":1,\"range\":\"0:2000; rm -rf /\"},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64,\"seed\":1,\"range\":\"-5:10\"},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64,\"seed\":1,\"range\":[0,2000]},\"masks\":[]}",
+            "{\"calibration\":{\"samples\":64,\"seed\":1,\"range\":\"" + "9".repeat(5000) + ":1\"},\"masks\":[]}",
         };
         for (int i = 0; i < bad.length; i++) {
             Path f = Files.writeString(dir.resolve("bad" + i + ".json"), bad[i]);
