@@ -209,7 +209,7 @@ final class TransformerPruning implements FamilyPruning {
 
             String method = run.method().name().toLowerCase(Locale.ROOT) + (run.method() == Method.OPTIN && request.fast() ? " (fast)" : "")
                     + (tokens != null ? " + tokens" : "")
-                    + (r.reconstruction() == null ? "" : (run.method().sequential() ? "" : " + reconstruct") + refitLabel(r.reconstruction()));
+                    + (r.reconstruction() == null ? "" : refitLabel(run.method(), r.reconstruction()));
             RunReport.Budget budget = new RunReport.Budget(request.latency() ? "latency" : "flops", run.fraction(),
                     step.map(TokenReduction::headsNeurons).orElse(null),
                     table == null ? null : PruneReport.round(r.cost() / r.originalCost(), 4),
@@ -253,7 +253,7 @@ final class TransformerPruning implements FamilyPruning {
                 rows = cal.rows();
                 range = cal.range();
             }
-            String method = rec == null ? "masks" : "masks + reconstruct";
+            String method = rec == null ? "masks" : "masks + reconstruct" + (rec.mode().keepsBias() ? " (K-prune's solve)" : "");
             Header h = new Header(method, null, null, null, rows, null, range, false, null, null, reconstruction(rec), null);
             return finish(h, data, evaluation, masks, rec == null ? null : rec.weights(), cost.macs(masks), cost.macs(encoder.config()),
                     cost.averageLength(), null, seconds, 1, ".");
@@ -287,18 +287,20 @@ final class TransformerPruning implements FamilyPruning {
             RunReport.Readout readout = rec.readout() == null ? null
                     : new RunReport.Readout(rec.readout().refitted(), PruneReport.round(rec.readout().originalError(), 6),
                                             Double.isFinite(rec.readout().refitError()) ? PruneReport.round(rec.readout().refitError(), 6) : null);
-            return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), Reconstructor.DEFAULT_DAMPING,
+            return new RunReport.Reconstruction(mode.toLowerCase(Locale.ROOT), rec.mode().damping(Reconstructor.DEFAULT_DAMPING),
                     round(rec.errorBefore()), round(rec.errorAfter()), readout, rec.inputsAligned());
         }
 
         /**
-         * What the refit did beyond refitting the output projections, as the run's method label says it: the mode the
-         * weights were refitted in (not necessarily the one asked: a held-out choice may keep another), and for an aligned
-         * run on how many sub-layers the alignment was fitted where that is not all of them after layer 0's attention (none
-         * below {@link Reconstructor}'s token floor).
+         * The method label's part for the refit: nothing where a sequential method ({@code kprune}, {@code sequential})
+         * refitted as K-prune publishes (a step of the method itself), else {@code " + reconstruct"} and what the refit
+         * did beyond refitting the output projections: the mode the weights were refitted in (not necessarily the one
+         * asked: a held-out choice may keep another), and for an aligned run on how many sub-layers the alignment was
+         * fitted where that is not all of them after layer 0's attention (none below {@link Reconstructor}'s token floor).
          */
-        private static String refitLabel(Reconstructor.Result rec) {
-            String label = rec.mode().selects() ? " + select" : "";
+        private static String refitLabel(Method method, Reconstructor.Result rec) {
+            if (method.sequential() && rec.mode() == Reconstructor.Mode.KPRUNE) return "";
+            String label = " + reconstruct" + (rec.mode().keepsBias() ? " (K-prune's solve)" : rec.mode().selects() ? " + select" : "");
             if (!rec.mode().alignsInputs()) return label;
             int aligned = rec.alignedSubLayers(), alignable = rec.inputsAligned().length - 1;
             return label + " + aligned inputs" + (aligned == alignable ? "" : " (on " + aligned + " of " + alignable + " sub-layers)");

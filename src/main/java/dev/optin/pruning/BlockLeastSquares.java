@@ -127,7 +127,7 @@ final class BlockLeastSquares {
             r.set(i, 0, atb[i] - fitted);
         }
         LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(n);
-        if (!solver.setA(m)) {
+        if (!solver.setA(solver.modifiesA() ? m.copy() : m)) {   // a failed decomposition may leave m half-overwritten
             solver = LinearSolverFactory_DDRM.leastSquares(n, n);
             if (!solver.setA(m)) return null;
         }

@@ -84,7 +84,7 @@ final class ProjectionFit {
         if (K == 0) return new Solution(new double[0], eq.meanT().clone());
         DMatrixRMaj a = new DMatrixRMaj(K, K, true, eq.a()), r = new DMatrixRMaj(K, D, true, eq.r()), v = new DMatrixRMaj(K, D);
         LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(K);
-        if (!solver.setA(a)) {
+        if (!solver.setA(solver.modifiesA() ? a.copy() : a)) {   // a failed decomposition may leave A half-overwritten
             solver = LinearSolverFactory_DDRM.leastSquares(K, K);
             if (!solver.setA(a)) return null;
         }
@@ -94,6 +94,34 @@ final class ProjectionFit {
         for (double x : out) if (!Double.isFinite(x)) return null;
         for (double x : b) if (!Double.isFinite(x)) return null;
         return new Solution(out, b);
+    }
+
+    /**
+     * K-prune's published solve (its code's {@code lstsq(XᵀX, Xᵀ(T − b))}): the bias b [D] (null: zero) is kept and V [K×D]
+     * solves the uncentred normal equations Σ x xᵀ · V = Σ x (t − b)ᵀ, undamped; where they are singular (a unit whose
+     * input is 0 on every row) the pseudo-inverse's least-norm solution. Null when no row was added or the result is
+     * not finite.
+     */
+    Solution solveKeptBias(float[] b) {
+        if (n == 0) return null;
+        double[] bias = new double[D];
+        if (b != null) for (int d = 0; d < D; d++) bias[d] = b[d];
+        if (K == 0) return new Solution(new double[0], bias);
+        double[] a = new double[K * K], r = new double[K * D];
+        for (int i = 0; i < K; i++) {
+            for (int j = 0; j < K; j++) a[i * K + j] = xtx[Math.min(i, j) * K + Math.max(i, j)];
+            for (int d = 0; d < D; d++) r[i * D + d] = xtt[i * D + d] - xSum[i] * bias[d];
+        }
+        DMatrixRMaj am = new DMatrixRMaj(K, K, true, a), rm = new DMatrixRMaj(K, D, true, r), v = new DMatrixRMaj(K, D);
+        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(K);
+        if (!solver.setA(solver.modifiesA() ? am.copy() : am)) {   // a failed decomposition may leave A half-overwritten
+            solver = LinearSolverFactory_DDRM.pseudoInverse(true);
+            if (!solver.setA(am)) return null;
+        }
+        solver.solve(rm, v);
+        double[] out = v.getData().clone();
+        for (double x : out) if (!Double.isFinite(x)) return null;
+        return new Solution(out, bias);
     }
 
     /**

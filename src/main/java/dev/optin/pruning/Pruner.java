@@ -202,10 +202,10 @@ public final class Pruner {
         if (o.method().sequential()) {
             seconds.put("importance", scored.seconds());
             long t0 = System.nanoTime();
-            // K-prune always reconstructs (full refit unless --reconstruct bias asks for bias compensation only)
-            Reconstructor.Mode mode = o.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.FULL : o.reconstruct();
+            // K-prune always reconstructs: as published (bias kept, undamped) unless --reconstruct names another refit
+            Reconstructor.Mode mode = o.reconstruct() == Reconstructor.Mode.NONE ? Reconstructor.Mode.KPRUNE : o.reconstruct();
             // an explicit --reconstruct=full|select|aligned also refits the read-out, as after the other methods
-            KPrune.Result k = KPrune.prune(encoder.weights(), samples, macs, o.fraction(), mode, o.reconstruct().refitsWeights(), scored.start(), progress);
+            KPrune.Result k = KPrune.prune(encoder.weights(), samples, macs, o.fraction(), mode, mode.refitsReadout(), scored.start(), progress);
             seconds.put(o.method().name().toLowerCase(Locale.ROOT), (System.nanoTime() - t0) * 1e-9);
             Masks masks = k.reconstruction().masks();
             return new Result(masks, scored.scores(), macs.macs(masks), macs.macs(c), costs.total(masks), originalCost, seconds, null, k.reconstruction());

@@ -37,13 +37,26 @@ public final class Reconstructor {
      * left after that refit ({@link RefitAwareSelection}); gate values other than 0/1 (Kwon's {@code --tune})
      * count as kept units, and the chosen units come out with gates 1. ALIGNED is SELECT with each sub-layer's input
      * projections also refitted to read the pruned prefix's inputs as the teacher's ({@link #alignInputs}): closer to
-     * the teacher (agreement, hidden states), which is what an embedding model is judged by.
+     * the teacher (agreement, hidden states), which is what an embedding model is judged by. KPRUNE is K-prune's
+     * published weight tuning, what {@code --method kprune} runs without {@code --reconstruct}: the kept block refitted
+     * with the original bias kept, from the uncentred normal equations without damping ({@link ProjectionFit#solveKeptBias}),
+     * and no read-out refit. FULL, SELECT and ALIGNED refit the bias too (ridge with an intercept) and end with the
+     * read-out refit ({@link ReadoutRefit}).
      */
     public enum Mode {
-        NONE, BIAS, FULL, SELECT, ALIGNED;
+        NONE, BIAS, FULL, SELECT, ALIGNED, KPRUNE;
 
-        /** The kept block of the projection and its bias are refitted (not the bias alone). */
-        public boolean refitsWeights() { return this == FULL || this == SELECT || this == ALIGNED; }
+        /** The kept block of the projection is refitted (not the bias alone). */
+        public boolean refitsWeights() { return this == FULL || this == SELECT || this == ALIGNED || this == KPRUNE; }
+
+        /** The refit keeps the projection's bias and solves without damping (K-prune's published solve). */
+        public boolean keepsBias() { return this == KPRUNE; }
+
+        /** After the last sub-layer the head's linear read-out is refitted too, where its check keeps it. */
+        public boolean refitsReadout() { return this == FULL || this == SELECT || this == ALIGNED; }
+
+        /** The ridge damping this mode solves with, given the requested one: none for K-prune's published solve. */
+        public double damping(double requested) { return keepsBias() ? 0 : requested; }
 
         /** Each sub-layer keeps the units the refit recovers best ({@link RefitAwareSelection}). */
         public boolean selects() { return this == SELECT || this == ALIGNED; }
@@ -54,7 +67,7 @@ public final class Reconstructor {
         public static Mode parse(String s) {
             try { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
             catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown reconstruction '" + s + "' (expected full, select, aligned, bias or none)");
+                throw new IllegalArgumentException("unknown reconstruction '" + s + "' (expected full, select, aligned, kprune, bias or none)");
             }
         }
     }
@@ -271,7 +284,7 @@ public final class Reconstructor {
      * Call once.
      */
     void refitReadout() {
-        if (mode.refitsWeights()) readout = ReadoutRefit.refitFromLastOutputs(teacher, weights(), xt, xs, batches, damping);
+        if (mode.refitsReadout()) readout = ReadoutRefit.refitFromLastOutputs(teacher, weights(), xt, xs, batches, damping);
     }
 
     /** The masks so far: sub-layers not yet fixed are all ones. */
@@ -473,7 +486,7 @@ public final class Reconstructor {
         for (int k = 0; k < K; k++) for (int d = 0; d < D; d++) v[k * D + d] = p.weight[d * W + cols[k]];
         double[] bias;
         if (mode.refitsWeights()) {
-            ProjectionFit.Solution s = fit.solve(damping);
+            ProjectionFit.Solution s = mode.keepsBias() ? fit.solveKeptBias(p.bias) : fit.solve(damping);
             if (s == null) throw new IllegalStateException("reconstruction: the least-squares system of the " + where + " could not be solved");
             v = s.v();
             bias = s.bias();

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * prune --masks re-applies a saved masks.json: the same model bytes and the same accuracy, without scoring; with
@@ -125,6 +126,43 @@ class MasksReplayTest {
                 "--sampling", "random", "--out", other.toString(), "--no-speed", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(Files.readAllBytes(other.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+    }
+
+    /**
+     * K-prune as published (`--method kprune`, no --reconstruct) refits with its own solve (biases kept, undamped):
+     * report.json says so (mode kprune, damping 0, no read-out refit). Its masks replayed with --reconstruct=kprune
+     * refit the same units to the same calibration errors; not to the same bits: K-prune's loop takes layer 0's attention
+     * contexts from its scoring pass, which differ from the replay's own in the last bits, and the undamped solve on
+     * 64 rows magnifies that in the weights (the outputs it fits are the same to five digits). optin's
+     * --reconstruct=full refits the same units to other errors.
+     */
+    @Test
+    void kpruneMasksReplayWithKpruneReconstructToTheRunsCalibrationErrors() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString();
+        Path first = dir.resolve("kprune"), again = dir.resolve("kprune-again"), full = dir.resolve("kprune-full");
+        var r = run("prune", model, "--data", train, "--method", "kprune", "--flops", "0.5", "--samples", "64", "--seed", "4",
+                "--seq-length", "24", "--out", first.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode report = new ObjectMapper().readTree(first.resolve("report.json").toFile());
+        assertThat(report.get("method").asText()).isEqualTo("kprune");
+        assertThat(report.at("/reconstruction/mode").asText()).isEqualTo("kprune");
+        assertThat(report.at("/reconstruction/damping").asDouble()).isZero();
+        assertThat(report.at("/reconstruction/readout").isMissingNode()).isTrue();
+        String masks = first.resolve("masks.json").toString();
+        r = run("prune", model, "--masks", masks, "--reconstruct=kprune", "--data", train, "--seq-length", "24",
+                "--out", again.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode replayed = new ObjectMapper().readTree(again.resolve("report.json").toFile());
+        assertThat(replayed.get("method").asText()).isEqualTo("masks + reconstruct (K-prune's solve)");
+        assertThat(Files.readAllBytes(again.resolve("masks.json"))).isEqualTo(Files.readAllBytes(first.resolve("masks.json")));
+        JsonNode runErrors = report.at("/reconstruction/error_after"), replayErrors = replayed.at("/reconstruction/error_after");
+        for (int s = 0; s < runErrors.size(); s++)
+            assertThat(replayErrors.get(s).asDouble()).as("sub-layer %d", s).isCloseTo(runErrors.get(s).asDouble(), within(1e-4 + 1e-3 * runErrors.get(s).asDouble()));
+        r = run("prune", model, "--masks", masks, "--reconstruct=full", "--data", train, "--seq-length", "24",
+                "--out", full.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(new ObjectMapper().readTree(full.resolve("report.json").toFile()).at("/reconstruction/error_after")).isNotEqualTo(runErrors);
     }
 
     /**

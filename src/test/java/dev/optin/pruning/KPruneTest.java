@@ -59,6 +59,39 @@ class KPruneTest {
         }
     }
 
+    /**
+     * K-prune's published refit (what {@code --method kprune} runs without {@code --reconstruct}) keeps every output
+     * projection's bias and refits the kept block, no worse on the calibration rows than the original block (a feasible
+     * point of its least squares); optin's FULL refit moves the biases too. Through the Pruner, kprune refits this way.
+     */
+    @Test
+    void asPublishedTheRefitKeepsEveryOutputBias() {
+        CostModel costs = new CostModel(w.config(), CostModel.averageLength(batches));
+        KPrune.Start start = KPrune.start(w, batches, costs);
+        Reconstructor.Result published = KPrune.prune(w, batches, costs, 0.4, Reconstructor.Mode.KPRUNE, false, start, Progress.NONE).reconstruction();
+        Reconstructor.Result full = KPrune.prune(w, batches, costs, 0.4, Reconstructor.Mode.FULL, false, start, Progress.NONE).reconstruction();
+        boolean moved = false, fullMovedABias = false;
+        for (int l = 0; l < w.config().layers(); l++) {
+            var orig = w.layers()[l];
+            var pub = published.weights().layers()[l];
+            assertThat(pub.attnOut().bias).containsExactly(orig.attnOut().bias);
+            assertThat(pub.ffnOut().bias).containsExactly(orig.ffnOut().bias);
+            moved |= !java.util.Arrays.equals(pub.ffnOut().weight, orig.ffnOut().weight);
+            fullMovedABias |= !java.util.Arrays.equals(full.weights().layers()[l].ffnOut().bias, orig.ffnOut().bias);
+        }
+        assertThat(moved).isTrue();
+        assertThat(fullMovedABias).isTrue();
+        for (int s = 0; s < 6; s++) assertThat(published.errorAfter()[s]).isLessThanOrEqualTo(published.errorBefore()[s] * (1 + 1e-6) + 1e-9);
+        assertThat(published.mode()).isEqualTo(Reconstructor.Mode.KPRUNE);
+        assertThat(Reconstructor.Mode.KPRUNE.damping(1e-3)).isZero();
+
+        Pruner.Options o = Pruner.Options.flops(Pruner.Method.KPRUNE, 0.4, false, 1);
+        Pruner.Result r = Pruner.finish(enc, batches, Pruner.score(enc, batches, null, o, Progress.NONE), o, Progress.NONE);
+        assertThat(r.reconstruction().mode()).isEqualTo(Reconstructor.Mode.KPRUNE);
+        assertThat(r.reconstruction().readout()).isNull();
+        assertThat(r.masks()).isEqualTo(published.masks());
+    }
+
     /** K-prune as published leaves the head alone; with an explicit reconstruction the read-out refit is tried and checked. */
     @Test
     void theReadoutIsRefittedOnlyWhenAsked() {
@@ -157,7 +190,7 @@ class KPruneTest {
         CostModel costs = new CostModel(w.config(), CostModel.averageLength(batches));
         Pruner.Result r = Pruner.finish(enc, batches, scored, o, Progress.NONE);
         KPrune.Start ce = KPrune.start(w, batches, KPrune.Predictive.LABELS, labels, costs);
-        assertThat(r.masks()).isEqualTo(KPrune.prune(w, batches, costs, 0.4, Reconstructor.Mode.FULL, ce, Progress.NONE).reconstruction().masks());
+        assertThat(r.masks()).isEqualTo(KPrune.prune(w, batches, costs, 0.4, Reconstructor.Mode.KPRUNE, ce, Progress.NONE).reconstruction().masks());
         assertThat(r.reconstruction()).isNotNull();
         assertThatThrownBy(() -> new Pruner.Options(Pruner.Method.SEQUENTIAL, 0.4, new LatencyTable("m", 1, 16, new int[] {1, 2}, new double[] {1, 2}, new int[] {1, 2}, new double[] {1, 2}),
                 false, 1, null, false, 0)).isInstanceOf(IllegalArgumentException.class);

@@ -145,6 +145,48 @@ class ProjectionFitTest {
         }
     }
 
+    /**
+     * K-prune's published solve keeps the bias it is given and solves the uncentred normal equations of t − b: it
+     * recovers an exact map when given the true bias, and otherwise returns the least-squares solution without an
+     * intercept (XᵀX·V = Xᵀ(T − b), checked on its residual); a unit whose input is 0 on every row (a singular Gram) gets
+     * the least-norm answer, a zero row.
+     */
+    @Test
+    void keptBiasSolveIsTheUncentredLeastSquaresOfTheTargetLessTheBias() {
+        Random r = new Random(13);
+        float[] x = gaussian(r, N * K), t = new float[N * D];
+        for (int n = 0; n < N; n++) x[n * K + 2] = 0f;            // input 2 never fires
+        double[] w = new double[K * D];
+        float[] b = new float[D];
+        for (int i = 0; i < w.length; i++) w[i] = i / D == 2 ? 0 : r.nextGaussian();
+        for (int d = 0; d < D; d++) b[d] = (float) (3 * r.nextGaussian());
+        for (int n = 0; n < N; n++) for (int d = 0; d < D; d++) {
+            double s = b[d];
+            for (int k = 0; k < K; k++) s += x[n * K + k] * w[k * D + d];
+            t[n * D + d] = (float) s;
+        }
+        ProjectionFit fit = new ProjectionFit(K, D);
+        fit.add(x, t, N);
+        ProjectionFit.Solution exact = fit.solveKeptBias(b);
+        for (int i = 0; i < w.length; i++) assertThat(exact.v()[i]).isCloseTo(w[i], within(1e-4));
+        for (int d = 0; d < D; d++) assertThat(exact.bias()[d]).isEqualTo(b[d]);
+        // another bias: the kept block absorbs what it can of the offset (no intercept), and the residual is orthogonal to X
+        float[] other = new float[D];
+        ProjectionFit.Solution s = fit.solveKeptBias(other);
+        for (int d = 0; d < D; d++) assertThat(s.bias()[d]).isZero();
+        for (int d = 0; d < D; d++) assertThat(s.v()[2 * D + d]).isCloseTo(0, within(1e-9));
+        for (int k = 0; k < K; k++) for (int d = 0; d < D; d++) {
+            double g = 0;
+            for (int n = 0; n < N; n++) {
+                double y = t[n * D + d];
+                for (int j = 0; j < K; j++) y -= x[n * K + j] * s.v()[j * D + d];
+                g += x[n * K + k] * y;
+            }
+            assertThat(g).as("Xᵀ residual, input %d output %d", k, d).isCloseTo(0, within(1e-3 * N));
+        }
+        assertThat(new ProjectionFit(K, D).solveKeptBias(b)).isNull();   // no rows
+    }
+
     static float[] gaussian(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
