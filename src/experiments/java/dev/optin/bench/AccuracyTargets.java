@@ -23,6 +23,8 @@ import java.util.Locale;
  * dev sentences two seeds' models answer differently with the accuracy spread that alone gives
  * ({@link SweepReport.BetweenSeeds}); then whether the recipe is above {@code kprune} and {@code kprune} above
  * {@code kwon}, with the difference paired by seed (mean ± std, t);</li>
+ * <li>{@code port}: {@code kprune} on Kwon's calibration sample ({@code sst2/kwon-sample-seed0.tsv}, its rows in order)
+ * at 30–60% MACs against the K-prune port's SST-2 dev accuracies on that sample, within 0.3 points;</li>
  * <li>{@code labelfree}: the plain all-MiniLM-L6-v2 pruned by the recipe (on a model without a head: 16,384
  * calibration rows) to 60% MACs on SST-2 train sentences, judged on the dev sentences: mean cosine ≥ 0.93 and top-10
  * neighbour overlap ≥ 0.65;</li>
@@ -31,7 +33,7 @@ import java.util.Locale;
  * </ul>
  * <pre>
  * java --add-modules jdk.incubator.vector -Xss8m -Xmx8g -XX:+UseParallelGC -XX:MaxNewSize=768m \
- *   -cp target/test-classes:target/classes:$(cat cp.txt) [-Doptin.targets=sst2,labelfree,vit] \
+ *   -cp target/test-classes:target/classes:$(cat cp.txt) [-Doptin.targets=sst2,port,labelfree,vit] \
  *   [-Doptin.fmnist=/usr/share/datasets/fashion-mnist] \
  *   dev.optin.bench.AccuracyTargets ../shared/fixtures [seeds, default 1..5] [SST-2 budgets, default 0.2,0.3,0.4,0.5,0.6]
  * </pre>
@@ -44,6 +46,9 @@ public final class AccuracyTargets {
     static final double MAX_STD = 0.4, MAX_SECONDS = 60;
     /** vit-fmnist's budgets and the largest drop of mean accuracy allowed at each (points). */
     static final double[] VIT_BUDGETS = {0.4, 0.6}, VIT_MAX_DROPS = {2.0, 0.5};
+    /** The K-prune port's SST-2 dev accuracies (%) on Kwon's sample at these budgets (issue 22), and the tolerance. */
+    static final double[] PORT_BUDGETS = {0.3, 0.4, 0.5, 0.6}, PORT_ACCURACY = {86.93, 87.61, 87.84, 88.88};
+    static final double PORT_TOLERANCE = 0.3;
 
     public static void main(String[] a) throws Exception {
         Path fixtures = Path.of(a.length > 0 ? a[0] : "../shared/fixtures");
@@ -52,7 +57,7 @@ public final class AccuracyTargets {
         int dots = spec.indexOf("..");
         for (long s = Long.parseLong(spec.substring(0, dots)); s <= Long.parseLong(spec.substring(dots + 2)); s++) seeds.add(s);
         double[] budgets = a.length > 2 ? java.util.Arrays.stream(a[2].split(",")).mapToDouble(Double::parseDouble).toArray() : BUDGETS;
-        List<String> parts = List.of(System.getProperty("optin.targets", "sst2,labelfree,vit").split(","));
+        List<String> parts = List.of(System.getProperty("optin.targets", "sst2,port,labelfree,vit").split(","));
         TextWorkload sst2 = TextWorkload.files(fixtures.resolve("sst2/train.tsv"), fixtures.resolve("sst2/dev.tsv"), null, 0);
         if (parts.contains("sst2"))
             try (OptinModel model = Optin.load(fixtures.resolve("minilm-l6-sst2"))) {
@@ -64,6 +69,17 @@ public final class AccuracyTargets {
                 report("kwon", kwon);
                 compare("recipe above kprune", recipe, kprune, budgets);
                 compare("kprune above kwon", kprune, kwon, budgets);
+            }
+        if (parts.contains("port"))
+            try (OptinModel model = Optin.load(fixtures.resolve("minilm-l6-sst2"))) {
+                TextWorkload sample = TextWorkload.files(fixtures.resolve("sst2/kwon-sample-seed0.tsv"), fixtures.resolve("sst2/dev.tsv"), null, 0);
+                PruneResult r = model.prune(sample, PruneRequest.builder().method(Method.KPRUNE).flops(PORT_BUDGETS).samples(2048)
+                        .sampling(PruneRequest.Sampling.FIRST).measureSpeed(false).build());
+                for (var run : r.runs()) {
+                    double acc = 100 * run.report().accuracy().pruned().get("accuracy"), port = at(PORT_BUDGETS, PORT_ACCURACY, run.fraction());
+                    System.out.printf(Locale.ROOT, "kprune on Kwon's sample, %2.0f%% MACs: %.2f against the port's %.2f (±%.1f): %s%n",
+                            100 * run.fraction(), acc, port, PORT_TOLERANCE, Math.abs(acc - port) <= PORT_TOLERANCE + 1e-9 ? "MET" : "MISSED");
+                }
             }
         if (parts.contains("labelfree"))
             try (OptinModel model = Optin.load("minilm")) {
