@@ -152,6 +152,6 @@ class SeedsAndReconstructionTest {
     void badSeedListsAreRefused() {
         assertThatThrownBy(() -> PruneRequest.builder().method(Method.RANDOM).flops(0.5).seeds(List.of(1L, 1L)).build())
                 .hasMessageContaining("--seeds lists a seed twice");
-        assertThatThrownBy(() -> Reconstructor.Mode.parse("weights")).hasMessageContaining("expected full, select, aligned, bias or none");
+        assertThatThrownBy(() -> Reconstructor.Mode.parse("weights")).hasMessageContaining("expected full, select, aligned, kprune, bias or none");
     }
 }
