@@ -152,7 +152,7 @@ public final class KPrune {
                 int kept = 0;
                 for (int u = 0; u < mask.length; u++) if (target[u] > tau) { mask[u] = 1f; kept++; }
                 if (mode.selects() && kept > 0 && kept < mask.length) mask = chooseWithRefit(rec, c, s, l, ffn, kept);
-                if (ffn) rec.ffn(l, mask); else rec.attention(l, mask, s.contexts());
+                if (ffn) rec.ffn(l, mask); else rec.attention(l, mask);
                 remaining -= kept * (ffn ? fNeuron : fHead);
                 progress.step();
             }
@@ -173,7 +173,7 @@ public final class KPrune {
     private static float[] chooseWithRefit(Reconstructor rec, EncoderConfig c, Scores s, int l, boolean ffn, int kept) {
         double[] pred = ffn ? s.predNeuron()[l] : s.predHead()[l];
         int width = ffn ? 1 : c.headSize();
-        ProjectionFit.NormalEquations eq = ffn ? rec.ffnEquations(l) : rec.attentionEquations(l, s.contexts());
+        ProjectionFit.NormalEquations eq = ffn ? rec.ffnEquations(l) : rec.attentionEquations(l);
         double perColumnTokenOutput = LAMBDA_REP / ((double) width * rec.tokens() * c.hidden());
         return RefitAwareSelection.choose(eq, pred.length, width, c.hidden(), pred, perColumnTokenOutput, kept);
     }

@@ -299,10 +299,7 @@ public final class Reconstructor {
      * current student's inputs and the teacher's target, as {@link #attention} would fit them: for choosing
      * heads with the refit in view ({@link RefitAwareSelection}). Call before {@link #attention}.
      */
-    ProjectionFit.NormalEquations attentionEquations(int l) { return attentionEquations(l, null); }
-
-    /** As above; contexts (null: computed) as in {@link #attention(int, float[], List)}. */
-    ProjectionFit.NormalEquations attentionEquations(int l, List<float[]> contexts) {
+    ProjectionFit.NormalEquations attentionEquations(int l) {
         LayerWeights w = student[l], tw = teacher.layers()[l];
         int A = w.heads() * c.headSize();
         float[] ones = new float[w.heads()];
@@ -312,7 +309,7 @@ public final class Reconstructor {
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = LayerProbe.attention(c, tw, b, xt.get(i), ones);
-            float[] ctx = studentContext(w, contexts, i);
+            float[] ctx = studentContext(w, i);
             fit.add(ctx, minus(t.preNorm(), xs.get(i)), b.tokens);
             pendingTeacher.add(new LayerProbe.Attention(null, t.preNorm(), t.out()));   // what attention() reads
             pendingInputs.add(ctx);
@@ -353,19 +350,16 @@ public final class Reconstructor {
         return n;
     }
 
-    /** The student's attention context of batch i for layer weights w: given by a scoring pass (contexts), or computed. */
-    private float[] studentContext(LayerWeights w, List<float[]> contexts, int i) {
-        return contexts != null ? contexts.get(i) : LayerProbe.context(c, w, batches.get(i), xs.get(i));
+    /**
+     * The student's attention context of batch i for layer weights w, computed here (not taken from a scoring pass,
+     * whose kernels may differ in the last bits): a replay of the masks then refits on the same numbers as the run.
+     */
+    private float[] studentContext(LayerWeights w, int i) {
+        return LayerProbe.context(c, w, batches.get(i), xs.get(i));
     }
 
     /** Fixes layer l's attention with this head mask (refits, then advances teacher and student to the block output). */
-    public void attention(int l, float[] headMask) { attention(l, headMask, null); }
-
-    /**
-     * As above, with the student's layer-l attention contexts per batch (before the head mask, on
-     * {@link #studentInput}) as a scoring pass over the same student already computed them; null: computed here.
-     */
-    public void attention(int l, float[] headMask, List<float[]> contexts) {
+    public void attention(int l, float[] headMask) {
         LayerWeights w = student[l], tw = teacher.layers()[l];
         int H = w.heads(), dh = c.headSize(), A = H * dh, D = c.hidden();
         float[] ones = new float[H];
@@ -382,7 +376,7 @@ public final class Reconstructor {
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
             LayerProbe.Attention t = pending ? (LayerProbe.Attention) pendingTeacher.get(i) : LayerProbe.attention(c, tw, b, xt.get(i), ones);
-            float[] sCtx = pending ? pendingInputs.get(i) : studentContext(w, contexts, i);
+            float[] sCtx = pending ? pendingInputs.get(i) : studentContext(w, i);
             if (!fromPending) fit.add(gather(sCtx, A, cols, scale, b.tokens), minus(t.preNorm(), xs.get(i)), b.tokens);
             den += sq(t.preNorm(), xt.get(i));   // the teacher's own contribution ‖Yt − xt‖²
             xt.set(i, null);

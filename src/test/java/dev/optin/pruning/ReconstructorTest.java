@@ -97,29 +97,6 @@ class ReconstructorTest {
         }
     }
 
-    /**
-     * K-prune hands the reconstruction the attention contexts its scoring pass computed on the same student
-     * and input: they must be the contexts the reconstruction would compute, so the refit is the same bit for bit.
-     */
-    @Test
-    void contextsFromTheScoringPassGiveTheRefitOfComputedOnes() {
-        EncoderWeights w = RandomModels.bert(3, 16, 4, 12, 40, 2, 37);
-        List<Batch> batches = List.of(RandomModels.batch(new Random(7), 12, 3, 9, 40), RandomModels.batch(new Random(8), 12, 3, 9, 40));
-        Reconstructor given = new Reconstructor(w, batches, Reconstructor.Mode.FULL, 1e-2);
-        Reconstructor computed = new Reconstructor(w, batches, Reconstructor.Mode.FULL, 1e-2);
-        float[] heads = {1, 0, 1, 1}, neurons = {1, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1};
-        for (Reconstructor r : List.of(given, computed)) { r.attention(0, heads); r.ffn(0, neurons); }
-        List<float[]> contexts = new ArrayList<>();
-        Encoder student = new Encoder(given.weights());
-        for (int i = 0; i < batches.size(); i++)
-            contexts.add(dev.optin.model.MaskGradients.columns(student, batches.get(i), given.masks(),
-                    new dev.optin.model.Loss.CrossEntropy(new int[batches.get(i).ids.length]), 1, given.studentInput(i)).startContext());
-        given.attention(1, heads, contexts);
-        computed.attention(1, heads);
-        assertThat(given.weights().layers()[1].attnOut().weight).containsExactly(computed.weights().layers()[1].attnOut().weight);
-        assertThat(given.weights().layers()[1].attnOut().bias).containsExactly(computed.weights().layers()[1].attnOut().bias);
-    }
-
     @Test
     void reconstructionLowersEverySubLayerErrorAndTheHeldOutOutputError() throws Exception {
         try (LoadedModel lm = ModelLoader.load(Fixtures.require("minilm-l6-sst2/config.json").getParent().toString())) {
