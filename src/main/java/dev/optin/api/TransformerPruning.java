@@ -253,7 +253,7 @@ final class TransformerPruning implements FamilyPruning {
                 rows = cal.rows();
                 range = cal.range();
             }
-            String method = rec == null ? "masks" : "masks + reconstruct" + (rec.mode().keepsBias() ? " (K-prune's solve)" : "");
+            String method = rec == null ? "masks" : "masks + reconstruct" + (rec.mode().keepsBias() ? KPRUNE_SOLVE : "");
             Header h = new Header(method, null, null, null, rows, null, range, false, null, null, reconstruction(rec), null);
             return finish(h, data, evaluation, masks, rec == null ? null : rec.weights(), cost.macs(masks), cost.macs(encoder.config()),
                     cost.averageLength(), null, seconds, 1, ".");
@@ -298,9 +298,12 @@ final class TransformerPruning implements FamilyPruning {
          * asked: a held-out choice may keep another), and for an aligned run on how many sub-layers the alignment was
          * fitted where that is not all of them after layer 0's attention (none below {@link Reconstructor}'s token floor).
          */
+        /** What a method label adds for a refit with K-prune's published solve ({@link Reconstructor.Mode#KPRUNE}). */
+        private static final String KPRUNE_SOLVE = " (K-prune's solve)";
+
         private static String refitLabel(Method method, Reconstructor.Result rec) {
             if (method.sequential() && rec.mode() == Reconstructor.Mode.KPRUNE) return "";
-            String label = " + reconstruct" + (rec.mode().keepsBias() ? " (K-prune's solve)" : rec.mode().selects() ? " + select" : "");
+            String label = " + reconstruct" + (rec.mode().keepsBias() ? KPRUNE_SOLVE : rec.mode().selects() ? " + select" : "");
             if (!rec.mode().alignsInputs()) return label;
             int aligned = rec.alignedSubLayers(), alignable = rec.inputsAligned().length - 1;
             return label + " + aligned inputs" + (aligned == alignable ? "" : " (on " + aligned + " of " + alignable + " sub-layers)");

@@ -2,8 +2,6 @@ package dev.optin.pruning;
 
 import dev.optin.engine.Gemm;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
-import org.ejml.interfaces.linsol.LinearSolverDense;
 
 /**
  * Normal equations of the mask-tuning least squares (spec §4) without forming the
@@ -126,12 +124,7 @@ final class BlockLeastSquares {
             for (int j = 0; j < n; j++) { m.set(i, j, ata[i][j] + (i == j ? damping : 0)); fitted += ata[i][j] * base[j]; }
             r.set(i, 0, atb[i] - fitted);
         }
-        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(n);
-        if (!solver.setA(solver.modifiesA() ? m.copy() : m)) {   // a failed decomposition may leave m half-overwritten
-            solver = LinearSolverFactory_DDRM.leastSquares(n, n);
-            if (!solver.setA(m)) return null;
-        }
-        solver.solve(r, x);
+        if (!SymmetricSolve.solve(m, r, x, SymmetricSolve.LEAST_SQUARES)) return null;
         double[] s = new double[n];
         for (int i = 0; i < n; i++) {
             s[i] = base[i] + x.get(i, 0);

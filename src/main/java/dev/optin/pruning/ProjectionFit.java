@@ -2,8 +2,6 @@ package dev.optin.pruning;
 
 import dev.optin.engine.Gemm;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
-import org.ejml.interfaces.linsol.LinearSolverDense;
 
 /**
  * Ridge least squares for the kept block of one output projection (spec §7, K-prune's
@@ -74,6 +72,9 @@ final class ProjectionFit {
         return f;
     }
 
+    /** Σ x_i x_j over the rows added, from the stored upper triangle. */
+    private double sumXX(int i, int j) { return xtx[Math.min(i, j) * K + Math.max(i, j)]; }
+
     /** Weights V [K×D] (row i: how input i feeds each output) and bias [D]. */
     record Solution(double[] v, double[] bias) {}
 
@@ -83,12 +84,7 @@ final class ProjectionFit {
         if (eq == null) return null;
         if (K == 0) return new Solution(new double[0], eq.meanT().clone());
         DMatrixRMaj a = new DMatrixRMaj(K, K, true, eq.a()), r = new DMatrixRMaj(K, D, true, eq.r()), v = new DMatrixRMaj(K, D);
-        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(K);
-        if (!solver.setA(solver.modifiesA() ? a.copy() : a)) {   // a failed decomposition may leave A half-overwritten
-            solver = LinearSolverFactory_DDRM.leastSquares(K, K);
-            if (!solver.setA(a)) return null;
-        }
-        solver.solve(r, v);
+        if (!SymmetricSolve.solve(a, r, v, SymmetricSolve.LEAST_SQUARES)) return null;
         double[] out = v.getData().clone(), b = eq.meanT().clone();
         for (int i = 0; i < K; i++) for (int d = 0; d < D; d++) b[d] -= eq.meanX()[i] * out[i * D + d];
         for (double x : out) if (!Double.isFinite(x)) return null;
@@ -109,16 +105,11 @@ final class ProjectionFit {
         if (K == 0) return new Solution(new double[0], bias);
         double[] a = new double[K * K], r = new double[K * D];
         for (int i = 0; i < K; i++) {
-            for (int j = 0; j < K; j++) a[i * K + j] = xtx[Math.min(i, j) * K + Math.max(i, j)];
+            for (int j = 0; j < K; j++) a[i * K + j] = sumXX(i, j);
             for (int d = 0; d < D; d++) r[i * D + d] = xtt[i * D + d] - xSum[i] * bias[d];
         }
         DMatrixRMaj am = new DMatrixRMaj(K, K, true, a), rm = new DMatrixRMaj(K, D, true, r), v = new DMatrixRMaj(K, D);
-        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(K);
-        if (!solver.setA(solver.modifiesA() ? am.copy() : am)) {   // a failed decomposition may leave A half-overwritten
-            solver = LinearSolverFactory_DDRM.pseudoInverse(true);
-            if (!solver.setA(am)) return null;
-        }
-        solver.solve(rm, v);
+        if (!SymmetricSolve.solve(am, rm, v, SymmetricSolve.PSEUDO_INVERSE)) return null;
         double[] out = v.getData().clone();
         for (double x : out) if (!Double.isFinite(x)) return null;
         return new Solution(out, bias);
@@ -140,7 +131,7 @@ final class ProjectionFit {
         double lambda = damping * Math.max(diag / Math.max(K, 1), 1e-30);
         double[] a = new double[K * K], r = new double[K * D];
         for (int i = 0; i < K; i++) {
-            for (int j = 0; j < K; j++) a[i * K + j] = xtx[Math.min(i, j) * K + Math.max(i, j)] - n * mx[i] * mx[j] + (i == j ? lambda : 0);
+            for (int j = 0; j < K; j++) a[i * K + j] = sumXX(i, j) - n * mx[i] * mx[j] + (i == j ? lambda : 0);
             for (int d = 0; d < D; d++) r[i * D + d] = xtt[i * D + d] - n * mx[i] * mt[d];
         }
         return new NormalEquations(a, r, mx, mt);

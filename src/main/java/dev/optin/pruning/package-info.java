@@ -5,7 +5,8 @@
  * K-prune's sequential search ({@code KPrune}; with K-prune's KL or, for {@code sequential}, the
  * task's cross-entropy as the predictive term; its first, dense scoring pass is shared by all
  * budgets), the sub-layer reconstruction of the output projections it and {@code --reconstruct}
- * use ({@code Reconstructor}, {@code ProjectionFit}; for a head with a linear read-out, a text
+ * use ({@code Reconstructor}, {@code ProjectionFit}: optin's ridge with an intercept, or K-prune's published solve with the
+ * bias kept; every normal-equation solve of the package goes through {@code SymmetricSolve}; for a head with a linear read-out, a text
  * classifier's output layer, a ViT's CLS classifier or the segmenter's per-patch classifier, also that read-out where its
  * leave-one-out error says it helps: {@code ReadoutRefit}),
  * and choices checked on held-out calibration rows ({@code HeldOutChoice}). Reconstruction is the

@@ -92,17 +92,17 @@ class KPruneTest {
         assertThat(r.masks()).isEqualTo(published.masks());
     }
 
-    /** K-prune as published leaves the head alone; with an explicit reconstruction the read-out refit is tried and checked. */
+    /** The loop leaves the head alone unless the read-out refit is asked for (an explicit reconstruction); then it is tried and checked. */
     @Test
     void theReadoutIsRefittedOnlyWhenAsked() {
         CostModel costs = new CostModel(w.config(), CostModel.averageLength(batches));
         KPrune.Start start = KPrune.start(w, batches, costs);
-        Reconstructor.Result published = KPrune.prune(w, batches, costs, 0.4, Reconstructor.Mode.FULL, false, start, Progress.NONE).reconstruction();
+        Reconstructor.Result notAsked = KPrune.prune(w, batches, costs, 0.4, Reconstructor.Mode.FULL, false, start, Progress.NONE).reconstruction();
         Reconstructor.Result asked = KPrune.prune(w, batches, costs, 0.4, Reconstructor.Mode.FULL, true, start, Progress.NONE).reconstruction();
-        assertThat(published.readout()).isNull();
-        assertThat(published.weights().head()).isSameAs(w.head());
+        assertThat(notAsked.readout()).isNull();
+        assertThat(notAsked.weights().head()).isSameAs(w.head());
         assertThat(asked.readout()).isNotNull();
-        assertThat(asked.masks()).isEqualTo(published.masks());
+        assertThat(asked.masks()).isEqualTo(notAsked.masks());
         assertThat(asked.weights().head() != w.head()).isEqualTo(asked.readout().refitted());
     }
 
