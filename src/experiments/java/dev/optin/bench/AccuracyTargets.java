@@ -18,7 +18,7 @@ import java.util.Locale;
  * through the public API exactly as the CLI runs them, each over calibration seeds (default 1–5):
  * <ul>
  * <li>{@code sst2}: minilm-l6-sst2 at 20–60% MACs, the recommended recipe (what {@code optin prune} runs without
- * {@code --method}), {@code kprune} and {@code kwon}: per budget the mean ± sample standard deviation of SST-2 dev
+ * {@code --method}: 8,192 calibration rows at ≤ 40%, 2,048 above), {@code kprune} and {@code kwon}: per budget the mean ± sample standard deviation of SST-2 dev
  * accuracy against the target (mean, and std ≤ 0.4) with MET / MISSED, the mean pruning seconds against 60 s, how many
  * dev sentences two seeds' models answer differently with the accuracy spread that alone gives
  * ({@link SweepReport.BetweenSeeds}); then whether the recipe is above {@code kprune} and {@code kprune} above

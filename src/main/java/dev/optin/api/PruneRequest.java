@@ -26,9 +26,10 @@ import java.util.function.Supplier;
  * PruneRequest r = PruneRequest.builder().method(Method.KWON).flops(0.5).tune(true).build();
  * }</pre>
  *
- * @param samples     calibration rows per run; null = the recipe's rows ({@code recipeSamples}) or {@link #defaultSamples} of each method
- * @param recipeSamples calibration rows the family's {@link Recipe} asks for where the request gives no {@code samples}: up
- *                    to this many, fewer where refitting them would not fit the Java heap ({@link #samplesUpToHeap}); 0 = none
+ * @param samples     calibration rows per run; null = the recipe's rows ({@code recipeRows}) or {@link #defaultSamples} of each method
+ * @param recipeRows  calibration rows the family's {@link Recipe} asks for, by budget, where the request gives no {@code samples}:
+ *                    up to this many, fewer where refitting them would not fit the Java heap ({@link #samplesUpToHeap});
+ *                    {@link Recipe.Rows#DEFAULT} = none
  * @param costLength  sequence length T of the MAC cost model; 0 = the workload's (mean evaluation
  *                    length for text, else the calibration's; the token count for images)
  * @param tokens      OPTIN token reduction (images only): heads and neurons are pruned to this share of
@@ -58,7 +59,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
                            Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log,
-                           boolean bnRecalibration, double optinLambda, int recipeSamples, int refitRows, String replayRange) {
+                           boolean bnRecalibration, double optinLambda, Recipe.Rows recipeRows, int refitRows, String replayRange) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
@@ -124,7 +125,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         if (samples != null && samples <= 0) throw new IllegalArgumentException("--samples must be positive, got " + samples);
         if (refitRows < 0 || refitRows > 0 && (budget != Budget.MASKS || samples == null || refitRows > samples))
             throw new IllegalArgumentException("a replay's refit rows must lie within its drawn rows, got " + refitRows + " of " + samples);
-        if (recipeSamples < 0) throw new IllegalArgumentException("a recipe's calibration rows must be ≥ 0, got " + recipeSamples);
+        Objects.requireNonNull(recipeRows);
         if (holdout < 0) throw new IllegalArgumentException("--holdout must be ≥ 0, got " + holdout);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (maxLength < 0) throw new IllegalArgumentException("--max-length must be positive (or 0: the tokenizer's limit), got " + maxLength);
@@ -147,14 +148,26 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public PruneRequest withSeed(long s) {
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, recipeSamples, refitRows, replayRange);
+                probe, progress, log, bnRecalibration, optinLambda, recipeRows, refitRows, replayRange);
     }
 
     /** The same request calibrating on n rows, as if {@code --samples n} were given (no recipe ceiling). */
     public PruneRequest withSamples(int n) {
         return new PruneRequest(methods, budget, fractions, masks, n, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, 0, refitRows, replayRange);
+                probe, progress, log, bnRecalibration, optinLambda, Recipe.Rows.DEFAULT, refitRows, replayRange);
+    }
+
+    /**
+     * The same request with none of the recipe's rows above n (the heap's ceiling, {@link #samplesUpToHeap}): a run
+     * whose budget asks for fewer keeps its count, so every run draws as it would alone.
+     */
+    public PruneRequest withRecipeRowsAtMost(int n) {
+        if (!samplesUpToHeap()) throw new IllegalStateException("the request's rows are not the recipe's");
+        int methodDefault = methods.isEmpty() ? DEFAULT_SAMPLES : defaultSamples(methods.get(0), fast, reconstruct != Reconstructor.Mode.NONE);
+        return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
+                encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
+                probe, progress, log, bnRecalibration, optinLambda, recipeRows.atMost(n, methodDefault), refitRows, replayRange);
     }
 
     /** Whether the request names no method: the family's recommended {@link Recipe} runs ({@link #withRecipe}). */
@@ -169,7 +182,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         return new PruneRequest(List.of(r.method()), budget, fractions, masks, samples, sampling, seed, seeds, tune, fast || r.fast(),
                 reconstruct != Reconstructor.Mode.NONE ? reconstruct : r.reconstruct(), rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.samples() : 0, refitRows, replayRange);
+                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.rows() : Recipe.Rows.DEFAULT, refitRows, replayRange);
     }
 
     /** One method at one budget. */
@@ -180,22 +193,26 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         List<Run> r = new ArrayList<>();
         if (budget == Budget.MASKS) return List.of(new Run(null, 1, 0));
         if (recommended()) throw new IllegalStateException("a request without methods runs the family's recipe: resolve it with withRecipe first");
-        for (Method m : methods) for (double f : fractions) r.add(new Run(m, f, samplesFor(m)));
+        for (Method m : methods) for (double f : fractions) r.add(new Run(m, f, samplesFor(m, f)));
         return r;
     }
 
     public boolean latency() { return budget == Budget.LATENCY; }
 
-    /** The calibration rows of a method: {@link #samples} when given, else the recipe's, else {@link #defaultSamples}. */
-    public int samplesFor(Method m) {
-        return samples != null ? samples : recipeSamples > 0 ? recipeSamples : defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE);
+    /**
+     * The calibration rows of a method at a budget keeping this fraction: {@link #samples} when given, else the
+     * recipe's at that budget, else {@link #defaultSamples}.
+     */
+    public int samplesFor(Method m, double fraction) {
+        int recipe = recipeRows.at(fraction);
+        return samples != null ? samples : recipe > 0 ? recipe : defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE);
     }
 
     /**
      * Whether the runs' row count is the recipe's rather than the user's: a ceiling, which a refit that would not fit
      * the Java heap lowers to the rows that do (a count the user gave is kept, or refused up front).
      */
-    public boolean samplesUpToHeap() { return samples == null && recipeSamples > 0; }
+    public boolean samplesUpToHeap() { return samples == null && recipeRows.any(); }
 
     /**
      * The most rows any run uses; for masks, which score nothing, {@link #samples} or the default pool (the rows a
@@ -333,7 +350,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
             String replayRange = replay ? recorded.range() : null;
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
                     labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration,
-                    optinLambda, 0, refitRows, replayRange);
+                    optinLambda, Recipe.Rows.DEFAULT, refitRows, replayRange);
         }
     }
 }

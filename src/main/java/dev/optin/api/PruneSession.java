@@ -40,7 +40,7 @@ final class PruneSession {
     private PruneRequest resolved(Workload workload) {
         if (!request.recommended()) return request;
         Recipe recipe = family.recommended(workload);
-        request.log().printf(Locale.ROOT, "optin: no --method given: this model and data's recommended recipe, %s%n", recipe.options());
+        request.log().printf(Locale.ROOT, "optin: no --method given: this model and data's recommended recipe, %s%n", recipe.describe());
         return request.withRecipe(recipe);
     }
 

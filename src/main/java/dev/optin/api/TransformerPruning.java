@@ -76,9 +76,12 @@ final class TransformerPruning implements FamilyPruning {
         Workload.Calibration all = data.calibration(request.maxSamples());
         int fit = Reconstructor.rowsThatFit(model.weights(), all.batches());
         if (fit >= all.rows()) return new Seed(data, request);
-        request.log().printf(Locale.ROOT, "optin: calibrating on %d rows (as --samples %d), not the recipe's %d: refitting more would not "
-                + "fit the %s Java heap (raise -Xmx through OPTIN_JAVA_OPTS)%n", fit, fit, all.rows(), MemoryBudget.format(MemoryBudget.heap()));
-        PruneRequest fitted = request.withSamples(fit);
+        // a recipe whose rows depend on the budget keeps its smaller counts: only the runs that asked for more are lowered
+        boolean byBudget = request.recipeRows().tight() > 0;
+        request.log().printf(Locale.ROOT, "optin: calibrating on %s%d rows (as --samples %d%s), not the recipe's %d: refitting more would not "
+                + "fit the %s Java heap (raise -Xmx through OPTIN_JAVA_OPTS)%n", byBudget ? "at most " : "", fit, fit,
+                byBudget ? " where a budget asked for more" : "", all.rows(), MemoryBudget.format(MemoryBudget.heap()));
+        PruneRequest fitted = byBudget ? request.withRecipeRowsAtMost(fit) : request.withSamples(fit);
         return new Seed(workload.prepare(model, fitted), fitted);
     }
 

@@ -28,7 +28,42 @@ class RecipeTest {
         assertThat(Recipe.OPTIN_FAST_SELECT.options()).isEqualTo("--method optin --fast --reconstruct=select");
         assertThat(Recipe.OPTIN_EXACT.options()).isEqualTo("--method optin");
         assertThat(new SegmentationWorkload(null, null, null, null, 0).recommended()).isEqualTo(Recipe.OPTIN_EXACT);
-        assertThat(TextWorkload.files(null, null, null, 0).recommended()).isEqualTo(Recipe.OPTIN_FAST_SELECT);
+        assertThat(TextWorkload.files(null, null, null, 0).recommended()).isEqualTo(Recipe.TEXT_FAST_SELECT);
+    }
+
+    /**
+     * A text classifier's recipe calibrates on more rows at tight budgets: each run takes its budget's count, a
+     * count the request gives wins at every budget, and the heap's ceiling lowers only the runs that asked for more.
+     */
+    @Test
+    void aTextClassifiersRecipeCalibratesOnMoreRowsAtTightBudgets() {
+        Recipe text = Recipe.TEXT_FAST_SELECT;
+        assertThat(text.method()).isEqualTo(Method.OPTIN);
+        assertThat(text.fast()).isTrue();
+        assertThat(text.reconstruct()).isEqualTo(Reconstructor.Mode.SELECT);
+        assertThat(text.rows()).isEqualTo(new Recipe.Rows(0, Recipe.TEXT_TIGHT_SAMPLES));
+        assertThat(text.options()).isEqualTo("--method optin --fast --reconstruct=select");
+        assertThat(text.describe()).isEqualTo("--method optin --fast --reconstruct=select on 8192 calibration rows at budgets ≤ 0.4");
+
+        PruneRequest r = PruneRequest.builder().flops(0.2, 0.4, 0.41, 0.6).build().withRecipe(text);
+        assertThat(r.runs()).extracting(PruneRequest.Run::samples).containsExactly(8192, 8192, 2048, 2048);
+        assertThat(r.maxSamples()).isEqualTo(8192);
+        assertThat(r.samplesUpToHeap()).isTrue();
+        assertThat(r.withSeed(4).runs()).extracting(PruneRequest.Run::samples).containsExactly(8192, 8192, 2048, 2048);
+        assertThat(r.withRecipeRowsAtMost(5000).runs()).extracting(PruneRequest.Run::samples).containsExactly(5000, 5000, 2048, 2048);
+        assertThat(r.withRecipeRowsAtMost(1000).runs()).extracting(PruneRequest.Run::samples).containsExactly(1000, 1000, 1000, 1000);
+        assertThat(PruneRequest.builder().flops(0.2, 0.6).samples(512).build().withRecipe(text).runs())
+                .extracting(PruneRequest.Run::samples).containsExactly(512, 512);
+        // latency budgets are tight by the same fraction
+        assertThat(PruneRequest.builder().latency(0.3, 0.7).build().withRecipe(text).runs())
+                .extracting(PruneRequest.Run::samples).containsExactly(8192, 2048);
+        // an embedding model's recipe keeps its one count at every budget
+        assertThat(PruneRequest.builder().flops(0.2, 0.6).build().withRecipe(text.forEmbeddingModel()).runs())
+                .extracting(PruneRequest.Run::samples).containsExactly(Recipe.EMBEDDING_SAMPLES, Recipe.EMBEDDING_SAMPLES);
+        assertThatThrownBy(() -> PruneRequest.builder().flops(0.2).samples(64).build().withRecipeRowsAtMost(10))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> new Recipe.Rows(-1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Recipe.OPTIN_FAST_SELECT.rows()).isEqualTo(Recipe.Rows.DEFAULT);
     }
 
     /** An embedding model (no task head) refits on more rows unless the request names its own count. */
@@ -37,7 +72,7 @@ class RecipeTest {
         Workload text = TextWorkload.files(null, null, null, 0);
         Recipe embedding = FamilyPruning.of(new dev.optin.load.LoadedModel(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 0, 1), null, "test", null, null)).recommended(text);
         Recipe classifier = FamilyPruning.of(new dev.optin.load.LoadedModel(dev.optin.testing.RandomModels.bert(1, 8, 2, 4, 10, 2, 1), null, "test", null, null)).recommended(text);
-        assertThat(classifier).isEqualTo(Recipe.OPTIN_FAST_SELECT);
+        assertThat(classifier).isEqualTo(Recipe.TEXT_FAST_SELECT);
         assertThat(embedding).isEqualTo(new Recipe(dev.optin.pruning.Pruner.Method.OPTIN, true, Reconstructor.Mode.ALIGNED, Recipe.EMBEDDING_SAMPLES));
         assertThat(embedding.options()).isEqualTo("--method optin --fast --reconstruct=aligned --samples 16384");
         assertThat(Recipe.OPTIN_EXACT.forEmbeddingModel().reconstruct()).isEqualTo(Reconstructor.Mode.NONE);   // no refit: none added
@@ -49,7 +84,8 @@ class RecipeTest {
         // the recipe's count is a ceiling the heap may lower; a count the user gave is kept (or refused up front)
         assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(embedding).samplesUpToHeap()).isTrue();
         assertThat(PruneRequest.builder().flops(0.6).samples(16384).build().withRecipe(embedding).samplesUpToHeap()).isFalse();
-        assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(classifier).samplesUpToHeap()).isFalse();
+        assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(Recipe.OPTIN_FAST_SELECT).samplesUpToHeap()).isFalse();
+        assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(classifier).samplesUpToHeap()).isTrue();
         assertThat(PruneRequest.builder().flops(0.6).build().withRecipe(embedding).withSeed(3).samplesUpToHeap()).isTrue();
         assertThatThrownBy(() -> Recipe.OPTIN_EXACT.withSamples(-1)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -133,6 +133,36 @@ class SeedsAndReconstructionTest {
         }
     }
 
+    /**
+     * The text recipe's rows depend on the budget (8,192 at ≤ 40%, else 2,048): each run draws the rows it would draw
+     * alone, so a 60% run beside a 30% one calibrates on what {@code --flops 0.6} alone calibrates on (a seeded draw's
+     * rows depend on its size above 2,048, so a prefix of the 8,192-row draw would not be them).
+     */
+    @Test
+    void eachRunDrawsTheRowsItWouldDrawAloneWhateverTheOtherBudgetsDraw() throws Exception {
+        Path model = Fixtures.require("minilm-l6-sst2"), train = Fixtures.require("sst2/train.tsv");
+        try (LoadedModel m = ModelLoader.load(model.toString())) {
+            TextWorkload text = TextWorkload.files(train, null, DataOptions.detect(), 0);
+            PruneRequest both = PruneRequest.builder().flops(0.3, 0.6).seed(7).build().withRecipe(text.recommended());
+            assertThat(both.runs()).extracting(PruneRequest.Run::samples).containsExactly(8192, 2048);
+            Workload.Prepared together = text.prepare(m, both);
+            Workload.Prepared tightAlone = text.prepare(m, PruneRequest.builder().flops(0.3).seed(7).build().withRecipe(text.recommended()));
+            Workload.Prepared mildAlone = text.prepare(m, PruneRequest.builder().flops(0.6).seed(7).build().withRecipe(text.recommended()));
+            assertThat(ids(together.calibration(2048))).isEqualTo(ids(mildAlone.calibration(2048)));
+            assertThat(ids(together.calibration(8192))).isEqualTo(ids(tightAlone.calibration(8192)));
+            // what the rule replaces: the 8,192-row draw's first 2,048 rows are other rows
+            var prefix = Datasets.prefixOfPool(train, DataOptions.detect(), 8192, PruneRequest.DEFAULT_SAMPLES, 7).subList(0, 2048);
+            var alone = Datasets.prefixOfPool(train, DataOptions.detect(), 2048, PruneRequest.DEFAULT_SAMPLES, 7);
+            assertThat(prefix).isNotEqualTo(alone);
+            // rows given in memory are used as they are: a prefix of them
+            var given = alone.subList(0, 100);
+            Workload.Prepared inMemory = TextWorkload.rows(given, null, Tasks.detect(train)).prepare(m, PruneRequest.builder().flops(0.5).samples(100).build());
+            assertThat(inMemory.calibration(40).rows()).isEqualTo(40);
+        }
+    }
+
+    private static List<String> ids(Workload.Calibration c) { return c.batches().stream().map(b -> java.util.Arrays.deepToString(b.ids)).toList(); }
+
     /** report.json says how the calibration rows were taken: drawn from a file (random), or none where rows were given. */
     @Test
     void theReportSaysHowTheCalibrationRowsWereTaken() throws Exception {
