@@ -2,6 +2,7 @@ package dev.optin.api;
 
 import dev.optin.model.Masks;
 import dev.optin.progress.Progress;
+import dev.optin.pruning.OptinImportance;
 import dev.optin.pruning.OptinImportance.EncoderObjective;
 import dev.optin.pruning.OptinWeighting;
 import dev.optin.pruning.Reconstructor;
@@ -49,6 +50,9 @@ import java.util.function.Supplier;
  *                    recorded run did, which held the rest out ({@code --holdout}); 0: on all of them
  * @param replayRange masks only: the index range {@code A:B} the recorded run drew its calibration images from, which an
  *                    image workload that names no {@code --calibration-range} of its own draws from; null: none
+ * @param scoringSamples OPTIN's scores read the first this many calibration rows of each run (exact mode every unit,
+ *                    {@code fast} the heads, its neurons a quarter of them); null = {@value OptinImportance#EXACT_SEQUENCES}
+ *                    ({@code --scoring-samples})
  * @param optinLambda OPTIN's λ_c: the trajectory (MD) term is rescaled to about λ_c times the output KL term
  *                    (default {@value Pruner.Options#DEFAULT_OPTIN_LAMBDA}, the published value; {@code --optin-lambda})
  */
@@ -59,7 +63,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                            int batch, int maxLength, double costLength,
                            int latencyBatch, int latencySequence, LatencyRuntime latencyRuntime,
                            Double tokens, boolean measureSpeed, ProbeData probe, Supplier<Progress> progress, PrintStream log,
-                           boolean bnRecalibration, double optinLambda, Recipe.Rows recipeRows, int refitRows, String replayRange) {
+                           boolean bnRecalibration, double optinLambda, Recipe.Rows recipeRows, int refitRows, String replayRange,
+                           Integer scoringSamples) {
 
     /** Calibration rows of Kwon and the baselines, and the size of the pool every method's sample is a prefix of. */
     public static final int DEFAULT_SAMPLES = 2048;
@@ -85,7 +90,9 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         /** Held-out choice of the steps after selection ({@code --holdout}). */
         HOLDOUT,
         /** A linear probe of every pruned model ({@code --probe}). */
-        PROBE
+        PROBE,
+        /** How many calibration rows OPTIN's scores read ({@code --scoring-samples}). */
+        SCORING_SAMPLES
     }
 
     /** The optional steps this request asks for. */
@@ -97,6 +104,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         if (reconstruct != Reconstructor.Mode.NONE) s.add(Step.RECONSTRUCT);
         if (holdout > 0) s.add(Step.HOLDOUT);
         if (probe != null) s.add(Step.PROBE);
+        if (scoringSamples != null) s.add(Step.SCORING_SAMPLES);
         return s;
     }
 
@@ -127,6 +135,9 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
             throw new IllegalArgumentException("a replay's refit rows must lie within its drawn rows, got " + refitRows + " of " + samples);
         Objects.requireNonNull(recipeRows);
         if (holdout < 0) throw new IllegalArgumentException("--holdout must be ≥ 0, got " + holdout);
+        if (scoringSamples != null && scoringSamples <= 0) throw new IllegalArgumentException("--scoring-samples must be positive, got " + scoringSamples);
+        if (scoringSamples != null && !methods.isEmpty() && !methods.contains(Method.OPTIN))
+            throw new IllegalArgumentException("--scoring-samples sets how many rows OPTIN's scores read: it needs --method optin");
         if (batch <= 0) throw new IllegalArgumentException("--batch must be positive, got " + batch);
         if (maxLength < 0) throw new IllegalArgumentException("--max-length must be positive (or 0: the tokenizer's limit), got " + maxLength);
         if (replayRange != null && budget != Budget.MASKS) throw new IllegalArgumentException("a recorded calibration range applies to a replay (masks) only");
@@ -148,14 +159,14 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
     public PruneRequest withSeed(long s) {
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, s, List.of(), tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, recipeRows, refitRows, replayRange);
+                probe, progress, log, bnRecalibration, optinLambda, recipeRows, refitRows, replayRange, scoringSamples);
     }
 
     /** The same request calibrating on n rows, as if {@code --samples n} were given (no recipe ceiling). */
     public PruneRequest withSamples(int n) {
         return new PruneRequest(methods, budget, fractions, masks, n, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, Recipe.Rows.DEFAULT, refitRows, replayRange);
+                probe, progress, log, bnRecalibration, optinLambda, Recipe.Rows.DEFAULT, refitRows, replayRange, scoringSamples);
     }
 
     /**
@@ -167,7 +178,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         int methodDefault = methods.isEmpty() ? DEFAULT_SAMPLES : defaultSamples(methods.get(0), fast, reconstruct != Reconstructor.Mode.NONE);
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, recipeRows.atMost(n, methodDefault), refitRows, replayRange);
+                probe, progress, log, bnRecalibration, optinLambda, recipeRows.atMost(n, methodDefault), refitRows, replayRange, scoringSamples);
     }
 
     /** Whether the request names no method: the family's recommended {@link Recipe} runs ({@link #withRecipe}). */
@@ -182,18 +193,18 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         return new PruneRequest(List.of(r.method()), budget, fractions, masks, samples, sampling, seed, seeds, tune, fast || r.fast(),
                 reconstruct != Reconstructor.Mode.NONE ? reconstruct : r.reconstruct(), rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.rows() : Recipe.Rows.DEFAULT, refitRows, replayRange);
+                probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.rows() : Recipe.Rows.DEFAULT, refitRows, replayRange, scoringSamples);
     }
 
-    /** One method at one budget. */
-    public record Run(Method method, double fraction, int samples) {}
+    /** One method at one budget, on its calibration rows, of which OPTIN's scores read the first {@code scoring}. */
+    public record Run(Method method, double fraction, int samples, int scoring) {}
 
     /** Every run in order (method-major); one run for masks. */
     public List<Run> runs() {
         List<Run> r = new ArrayList<>();
-        if (budget == Budget.MASKS) return List.of(new Run(null, 1, 0));
+        if (budget == Budget.MASKS) return List.of(new Run(null, 1, 0, 0));
         if (recommended()) throw new IllegalStateException("a request without methods runs the family's recipe: resolve it with withRecipe first");
-        for (Method m : methods) for (double f : fractions) r.add(new Run(m, f, samplesFor(m, f)));
+        for (Method m : methods) for (double f : fractions) r.add(new Run(m, f, samplesFor(m, f), scoring()));
         return r;
     }
 
@@ -207,6 +218,9 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         int recipe = recipeRows.at(fraction);
         return samples != null ? samples : recipe > 0 ? recipe : defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE);
     }
+
+    /** The calibration rows OPTIN's scores read: {@link #scoringSamples} when given, else {@value OptinImportance#EXACT_SEQUENCES}. */
+    public int scoring() { return scoringSamples != null ? scoringSamples : OptinImportance.EXACT_SEQUENCES; }
 
     /**
      * Whether the runs' row count is the recipe's rather than the user's: a ceiling, which a refit that would not fit
@@ -242,7 +256,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         private Budget budget;
         private List<Double> fractions = List.of();
         private Masks masks;
-        private Integer samples;
+        private Integer samples, scoringSamples;
         private Sampling sampling;   // null: a replay's recorded sampling, else RANDOM
         private Long seed;   // null: the recorded seed of a replay, else 1
         private dev.optin.report.MasksFile.Calibration recorded;
@@ -323,6 +337,8 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
         public Builder tokens(Double share) { tokens = share; return this; }
         public Builder measureSpeed(boolean m) { measureSpeed = m; return this; }
         public Builder bnRecalibration(boolean b) { bnRecalibration = b; return this; }
+        /** The calibration rows OPTIN's scores read (default {@value OptinImportance#EXACT_SEQUENCES}); null = default. */
+        public Builder scoringSamples(Integer n) { scoringSamples = n; return this; }
         /** OPTIN's λ_c (default {@value Pruner.Options#DEFAULT_OPTIN_LAMBDA}); smaller weighs the output KL more. */
         public Builder optinLambda(double l) { optinLambda = l; return this; }
         /** Also probe the original and each pruned model on this data (a step after evaluation); null = no probe. */
@@ -350,7 +366,7 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
             String replayRange = replay ? recorded.range() : null;
             return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting, encoderObjective,
                     labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed, probe, progress, log, bnRecalibration,
-                    optinLambda, Recipe.Rows.DEFAULT, refitRows, replayRange);
+                    optinLambda, Recipe.Rows.DEFAULT, refitRows, replayRange, scoringSamples);
         }
     }
 }

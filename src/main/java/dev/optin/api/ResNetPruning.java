@@ -92,6 +92,7 @@ final class ResNetPruning implements FamilyPruning {
             case RECONSTRUCT -> "--reconstruct refits transformer output projections; for ResNets --tune refits the next convolution";
             case HOLDOUT -> "--holdout chooses rearrangement and reconstruction of transformers by a held-out loss; ResNets have neither step";
             case PROBE -> null;
+            case SCORING_SAMPLES -> "--scoring-samples sets the rows a transformer's OPTIN scores read; a ResNet's read its --samples images";
         };
     }
 
@@ -201,7 +202,7 @@ final class ResNetPruning implements FamilyPruning {
                     + (request.tune() ? " + reconstruction" : "");
             int[] kept = pruned.groupSizes(), total = net.groupSizes(), none = new int[total.length];
             String labels = replay || run.method() != Method.KWON ? null : request.labelFree() ? "model predictions (label-free)" : "true labels";
-            RunReport report = new RunReport(model.source(), method, null, null, labels, task(), n,
+            RunReport report = new RunReport(model.source(), method, null, null, labels, task(), n, null,
                     request.sampling().label(), null,
                     replay ? null : ImageRanges.describe(cr, n, request), er == null ? null : er[0] + ":" + er[1], request.batch(), null, request.seed(), request.tune(), null,
                     replay ? null : new RunReport.Budget("flops", run.fraction(), null, null, null, null),

@@ -102,6 +102,8 @@ final class TransformerPruning implements FamilyPruning {
                     + " (or aligned, bias) with --masks");
         if (request.holdout() > 0)
             throw new IllegalArgumentException("--holdout chooses among a scored run's variants: it does not apply to --masks");
+        if (request.scoringSamples() != null)
+            throw new IllegalArgumentException("--scoring-samples sets the rows OPTIN's scores read: --masks scores nothing");
     }
 
     @Override public Masks readMasks(java.nio.file.Path file) throws IOException { return MasksFile.read(file, model.weights().config()); }
@@ -180,7 +182,7 @@ final class TransformerPruning implements FamilyPruning {
         private Pruner.Options options(PruneRequest.Run run, Optional<TokenReduction> step, LatencyTable table, double costLength) {
             double fraction = step.map(TokenReduction::headsNeurons).orElse(run.fraction());
             return new Pruner.Options(run.method(), fraction, table, request.tune(), request.seed(), request.weighting(), request.fast(),
-                    costLength, request.encoderObjective(), request.reconstruct(), request.rearrange(), request.optinLambda());
+                    costLength, request.encoderObjective(), request.reconstruct(), request.rearrange(), request.optinLambda(), run.scoring());
         }
 
         private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
@@ -200,8 +202,10 @@ final class TransformerPruning implements FamilyPruning {
                 throw new IllegalArgumentException(run.method().name().toLowerCase(Locale.ROOT)
                         + " needs a classification head (its scores use the model's predictions); use --method optin for embedding models");
             Pruner.Options o = options(run, step, table, costLength);
-            Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows(), k -> {
-                request.log().printf(Locale.ROOT, "optin: scoring %s on %s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description());
+            boolean optin = run.method() == Method.OPTIN;
+            Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows() + (optin ? "/" + run.scoring() : ""), k -> {
+                request.log().printf(Locale.ROOT, "optin: scoring %s on %s%s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description(),
+                        optin && run.scoring() != OptinImportance.EXACT_SEQUENCES ? ", its scores on the first " + run.scoring() : "");
                 return Pruner.score(encoder, cal.batches(), labels, o, request.progress().get());
             });
             Pruner.Result r = Pruner.finish(encoder, cal.batches(), parts.get(1), scored, o, request.progress().get());
@@ -223,7 +227,8 @@ final class TransformerPruning implements FamilyPruning {
                     run.method() == Method.OPTIN && OptinImportance.readsEveryFinalToken(model.weights()) ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                     run.method() == Method.KWON || run.method() == Method.SEQUENTIAL ? (labels == null ? "model predictions (label-free)" : "true labels")
                             : run.method() == Method.KPRUNE ? "model soft labels (label-free)" : null,
-                    cal.rows(), request.holdout() > 0 ? request.holdout() : null, cal.range(), request.tune(), r.tuningStop(), budget,
+                    cal.rows(), optin ? Math.min(run.scoring(), cal.rows()) : null, request.holdout() > 0 ? request.holdout() : null, cal.range(),
+                    request.tune(), r.tuningStop(), budget,
                     reconstruction(r.reconstruction()), choices(r));
             return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),
                     macs, originalMacs, seqLength, tokens, seconds, run.fraction(), folder);
@@ -257,13 +262,14 @@ final class TransformerPruning implements FamilyPruning {
                 range = cal.range();
             }
             String method = rec == null ? "masks" : "masks + reconstruct" + (rec.mode().keepsBias() ? KPRUNE_SOLVE : "");
-            Header h = new Header(method, null, null, null, rows, null, range, false, null, null, reconstruction(rec), null);
+            Header h = new Header(method, null, null, null, rows, null, null, range, false, null, null, reconstruction(rec), null);
             return finish(h, data, evaluation, masks, rec == null ? null : rec.weights(), cost.macs(masks), cost.macs(encoder.config()),
                     cost.averageLength(), null, seconds, 1, ".");
         }
 
         /** The fields that differ between a scored run and applied masks. */
-        private record Header(String method, String weighting, String encoderObjective, String labels, int samples, Integer heldOut, String calibrationRange,
+        private record Header(String method, String weighting, String encoderObjective, String labels, int samples, Integer scoringSamples,
+                              Integer heldOut, String calibrationRange,
                               boolean tuned, String tuningStop, RunReport.Budget budget, RunReport.Reconstruction reconstruction,
                               List<RunReport.Choice> choices) {}
 
@@ -333,7 +339,7 @@ final class TransformerPruning implements FamilyPruning {
             Map<String, Double> fidelity = evaluation.filter(e -> !e.accuracy()).map(e -> RunReport.rounded(metrics, 4)).orElse(null);
             int[][] structure = RunReport.structure(encoder.config(), masks);
             RunReport report = new RunReport(model.source(), h.method(), h.weighting(), h.encoderObjective(), h.labels(), data.task(),
-                    h.samples(), data.sampling(request), h.heldOut(), h.calibrationRange(),
+                    h.samples(), h.scoringSamples(), data.sampling(request), h.heldOut(), h.calibrationRange(),
                     data.evalRange(), request.batch(), data.maxLength(request), request.seed(), h.tuned(), h.tuningStop(), h.budget(),
                     new RunReport.Macs(Math.round(originalMacs), Math.round(macs), PruneReport.round(macs / originalMacs, 4), PruneReport.round(seqLength, 2)),
                     new RunReport.Params(model.weights().parameters(), pruned.parameters()),

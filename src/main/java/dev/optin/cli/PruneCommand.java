@@ -97,6 +97,9 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--samples", paramLabel = "N", description = "calibration examples (default: 2048; OPTIN exact 64, OPTIN --fast 128, either with --reconstruct 2048: its scores read the first 64; the recipe, no --method: on a text classifier 8192 at budgets ≤ 0.4, on a model without a task head 16384, fewer where their refit would not fit the heap; with --masks, the rows masks.json records)")
     Integer samples;
 
+    @Option(names = "--scoring-samples", paramLabel = "N", description = "OPTIN: its scores read the first N calibration rows (default: 64); --fast scores heads on them, neurons on a quarter; exact mode costs a pass per unit over them")
+    Integer scoringSamples;
+
     @Option(names = "--sampling", paramLabel = "<how>",
             description = "which calibration rows: random (uniform over the whole file or --calibration-range, seeded by --seed; default) or first (the file's or range's first N); with --masks, the sampling masks.json records")
     String sampling;
@@ -207,7 +210,7 @@ public final class PruneCommand implements Callable<Integer> {
         String shapeSpec = latencyShape == null ? "1" : latencyShape.strip();
         ThroughputBench.Setting shape = ThroughputBench.Setting.parse(shapeSpec.contains("x") ? shapeSpec : shapeSpec + "x1");
         if (seed != null) request.seed(seed);
-        request.samples(samples).sampling(parseSampling(sampling)).tune(tune).fast(fast)
+        request.samples(samples).scoringSamples(scoringSamples).sampling(parseSampling(sampling)).tune(tune).fast(fast)
                 .seeds(parseSeeds(seeds))
                 .reconstruct(reconstruct == null ? Reconstructor.Mode.NONE : Reconstructor.Mode.parse(reconstruct)).rearrange(!noRearrange).holdout(holdout)
                 .weighting(parseWeighting(weighting)).encoderObjective(parseObjective(encoderObjective)).labelFree(labelFree).optinLambda(optinLambda)

@@ -141,7 +141,7 @@ public final class HeldOutChoice {
     /** o with these choices. */
     private static Pruner.Options with(Pruner.Options o, boolean rearrange, Reconstructor.Mode mode, double lambda) {
         return new Pruner.Options(o.method(), o.fraction(), o.latency(), o.tune(), o.seed(), o.weighting(), o.fastOptin(), o.costLength(),
-                o.encoderObjective(), mode, rearrange, lambda);
+                o.encoderObjective(), mode, rearrange, lambda, o.scoringSequences());
     }
 
     /** The original model's outputs on the held-out rows, and the loss of a pruned model against them. */

@@ -27,30 +27,32 @@ public final class OptinImportance {
      * @param tokens        K, token positions sampled for the Gram matrices
      * @param maxSequences  calibration sequences used (the first ones; 0 = all); with headsOnAll, for neurons only
      * @param variants      masked variants per forward pass
-     * @param headsOnAll    approximate mode: heads exactly on the first {@link #EXACT_SEQUENCES} sequences (at most),
+     * @param headsOnAll    approximate mode: heads exactly on the first {@code headSequences} sequences (at most),
      *                      neurons by {@link NeuronProxy} on the first maxSequences, calibrated per layer against
      *                      {@code calibrationNeurons} exactly scored neurons
+     * @param headSequences approximate mode: the sequences heads are scored on; 0 = {@link #EXACT_SEQUENCES}
      */
     public record Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed,
-                          boolean headsOnAll, int calibrationNeurons, EncoderObjective encoderObjective) implements java.io.Serializable {
+                          boolean headsOnAll, int calibrationNeurons, EncoderObjective encoderObjective, int headSequences) implements java.io.Serializable {
         public Options {
-            if (tokens <= 0 || variants <= 0 || !(temperature > 0) || !(lambda > 0) || calibrationNeurons < 0)
+            if (tokens <= 0 || variants <= 0 || !(temperature > 0) || !(lambda > 0) || calibrationNeurons < 0 || headSequences < 0)
                 throw new IllegalArgumentException("OPTIN options must be positive");
             if (encoderObjective == null) encoderObjective = EncoderObjective.OUTPUT;
+            if (headSequences == 0) headSequences = EXACT_SEQUENCES;
         }
 
         public Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed,
                        boolean headsOnAll, int calibrationNeurons) {
-            this(tokens, temperature, lambda, variants, maxSequences, seed, headsOnAll, calibrationNeurons, null);
+            this(tokens, temperature, lambda, variants, maxSequences, seed, headsOnAll, calibrationNeurons, null, 0);
         }
 
         public Options with(EncoderObjective objective) {
-            return new Options(tokens, temperature, lambda, variants, maxSequences, seed, headsOnAll, calibrationNeurons, objective);
+            return new Options(tokens, temperature, lambda, variants, maxSequences, seed, headsOnAll, calibrationNeurons, objective, headSequences);
         }
 
         /** The same options with another λ_c (the MD term is rescaled to about λ_c times the KL term). */
         public Options withLambda(double lambdaC) {
-            return new Options(tokens, temperature, lambdaC, variants, maxSequences, seed, headsOnAll, calibrationNeurons, encoderObjective);
+            return new Options(tokens, temperature, lambdaC, variants, maxSequences, seed, headsOnAll, calibrationNeurons, encoderObjective, headSequences);
         }
 
         public Options(int tokens, double temperature, double lambda, int variants, int maxSequences, long seed, boolean headsOnAll) {
@@ -66,7 +68,13 @@ public final class OptinImportance {
          * calibration sequences (the paper gives no sample count for text; 64 SST-2 sentences are ≈ 830 tokens, so
          * K = 768 samples nearly all of them, and the cost is one partial pass per unit over those tokens).
          */
-        public static Options exact(long seed) { return new Options(768, 4, 10, 16, EXACT_SEQUENCES, seed, false); }
+        public static Options exact(long seed) { return exact(seed, EXACT_SEQUENCES); }
+
+        /** {@link #exact} on the first {@code sequences} calibration sequences (a partial pass per unit over their tokens). */
+        public static Options exact(long seed, int sequences) {
+            if (sequences <= 0) throw new IllegalArgumentException("OPTIN's scoring sequences must be positive, got " + sequences);
+            return new Options(768, 4, 10, 16, sequences, seed, false);
+        }
 
         /**
          * Approximate mode: heads exactly as in {@link #exact} (they are under 1% of the units, and their ranking
@@ -74,9 +82,13 @@ public final class OptinImportance {
          * no forward pass per neuron) on a quarter of the exact mode's sequences (at least 8), K = 256, put on the
          * exact scale per layer by 8 neurons per layer scored exactly on those sequences.
          */
-        public static Options fast(long seed, int calibrationSequences) {
-            int n = Math.min(calibrationSequences, EXACT_SEQUENCES);
-            return new Options(256, 4, 10, 32, Math.max(8, (n + 3) / 4), seed, true, 8);
+        public static Options fast(long seed, int calibrationSequences) { return fast(seed, calibrationSequences, EXACT_SEQUENCES); }
+
+        /** {@link #fast} with heads scored on the first {@code sequences} calibration sequences, neurons on a quarter of them. */
+        public static Options fast(long seed, int calibrationSequences, int sequences) {
+            if (sequences <= 0) throw new IllegalArgumentException("OPTIN's scoring sequences must be positive, got " + sequences);
+            int n = Math.min(calibrationSequences, sequences);
+            return new Options(256, 4, 10, 32, Math.max(8, (n + 3) / 4), seed, true, 8, null, sequences);
         }
     }
 
@@ -154,7 +166,7 @@ public final class OptinImportance {
         try {
             if (split) {
                 // heads exactly as in exact mode; neurons by the calibrated proxy, rescaled to that K² and B
-                Batch headBatch = calibration.size() > EXACT_SEQUENCES ? calibration.slice(0, EXACT_SEQUENCES) : calibration;
+                Batch headBatch = calibration.size() > o.headSequences() ? calibration.slice(0, o.headSequences()) : calibration;
                 Options headOptions = new Options(Math.max(o.tokens(), Options.exact(o.seed()).tokens()), o.temperature(), o.lambda(),
                         o.variants(), 0, o.seed(), false).with(o.encoderObjective());
                 int kAll = Math.min(headOptions.tokens(), headBatch.tokens), kSub = Math.min(o.tokens(), batch.tokens);

@@ -51,11 +51,13 @@ public final class Pruner {
      * @param rearrange  Kwon's mask rearrangement after the Fisher selection (on by default)
      * @param optinLambda OPTIN's λ_c (spec §3: the MD term is rescaled to about λ_c times the KL term); 0 = the
      *                   published {@value #DEFAULT_OPTIN_LAMBDA}
+     * @param scoringSequences OPTIN's scores read the first this many calibration sequences (exact mode every unit,
+     *                   fast mode the heads; its neurons a quarter of them); 0 = {@value OptinImportance#EXACT_SEQUENCES}
      */
     public record Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
                           OptinWeighting weighting, boolean fastOptin, double costLength,
                           OptinImportance.EncoderObjective encoderObjective, Reconstructor.Mode reconstruct, boolean rearrange,
-                          double optinLambda) {
+                          double optinLambda, int scoringSequences) {
         /** The published λ_c. */
         public static final double DEFAULT_OPTIN_LAMBDA = 10;
 
@@ -69,6 +71,15 @@ public final class Pruner {
             if (weighting == null) weighting = OptinWeighting.COST_NORMALIZED;
             if (costLength < 0 || Double.isNaN(costLength)) throw new IllegalArgumentException("cost length must be ≥ 0, got " + costLength);
             if (encoderObjective == null) encoderObjective = OptinImportance.EncoderObjective.OUTPUT;
+            if (scoringSequences < 0) throw new IllegalArgumentException("OPTIN's scoring sequences must be ≥ 0, got " + scoringSequences);
+            if (scoringSequences == 0) scoringSequences = OptinImportance.EXACT_SEQUENCES;
+        }
+
+        public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
+                       OptinWeighting weighting, boolean fastOptin, double costLength,
+                       OptinImportance.EncoderObjective encoderObjective, Reconstructor.Mode reconstruct, boolean rearrange,
+                       double optinLambda) {
+            this(method, fraction, latency, tune, seed, weighting, fastOptin, costLength, encoderObjective, reconstruct, rearrange, optinLambda, 0);
         }
 
         public Options(Method method, double fraction, LatencyTable latency, boolean tune, long seed,
@@ -152,8 +163,8 @@ public final class Pruner {
         switch (o.method()) {
             case OPTIN -> {
                 Batch all = concat(samples);
-                OptinImportance.Options oo = (o.fastOptin() ? OptinImportance.Options.fast(o.seed(), all.size())
-                        : OptinImportance.Options.exact(o.seed())).with(o.encoderObjective()).withLambda(o.optinLambda());
+                OptinImportance.Options oo = (o.fastOptin() ? OptinImportance.Options.fast(o.seed(), all.size(), o.scoringSequences())
+                        : OptinImportance.Options.exact(o.seed(), o.scoringSequences())).with(o.encoderObjective()).withLambda(o.optinLambda());
                 terms = OptinImportance.terms(encoder, all, oo, progress);
                 scores = o.weighting().apply(terms.scores(o.optinLambda()), macs);
             }

@@ -18,6 +18,7 @@ import java.util.Map;
  * reader of the file gets back. {@link HtmlReport} draws this tree.
  *
  * @param samples   calibration rows the run scored and fitted on
+ * @param scoringSamples of those, the first this many OPTIN's scores read ({@code --scoring-samples}); null for other methods
  * @param sampling  how they were taken from the data: {@code random} (a draw seeded by {@code seed}) or {@code first}
  *                  (the first rows, {@code --sampling first}); null where the rows were given as they are (in memory)
  * @param heldOut   calibration rows drawn beyond {@code samples} and held out to choose among variants
@@ -37,7 +38,7 @@ import java.util.Map;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunReport(String model, String method, String weighting, String encoderObjective, String labels, String task,
-                        int samples, String sampling, Integer heldOut, String calibrationRange, String evalRange, int batch, Integer maxLength, long seed, boolean tuned, String tuningStop,
+                        int samples, Integer scoringSamples, String sampling, Integer heldOut, String calibrationRange, String evalRange, int batch, Integer maxLength, long seed, boolean tuned, String tuningStop,
                         Budget budget, Macs macs, Params params,
                         int[] headsKept, int[] neuronsKept, int[] headsTotal, int[] neuronsTotal,
                         int[] tokensPerLayer, String tokenMerging,

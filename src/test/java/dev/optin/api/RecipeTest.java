@@ -47,6 +47,14 @@ class RecipeTest {
 
         PruneRequest r = PruneRequest.builder().flops(0.2, 0.4, 0.41, 0.6).build().withRecipe(text);
         assertThat(r.runs()).extracting(PruneRequest.Run::samples).containsExactly(8192, 8192, 2048, 2048);
+        assertThat(r.runs()).extracting(PruneRequest.Run::scoring).containsExactly(64, 64, 64, 64);
+        // OPTIN's scores read 64 rows at every budget unless the request says otherwise
+        assertThat(PruneRequest.builder().flops(0.2, 0.6).scoringSamples(32).build().withRecipe(text).runs())
+                .extracting(PruneRequest.Run::scoring).containsExactly(32, 32);
+        assertThatThrownBy(() -> PruneRequest.builder().method(Method.KWON).flops(0.5).scoringSamples(32).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--method optin");
+        assertThatThrownBy(() -> PruneRequest.builder().flops(0.5).scoringSamples(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--scoring-samples must be positive");
         assertThat(r.maxSamples()).isEqualTo(8192);
         assertThat(r.samplesUpToHeap()).isTrue();
         assertThat(r.withSeed(4).runs()).extracting(PruneRequest.Run::samples).containsExactly(8192, 8192, 2048, 2048);

@@ -175,6 +175,14 @@ class SeedsAndReconstructionTest {
             assertThat(given.report().sampling()).isNull();
             assertThat(drawn.report().sampling()).isEqualTo("random");
             assertThat(given.report().samples()).isEqualTo(32);
+            assertThat(drawn.report().scoringSamples()).as("not OPTIN: no scoring rows").isNull();
+            // OPTIN's scores read the first --scoring-samples rows: the report says how many, and the count changes the scores
+            PruneRequest.Builder optin = PruneRequest.builder().method(Method.OPTIN).fast(true).flops(0.5).samples(40).measureSpeed(false);
+            RunResult twenty = m.prune(TextWorkload.files(train, null, DataOptions.detect(), 0), optin.scoringSamples(20).build()).runs().get(0);
+            RunResult all = m.prune(TextWorkload.files(train, null, DataOptions.detect(), 0), optin.scoringSamples(null).build()).runs().get(0);
+            assertThat(twenty.report().scoringSamples()).isEqualTo(20);
+            assertThat(all.report().scoringSamples()).as("64 asked, 40 drawn").isEqualTo(40);
+            assertThat(twenty.masks()).isNotEqualTo(all.masks());
         }
     }
 

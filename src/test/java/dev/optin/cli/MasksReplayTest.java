@@ -232,9 +232,10 @@ class MasksReplayTest {
             {"--tune", "--data", train},
             {"--holdout", "16", "--reconstruct=full", "--data", train},
             {"--reconstruct=full"},
+            {"--scoring-samples", "128", "--reconstruct=full", "--data", train},
         };
         String[] why = {"--reconstruct=select chooses which units to keep", "--tune needs the selection's scores", "--holdout chooses among",
-                        "give --data with --masks"};
+                        "give --data with --masks", "--masks scores nothing"};
         for (int i = 0; i < refused.length; i++) {
             java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("prune", model, "--masks", file, "--out", dir.resolve("x" + i).toString(), "--no-speed", "-q"));
             a.addAll(java.util.List.of(refused[i]));

@@ -120,6 +120,10 @@ class PruneCommandTest {
                 "--max-length must be positive");
         assertError(run("prune", model, "--data", train, "--method", "kwon", "--flops", "0.5", "--batch", "0", "--out", out.toString(), "-q"),
                 "--batch must be positive");
+        assertError(run("prune", model, "--data", train, "--flops", "0.5", "--scoring-samples", "0", "--out", out.toString(), "-q"),
+                "--scoring-samples must be positive");
+        assertError(run("prune", model, "--data", train, "--method", "kwon", "--flops", "0.5", "--scoring-samples", "100", "--out", out.toString(), "-q"),
+                "it needs --method optin");
         // a latency run that cannot calibrate fails before its latency table is measured
         assertError(run("prune", model, "--data", train, "--method", "kwon", "--latency", "0.5", "--samples", "10", "--out", out.toString(), "-q"), "at least one batch");
         assertError(run("prune", model, "--data", train, "--method", "random", "--flops", "1e-9", "--samples", "32", "--out", out.toString(), "--no-speed", "-q"),

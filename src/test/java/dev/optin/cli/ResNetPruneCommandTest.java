@@ -101,8 +101,10 @@ class ResNetPruneCommandTest {
                 {"--method", "magnitude", "--flops", "0.5", "--holdout", "16"},
                 {"--method", "magnitude", "--flops", "0.5", "--reconstruct"},
                 {"--method", "optin", "--fast", "--flops", "0.5", "--tokens", "0.8"},
+                {"--method", "optin", "--flops", "0.5", "--scoring-samples", "100"},
         };
-        String[] expected = {"kprune prunes transformer encoders", "--holdout chooses", "--reconstruct refits transformer", "--tokens (token merging)"};
+        String[] expected = {"kprune prunes transformer encoders", "--holdout chooses", "--reconstruct refits transformer", "--tokens (token merging)",
+                "a ResNet's read its --samples images"};
         for (int i = 0; i < cases.length; i++) {
             Path out = dir.resolve("refused" + i);
             java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("prune", model(), "--data", "/nonexistent.idx", "--out", out.toString(), "-q"));

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** Fisher, OPTIN, magnitude and random importance on small random models, each against an independent computation. */
@@ -136,6 +137,30 @@ class ImportanceTest {
         assertThat(fast.head()).isDeepEqualTo(exact.head());
         double ratio = fast.neuronSum() / exact.neuronSum();
         assertThat(ratio).isBetween(0.5, 2.0);
+    }
+
+    /**
+     * The scoring rows (--scoring-samples): exact mode on the first N sequences is exact mode on those N alone; fast
+     * mode scores heads on them exactly so, and neurons on a quarter of them (at least 8).
+     */
+    @Test
+    void optinScoresReadTheFirstScoringSequences() {
+        Encoder e = new Encoder(RandomModels.bert(2, 32, 4, 24, 60, 0, 12));
+        Batch batch = RandomModels.batch(new Random(6), 48, 4, 12, 60);
+        UnitScores firstTwenty = OptinImportance.compute(e, batch, OptinImportance.Options.exact(3, 20), QUIET);
+        UnitScores alone = OptinImportance.compute(e, batch.slice(0, 20), OptinImportance.Options.exact(3), QUIET);
+        assertThat(firstTwenty.head()).isDeepEqualTo(alone.head());
+        assertThat(firstTwenty.neuron()).isDeepEqualTo(alone.neuron());
+        assertThat(OptinImportance.compute(e, batch, OptinImportance.Options.exact(3), QUIET).head()).isNotEqualTo(firstTwenty.head());
+
+        OptinImportance.Options fastO = OptinImportance.Options.fast(3, batch.size(), 40);
+        assertThat(fastO.headSequences()).isEqualTo(40);
+        assertThat(fastO.maxSequences()).isEqualTo(10);
+        UnitScores fast = OptinImportance.compute(e, batch, fastO, QUIET);
+        assertThat(fast.head()).isDeepEqualTo(OptinImportance.compute(e, batch, OptinImportance.Options.exact(3, 40), QUIET).head());
+        assertThat(OptinImportance.Options.fast(3, batch.size())).isEqualTo(OptinImportance.Options.fast(3, batch.size(), OptinImportance.EXACT_SEQUENCES));
+        assertThatThrownBy(() -> OptinImportance.Options.fast(3, 48, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> OptinImportance.Options.exact(3, -1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     /** One scoring pass serves every λ_c: mixing its terms again gives exactly a fresh pass's scores, in both modes. */
