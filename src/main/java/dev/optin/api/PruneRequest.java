@@ -196,15 +196,15 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                 probe, progress, log, bnRecalibration, optinLambda, samples == null ? r.rows() : Recipe.Rows.DEFAULT, refitRows, replayRange, scoringSamples);
     }
 
-    /** One method at one budget, on its calibration rows, of which OPTIN's scores read the first {@code scoring}. */
-    public record Run(Method method, double fraction, int samples, int scoring) {}
+    /** One method at one budget, on its calibration rows. */
+    public record Run(Method method, double fraction, int samples) {}
 
     /** Every run in order (method-major); one run for masks. */
     public List<Run> runs() {
         List<Run> r = new ArrayList<>();
-        if (budget == Budget.MASKS) return List.of(new Run(null, 1, 0, 0));
+        if (budget == Budget.MASKS) return List.of(new Run(null, 1, 0));
         if (recommended()) throw new IllegalStateException("a request without methods runs the family's recipe: resolve it with withRecipe first");
-        for (Method m : methods) for (double f : fractions) r.add(new Run(m, f, samplesFor(m, f), scoring()));
+        for (Method m : methods) for (double f : fractions) r.add(new Run(m, f, samplesFor(m, f)));
         return r;
     }
 
@@ -212,11 +212,14 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
 
     /**
      * The calibration rows of a method at a budget keeping this fraction: {@link #samples} when given, else the
-     * recipe's at that budget, else {@link #defaultSamples}.
+     * recipe's at that budget, else {@link #defaultSamples} (for OPTIN at least the rows its scores read).
      */
     public int samplesFor(Method m, double fraction) {
         int recipe = recipeRows.at(fraction);
-        return samples != null ? samples : recipe > 0 ? recipe : defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE);
+        if (samples != null) return samples;
+        if (recipe > 0) return recipe;
+        int d = defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE);
+        return m == Method.OPTIN ? Math.max(d, scoring()) : d;
     }
 
     /** The calibration rows OPTIN's scores read: {@link #scoringSamples} when given, else {@value OptinImportance#EXACT_SEQUENCES}. */

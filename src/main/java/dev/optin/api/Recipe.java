@@ -46,7 +46,7 @@ public record Recipe(Method method, boolean fast, Reconstructor.Mode reconstruct
         /** Whether the recipe names any row count itself. */
         public boolean any() { return rows > 0 || tight > 0; }
 
-        /** The same rows with none above n (a method's default, 0, becomes n where n is below it). */
+        /** The same rows with none above n; a count left to the method (0) becomes its default, lowered to n where that is more. */
         public Rows atMost(int n, int methodDefault) {
             return new Rows(Math.min(rows > 0 ? rows : methodDefault, n), tight > 0 ? Math.min(tight, n) : 0);
         }

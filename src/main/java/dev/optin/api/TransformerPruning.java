@@ -182,7 +182,7 @@ final class TransformerPruning implements FamilyPruning {
         private Pruner.Options options(PruneRequest.Run run, Optional<TokenReduction> step, LatencyTable table, double costLength) {
             double fraction = step.map(TokenReduction::headsNeurons).orElse(run.fraction());
             return new Pruner.Options(run.method(), fraction, table, request.tune(), request.seed(), request.weighting(), request.fast(),
-                    costLength, request.encoderObjective(), request.reconstruct(), request.rearrange(), request.optinLambda(), run.scoring());
+                    costLength, request.encoderObjective(), request.reconstruct(), request.rearrange(), request.optinLambda(), request.scoring());
         }
 
         private RunResult prune(PruneRequest.Run run, Workload.Prepared data, Optional<Workload.Evaluation> evaluation, Optional<TokenReduction> step,
@@ -203,9 +203,9 @@ final class TransformerPruning implements FamilyPruning {
                         + " needs a classification head (its scores use the model's predictions); use --method optin for embedding models");
             Pruner.Options o = options(run, step, table, costLength);
             boolean optin = run.method() == Method.OPTIN;
-            Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows() + (optin ? "/" + run.scoring() : ""), k -> {
+            Pruner.Scored scored = scoredBy.computeIfAbsent(run.method() + "/" + cal.rows(), k -> {
                 request.log().printf(Locale.ROOT, "optin: scoring %s on %s%s%n", run.method().name().toLowerCase(Locale.ROOT), cal.description(),
-                        optin && run.scoring() != OptinImportance.EXACT_SEQUENCES ? ", its scores on the first " + run.scoring() : "");
+                        optin && request.scoring() != OptinImportance.EXACT_SEQUENCES ? ", its scores on the first " + request.scoring() : "");
                 return Pruner.score(encoder, cal.batches(), labels, o, request.progress().get());
             });
             Pruner.Result r = Pruner.finish(encoder, cal.batches(), parts.get(1), scored, o, request.progress().get());
@@ -227,7 +227,7 @@ final class TransformerPruning implements FamilyPruning {
                     run.method() == Method.OPTIN && OptinImportance.readsEveryFinalToken(model.weights()) ? request.encoderObjective().name().toLowerCase(Locale.ROOT) : null,
                     run.method() == Method.KWON || run.method() == Method.SEQUENTIAL ? (labels == null ? "model predictions (label-free)" : "true labels")
                             : run.method() == Method.KPRUNE ? "model soft labels (label-free)" : null,
-                    cal.rows(), optin ? Math.min(run.scoring(), cal.rows()) : null, request.holdout() > 0 ? request.holdout() : null, cal.range(),
+                    cal.rows(), optin ? Math.min(request.scoring(), cal.rows()) : null, request.holdout() > 0 ? request.holdout() : null, cal.range(),
                     request.tune(), r.tuningStop(), budget,
                     reconstruction(r.reconstruction()), choices(r));
             return finish(h, data, evaluation, r.masks(), r.reconstruction() == null ? null : r.reconstruction().weights(),

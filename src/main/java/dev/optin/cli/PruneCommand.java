@@ -97,7 +97,7 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--samples", paramLabel = "N", description = "calibration examples (default: 2048; OPTIN exact 64, OPTIN --fast 128, either with --reconstruct 2048: its scores read the first 64; the recipe, no --method: on a text classifier 8192 at budgets ≤ 0.4, on a model without a task head 16384, fewer where their refit would not fit the heap; with --masks, the rows masks.json records)")
     Integer samples;
 
-    @Option(names = "--scoring-samples", paramLabel = "N", description = "OPTIN: its scores read the first N calibration rows (default: 64); --fast scores heads on them, neurons on a quarter; exact mode costs a pass per unit over them")
+    @Option(names = "--scoring-samples", paramLabel = "N", description = "OPTIN: its scores read the first N calibration rows (default: 64; without --samples at least N rows are drawn); --fast scores heads on them, neurons on a quarter; exact mode costs a pass per unit over them")
     Integer scoringSamples;
 
     @Option(names = "--sampling", paramLabel = "<how>",

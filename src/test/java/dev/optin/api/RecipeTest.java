@@ -47,10 +47,14 @@ class RecipeTest {
 
         PruneRequest r = PruneRequest.builder().flops(0.2, 0.4, 0.41, 0.6).build().withRecipe(text);
         assertThat(r.runs()).extracting(PruneRequest.Run::samples).containsExactly(8192, 8192, 2048, 2048);
-        assertThat(r.runs()).extracting(PruneRequest.Run::scoring).containsExactly(64, 64, 64, 64);
         // OPTIN's scores read 64 rows at every budget unless the request says otherwise
-        assertThat(PruneRequest.builder().flops(0.2, 0.6).scoringSamples(32).build().withRecipe(text).runs())
-                .extracting(PruneRequest.Run::scoring).containsExactly(32, 32);
+        assertThat(r.scoring()).isEqualTo(64);
+        assertThat(PruneRequest.builder().flops(0.2, 0.6).scoringSamples(32).build().withRecipe(text).scoring()).isEqualTo(32);
+        // OPTIN without a count of rows draws at least the rows its scores read
+        assertThat(PruneRequest.builder().method(Method.OPTIN).flops(0.5).scoringSamples(256).build().runs())
+                .extracting(PruneRequest.Run::samples).containsExactly(256);
+        assertThat(PruneRequest.builder().method(Method.OPTIN).flops(0.5).scoringSamples(32).build().runs())
+                .extracting(PruneRequest.Run::samples).containsExactly(64);
         assertThatThrownBy(() -> PruneRequest.builder().method(Method.KWON).flops(0.5).scoringSamples(32).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--method optin");
         assertThatThrownBy(() -> PruneRequest.builder().flops(0.5).scoringSamples(0).build())
