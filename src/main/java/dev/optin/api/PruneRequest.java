@@ -162,20 +162,14 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
                 probe, progress, log, bnRecalibration, optinLambda, recipeRows, refitRows, replayRange, scoringSamples);
     }
 
-    /** The same request calibrating on n rows, as if {@code --samples n} were given (no recipe ceiling). */
-    public PruneRequest withSamples(int n) {
-        return new PruneRequest(methods, budget, fractions, masks, n, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
-                encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
-                probe, progress, log, bnRecalibration, optinLambda, Recipe.Rows.DEFAULT, refitRows, replayRange, scoringSamples);
-    }
-
     /**
      * The same request with none of the recipe's rows above n (the heap's ceiling, {@link #samplesUpToHeap}): a run
-     * whose budget asks for fewer keeps its count, so every run draws as it would alone.
+     * whose budget asks for fewer keeps its count, so every run draws as it would alone. A resolved recipe request has
+     * one method, whose default stands where the recipe names no count.
      */
     public PruneRequest withRecipeRowsAtMost(int n) {
         if (!samplesUpToHeap()) throw new IllegalStateException("the request's rows are not the recipe's");
-        int methodDefault = methods.isEmpty() ? DEFAULT_SAMPLES : defaultSamples(methods.get(0), fast, reconstruct != Reconstructor.Mode.NONE);
+        int methodDefault = defaultRows(methods.get(0));
         return new PruneRequest(methods, budget, fractions, masks, samples, sampling, seed, seeds, tune, fast, reconstruct, rearrange, holdout, weighting,
                 encoderObjective, labelFree, batch, maxLength, costLength, latencyBatch, latencySequence, latencyRuntime, tokens, measureSpeed,
                 probe, progress, log, bnRecalibration, optinLambda, recipeRows.atMost(n, methodDefault), refitRows, replayRange, scoringSamples);
@@ -216,8 +210,11 @@ public record PruneRequest(List<Method> methods, Budget budget, List<Double> fra
      */
     public int samplesFor(Method m, double fraction) {
         int recipe = recipeRows.at(fraction);
-        if (samples != null) return samples;
-        if (recipe > 0) return recipe;
+        return samples != null ? samples : recipe > 0 ? recipe : defaultRows(m);
+    }
+
+    /** {@link #defaultSamples} of a method in this request; for OPTIN at least the rows its scores read. */
+    private int defaultRows(Method m) {
         int d = defaultSamples(m, fast, reconstruct != Reconstructor.Mode.NONE);
         return m == Method.OPTIN ? Math.max(d, scoring()) : d;
     }

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntFunction;
+import java.util.function.IntSupplier;
 
 /**
  * Text: calibration rows from a file (a seeded pool or the first rows, {@link PruneRequest.Sampling})
@@ -74,7 +75,7 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
     @Override public Recipe recommended() { return Recipe.TEXT_FAST_SELECT; }
 
     @Override public Prepared prepare(LoadedModel model, PruneRequest r) throws IOException {
-        List<Example> rows = r.budget() == PruneRequest.Budget.MASKS && data == null ? null : calibrationRows(r);
+        List<Example> rows = r.budget() == PruneRequest.Budget.MASKS && data == null ? null : calibrationRows(r, r::maxSamples);
         Task task = options.task() != null ? options.task() : data != null ? Tasks.detect(data) : eval != null ? Tasks.detect(eval) : Task.TEXT;
         List<Example> evalRows = evaluation != null ? evaluation
                 : eval == null ? null : Datasets.read(eval, options.withTask(task).withLimit(evalLimit));
@@ -82,16 +83,17 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
         if (evalRows != null && evalRows.isEmpty()) throw new DataException(eval + ": no examples to evaluate (an empty data set)");
         if (rows != null && rows.size() < r.batch())
             throw new IllegalArgumentException("only " + rows.size() + " calibration examples: need at least one batch of " + r.batch() + " (--batch)");
-        // n rows as a request for n rows alone draws them: a seeded draw's rows depend on its pool (max(n, 2,048),
-        // Datasets.prefixOfPool), so past that pool a run on fewer rows cannot take a prefix of the largest draw
-        IntFunction<List<Example>> alone = n -> Datasets.prefixOfPool(data, options, n, PruneRequest.DEFAULT_SAMPLES, r.seed());
-        return new Text(model, r, task, rows, evalRows, calibration == null, alone);
+        return new Text(model, r, task, rows, evalRows, calibration == null, n -> calibrationRows(r, () -> n));
     }
 
-    private List<Example> calibrationRows(PruneRequest r) {
+    /**
+     * The calibration rows a request for rows.getAsInt() rows alone takes: the rows given in memory (the count is then
+     * not asked), or that many drawn from the file.
+     */
+    private List<Example> calibrationRows(PruneRequest r, IntSupplier rows) {
         if (calibration != null) return calibration;
         if (data == null) throw new IllegalArgumentException("no calibration data (--data)");
-        int n = r.maxSamples();
+        int n = rows.getAsInt();
         return switch (r.sampling()) {
             case RANDOM -> Datasets.prefixOfPool(data, options, n, PruneRequest.DEFAULT_SAMPLES, r.seed());
             case FIRST -> Datasets.read(data, options.withLimit(n));
@@ -153,7 +155,8 @@ public record TextWorkload(Path data, List<Example> calibration, Path eval, List
         @Override public Calibration calibration(int n) {
             if (rows == null) throw new IllegalArgumentException("no calibration data (--data)");
             return byRows.computeIfAbsent(n, k -> {
-                // a prefix of the largest draw is the draw of k rows while both lie within one pool; past it, draw k alone
+                // a prefix of the largest draw is the draw of k rows while both lie within one pool (max(k, 2,048),
+                // Datasets.prefixOfPool); past it a seeded draw's rows depend on its size, so k rows are drawn alone
                 boolean ownPool = drawn && request.sampling() == PruneRequest.Sampling.RANDOM
                         && k < rows.size() && rows.size() > PruneRequest.DEFAULT_SAMPLES;
                 List<Example> own = ownPool ? drawAlone.apply(k) : rows.subList(0, Math.min(k, rows.size()));

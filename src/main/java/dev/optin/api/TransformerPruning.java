@@ -76,12 +76,12 @@ final class TransformerPruning implements FamilyPruning {
         Workload.Calibration all = data.calibration(request.maxSamples());
         int fit = Reconstructor.rowsThatFit(model.weights(), all.batches());
         if (fit >= all.rows()) return new Seed(data, request);
-        // a recipe whose rows depend on the budget keeps its smaller counts: only the runs that asked for more are lowered
+        // only the runs that asked for more are lowered: a recipe whose rows depend on the budget keeps its smaller counts
         boolean byBudget = request.recipeRows().tight() > 0;
         request.log().printf(Locale.ROOT, "optin: calibrating on %s%d rows (as --samples %d%s), not the recipe's %d: refitting more would not "
                 + "fit the %s Java heap (raise -Xmx through OPTIN_JAVA_OPTS)%n", byBudget ? "at most " : "", fit, fit,
                 byBudget ? " where a budget asked for more" : "", all.rows(), MemoryBudget.format(MemoryBudget.heap()));
-        PruneRequest fitted = byBudget ? request.withRecipeRowsAtMost(fit) : request.withSamples(fit);
+        PruneRequest fitted = request.withRecipeRowsAtMost(fit);
         return new Seed(workload.prepare(model, fitted), fitted);
     }
 
@@ -300,6 +300,9 @@ final class TransformerPruning implements FamilyPruning {
                     round(rec.errorBefore()), round(rec.errorAfter()), readout, rec.inputsAligned());
         }
 
+        /** What a method label adds for a refit with K-prune's published solve ({@link Reconstructor.Mode#KPRUNE}). */
+        private static final String KPRUNE_SOLVE = " (K-prune's solve)";
+
         /**
          * The method label's part for the refit: nothing where a sequential method ({@code kprune}, {@code sequential})
          * refitted as K-prune publishes (a step of the method itself), else {@code " + reconstruct"} and what the refit
@@ -307,9 +310,6 @@ final class TransformerPruning implements FamilyPruning {
          * asked: a held-out choice may keep another), and for an aligned run on how many sub-layers the alignment was
          * fitted where that is not all of them after layer 0's attention (none below {@link Reconstructor}'s token floor).
          */
-        /** What a method label adds for a refit with K-prune's published solve ({@link Reconstructor.Mode#KPRUNE}). */
-        private static final String KPRUNE_SOLVE = " (K-prune's solve)";
-
         private static String refitLabel(Method method, Reconstructor.Result rec) {
             if (method.sequential() && rec.mode() == Reconstructor.Mode.KPRUNE) return "";
             String label = " + reconstruct" + (rec.mode().keepsBias() ? KPRUNE_SOLVE : rec.mode().selects() ? " + select" : "");
