@@ -91,20 +91,26 @@ final class TransformerPruning implements FamilyPruning {
     }
 
     /**
-     * Saved masks fix which units stay, so of the steps after selection only the refit of the kept units applies:
-     * {@code --reconstruct=full|aligned|bias} (on {@code --data}); the steps that choose units or need the scores are refused.
+     * Saved masks fix which units stay, so of the steps after selection only the refit applies:
+     * {@code --reconstruct=full|aligned|bias} refit the kept units (on {@code --data}); {@code --reconstruct=select}
+     * keeps each sub-layer's count of units and chooses them again on the calibration rows ({@link #replayChoosesUnits});
+     * the steps that need the scores are refused.
      */
     private static void checkReplay(PruneRequest request) {
         if (request.tune())
             throw new IllegalArgumentException("--tune needs the selection's scores (its teacher masks): it does not apply to --masks; use --reconstruct to refit the kept units");
-        if (request.reconstruct() == Reconstructor.Mode.SELECT)
-            throw new IllegalArgumentException("--reconstruct=select chooses which units to keep, and --masks fixes them: use --reconstruct=full"
-                    + " (or aligned, bias) with --masks");
         if (request.holdout() > 0)
             throw new IllegalArgumentException("--holdout chooses among a scored run's variants: it does not apply to --masks");
         if (request.scoringSamples() != null)
             throw new IllegalArgumentException("--scoring-samples sets the rows OPTIN's scores read: --masks scores nothing");
     }
+
+    /**
+     * Whether a replay keeps only the masks' count of units per sub-layer and chooses which by the refit
+     * ({@code --reconstruct=select}): a saved shape on other calibration rows. On the rows the masks were chosen on it
+     * chooses the same units, so a selecting run's masks give that run's bits.
+     */
+    private static boolean replayChoosesUnits(PruneRequest request) { return request.reconstruct() == Reconstructor.Mode.SELECT; }
 
     @Override public Masks readMasks(java.nio.file.Path file) throws IOException { return MasksFile.read(file, model.weights().config()); }
 
@@ -251,17 +257,23 @@ final class TransformerPruning implements FamilyPruning {
             if (refit) {
                 if (cal.rows() == 0) throw new IllegalArgumentException("--reconstruct refits the kept units on calibration data: give --data");
                 Reconstructor.checkMemory(encoder.config(), cal.batches());
-                request.log().printf(Locale.ROOT, "optin: refitting the masks' kept units on %s%n", cal.description());
+                boolean choose = replayChoosesUnits(request);
+                request.log().printf(Locale.ROOT, choose ? "optin: choosing as many units per sub-layer as the masks keep, on %s%n"
+                        : "optin: refitting the masks' kept units on %s%n", cal.description());
                 long t0 = System.nanoTime();
-                // the units stay the masks' (aligned: its input alignment and refit of these units, as the run that chose them)
-                rec = Reconstructor.refitUnits(encoder.weights(), masks, cal.batches(), request.reconstruct(), Reconstructor.DEFAULT_DAMPING,
-                        request.progress().get());
-                masks = rec.masks();   // the same units; a refitted read-out where that helped
+                // the units stay the masks' (aligned: its input alignment and refit of these units, as the run that chose them);
+                // select keeps only their count per sub-layer
+                rec = choose
+                        ? Reconstructor.reconstruct(encoder.weights(), masks, cal.batches(), request.reconstruct(), Reconstructor.DEFAULT_DAMPING,
+                                request.progress().get())
+                        : Reconstructor.refitUnits(encoder.weights(), masks, cal.batches(), request.reconstruct(), Reconstructor.DEFAULT_DAMPING,
+                                request.progress().get());
+                masks = rec.masks();   // the same units (select: the same counts); a refitted read-out where that helped
                 seconds.put("reconstruction", (System.nanoTime() - t0) * 1e-9);
                 rows = cal.rows();
                 range = cal.range();
             }
-            String method = rec == null ? "masks" : "masks + reconstruct" + (rec.mode().keepsBias() ? KPRUNE_SOLVE : "");
+            String method = rec == null ? "masks" : "masks + reconstruct" + (rec.mode().keepsBias() ? KPRUNE_SOLVE : replayChoosesUnits(request) ? " + select" : "");
             Header h = new Header(method, null, null, null, rows, null, null, range, false, null, null, reconstruction(rec), null);
             return finish(h, data, evaluation, masks, rec == null ? null : rec.weights(), cost.macs(masks), cost.macs(encoder.config()),
                     cost.averageLength(), null, seconds, 1, ".");

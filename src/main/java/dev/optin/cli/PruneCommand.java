@@ -62,7 +62,8 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--masks", paramLabel = "<masks.json>",
             description = {"apply the masks a previous prune wrote (checked against the model's layers, heads and neurons) instead of scoring; no budget;",
-                    "with --reconstruct=full|bias (and --data) the kept units are refitted as after a selection"})
+                    "with --reconstruct=full|aligned|bias (and --data) the kept units are refitted as after a selection;",
+                    "with --reconstruct=select each sub-layer keeps as many units as the masks, chosen again on the data's rows"})
     Path masks;
 
     static final class Budget {

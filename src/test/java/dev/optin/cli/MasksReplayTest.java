@@ -93,6 +93,36 @@ class MasksReplayTest {
     }
 
     /**
+     * --masks with --reconstruct=select keeps each sub-layer's count of units and chooses which on the rows it is given:
+     * on the rows the selecting run chose on, the same units and so that run's bits; on another seed's rows the same
+     * counts, other units.
+     */
+    @Test
+    void replayedMasksWithSelectKeepTheCountsAndChooseTheUnitsOnTheirRows() throws Exception {
+        String model = Fixtures.require("minilm-l6-sst2").toString();
+        String train = Fixtures.require("sst2/train.tsv").toString();
+        Path first = dir.resolve("select"), same = dir.resolve("same"), other = dir.resolve("other");
+        var r = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=select", "--flops", "0.3",
+                "--samples", "64", "--seed", "2", "--out", first.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        String masks = first.resolve("masks.json").toString();
+        r = run("prune", model, "--masks", masks, "--reconstruct=select", "--data", train, "--out", same.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("choosing as many units per sub-layer as the masks keep, on 64 samples");
+        assertThat(Files.readAllBytes(same.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+        assertThat(Files.readAllBytes(same.resolve("masks.json"))).isEqualTo(Files.readAllBytes(first.resolve("masks.json")));
+        r = run("prune", model, "--masks", masks, "--reconstruct=select", "--data", train, "--seed", "3", "--out", other.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode a = json.readTree(first.resolve("report.json").toFile()), b = json.readTree(other.resolve("report.json").toFile());
+        assertThat(b.get("method").asText()).isEqualTo("masks + reconstruct + select");
+        assertThat(b.get("heads_kept")).isEqualTo(a.get("heads_kept"));
+        assertThat(b.get("neurons_kept")).isEqualTo(a.get("neurons_kept"));
+        assertThat(json.readTree(other.resolve("masks.json").toFile()).get("masks"))
+                .isNotEqualTo(json.readTree(first.resolve("masks.json").toFile()).get("masks"));
+    }
+
+    /**
      * masks.json records how the run drew its rows: the file's first rows (--sampling first), and the rows it held out
      * (--holdout, drawn with the others and then set aside); a replay given neither --sampling nor --samples draws the
      * same rows, refits on those the run fitted on, and gives its bits.
@@ -228,13 +258,13 @@ class MasksReplayTest {
         assertThat(r.code()).as(r.err()).isZero();
         String file = masks.resolve("masks.json").toString();
         String[][] refused = {
-            {"--reconstruct=select", "--data", train},
+            {"--reconstruct=select"},
             {"--tune", "--data", train},
             {"--holdout", "16", "--reconstruct=full", "--data", train},
             {"--reconstruct=full"},
             {"--scoring-samples", "128", "--reconstruct=full", "--data", train},
         };
-        String[] why = {"--reconstruct=select chooses which units to keep", "--tune needs the selection's scores", "--holdout chooses among",
+        String[] why = {"give --data with --masks", "--tune needs the selection's scores", "--holdout chooses among",
                         "give --data with --masks", "--masks scores nothing"};
         for (int i = 0; i < refused.length; i++) {
             java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("prune", model, "--masks", file, "--out", dir.resolve("x" + i).toString(), "--no-speed", "-q"));
