@@ -91,10 +91,9 @@ final class TransformerPruning implements FamilyPruning {
     }
 
     /**
-     * Saved masks fix which units stay, so of the steps after selection only the refit applies:
-     * {@code --reconstruct=full|aligned|bias} refit the kept units (on {@code --data}); {@code --reconstruct=select}
-     * keeps each sub-layer's count of units and chooses them again on the calibration rows ({@link #replayChoosesUnits});
-     * the steps that need the scores are refused.
+     * Saved masks fix which units stay (or, with {@code --reconstruct=select}, how many per sub-layer: {@link
+     * #replayChoosesUnits}), so of the steps after selection only the refit applies: {@code --reconstruct=full|aligned|bias}
+     * refit the kept units (on {@code --data}); the steps that need the scores are refused.
      */
     private static void checkReplay(PruneRequest request) {
         if (request.tune())
@@ -254,10 +253,10 @@ final class TransformerPruning implements FamilyPruning {
             Map<String, Double> seconds = new LinkedHashMap<>();
             int rows = 0;
             String range = null;
+            boolean choose = replayChoosesUnits(request);
             if (refit) {
                 if (cal.rows() == 0) throw new IllegalArgumentException("--reconstruct refits the kept units on calibration data: give --data");
                 Reconstructor.checkMemory(encoder.config(), cal.batches());
-                boolean choose = replayChoosesUnits(request);
                 request.log().printf(Locale.ROOT, choose ? "optin: choosing as many units per sub-layer as the masks keep, on %s%n"
                         : "optin: refitting the masks' kept units on %s%n", cal.description());
                 long t0 = System.nanoTime();
@@ -273,7 +272,7 @@ final class TransformerPruning implements FamilyPruning {
                 rows = cal.rows();
                 range = cal.range();
             }
-            String method = rec == null ? "masks" : "masks + reconstruct" + (rec.mode().keepsBias() ? KPRUNE_SOLVE : replayChoosesUnits(request) ? " + select" : "");
+            String method = rec == null ? "masks" : "masks + reconstruct" + (rec.mode().keepsBias() ? KPRUNE_SOLVE : choose ? " + select" : "");
             Header h = new Header(method, null, null, null, rows, null, null, range, false, null, null, reconstruction(rec), null);
             return finish(h, data, evaluation, masks, rec == null ? null : rec.weights(), cost.macs(masks), cost.macs(encoder.config()),
                     cost.averageLength(), null, seconds, 1, ".");
