@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  *                    length for text, else the calibration's; the token count for images)
  * @param tokens      OPTIN token reduction (images only): heads and neurons are pruned to this share of
  *                    the MACs, then tokens per layer bring the total to the budget; null = off
- * @param masks       masks to apply instead of scoring (then methods and fractions are empty)
+ * @param masks       masks to apply instead of scoring (then methods and fractions are empty); with {@code reconstruct}
+ *                    SELECT only their count of units per sub-layer is kept, the units chosen again on the calibration rows
  * @param bnRecalibration networks with BatchNorm (ResNets): re-estimate its statistics on the calibration
  *                    images after pruning, for every method (default on; {@code --no-bn-recalibration})
  * @param probe       data of a linear probe of the original and every pruned model (report's {@code probe}); null = none
