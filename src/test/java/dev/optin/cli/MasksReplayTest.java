@@ -20,6 +20,13 @@ class MasksReplayTest {
 
     static EvalInspectCommandTest.Run run(String... a) { return EvalInspectCommandTest.run(a); }
 
+    /** A run of OPTIN's fast scores with this refit at this budget, on this many rows drawn with seed 2, into out; it must succeed. */
+    private static void fastRun(String model, String train, String reconstruct, String flops, String samples, Path out) {
+        var r = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=" + reconstruct, "--flops", flops,
+                "--samples", samples, "--seed", "2", "--out", out.toString(), "--no-speed", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+    }
+
     @Test
     void savedKwonMasksGiveTheSameModelBytesAndAccuracy() throws Exception {
         String model = Fixtures.require("minilm-l6-sst2").toString();
@@ -74,12 +81,10 @@ class MasksReplayTest {
         String model = Fixtures.require("minilm-l6-sst2").toString();
         String train = Fixtures.require("sst2/train.tsv").toString();
         Path first = dir.resolve("select"), again = dir.resolve("again");
-        var r = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=select", "--flops", "0.4",
-                "--samples", "64", "--seed", "2", "--out", first.toString(), "--no-speed", "-q");
-        assertThat(r.code()).as(r.err()).isZero();
+        fastRun(model, train, "select", "0.4", "64", first);
         // masks.json records the run's calibration (64 rows, seed 2): the replay refits on them without being told
         assertThat(Files.readString(first.resolve("masks.json"))).contains("\"calibration\"");
-        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
+        var r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=full", "--data", train,
                 "--out", again.toString(), "--no-speed", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("refitting the masks' kept units on 64 samples");
@@ -102,11 +107,9 @@ class MasksReplayTest {
         String model = Fixtures.require("minilm-l6-sst2").toString();
         String train = Fixtures.require("sst2/train.tsv").toString();
         Path first = dir.resolve("select"), same = dir.resolve("same"), other = dir.resolve("other");
-        var r = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=select", "--flops", "0.3",
-                "--samples", "64", "--seed", "2", "--out", first.toString(), "--no-speed", "-q");
-        assertThat(r.code()).as(r.err()).isZero();
+        fastRun(model, train, "select", "0.3", "64", first);
         String masks = first.resolve("masks.json").toString();
-        r = run("prune", model, "--masks", masks, "--reconstruct=select", "--data", train, "--out", same.toString(), "--no-speed", "-q");
+        var r = run("prune", model, "--masks", masks, "--reconstruct=select", "--data", train, "--out", same.toString(), "--no-speed", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("choosing as many units per sub-layer as the masks keep, on 64 samples");
         assertThat(Files.readAllBytes(same.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
@@ -234,11 +237,9 @@ class MasksReplayTest {
         String train = Fixtures.require("sst2/train.tsv").toString();
         Path first = dir.resolve("aligned"), again = dir.resolve("aligned-again"), full = dir.resolve("aligned-full");
         // 512 sentences: enough tokens for the alignment (ten per coefficient, 3,850 for MiniLM); 64 would skip it
-        var r = run("prune", model, "--data", train, "--method", "optin", "--fast", "--reconstruct=aligned", "--flops", "0.4",
-                "--samples", "512", "--seed", "2", "--out", first.toString(), "--no-speed", "-q");
-        assertThat(r.code()).as(r.err()).isZero();
+        fastRun(model, train, "aligned", "0.4", "512", first);
         assertThat(Files.readString(first.resolve("report.json"))).contains("\"mode\" : \"aligned\"");
-        r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=aligned", "--data", train,
+        var r = run("prune", model, "--masks", first.resolve("masks.json").toString(), "--reconstruct=aligned", "--data", train,
                 "--out", again.toString(), "--no-speed", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
