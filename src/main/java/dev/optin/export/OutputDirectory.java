@@ -48,14 +48,34 @@ public final class OutputDirectory implements AutoCloseable {
     }
 
     /**
-     * Refuses a target that breaks the rules of this class, without touching anything; callers run
-     * it before any long work so a bad {@code --out} costs nothing.
+     * Refuses a target that breaks the rules of this class or cannot be written, touching nothing but an empty hidden
+     * folder it creates and removes at once ({@link #checkWritable}); callers run it before any long work so a bad
+     * {@code --out} costs nothing.
      *
      * @param inputs files or folders the export reads (null entries are ignored)
      */
     public static void check(Path target, boolean force, Path... inputs) throws IOException {
         checkPlace(target, inputs);
         checkExisting(target, force);
+        checkWritable(target);
+    }
+
+    /**
+     * Creates and removes an empty hidden folder where {@link #create} will first create one: beside the target, or in
+     * the nearest existing folder above it when folders on the way are missing. A location {@link #create} could not
+     * write (no permission, a read-only or special file system, a file in the way) is refused with its message.
+     */
+    private static void checkWritable(Path target) throws IOException {
+        Path first = real(target), dir = first.getParent();
+        while (dir != null && !Files.exists(dir)) { first = dir; dir = dir.getParent(); }
+        if (dir == null) return;
+        Path probe = StaleOutputs.tempFolder(first);
+        try {
+            Files.createDirectory(probe);
+        } catch (IOException e) {
+            throw new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
+        }
+        Files.delete(probe);
     }
 
     /** The rules on where an output may go, whatever is there now. */
@@ -123,7 +143,7 @@ public final class OutputDirectory implements AutoCloseable {
             } catch (IOException e) {
                 out.closed = true;
                 out.unhook();
-                // checked before any work is done, so an unwritable --out costs nothing
+                // check() probed this place before any work; what changed since is refused here
                 throw new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
             }
             try {

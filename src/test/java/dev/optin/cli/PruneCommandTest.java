@@ -133,8 +133,10 @@ class PruneCommandTest {
         assertError(tiny, "--flops 1.0E-6 leaves too little");
         assertThat(tiny.out() + tiny.err()).doesNotContain("scoring kwon");
         Path notAFolder = Files.writeString(dir.resolve("plain-file"), "x");
-        assertError(run("prune", model, "--data", train, "--method", "random", "--flops", "0.5", "--samples", "32", "--out", notAFolder.resolve("out").toString(), "--no-speed", "-q"),
-                "cannot write the output folder");
+        // an unwritable --out is refused before any scoring pass, not after the pruning
+        var unwritable = run("prune", model, "--data", train, "--method", "kwon", "--flops", "0.5", "--samples", "64", "--out", notAFolder.resolve("out").toString(), "--no-speed", "-q");
+        assertError(unwritable, "cannot write the output folder");
+        assertThat(unwritable.out() + unwritable.err()).doesNotContain("scoring kwon");
         Files.delete(notAFolder);
         Path bad = dir.resolve("bad.tsv");
         Files.writeString(bad, "sentence\tlabel\na fine film\t1\nawful\tmaybe\n", StandardCharsets.UTF_8);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -53,6 +54,19 @@ class OutputDirectoryTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("cannot write the output folder " + file.resolve("out"));
         assertThat(file).hasContent("not a folder");
+    }
+
+    @Test
+    void checkRefusesAnUnwritableLocationAndLeavesNothingWhereItCanWrite() throws IOException {
+        Path file = Files.writeString(tmp.resolve("plain-file"), "not a folder");
+        for (Path target : List.of(file.resolve("out"), file.resolve("a/b/out")))
+            assertThatThrownBy(() -> OutputDirectory.check(target, false))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("cannot write the output folder " + target);
+        assertThat(file).hasContent("not a folder");
+        OutputDirectory.check(tmp.resolve("out"), false);
+        OutputDirectory.check(tmp.resolve("missing/on/the/way/out"), false);
+        assertThat(entries(tmp)).isEqualTo(1);   // the plain file: no probe, no missing folder created
     }
 
     @Test
