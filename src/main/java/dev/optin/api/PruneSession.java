@@ -40,7 +40,9 @@ final class PruneSession {
     private PruneRequest resolved(Workload workload) {
         if (!request.recommended()) return request;
         Recipe recipe = family.recommended(workload);
-        request.log().printf(Locale.ROOT, "optin: no --method given: this model and data's recommended recipe, %s%n", recipe.describe());
+        // rows the request gives replace the recipe's at every budget (withRecipe), so the log names those
+        String described = request.samples() != null ? recipe.withSamples(request.samples()).options() : recipe.describe();
+        request.log().printf(Locale.ROOT, "optin: no --method given: this model and data's recommended recipe, %s%n", described);
         return request.withRecipe(recipe);
     }
 

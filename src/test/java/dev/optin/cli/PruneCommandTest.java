@@ -37,7 +37,8 @@ class PruneCommandTest {
         Path rec = dir.resolve("recommended"), spelled = dir.resolve("spelled"), full = dir.resolve("full");
         var r = run("prune", model, "--data", train, "--flops", "0.5", "--samples", "96", "--out", rec.toString(), "--no-speed", "-q");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.err()).contains("no --method given").contains("--method optin --fast --reconstruct=select");
+        assertThat(r.err()).contains("no --method given").contains("--method optin --fast --reconstruct=select --samples 96")
+                .doesNotContain("8192");   // the rows --samples gives, not the recipe's
         JsonNode rep = new ObjectMapper().readTree(rec.resolve("report.json").toFile());
         assertThat(rep.get("method").asText()).isEqualTo("optin (fast) + reconstruct + select");
         assertThat(rep.at("/reconstruction/mode").asText()).isEqualTo("select");
