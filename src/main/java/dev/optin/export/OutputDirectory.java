@@ -73,7 +73,7 @@ public final class OutputDirectory implements AutoCloseable {
         try {
             Files.createDirectory(probe);
         } catch (IOException e) {
-            throw new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
+            throw unwritable(target, e);
         }
         Files.delete(probe);
     }
@@ -144,7 +144,7 @@ public final class OutputDirectory implements AutoCloseable {
                 out.closed = true;
                 out.unhook();
                 // check() probed this place before any work; what changed since is refused here
-                throw new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
+                throw unwritable(target, e);
             }
             try {
                 OptinOutputs.writeMarker(temp);
@@ -154,6 +154,11 @@ public final class OutputDirectory implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The refusal of a target whose folder could not be created (by {@link #checkWritable}'s probe or by {@link #create}). */
+    private static IOException unwritable(Path target, IOException e) {
+        return new IOException("cannot write the output folder " + target + " (" + reason(e) + ")", e);
     }
 
     private static String reason(IOException e) {
